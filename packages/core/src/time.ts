@@ -1,0 +1,112 @@
+/**
+ * Timestamp parsing for `listen_time` (SPEC sections 2 and 4).
+ *
+ * Accepted: `YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DDTHH:MM:SS`, optional fraction
+ * of seconds, optional `Z` or `±HH:MM` / `±HHMM` offset. Hand-written rather
+ * than `Date.parse` because `Date.parse` accepts impossible dates in some
+ * forms, its handling of zone-less strings differs by format, and it is slow
+ * on the hot path.
+ */
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function isLeap(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+function digits(s: string, from: number, count: number): number {
+  let n = 0;
+  for (let i = from; i < from + count; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/** The parts of a timestamp; `offsetMinutes` is undefined when none was given. */
+export interface TimestampParts {
+  /** Milliseconds since the epoch, reading the wall clock as if it were UTC. */
+  readonly wallMs: number;
+  /** Offset east of UTC in minutes, when the string carried one. */
+  readonly offsetMinutes: number | undefined;
+}
+
+/**
+ * Parses a timestamp into its wall-clock time and optional offset.
+ * Returns `undefined` for anything that is not a real calendar timestamp.
+ */
+export function parseTimestampParts(input: string): TimestampParts | undefined {
+  const s = input.trim();
+  if (s.length < 19) return undefined;
+  const year = digits(s, 0, 4);
+  const month = digits(s, 5, 2);
+  const day = digits(s, 8, 2);
+  const hour = digits(s, 11, 2);
+  const minute = digits(s, 14, 2);
+  const second = digits(s, 17, 2);
+  const sep = s.charCodeAt(10);
+  if (
+    year < 0 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    hour < 0 ||
+    hour > 23 ||
+    minute < 0 ||
+    minute > 59 ||
+    second < 0 ||
+    second > 59 ||
+    s.charCodeAt(4) !== 45 ||
+    s.charCodeAt(7) !== 45 ||
+    (sep !== 32 && sep !== 84 && sep !== 116) ||
+    s.charCodeAt(13) !== 58 ||
+    s.charCodeAt(16) !== 58
+  ) {
+    return undefined;
+  }
+  const maxDay = month === 2 && isLeap(year) ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
+  if (day > maxDay) return undefined;
+  let i = 19;
+  let millis = 0;
+  if (s.charCodeAt(i) === 46) {
+    i++;
+    const start = i;
+    let scale = 100;
+    while (i < s.length) {
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      millis += c * scale;
+      scale /= 10;
+      i++;
+    }
+    if (i === start) return undefined;
+    millis = Math.floor(millis);
+  }
+  let offsetMinutes: number | undefined;
+  if (i < s.length) {
+    const c = s.charCodeAt(i);
+    if ((c === 90 || c === 122) && i === s.length - 1) {
+      offsetMinutes = 0;
+    } else if (c === 43 || c === 45) {
+      const rest = s.length - i - 1;
+      const oh = digits(s, i + 1, 2);
+      let om: number;
+      if (rest === 5 && s.charCodeAt(i + 3) === 58) om = digits(s, i + 4, 2);
+      else if (rest === 4) om = digits(s, i + 3, 2);
+      else if (rest === 2) om = 0;
+      else return undefined;
+      if (oh < 0 || oh > 23 || om < 0 || om > 59) return undefined;
+      offsetMinutes = (c === 45 ? -1 : 1) * (oh * 60 + om);
+    } else {
+      return undefined;
+    }
+  }
+  const wallMs = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  return { wallMs, offsetMinutes };
+}
+
+/** True when `input` is a timestamp {@link parseTimestampParts} accepts. */
+export function isValidTimestamp(input: string): boolean {
+  return parseTimestampParts(input) !== undefined;
+}
