@@ -1,0 +1,31 @@
+// Minimal typings for s3rver 3.7.1, which ships none. Only what testing.ts uses.
+declare module 's3rver' {
+  import type { Server } from 'node:http';
+  import type { AddressInfo } from 'node:net';
+
+  interface S3rverOptions {
+    address?: string;
+    port?: number;
+    silent?: boolean;
+    directory?: string;
+    resetOnClose?: boolean;
+    allowMismatchedSignatures?: boolean;
+    vhostBuckets?: boolean;
+    configureBuckets?: ReadonlyArray<{ name: string; configs?: ReadonlyArray<string | Buffer> }>;
+  }
+
+  interface KoaContextLike {
+    req: { headers: Record<string, string | string[] | undefined> };
+  }
+
+  class S3rver {
+    constructor(options?: S3rverOptions);
+    /** Koa middleware stack; composed when the server starts listening. */
+    middleware: Array<(ctx: KoaContextLike, next: () => Promise<void>) => Promise<void>>;
+    httpServer: Server | undefined;
+    run(): Promise<AddressInfo>;
+    close(): Promise<void>;
+  }
+
+  export default S3rver;
+}

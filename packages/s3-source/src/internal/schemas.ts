@@ -1,0 +1,24 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
+
+/** An injected S3 client (anything with the client's `send`). */
+export const s3ClientSchema = z.custom<S3Client>(
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { send?: unknown }).send === 'function',
+  'Expected `client` to be an S3Client from @aws-sdk/client-s3',
+);
+
+/** An optional AbortSignal. */
+export const signalSchema = z
+  .custom<AbortSignal>((value) => value instanceof AbortSignal, 'Expected an AbortSignal')
+  .optional();
+
+/** A bucket name (S3 allows 3–63 characters). */
+export const bucketSchema = z.string().min(3).max(63);
+
+/** A key prefix: empty or ending in `/`. */
+export const prefixSchema = z
+  .string()
+  .refine((p) => p === '' || p.endsWith('/'), 'Expected a prefix that is empty or ends with `/`');

@@ -1,0 +1,243 @@
+import { addAbortSignal, Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GetObjectCommand, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import type { SourceRef } from '@streamkpi/core';
+import { z } from 'zod';
+import { S3SourceError } from './errors.js';
+import {
+  isNotFound,
+  isPreconditionFailed,
+  parseOptions,
+  quoteEtag,
+  sendOptions,
+  stripQuotes,
+} from './internal/s3-util.js';
+import { bucketSchema, s3ClientSchema, signalSchema } from './internal/schemas.js';
+import { sourceRefOf } from './list-objects.js';
+
+/** Options of {@link openObject} and {@link readObject}. */
+export const readObjectOptionsSchema = z.object({
+  /** Injected S3 client. */
+  client: s3ClientSchema,
+  bucket: bucketSchema,
+  key: z.string().min(1),
+  /** Expected ETag (bare or quoted). When given, a different object fails with `OBJECT_CHANGED`. */
+  etag: z.string().min(1).optional(),
+  /** Version to read; otherwise the version of the first response is pinned. */
+  versionId: z.string().min(1).optional(),
+  /** Ranged re-GETs allowed after the body fails mid-stream. Default 5. */
+  maxResumes: z.number().int().min(0).default(5),
+  /** Delay before the first resume, doubled per resume up to 5 s. Default 200 ms. */
+  resumeDelayMs: z.number().int().min(0).default(200),
+  /** Cancels the read; passed to every SDK call and destroys the stream. */
+  signal: signalSchema,
+});
+
+/** Options of {@link openObject} and {@link readObject}. */
+export type ReadObjectOptions = z.input<typeof readObjectOptionsSchema>;
+
+/** Counters of one read, updated while it streams. */
+export interface ReadStats {
+  /** Bytes delivered so far. */
+  bytes: number;
+  /** Ranged re-GETs performed so far. */
+  resumes: number;
+}
+
+/** An object opened by {@link openObject}: its identity and a byte stream of its body. */
+export interface OpenedObject {
+  readonly bucket: string;
+  readonly key: string;
+  /** ETag (quotes stripped) the read is pinned to. */
+  readonly etag: string;
+  readonly versionId: string | undefined;
+  readonly contentLength: number;
+  readonly source: SourceRef;
+  /** The object's bytes, exactly once each, across resumes. */
+  readonly body: Readable;
+  readonly stats: Readonly<ReadStats>;
+}
+
+type Options = z.output<typeof readObjectOptionsSchema>;
+type Body = AsyncIterable<Uint8Array> & { destroy?: (error?: Error) => void };
+
+/**
+ * GET an object and return its body as a byte stream that survives failures:
+ * when the body errors or ends early, the rest is fetched with a ranged GET
+ * (`bytes=<received>-`) pinned to the same ETag (If-Match, and the response
+ * ETag is compared because some servers ignore If-Match) and version. The
+ * total is checked against Content-Length. Never buffers the object.
+ */
+export async function openObject(options: ReadObjectOptions): Promise<OpenedObject> {
+  const opts = parseOptions(readObjectOptionsSchema, options, 'openObject');
+  const wanted = stripQuotes(opts.etag);
+  const first = await get(opts, wanted, opts.versionId, undefined);
+  const etag = stripQuotes(first.ETag) ?? '';
+  if (wanted !== undefined && etag !== wanted) {
+    destroyBody(first);
+    throw changed(opts, `has ETag ${etag}, expected ${wanted}`);
+  }
+  const contentLength = first.ContentLength ?? 0;
+  const versionId = opts.versionId ?? first.VersionId;
+  const stats: ReadStats = { bytes: 0, resumes: 0 };
+  const gen = bodyBytes(opts, first, { etag, versionId, contentLength }, stats);
+  let body = Readable.from(gen, { objectMode: false });
+  if (opts.signal) body = addAbortSignal(opts.signal, body);
+  return {
+    bucket: opts.bucket,
+    key: opts.key,
+    etag,
+    versionId,
+    contentLength,
+    source: sourceRefOf({ bucket: opts.bucket, key: opts.key, etag }),
+    body,
+    stats,
+  };
+}
+
+/**
+ * Like {@link openObject}, returning the byte stream at once; the first GET
+ * happens when the stream is first read, and its failure errors the stream.
+ */
+export function readObject(options: ReadObjectOptions): Readable {
+  const opts = parseOptions(readObjectOptionsSchema, options, 'readObject');
+  async function* lazy(): AsyncGenerator<Uint8Array> {
+    const opened = await openObject(options);
+    yield* opened.body;
+  }
+  const body = Readable.from(lazy(), { objectMode: false });
+  return opts.signal ? addAbortSignal(opts.signal, body) : body;
+}
+
+interface Pin {
+  readonly etag: string;
+  readonly versionId: string | undefined;
+  readonly contentLength: number;
+}
+
+async function* bodyBytes(
+  opts: Options,
+  first: GetObjectCommandOutput,
+  pin: Pin,
+  stats: ReadStats,
+): AsyncGenerator<Uint8Array> {
+  let response = first;
+  for (;;) {
+    let failure: unknown;
+    const body = response.Body as Body | undefined;
+    try {
+      if (body !== undefined) {
+        for await (const chunk of body) {
+          if (stats.bytes + chunk.length > pin.contentLength) {
+            throw new S3SourceError(
+              'LENGTH_MISMATCH',
+              `s3://${opts.bucket}/${opts.key}: received more than Content-Length ${pin.contentLength} bytes`,
+              { bucket: opts.bucket, key: opts.key },
+            );
+          }
+          stats.bytes += chunk.length;
+          yield chunk;
+        }
+      }
+    } catch (error) {
+      if (error instanceof S3SourceError) throw error;
+      opts.signal?.throwIfAborted();
+      failure = error;
+    } finally {
+      body?.destroy?.();
+    }
+    if (failure === undefined && stats.bytes === pin.contentLength) return;
+    failure ??= new Error(`body ended after ${stats.bytes} of ${pin.contentLength} bytes`);
+    response = await resume(opts, pin, stats, failure);
+  }
+}
+
+/** Ranged re-GET from the first byte not yet delivered, within the resume budget. */
+async function resume(
+  opts: Options,
+  pin: Pin,
+  stats: ReadStats,
+  initialFailure: unknown,
+): Promise<GetObjectCommandOutput> {
+  let failure = initialFailure;
+  for (;;) {
+    if (stats.resumes >= opts.maxResumes) {
+      throw new S3SourceError(
+        'RESUME_EXHAUSTED',
+        `s3://${opts.bucket}/${opts.key}: body failed after ${stats.bytes} of ${pin.contentLength} bytes and ${stats.resumes} resume(s) (maxResumes ${opts.maxResumes})`,
+        { bucket: opts.bucket, key: opts.key, cause: failure },
+      );
+    }
+    stats.resumes += 1;
+    if (opts.resumeDelayMs > 0) {
+      const delay = Math.min(opts.resumeDelayMs * 2 ** (stats.resumes - 1), 5000);
+      await sleep(delay, undefined, opts.signal ? { signal: opts.signal } : {});
+    }
+    try {
+      const response = await get(opts, pin.etag, pin.versionId, `bytes=${stats.bytes}-`);
+      const etag = stripQuotes(response.ETag);
+      const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(response.ContentRange ?? '');
+      if (etag !== pin.etag || (range !== null && Number(range[3]) !== pin.contentLength)) {
+        destroyBody(response);
+        throw changed(opts, `was replaced while reading (ETag ${etag}, expected ${pin.etag})`);
+      }
+      if (range === null || Number(range[1]) !== stats.bytes) {
+        destroyBody(response);
+        throw new S3SourceError(
+          'LENGTH_MISMATCH',
+          `s3://${opts.bucket}/${opts.key}: ranged GET from byte ${stats.bytes} answered with Content-Range '${response.ContentRange ?? ''}'`,
+          { bucket: opts.bucket, key: opts.key },
+        );
+      }
+      return response;
+    } catch (error) {
+      if (error instanceof S3SourceError) throw error;
+      opts.signal?.throwIfAborted();
+      failure = error;
+    }
+  }
+}
+
+async function get(
+  opts: Options,
+  etag: string | undefined,
+  versionId: string | undefined,
+  range: string | undefined,
+): Promise<GetObjectCommandOutput> {
+  try {
+    return await opts.client.send(
+      new GetObjectCommand({
+        Bucket: opts.bucket,
+        Key: opts.key,
+        ...(etag === undefined ? {} : { IfMatch: quoteEtag(etag) }),
+        ...(versionId === undefined ? {} : { VersionId: versionId }),
+        ...(range === undefined ? {} : { Range: range }),
+      }),
+      sendOptions(opts.signal),
+    );
+  } catch (error) {
+    if (isPreconditionFailed(error)) throw changed(opts, 'no longer matches its ETag', error);
+    if (range !== undefined && isNotFound(error))
+      throw changed(opts, 'was deleted while reading', error);
+    if (isNotFound(error)) {
+      throw new S3SourceError('SOURCE_MISSING', `s3://${opts.bucket}/${opts.key} does not exist`, {
+        bucket: opts.bucket,
+        key: opts.key,
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+function changed(opts: Options, what: string, cause?: unknown): S3SourceError {
+  return new S3SourceError('OBJECT_CHANGED', `s3://${opts.bucket}/${opts.key} ${what}`, {
+    bucket: opts.bucket,
+    key: opts.key,
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+function destroyBody(response: GetObjectCommandOutput): void {
+  (response.Body as Body | undefined)?.destroy?.();
+}
