@@ -1,1 +1,24 @@
-export {};
+export type { BatchWriter, BatchWriterOptions, WriteCallOptions } from './batch-writer.js';
+export { batchWriterOptionsSchema, createBatchWriter } from './batch-writer.js';
+export type { EnsureKpiTableOptions, EnsureKpiTableResult } from './ensure-kpi-table.js';
+export { ensureKpiTable, ensureKpiTableOptionsSchema } from './ensure-kpi-table.js';
+export type { BatchWriteErrorCode, BatchWriteMetrics, KpiKey } from './errors.js';
+export { BatchWriteError, KpiItemError, TableSchemaError } from './errors.js';
+export type { DynamoItem, IntegerValue, KpiItem, StoredKpiItem, TopSong } from './kpi-item.js';
+export { keyString, kpiKeyOf, toDynamoItem } from './kpi-item.js';
+export type {
+  PutIfNewerOutcome,
+  PutItemIfNewerOptions,
+  PutItemsIfNewerOptions,
+  PutItemsIfNewerResult,
+} from './put-item-if-newer.js';
+export {
+  putItemIfNewer,
+  putItemIfNewerOptionsSchema,
+  putItemsIfNewer,
+  putItemsIfNewerOptionsSchema,
+} from './put-item-if-newer.js';
+export type { ReadKpiItemsOptions } from './read-kpi-items.js';
+export { readKpiItems } from './read-kpi-items.js';
+export type { WriteDynamoDbOptions } from './write-dynamodb.js';
+export { writeDynamoDb, writeDynamoDbOptionsSchema } from './write-dynamodb.js';

@@ -1,0 +1,145 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  type TableDescription,
+} from '@aws-sdk/client-dynamodb';
+import { z } from 'zod';
+import { TableSchemaError } from './errors.js';
+import {
+  dynamoClientSchema,
+  parseOptions,
+  signalSchema,
+  tableNameSchema,
+} from './internal/options.js';
+import { sleep } from './internal/retry.js';
+
+/** Options of {@link ensureKpiTable}. */
+export const ensureKpiTableOptionsSchema = z.object({
+  /** Injected low-level DynamoDB client. */
+  client: dynamoClientSchema,
+  /** Table name. */
+  tableName: tableNameSchema,
+  /** How long to wait for the table to become ACTIVE, in ms. Default 60000. */
+  waitTimeoutMs: z.number().int().min(0).max(3_600_000).default(60_000),
+  /** Delay between DescribeTable polls while waiting, in ms. Default 250. */
+  pollIntervalMs: z.number().int().min(1).max(60_000).default(250),
+  /** Aborts the creation or the wait. */
+  signal: signalSchema.optional(),
+});
+
+/** Options of {@link ensureKpiTable}. */
+export type EnsureKpiTableOptions = z.input<typeof ensureKpiTableOptionsSchema>;
+
+/** What {@link ensureKpiTable} did. */
+export interface EnsureKpiTableResult {
+  /** True when this call created the table. */
+  readonly created: boolean;
+  /** DescribeTable polls spent waiting for ACTIVE. */
+  readonly polls: number;
+}
+
+function errorName(error: unknown): string | undefined {
+  return error instanceof Error ? error.name : undefined;
+}
+
+async function describe(
+  client: DynamoDBClient,
+  tableName: string,
+  signal: AbortSignal | undefined,
+): Promise<TableDescription | undefined> {
+  try {
+    const out = await client.send(
+      new DescribeTableCommand({ TableName: tableName }),
+      signal === undefined ? {} : { abortSignal: signal },
+    );
+    return out.Table;
+  } catch (error) {
+    if (errorName(error) === 'ResourceNotFoundException') return undefined;
+    throw error;
+  }
+}
+
+/** Throws TABLE_SCHEMA_MISMATCH unless the key is `date` (S, HASH) + `track_genre` (S, RANGE). */
+function verifyKeySchema(tableName: string, table: TableDescription): void {
+  const keys = table.KeySchema ?? [];
+  const types = new Map(
+    (table.AttributeDefinitions ?? []).map((d) => [d.AttributeName, d.AttributeType]),
+  );
+  const actual = keys.map((k) => `${k.AttributeName} ${types.get(k.AttributeName)} ${k.KeyType}`);
+  const expected = ['date S HASH', 'track_genre S RANGE'];
+  if (actual.length !== expected.length || actual.some((a, i) => a !== expected[i])) {
+    throw new TableSchemaError(
+      'TABLE_SCHEMA_MISMATCH',
+      tableName,
+      `Table ${tableName} exists with key schema [${actual.join(', ')}]; expected [${expected.join(', ')}]. ` +
+        'Use another table name or migrate the table.',
+    );
+  }
+}
+
+/**
+ * Creates the KPI table if it is missing (partition key `date` S, sort key
+ * `track_genre` S, on-demand billing), waits until it is ACTIVE, and checks
+ * the key schema of a table that already exists.
+ *
+ * Safe to call from several workers at once: losing the creation race is
+ * not an error. Throws {@link TableSchemaError} with code
+ * `TABLE_SCHEMA_MISMATCH` when the existing key schema differs, or
+ * `TABLE_NOT_ACTIVE` when the table is not ACTIVE within `waitTimeoutMs`.
+ */
+export async function ensureKpiTable(
+  options: EnsureKpiTableOptions,
+): Promise<EnsureKpiTableResult> {
+  const { client, tableName, waitTimeoutMs, pollIntervalMs, signal } = parseOptions(
+    ensureKpiTableOptionsSchema,
+    options,
+    'ensureKpiTable',
+  );
+  let created = false;
+  let table = await describe(client, tableName, signal);
+  if (table === undefined) {
+    try {
+      const out = await client.send(
+        new CreateTableCommand({
+          TableName: tableName,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [
+            { AttributeName: 'date', AttributeType: 'S' },
+            { AttributeName: 'track_genre', AttributeType: 'S' },
+          ],
+          KeySchema: [
+            { AttributeName: 'date', KeyType: 'HASH' },
+            { AttributeName: 'track_genre', KeyType: 'RANGE' },
+          ],
+        }),
+        signal === undefined ? {} : { abortSignal: signal },
+      );
+      created = true;
+      table = out.TableDescription;
+    } catch (error) {
+      // Another worker created it between our DescribeTable and CreateTable.
+      if (errorName(error) !== 'ResourceInUseException') throw error;
+      table = await describe(client, tableName, signal);
+    }
+  }
+  if (table !== undefined) verifyKeySchema(tableName, table);
+
+  const deadline = Date.now() + waitTimeoutMs;
+  let polls = 0;
+  while (table?.TableStatus !== 'ACTIVE') {
+    if (table?.TableStatus === 'DELETING' || Date.now() >= deadline) {
+      throw new TableSchemaError(
+        'TABLE_NOT_ACTIVE',
+        tableName,
+        `Table ${tableName} is ${table?.TableStatus ?? 'missing'}, not ACTIVE` +
+          (table?.TableStatus === 'DELETING' ? '' : ` after ${waitTimeoutMs} ms`),
+      );
+    }
+    await sleep(pollIntervalMs, signal);
+    polls++;
+    table = await describe(client, tableName, signal);
+    if (table !== undefined) verifyKeySchema(tableName, table);
+  }
+  return { created, polls };
+}

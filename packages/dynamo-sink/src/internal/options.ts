@@ -1,0 +1,63 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { OptionsError } from '@streamkpi/core';
+import { z } from 'zod';
+
+/**
+ * The injected low-level client. Checked structurally (a `send` method)
+ * rather than with `instanceof`, so two copies of the SDK in one install
+ * still work.
+ */
+export const dynamoClientSchema = z.custom<DynamoDBClient>(
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { send?: unknown }).send === 'function' &&
+    typeof (value as { middlewareStack?: unknown }).middlewareStack === 'object',
+  { message: 'Expected `client` to be a DynamoDBClient from @aws-sdk/client-dynamodb' },
+);
+
+/** DynamoDB table names: 3–255 characters of `[a-zA-Z0-9_.-]`. */
+export const tableNameSchema = z
+  .string({ message: 'Expected `tableName` to be a string' })
+  .regex(/^[a-zA-Z0-9_.-]{3,255}$/, {
+    message: 'Expected `tableName` to be 3–255 characters of a-z, A-Z, 0-9, `_`, `-`, `.`',
+  });
+
+/** An optional AbortSignal. */
+export const signalSchema = z.custom<AbortSignal>((value) => value instanceof AbortSignal, {
+  message: 'Expected `signal` to be an AbortSignal',
+});
+
+/** Retry settings shared by the batch writer and the conditional puts. */
+export const retryShape = {
+  /** Requests per chunk (first attempt included) before giving up. Default 8. */
+  maxAttempts: z
+    .number()
+    .int()
+    .min(1, { message: 'Expected `maxAttempts` to be an integer from 1 and up' })
+    .max(100)
+    .default(8),
+  /** Backoff base: attempt n waits a random time in [0, min(maxDelayMs, baseDelayMs·2^(n-1))). Default 50. */
+  baseDelayMs: z.number().min(0).max(60_000).default(50),
+  /** Backoff ceiling in ms. Default 5000. */
+  maxDelayMs: z.number().min(0).max(300_000).default(5_000),
+};
+
+/**
+ * Parses options with a zod schema; throws the library's {@link OptionsError}
+ * naming every bad field, before any I/O.
+ */
+export function parseOptions<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  what: string,
+): z.output<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const details = result.error.issues
+      .map((issue) => `${issue.path.join('.') || '(options)'}: ${issue.message}`)
+      .join('; ');
+    throw new OptionsError(`Invalid ${what} options: ${details}`, { cause: result.error });
+  }
+  return result.data;
+}
