@@ -1,0 +1,88 @@
+/**
+ * The slow path of the fast CSV tokenizer: splits one row that contains a
+ * quote character into cells, with exactly csv-parser 3.x's rules (its
+ * `parseLine`/`parseCell`), so that both engines agree on every input,
+ * including malformed ones such as `a"b,c` or `"a"b`.
+ *
+ * Rules, as csv-parser applies them:
+ * - a quote opens a quoted section when not quoted; while quoted, a quote
+ *   closes it only when the next character is the delimiter; `""` while
+ *   quoted is an escaped quote;
+ * - a cell that starts and ends with a quote loses both; inside it every
+ *   `""` becomes `"`;
+ * - a row ending with the delimiter gets a trailing empty cell.
+ *
+ * Works on decoded strings: quote and delimiter are ASCII, so splitting the
+ * decoded text gives the same cells as csv-parser's per-cell decoding.
+ */
+
+const QUOTE = 34;
+
+/**
+ * Appends the cells of the row `text[start, end)` (line terminator already
+ * removed) to `cells`.
+ */
+export function splitQuotedRow(
+  text: string,
+  start: number,
+  end: number,
+  delimiter: number,
+  cells: string[],
+): void {
+  let quoted = false;
+  let offset = start;
+  for (let i = start; i < end; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === QUOTE) {
+      if (!quoted) {
+        quoted = true;
+        continue;
+      }
+      const next = i + 1 < end ? text.charCodeAt(i + 1) : -1;
+      if (next === delimiter) {
+        quoted = false;
+        continue;
+      }
+      if (next === QUOTE) {
+        i++;
+      }
+      continue;
+    }
+    if (ch === delimiter && !quoted) {
+      cells.push(unquoteCell(text, offset, i));
+      offset = i + 1;
+    }
+  }
+  if (offset < end) {
+    cells.push(unquoteCell(text, offset, end));
+  }
+  if (end > start && text.charCodeAt(end - 1) === delimiter) {
+    cells.push('');
+  }
+}
+
+/** csv-parser's `parseCell`: strip enclosing quotes, then turn `""` into `"`. */
+function unquoteCell(text: string, start: number, end: number): string {
+  let from = start;
+  let to = end;
+  if (text.charCodeAt(from) === QUOTE && text.charCodeAt(to - 1) === QUOTE) {
+    from++;
+    to--;
+  }
+  if (to <= from) return '';
+  let quote = text.indexOf('"', from);
+  if (quote < 0 || quote >= to) return text.slice(from, to);
+  let out = '';
+  let copied = from;
+  while (quote >= 0 && quote < to) {
+    if (quote + 1 < to && text.charCodeAt(quote + 1) === QUOTE) {
+      // Keep the second quote of the pair: drop the first.
+      out += text.slice(copied, quote);
+      copied = quote + 1;
+      quote = text.indexOf('"', quote + 2);
+    } else {
+      quote = text.indexOf('"', quote + 1);
+    }
+  }
+  return out + text.slice(copied, to);
+}
