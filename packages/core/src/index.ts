@@ -1,8 +1,47 @@
+// KPIs: join, aggregate, mergeable state, finalize, decimal conversion.
+export type { AggregateDailyKpisOptions, AggregateMetrics } from './aggregate-daily-kpis.js';
+export {
+  AggregateDailyKpisOptionsSchema,
+  aggregateDailyKpis,
+  createAggregateMetrics,
+} from './aggregate-daily-kpis.js';
 export type { DeadLetterEntry, DeadLetterSink, RejectReason } from './dead-letter.js';
 export type { PipelineErrorOptions } from './errors.js';
 export { HeaderError, OptionsError, ParseError, PipelineError } from './errors.js';
+export type { FinalizeKpisOptions, KpiItem, TopSong } from './finalize-kpis.js';
+export { averageSeconds, finalizeKpis } from './finalize-kpis.js';
+export { DEFAULT_HLL_PRECISION, HyperLogLog } from './hll.js';
+export type { JoinedListen, JoinMetrics, JoinSongsOptions } from './join-songs.js';
+export { createJoinMetrics, JoinSongsOptionsSchema, joinSongs } from './join-songs.js';
+export type { KpiStateOptions, KpiStateStats, UniqueListenersMode } from './kpi-state.js';
+export {
+  createKpiState,
+  deserializeKpiState,
+  KPI_STATE_FORMAT_VERSION,
+  KpiState,
+  KpiStateError,
+  kpiStateDates,
+  kpiStateStats,
+  mergeKpiStates,
+  pickKpiDates,
+  serializeKpiState,
+} from './kpi-state.js';
+export type { SongsTableStats } from './songs-table.js';
+export {
+  buildSongsTable,
+  SongsTable,
+  SongsTableBuilder,
+  songsTableFromRows,
+} from './songs-table.js';
 export type { TimestampParts } from './time.js';
 export { isValidTimestamp, parseTimestampParts } from './time.js';
+export type { DecimalKpiItem, DecimalTopSong, ToDecimalOptions } from './to-decimal.js';
+export {
+  kpiItemToDecimal,
+  ToDecimalOptionsSchema,
+  toDecimal,
+  toDecimalString,
+} from './to-decimal.js';
 export type {
   Batch,
   Dataset,
@@ -17,3 +56,57 @@ export type {
   UserRow,
   ValidRow,
 } from './types.js';
+export type { UsersTableStats } from './users-table.js';
+export { buildUsersTable, UsersTable, usersTableFromIds } from './users-table.js';
+export { assertTimeZone, formatDay, isValidTimeZone, parseDay, ZoneClock } from './zone.js';
+// Parse, validate, dead letter, metrics, pipeline (issue 2).
+export { checkHeader } from './check-header.js';
+export type { FileDeadLetterOptions } from './dead-letter-file.js';
+export { fileDeadLetter, fileDeadLetterOptionsSchema } from './dead-letter-file.js';
+export type { MemoryDeadLetterSink } from './dead-letter-memory.js';
+export { memoryDeadLetter } from './dead-letter-memory.js';
+export type { DecompressOptions } from './decompress.js';
+export { decompress, decompressOptionsSchema, isGzip } from './decompress.js';
+export type { ByteChunk, ByteSource } from './internal/bytes.js';
+export type { HeaderCallback } from './internal/parse-options.js';
+export { DEFAULT_BATCH_SIZE, DEFAULT_MAX_ROW_BYTES } from './internal/parse-options.js';
+export type { RowCheck } from './internal/row-validator.js';
+export type { RunSummary, SourceCounts, StageMetrics } from './metrics.js';
+export { createMetrics, RunMetrics } from './metrics.js';
+export type { ByteParser, ParseCsvOptions } from './parse-csv.js';
+export { parseCsv, parseCsvOptionsSchema } from './parse-csv.js';
+export type { FileFormat, ParseFileOptions } from './parse-file.js';
+export { detectFormat, parseFile, parseFileOptionsSchema } from './parse-file.js';
+export type { ParseJsonArrayOptions } from './parse-json-array.js';
+export { parseJsonArray, parseJsonArrayOptionsSchema } from './parse-json-array.js';
+export type { ParseNdjsonOptions } from './parse-ndjson.js';
+export { parseNdjson, parseNdjsonOptionsSchema } from './parse-ndjson.js';
+export type {
+  ChunkStage,
+  PipelineContext,
+  PipelineSource,
+  RunOptions,
+  Sink,
+} from './pipeline.js';
+export {
+  countRows,
+  PipelineBuilder,
+  pipeline,
+  RunnablePipeline,
+  runOptionsSchema,
+} from './pipeline.js';
+export type { DatasetRow } from './schemas.js';
+export {
+  nonEmptyTrimmedSchema,
+  nonNegativeIntSchema,
+  positiveIdSchema,
+  REQUIRED_FIELDS,
+  rowSchemas,
+  songRowSchema,
+  streamRowSchema,
+  timestampSchema,
+  userRowSchema,
+} from './schemas.js';
+export type { ValidateRowsOptions } from './validate-rows.js';
+export { validateRows, validateRowsOptionsSchema } from './validate-rows.js';
+// End of issue-2 exports.

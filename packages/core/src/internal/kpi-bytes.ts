@@ -1,0 +1,143 @@
+/**
+ * Growable byte writer and bounds-checked reader for the KPI state format:
+ * unsigned LEB128 varints for integers up to 2^53-1 (arithmetic, not bit ops,
+ * so values above 2^31 survive), length-prefixed UTF-8 strings.
+ */
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Appends bytes to a buffer that doubles as needed. */
+export class ByteWriter {
+  private buf = new Uint8Array(1024);
+  private pos = 0;
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.pos + n) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  varint(v: number): void {
+    this.ensure(8);
+    let n = v;
+    while (n >= 128) {
+      this.buf[this.pos++] = (n % 128) + 128;
+      n = Math.floor(n / 128);
+    }
+    this.buf[this.pos++] = n;
+  }
+
+  /** Zig-zag signed varint. */
+  svarint(v: number): void {
+    this.varint(v < 0 ? -2 * v - 1 : 2 * v);
+  }
+
+  string(s: string): void {
+    const b = encoder.encode(s);
+    this.varint(b.length);
+    this.bytes(b);
+  }
+
+  u32(v: number): void {
+    this.ensure(4);
+    new DataView(this.buf.buffer).setUint32(this.pos, v >>> 0, true);
+    this.pos += 4;
+  }
+
+  /** The bytes written so far (a copy trimmed to size). */
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+}
+
+/** Thrown by {@link ByteReader} on truncated or malformed input. */
+export class ByteReadError extends Error {}
+
+/** Reads what {@link ByteWriter} wrote; throws {@link ByteReadError} past the end. */
+export class ByteReader {
+  pos = 0;
+  constructor(
+    private readonly buf: Uint8Array,
+    private readonly end = buf.length,
+  ) {}
+
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  u8(): number {
+    if (this.pos >= this.end) throw new ByteReadError(`truncated at byte ${this.pos}`);
+    return this.buf[this.pos++]!;
+  }
+
+  bytes(n: number): Uint8Array {
+    if (n > this.end - this.pos) throw new ByteReadError(`truncated at byte ${this.pos}`);
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
+  varint(): number {
+    let result = 0;
+    let scale = 1;
+    for (let i = 0; i < 8; i++) {
+      const b = this.u8();
+      result += (b & 127) * scale;
+      if (b < 128) {
+        if (!Number.isSafeInteger(result)) break;
+        return result;
+      }
+      scale *= 128;
+    }
+    throw new ByteReadError(`bad varint at byte ${this.pos}`);
+  }
+
+  svarint(): number {
+    const z = this.varint();
+    return z % 2 === 1 ? -(z + 1) / 2 : z / 2;
+  }
+
+  string(): string {
+    const n = this.varint();
+    try {
+      return decoder.decode(this.bytes(n));
+    } catch (error) {
+      if (error instanceof ByteReadError) throw error;
+      throw new ByteReadError(`invalid UTF-8 at byte ${this.pos}`);
+    }
+  }
+}
+
+/** CRC-32 (IEEE) of `bytes`, to detect corrupt stored state. */
+export function crc32(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) {
+    crc = CRC_TABLE[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8);
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();

@@ -1,0 +1,502 @@
+/**
+ * Mergeable KPI state (SPEC sections 4 and 6): per date × genre the listen
+ * count, the distinct listeners, the total listening time and per-track
+ * listen counts. Memory grows with distinct keys, not rows.
+ *
+ * A state is self-contained: it interns its own genres and tracks (a track
+ * entry is a (`track_id`, `track_name`) pair, because SPEC section 4 takes the
+ * name from the first songs row of each (track, genre) pair). States are
+ * treated as immutable once built: {@link mergeKpiStates} and
+ * {@link pickKpiDates} return new states and never modify their inputs
+ * (`pickKpiDates` shares cells with its input).
+ *
+ * Serialized format v1 (little-endian, integers as unsigned LEB128 varints):
+ * `"SKPI"`, version u8 = 1, mode u8 (0 exact, 1 hll), hll precision u8,
+ * genres (count, UTF-8 strings), tracks (count, id/name string pairs), days
+ * (count; per day: zig-zag day number, cell count; per cell: genre, listens,
+ * total ms, users — exact: count + ascending deltas; hll: raw registers —,
+ * track count, (track, listens)…), then CRC-32 of everything before it.
+ * The encoding is canonical (dictionaries and keys sorted), so equal states
+ * serialize to equal bytes.
+ */
+
+import { PipelineError } from './errors.js';
+import { type HyperLogLog as Hll, HyperLogLog } from './hll.js';
+import { ByteReadError, ByteReader, ByteWriter, crc32 } from './internal/kpi-bytes.js';
+import { compareCodePoints } from './internal/kpi-compare.js';
+import { CountMap } from './internal/kpi-count-map.js';
+import { UserIdSet } from './internal/kpi-user-set.js';
+import { formatDay, parseDay } from './zone.js';
+
+/** How `unique_listeners` is counted: exactly (default) or with HyperLogLog. */
+export type UniqueListenersMode = 'exact' | 'hll';
+
+/** A problem with a KPI state: corrupt bytes, unknown version, or mismatched modes. */
+export class KpiStateError extends PipelineError {}
+
+/** The aggregates of one date × genre. @internal */
+export class KpiCell {
+  /** Number of listens. */
+  listens = 0;
+  /** Sum of `duration_ms` over the listens. */
+  totalMs = 0;
+  /** Distinct user ids (exact) or a sketch of them (hll). */
+  readonly users: UserIdSet | Hll;
+  /** Listens per interned track entry. */
+  readonly tracks: CountMap;
+
+  constructor(users: UserIdSet | Hll, tracks = new CountMap()) {
+    this.users = users;
+    this.tracks = tracks;
+  }
+}
+
+/** Aggregated KPI state. Build with `aggregateDailyKpis`, combine with {@link mergeKpiStates}. */
+export class KpiState {
+  /** Unique-listener counting mode. */
+  readonly mode: UniqueListenersMode;
+  /** HyperLogLog precision (meaningful in `hll` mode). */
+  readonly hllPrecision: number;
+  /** Interned genre names. */
+  readonly genres: string[] = [];
+  /** Interned track entries: ids… */
+  readonly trackIds: string[] = [];
+  /** …and their names. */
+  readonly trackNames: string[] = [];
+  /** Day number (days since 1970-01-01) → cells indexed by genre number. */
+  readonly days = new Map<number, (KpiCell | undefined)[]>();
+  /** True when some track id has entries with different names (see finalize). */
+  trackNameConflicts = false;
+  private readonly genreIndex = new Map<string, number>();
+  private readonly trackIndex = new Map<string, number>();
+  private readonly trackIdIndex = new Map<string, number>();
+
+  /** @internal Use {@link createKpiState}. */
+  constructor(mode: UniqueListenersMode, hllPrecision: number) {
+    this.mode = mode;
+    this.hllPrecision = hllPrecision;
+  }
+
+  /** The number of `genre`, interning it if new. */
+  internGenre(genre: string): number {
+    let g = this.genreIndex.get(genre);
+    if (g === undefined) {
+      g = this.genres.length;
+      this.genres.push(genre);
+      this.genreIndex.set(genre, g);
+    }
+    return g;
+  }
+
+  /** The number of track entry (`id`, `name`), interning it if new. */
+  internTrack(id: string, name: string): number {
+    const key = `${id}\u0000${name}`;
+    let t = this.trackIndex.get(key);
+    if (t === undefined) {
+      t = this.trackIds.length;
+      this.trackIds.push(id);
+      this.trackNames.push(name);
+      this.trackIndex.set(key, t);
+      if (this.trackIdIndex.has(id)) this.trackNameConflicts = true;
+      else this.trackIdIndex.set(id, t);
+    }
+    return t;
+  }
+
+  /** The cells of day `day`, created if absent. */
+  dayCells(day: number): (KpiCell | undefined)[] {
+    let cells = this.days.get(day);
+    if (cells === undefined) {
+      cells = [];
+      this.days.set(day, cells);
+    }
+    return cells;
+  }
+
+  /** A new, empty cell for this state's mode. */
+  newCell(): KpiCell {
+    return new KpiCell(this.mode === 'hll' ? new HyperLogLog(this.hllPrecision) : new UserIdSet());
+  }
+}
+
+/** Options of {@link createKpiState}. */
+export interface KpiStateOptions {
+  /** Unique-listener counting; default `'exact'`. */
+  readonly uniqueListeners?: UniqueListenersMode;
+  /** HyperLogLog precision 4–16; default 12 (≈1.6 % standard error). */
+  readonly hllPrecision?: number;
+}
+
+/** Creates an empty state. */
+export function createKpiState(options: KpiStateOptions = {}): KpiState {
+  const mode = options.uniqueListeners ?? 'exact';
+  if (mode !== 'exact' && mode !== 'hll') {
+    throw new KpiStateError(
+      'KPI_STATE_OPTIONS',
+      `Expected \`uniqueListeners\` to be 'exact' or 'hll', got ${String(mode)}`,
+    );
+  }
+  const precision = options.hllPrecision ?? 12;
+  if (!Number.isInteger(precision) || precision < 4 || precision > 16) {
+    throw new KpiStateError(
+      'KPI_STATE_OPTIONS',
+      `Expected \`hllPrecision\` to be an integer from 4 to 16, got ${precision}`,
+    );
+  }
+  return new KpiState(mode, precision);
+}
+
+function checkCompatible(a: KpiState, b: KpiState): void {
+  if (a.mode !== b.mode || (a.mode === 'hll' && a.hllPrecision !== b.hllPrecision)) {
+    throw new KpiStateError(
+      'KPI_STATE_MODE_MISMATCH',
+      `Cannot merge KPI states counted differently: ${describeMode(a)} and ${describeMode(b)}`,
+    );
+  }
+}
+
+function describeMode(s: KpiState): string {
+  return s.mode === 'hll' ? `hll (precision ${s.hllPrecision})` : 'exact';
+}
+
+function foldInto(out: KpiState, src: KpiState): void {
+  const genreMap = src.genres.map((g) => out.internGenre(g));
+  const trackMap = new Int32Array(src.trackIds.length).fill(-1);
+  for (const [day, cells] of src.days) {
+    const outCells = out.dayCells(day);
+    for (let g = 0; g < cells.length; g++) {
+      const cell = cells[g];
+      if (cell === undefined) continue;
+      const og = genreMap[g]!;
+      let target = outCells[og];
+      if (target === undefined) {
+        target = out.newCell();
+        outCells[og] = target;
+      }
+      target.listens += cell.listens;
+      target.totalMs += cell.totalMs;
+      if (target.users instanceof UserIdSet) {
+        const users = target.users;
+        (cell.users as UserIdSet).forEach((id) => {
+          users.add(id);
+        });
+      } else {
+        target.users.merge(cell.users as Hll);
+      }
+      const tracks = target.tracks;
+      cell.tracks.forEach((t, count) => {
+        let ot = trackMap[t]!;
+        if (ot < 0) {
+          ot = out.internTrack(src.trackIds[t]!, src.trackNames[t]!);
+          trackMap[t] = ot;
+        }
+        tracks.add(ot, count);
+      });
+    }
+  }
+}
+
+/**
+ * Merges KPI states into a new one; inputs are not modified. Associative and
+ * commutative: any grouping or order of the same partials finalizes (and
+ * serializes) identically.
+ *
+ * @throws KpiStateError `KPI_STATE_MODE_MISMATCH` when the states count unique listeners differently.
+ */
+export function mergeKpiStates(first: KpiState, ...rest: KpiState[]): KpiState {
+  const out = new KpiState(first.mode, first.hllPrecision);
+  for (const s of rest) checkCompatible(first, s);
+  foldInto(out, first);
+  for (const s of rest) foldInto(out, s);
+  return out;
+}
+
+/** The dates (`YYYY-MM-DD`, ascending) that have at least one listen in `state`. */
+export function kpiStateDates(state: KpiState): string[] {
+  return [...state.days.keys()].sort((a, b) => a - b).map(formatDay);
+}
+
+/**
+ * A new state holding only `dates` of `state` (dates absent from it are
+ * ignored). Used to store one partial per (source object, date).
+ *
+ * @throws KpiStateError `KPI_STATE_BAD_DATE` for a string that is not `YYYY-MM-DD`.
+ */
+export function pickKpiDates(state: KpiState, dates: Iterable<string>): KpiState {
+  const out = new KpiState(state.mode, state.hllPrecision);
+  const wanted = new Set<number>();
+  for (const d of dates) {
+    const day = parseDay(d);
+    if (day === undefined) {
+      throw new KpiStateError(
+        'KPI_STATE_BAD_DATE',
+        `Expected a YYYY-MM-DD date, got ${JSON.stringify(d)}`,
+      );
+    }
+    wanted.add(day);
+  }
+  // Re-intern so the new state's dictionaries hold only what it uses.
+  const genreMap = new Int32Array(state.genres.length).fill(-1);
+  const trackMap = new Int32Array(state.trackIds.length).fill(-1);
+  for (const day of [...wanted].sort((a, b) => a - b)) {
+    const cells = state.days.get(day);
+    if (cells === undefined) continue;
+    const outCells = out.dayCells(day);
+    for (let g = 0; g < cells.length; g++) {
+      const cell = cells[g];
+      if (cell === undefined) continue;
+      let og = genreMap[g]!;
+      if (og < 0) {
+        og = out.internGenre(state.genres[g]!);
+        genreMap[g] = og;
+      }
+      const tracks = new CountMap(cell.tracks.size);
+      cell.tracks.forEach((t, count) => {
+        let ot = trackMap[t]!;
+        if (ot < 0) {
+          ot = out.internTrack(state.trackIds[t]!, state.trackNames[t]!);
+          trackMap[t] = ot;
+        }
+        tracks.add(ot, count);
+      });
+      const copy = new KpiCell(cell.users, tracks);
+      copy.listens = cell.listens;
+      copy.totalMs = cell.totalMs;
+      outCells[og] = copy;
+    }
+  }
+  return out;
+}
+
+/** Sizes of a state, for the run summary and the benchmark. */
+export interface KpiStateStats {
+  readonly dates: number;
+  /** Date × genre keys. */
+  readonly keys: number;
+  readonly tracks: number;
+  /** Approximate heap bytes of the typed arrays holding users and track counts. */
+  readonly approxBytes: number;
+}
+
+/** Sizes of `state`. */
+export function kpiStateStats(state: KpiState): KpiStateStats {
+  let keys = 0;
+  let bytes = 0;
+  for (const cells of state.days.values()) {
+    for (const cell of cells) {
+      if (cell === undefined) continue;
+      keys++;
+      bytes += 64 + cell.tracks.byteLength;
+      bytes +=
+        cell.users instanceof UserIdSet ? cell.users.byteLength : cell.users.registers.byteLength;
+    }
+  }
+  return { dates: state.days.size, keys, tracks: state.trackIds.length, approxBytes: bytes };
+}
+
+const MAGIC = [0x53, 0x4b, 0x50, 0x49]; // "SKPI"
+/** Current serialized state format version. */
+export const KPI_STATE_FORMAT_VERSION = 1;
+
+function sortedOrder(n: number, cmp: (a: number, b: number) => number): Int32Array {
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order.sort(cmp);
+}
+
+/** Serializes `state` to the compact, versioned, canonical binary format (see module docs). */
+export function serializeKpiState(state: KpiState): Uint8Array {
+  const w = new ByteWriter();
+  for (const b of MAGIC) w.u8(b);
+  w.u8(KPI_STATE_FORMAT_VERSION);
+  w.u8(state.mode === 'hll' ? 1 : 0);
+  w.u8(state.mode === 'hll' ? state.hllPrecision : 0);
+
+  // Mark used dictionary entries, then number them in sorted order.
+  const usedGenre = new Uint8Array(state.genres.length);
+  const usedTrack = new Uint8Array(state.trackIds.length);
+  for (const cells of state.days.values()) {
+    for (let g = 0; g < cells.length; g++) {
+      const cell = cells[g];
+      if (cell === undefined) continue;
+      usedGenre[g] = 1;
+      cell.tracks.forEach((t) => {
+        usedTrack[t] = 1;
+      });
+    }
+  }
+  const genreOrder = sortedOrder(state.genres.length, (a, b) =>
+    compareCodePoints(state.genres[a]!, state.genres[b]!),
+  );
+  const genreNew = new Int32Array(state.genres.length).fill(-1);
+  const genres: number[] = [];
+  for (const g of genreOrder) {
+    if (usedGenre[g] === 0) continue;
+    genreNew[g] = genres.length;
+    genres.push(g);
+  }
+  const trackOrder = sortedOrder(
+    state.trackIds.length,
+    (a, b) =>
+      compareCodePoints(state.trackIds[a]!, state.trackIds[b]!) ||
+      compareCodePoints(state.trackNames[a]!, state.trackNames[b]!),
+  );
+  const trackNew = new Int32Array(state.trackIds.length).fill(-1);
+  const tracks: number[] = [];
+  for (const t of trackOrder) {
+    if (usedTrack[t] === 0) continue;
+    trackNew[t] = tracks.length;
+    tracks.push(t);
+  }
+  w.varint(genres.length);
+  for (const g of genres) w.string(state.genres[g]!);
+  w.varint(tracks.length);
+  for (const t of tracks) {
+    w.string(state.trackIds[t]!);
+    w.string(state.trackNames[t]!);
+  }
+
+  const days = [...state.days.keys()].sort((a, b) => a - b);
+  w.varint(days.length);
+  for (const day of days) {
+    const cells = state.days.get(day)!;
+    const present = genres.filter((g) => cells[g] !== undefined);
+    w.svarint(day);
+    w.varint(present.length);
+    for (const g of present) {
+      const cell = cells[g]!;
+      w.varint(genreNew[g]!);
+      w.varint(cell.listens);
+      w.varint(cell.totalMs);
+      if (cell.users instanceof UserIdSet) {
+        const ids = cell.users.sorted();
+        w.varint(ids.length);
+        let prev = 0;
+        for (let i = 0; i < ids.length; i++) {
+          w.varint(ids[i]! - prev);
+          prev = ids[i]!;
+        }
+      } else {
+        w.bytes(cell.users.registers);
+      }
+      const entries: number[] = [];
+      cell.tracks.forEach((t, count) => {
+        entries.push(trackNew[t]!, count);
+      });
+      const pairs = sortedOrder(entries.length / 2, (a, b) => entries[2 * a]! - entries[2 * b]!);
+      w.varint(pairs.length);
+      for (const p of pairs) {
+        w.varint(entries[2 * p]!);
+        w.varint(entries[2 * p + 1]!);
+      }
+    }
+  }
+  const body = w.finish();
+  const out = new Uint8Array(body.length + 4);
+  out.set(body);
+  new DataView(out.buffer).setUint32(body.length, crc32(body), true);
+  return out;
+}
+
+function corrupt(detail: string, cause?: unknown): KpiStateError {
+  return new KpiStateError('KPI_STATE_CORRUPT', `Corrupt KPI state: ${detail}`, { cause });
+}
+
+/**
+ * Reads a state written by {@link serializeKpiState}.
+ *
+ * @throws KpiStateError `KPI_STATE_VERSION` for a format version this library
+ *   does not know, `KPI_STATE_CORRUPT` for anything else that is wrong
+ *   (bad magic, checksum mismatch, truncation, out-of-range values).
+ */
+export function deserializeKpiState(bytes: Uint8Array): KpiState {
+  if (!(bytes instanceof Uint8Array)) throw corrupt('expected a Uint8Array');
+  if (bytes.length < 11 || MAGIC.some((b, i) => bytes[i] !== b)) {
+    throw corrupt('not a KPI state (bad magic bytes)');
+  }
+  const version = bytes[4]!;
+  if (version !== KPI_STATE_FORMAT_VERSION) {
+    throw new KpiStateError(
+      'KPI_STATE_VERSION',
+      `Unsupported KPI state format version ${version} (this library reads version ${KPI_STATE_FORMAT_VERSION})`,
+    );
+  }
+  const bodyLength = bytes.length - 4;
+  const expected = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(
+    bodyLength,
+    true,
+  );
+  if (crc32(bytes.subarray(0, bodyLength)) !== expected) throw corrupt('checksum mismatch');
+  try {
+    return readBody(new ByteReader(bytes, bodyLength));
+  } catch (error) {
+    if (error instanceof KpiStateError) throw error;
+    if (error instanceof ByteReadError || error instanceof RangeError)
+      throw corrupt(error.message, error);
+    throw error;
+  }
+}
+
+function readBody(r: ByteReader): KpiState {
+  r.pos = 5;
+  const modeByte = r.u8();
+  const precision = r.u8();
+  if (modeByte > 1) throw corrupt(`unknown mode ${modeByte}`);
+  if (modeByte === 1 && (precision < 4 || precision > 16))
+    throw corrupt(`bad precision ${precision}`);
+  const state = new KpiState(modeByte === 1 ? 'hll' : 'exact', modeByte === 1 ? precision : 12);
+  const genreCount = r.varint();
+  for (let i = 0; i < genreCount; i++) {
+    if (state.internGenre(r.string()) !== i) throw corrupt('duplicate genre');
+  }
+  const trackCount = r.varint();
+  for (let i = 0; i < trackCount; i++) {
+    const id = r.string();
+    if (state.internTrack(id, r.string()) !== i) throw corrupt('duplicate track');
+  }
+  const dayCount = r.varint();
+  for (let d = 0; d < dayCount; d++) {
+    const day = r.svarint();
+    if (Math.abs(day) > 3_000_000 || state.days.has(day)) throw corrupt(`bad day ${day}`);
+    const cells = state.dayCells(day);
+    const cellCount = r.varint();
+    for (let c = 0; c < cellCount; c++) {
+      const g = r.varint();
+      if (g >= genreCount || cells[g] !== undefined) throw corrupt(`bad genre index ${g}`);
+      let cell: KpiCell;
+      const listens = r.varint();
+      const totalMs = r.varint();
+      if (modeByte === 0) {
+        const n = r.varint();
+        if (n > listens) throw corrupt('more listeners than listens');
+        const users = new UserIdSet(n);
+        let prev = 0;
+        for (let i = 0; i < n; i++) {
+          const delta = r.varint();
+          if (delta === 0) throw corrupt('user ids not strictly ascending');
+          prev += delta;
+          users.add(prev);
+        }
+        cell = new KpiCell(users);
+      } else {
+        cell = new KpiCell(new HyperLogLog(precision, r.bytes(1 << precision).slice()));
+      }
+      cell.listens = listens;
+      cell.totalMs = totalMs;
+      const n = r.varint();
+      let sum = 0;
+      for (let i = 0; i < n; i++) {
+        const t = r.varint();
+        if (t >= trackCount || cell.tracks.get(t) !== 0) throw corrupt(`bad track index ${t}`);
+        const count = r.varint();
+        if (count === 0) throw corrupt('zero track count');
+        sum += count;
+        cell.tracks.add(t, count);
+      }
+      if (sum !== listens) throw corrupt('track counts do not add up to listens');
+      cells[g] = cell;
+    }
+  }
+  if (r.remaining !== 0) throw corrupt(`${r.remaining} trailing bytes`);
+  return state;
+}

@@ -1,0 +1,197 @@
+/**
+ * The songs lookup table for the join (SPEC section 4): `track_id` → every
+ * genre it is listed under, each (track, genre) pair with its own name and
+ * duration. Duplicate (`track_id`, `track_genre`) rows are collapsed and the
+ * FIRST row in file order wins for name and duration.
+ *
+ * Layout: track ids and genres are interned; pairs are stored in CSR form
+ * (`pairStart[t]..pairStart[t+1]` are the pairs of track `t`) in typed
+ * arrays, so a join costs one `Map` lookup and the fan-out is an index range.
+ */
+import type { Batch, SongRow, ValidRow } from './types.js';
+
+/** Sizes of a loaded {@link SongsTable}, for the run summary. */
+export interface SongsTableStats {
+  /** Song rows read. */
+  readonly rows: number;
+  /** Rows that repeated an already seen (`track_id`, `track_genre`) pair. */
+  readonly duplicatePairs: number;
+  /** Distinct `track_id`s. */
+  readonly tracks: number;
+  /** Distinct (`track_id`, `track_genre`) pairs. */
+  readonly pairs: number;
+  /** Distinct genres. */
+  readonly genres: number;
+  /** Approximate heap bytes held by the table (typed arrays + strings + map). */
+  readonly approxBytes: number;
+}
+
+/** A compact, read-only songs lookup table. Build it with {@link buildSongsTable}. */
+export class SongsTable {
+  /** Interned genre names. */
+  readonly genres: readonly string[];
+  /** Distinct track ids; index = interned track number. */
+  readonly trackIds: readonly string[];
+  /** Pair range start per track (length `tracks + 1`). */
+  readonly pairStart: Int32Array;
+  /** Genre number of each pair. */
+  readonly pairGenre: Int32Array;
+  /** `duration_ms` of each pair. */
+  readonly pairDuration: Float64Array;
+  /** `track_name` of each pair (may be empty). */
+  readonly pairName: readonly string[];
+  /** Sizes, for the run summary. */
+  readonly stats: SongsTableStats;
+  private readonly index: Map<string, number>;
+
+  /** @internal Use {@link buildSongsTable} or {@link songsTableFromRows}. */
+  constructor(parts: {
+    genres: string[];
+    trackIds: string[];
+    index: Map<string, number>;
+    pairStart: Int32Array;
+    pairGenre: Int32Array;
+    pairDuration: Float64Array;
+    pairName: string[];
+    rows: number;
+    duplicatePairs: number;
+  }) {
+    this.genres = parts.genres;
+    this.trackIds = parts.trackIds;
+    this.index = parts.index;
+    this.pairStart = parts.pairStart;
+    this.pairGenre = parts.pairGenre;
+    this.pairDuration = parts.pairDuration;
+    this.pairName = parts.pairName;
+    let stringBytes = 0;
+    for (const s of parts.trackIds) stringBytes += 16 + s.length * 2;
+    for (const s of parts.pairName) stringBytes += 16 + s.length * 2;
+    for (const s of parts.genres) stringBytes += 16 + s.length * 2;
+    this.stats = {
+      rows: parts.rows,
+      duplicatePairs: parts.duplicatePairs,
+      tracks: parts.trackIds.length,
+      pairs: parts.pairGenre.length,
+      genres: parts.genres.length,
+      approxBytes:
+        stringBytes +
+        parts.pairStart.byteLength +
+        parts.pairGenre.byteLength +
+        parts.pairDuration.byteLength +
+        // Map entry ≈ 3 words, array slots 1 word each.
+        parts.index.size * 24 +
+        (parts.trackIds.length + parts.pairName.length) * 8,
+    };
+  }
+
+  /** The interned number of `trackId`, or -1 when the track is unknown. */
+  trackOf(trackId: string): number {
+    const t = this.index.get(trackId);
+    return t === undefined ? -1 : t;
+  }
+}
+
+/** Accumulates song rows in file order; `finish()` freezes the table. */
+export class SongsTableBuilder {
+  private readonly genreIndex = new Map<string, number>();
+  private readonly genres: string[] = [];
+  private readonly trackIndex = new Map<string, number>();
+  private readonly trackIds: string[] = [];
+  // Per track: genre numbers and the pair data, in first-seen order.
+  private readonly trackGenres: number[][] = [];
+  private readonly names: string[][] = [];
+  private readonly durations: number[][] = [];
+  private rows = 0;
+  private duplicatePairs = 0;
+  private pairs = 0;
+
+  /** Adds one song row (rows must be added in file order). */
+  add(row: SongRow): void {
+    this.rows++;
+    let g = this.genreIndex.get(row.track_genre);
+    if (g === undefined) {
+      g = this.genres.length;
+      this.genres.push(row.track_genre);
+      this.genreIndex.set(row.track_genre, g);
+    }
+    let t = this.trackIndex.get(row.track_id);
+    if (t === undefined) {
+      t = this.trackIds.length;
+      this.trackIds.push(row.track_id);
+      this.trackIndex.set(row.track_id, t);
+      this.trackGenres.push([g]);
+      this.names.push([row.track_name]);
+      this.durations.push([row.duration_ms]);
+      this.pairs++;
+      return;
+    }
+    const gs = this.trackGenres[t]!;
+    if (gs.includes(g)) {
+      this.duplicatePairs++;
+      return;
+    }
+    gs.push(g);
+    this.names[t]!.push(row.track_name);
+    this.durations[t]!.push(row.duration_ms);
+    this.pairs++;
+  }
+
+  /** Builds the table. The builder must not be used afterwards. */
+  finish(): SongsTable {
+    const tracks = this.trackIds.length;
+    const pairStart = new Int32Array(tracks + 1);
+    const pairGenre = new Int32Array(this.pairs);
+    const pairDuration = new Float64Array(this.pairs);
+    const pairName: string[] = new Array<string>(this.pairs);
+    let p = 0;
+    for (let t = 0; t < tracks; t++) {
+      pairStart[t] = p;
+      const gs = this.trackGenres[t]!;
+      const ns = this.names[t]!;
+      const ds = this.durations[t]!;
+      for (let i = 0; i < gs.length; i++) {
+        pairGenre[p] = gs[i]!;
+        pairDuration[p] = ds[i]!;
+        pairName[p] = ns[i]!;
+        p++;
+      }
+    }
+    pairStart[tracks] = p;
+    return new SongsTable({
+      genres: this.genres,
+      trackIds: this.trackIds,
+      index: this.trackIndex,
+      pairStart,
+      pairGenre,
+      pairDuration,
+      pairName,
+      rows: this.rows,
+      duplicatePairs: this.duplicatePairs,
+    });
+  }
+}
+
+/** Builds a {@link SongsTable} from rows already in memory, in file order. */
+export function songsTableFromRows(rows: Iterable<SongRow>): SongsTable {
+  const builder = new SongsTableBuilder();
+  for (const row of rows) builder.add(row);
+  return builder.finish();
+}
+
+/**
+ * Builds a {@link SongsTable} by streaming validated song batches (e.g. the
+ * output of the parse → validate stages over the songs file). Batches must
+ * arrive in file order. Honours `signal` between batches.
+ */
+export async function buildSongsTable(
+  source: AsyncIterable<Batch<ValidRow<SongRow>>> | Iterable<Batch<ValidRow<SongRow>>>,
+  options: { readonly signal?: AbortSignal } = {},
+): Promise<SongsTable> {
+  const builder = new SongsTableBuilder();
+  for await (const batch of source) {
+    options.signal?.throwIfAborted();
+    for (let i = 0; i < batch.length; i++) builder.add(batch[i]!.value);
+  }
+  options.signal?.throwIfAborted();
+  return builder.finish();
+}
