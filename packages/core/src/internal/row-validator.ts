@@ -1,0 +1,39 @@
+import type { RejectReason } from '../dead-letter.js';
+import { type DatasetRow, rowSchemas } from '../schemas.js';
+import type { Dataset, RawFields } from '../types.js';
+
+/** Outcome of validating one row's fields. */
+export type RowCheck<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly reasons: readonly RejectReason[] };
+
+/**
+ * Validates one row's fields against the dataset's zod schema and turns
+ * zod issues into one machine-readable reason per failing field:
+ * `missing_field` when absent, else `invalid_<field>`. Kept behind this one
+ * function so a hand-written fast path can replace it without touching the
+ * stage.
+ */
+export function rowValidator<D extends Dataset>(
+  dataset: D,
+): (fields: RawFields) => RowCheck<DatasetRow[D]> {
+  const schema = rowSchemas[dataset];
+  return (fields) => {
+    const result = schema.safeParse(fields);
+    if (result.success) return { ok: true, value: result.data as DatasetRow[D] };
+    const reasons: RejectReason[] = [];
+    const seen = new Set<string>();
+    for (const issue of result.error.issues) {
+      const field = String(issue.path[0] ?? '');
+      if (seen.has(field)) continue;
+      seen.add(field);
+      const missing = fields[field] === undefined;
+      reasons.push({
+        reason: missing ? 'missing_field' : `invalid_${field}`,
+        field,
+        message: missing ? `${field} is missing` : `${field}: ${issue.message}`,
+      });
+    }
+    return { ok: false, reasons };
+  };
+}
