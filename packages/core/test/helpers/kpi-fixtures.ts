@@ -1,0 +1,81 @@
+/**
+ * Shared fixtures for the KPI tests: a collecting dead-letter sink, row
+ * wrappers, and `runKpis` (join → aggregate) over plain arrays.
+ */
+import {
+  type AggregateDailyKpisOptions,
+  aggregateDailyKpis,
+  type Batch,
+  type DeadLetterEntry,
+  type DeadLetterSink,
+  type JoinMetrics,
+  joinSongs,
+  type KpiState,
+  type SongRow,
+  type SourceRef,
+  type SongsTable,
+  songsTableFromRows,
+  type StreamRow,
+  type UsersTable,
+  type ValidRow,
+} from '../../src/index.js';
+
+/** A dead-letter sink that keeps entries in an array. */
+export class CollectingSink implements DeadLetterSink {
+  readonly entries: DeadLetterEntry[] = [];
+  closed = false;
+  async write(entries: readonly DeadLetterEntry[]): Promise<void> {
+    this.entries.push(...entries);
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+/** A source reference for tests. */
+export function sourceRef(key: string): SourceRef {
+  return { id: `test://${key}`, key };
+}
+
+/** Wraps stream rows as validated rows of `source`, lines from 2, in batches of `size`. */
+export function streamBatches(
+  rows: readonly StreamRow[],
+  source: SourceRef = sourceRef('streams.csv'),
+  size = 3,
+): Batch<ValidRow<StreamRow>>[] {
+  const out: Batch<ValidRow<StreamRow>>[] = [];
+  for (let i = 0; i < rows.length; i += size) {
+    out.push(rows.slice(i, i + size).map((value, j) => ({ source, line: i + j + 2, value })));
+  }
+  return out;
+}
+
+/** An async iterable over `items`. */
+export async function* fromArray<T>(items: readonly T[]): AsyncGenerator<T> {
+  for (const item of items) yield item;
+}
+
+/** Options of {@link runKpis}. */
+export interface RunKpisOptions extends AggregateDailyKpisOptions {
+  readonly users?: UsersTable;
+  readonly joinMetrics?: JoinMetrics;
+  readonly table?: SongsTable;
+}
+
+/** Joins and aggregates `streams` against `songs`; returns the state and the dead letters. */
+export async function runKpis(
+  songs: readonly SongRow[],
+  streams: readonly StreamRow[],
+  options: RunKpisOptions = {},
+): Promise<{ state: KpiState; deadLetters: DeadLetterEntry[] }> {
+  const { users, joinMetrics, table, ...aggregateOptions } = options;
+  const sink = new CollectingSink();
+  const join = joinSongs({
+    songs: table ?? songsTableFromRows(songs),
+    deadLetter: sink,
+    ...(users === undefined ? {} : { users }),
+    ...(joinMetrics === undefined ? {} : { metrics: joinMetrics }),
+  });
+  const state = await aggregateDailyKpis(aggregateOptions)(join(fromArray(streamBatches(streams))));
+  return { state, deadLetters: sink.entries };
+}
