@@ -35,7 +35,14 @@ function pad(n: number, w = 2): string {
 // every accepted form: zone-less, Z, numeric offsets, fractions.
 const listenTimeArb = fc
   .record({
-    day: fc.constantFrom('2024-03-09', '2024-03-10', '2024-03-11', '2024-06-25', '2024-11-02', '2024-11-03'),
+    day: fc.constantFrom(
+      '2024-03-09',
+      '2024-03-10',
+      '2024-03-11',
+      '2024-06-25',
+      '2024-11-02',
+      '2024-11-03',
+    ),
     hour: fc.integer({ min: 0, max: 23 }),
     minute: fc.constantFrom(0, 14, 15, 29, 30, 44, 45, 59),
     second: fc.constantFrom(0, 59),
@@ -48,7 +55,10 @@ const listenTimeArb = fc
   );
 
 const streamArb = fc.record({
-  user_id: fc.oneof(fc.integer({ min: 1, max: 8 }), fc.constantFrom(4_294_967_296, 9_007_199_254_740_991)),
+  user_id: fc.oneof(
+    fc.integer({ min: 1, max: 8 }),
+    fc.constantFrom(4_294_967_296, 9_007_199_254_740_991),
+  ),
   track_id: fc.oneof(fc.constantFrom(...TRACKS), fc.constant('unknown')),
   listen_time: listenTimeArb,
 });
@@ -64,7 +74,10 @@ test('aggregator equals the oracle on random rows (fan-out, ties, zones, offsets
   await fc.assert(
     fc.asyncProperty(caseArb, async ({ songs, streams, timeZone, sourceTimeZone }) => {
       const { state, deadLetters } = await runKpis(songs, streams, { timeZone, sourceTimeZone });
-      assert.deepEqual(finalizeKpis(state), oracleKpis(songs, streams, { timeZone, sourceTimeZone }));
+      assert.deepEqual(
+        finalizeKpis(state),
+        oracleKpis(songs, streams, { timeZone, sourceTimeZone }),
+      );
       const known = new Set(songs.map((s) => s.track_id));
       assert.equal(deadLetters.length, streams.filter((r) => !known.has(r.track_id)).length);
     }),
@@ -73,7 +86,9 @@ test('aggregator equals the oracle on random rows (fan-out, ties, zones, offsets
 });
 
 test('every row is accounted for: aggregated + unknown_track = rows read, per source', async () => {
-  const songs: SongRow[] = [{ track_id: 'a', track_name: 'A', duration_ms: 1000, track_genre: 'pop' }];
+  const songs: SongRow[] = [
+    { track_id: 'a', track_name: 'A', duration_ms: 1000, track_genre: 'pop' },
+  ];
   const streams: StreamRow[] = [
     { user_id: 1, track_id: 'a', listen_time: '2024-06-25 10:00:00' },
     { user_id: 2, track_id: 'zz', listen_time: '2024-06-25 10:00:00' },
@@ -92,7 +107,9 @@ test('a listen of a multi-genre track counts once in each genre, with that pairâ
     { track_id: 'a', track_name: 'A (rock cut)', duration_ms: 3000, track_genre: 'rock' },
     { track_id: 'a', track_name: 'ignored duplicate', duration_ms: 9999, track_genre: 'pop' },
   ];
-  const { state } = await runKpis(songs, [{ user_id: 7, track_id: 'a', listen_time: '2024-06-25 10:00:00' }]);
+  const { state } = await runKpis(songs, [
+    { user_id: 7, track_id: 'a', listen_time: '2024-06-25 10:00:00' },
+  ]);
   const items = finalizeKpis(state);
   assert.deepEqual(
     items.map((i) => [i.track_genre, i.listen_count, i.total_listening_time, i.top_3_songs]),
@@ -105,7 +122,10 @@ test('a listen of a multi-genre track counts once in each genre, with that pairâ
 });
 
 test('no rows give an empty state and no items (an empty day has no items)', async () => {
-  const { state } = await runKpis([{ track_id: 'a', track_name: 'A', duration_ms: 1, track_genre: 'pop' }], []);
+  const { state } = await runKpis(
+    [{ track_id: 'a', track_name: 'A', duration_ms: 1, track_genre: 'pop' }],
+    [],
+  );
   assert.deepEqual(finalizeKpis(state), []);
   assert.equal(kpiStateStats(state).dates, 0);
 });
@@ -114,7 +134,9 @@ test('an invalid listen_time that slipped past validation fails with its source 
   const songs: SongRow[] = [{ track_id: 'a', track_name: 'A', duration_ms: 1, track_genre: 'pop' }];
   await assert.rejects(
     runKpis(songs, [{ user_id: 1, track_id: 'a', listen_time: '2024-02-3x 00:00:00' }]),
-    (e: unknown) => (e as { code?: string; line?: number }).code === 'INVALID_LISTEN_TIME' && (e as { line?: number }).line === 2,
+    (e: unknown) =>
+      (e as { code?: string; line?: number }).code === 'INVALID_LISTEN_TIME' &&
+      (e as { line?: number }).line === 2,
   );
 });
 
@@ -131,5 +153,8 @@ test('bad options throw OptionsError before any input is read', () => {
 test('aborting stops aggregation between batches', async () => {
   const controller = new AbortController();
   controller.abort(new Error('stop'));
-  await assert.rejects(aggregateDailyKpis()(fromArray([[]]), { signal: controller.signal }), /stop/);
+  await assert.rejects(
+    aggregateDailyKpis()(fromArray([[]]), { signal: controller.signal }),
+    /stop/,
+  );
 });

@@ -12,10 +12,10 @@ import {
   joinSongs,
   type KpiState,
   type SongRow,
-  type SourceRef,
   type SongsTable,
-  songsTableFromRows,
+  type SourceRef,
   type StreamRow,
+  songsTableFromRows,
   type UsersTable,
   type ValidRow,
 } from '../../src/index.js';

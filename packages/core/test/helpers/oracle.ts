@@ -38,7 +38,10 @@ export function zoneOffset(timeZone: string, ms: number): number {
     second: '2-digit',
   }).formatToParts(new Date(ms));
   const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
-  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - ms;
+  return (
+    Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) -
+    ms
+  );
 }
 
 /** Calendar date `YYYY-MM-DD` of instant `ms` in `timeZone`. */
@@ -58,9 +61,10 @@ export function dateIn(timeZone: string, ms: number): string {
  * in an overlap the earlier instant, in a gap the offset before the change.
  */
 export function instantOf(listenTime: string, sourceTimeZone: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})[ Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/.exec(
-    listenTime.trim(),
-  );
+  const m =
+    /^(\d{4})-(\d{2})-(\d{2})[ Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/.exec(
+      listenTime.trim(),
+    );
   if (m === null) throw new Error(`oracle: bad listen_time ${listenTime}`);
   const ms = m[7] === undefined ? 0 : Math.floor(Number(`0.${m[7]}`) * 1000 + 1e-9);
   const wall = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!, ms);
@@ -141,9 +145,16 @@ export function oracleKpis(
       .join(', ');
     const top = [...g.tracks.entries()]
       .map(([id, t]) => ({ id, name: t.name, count: t.count }))
-      .sort((a, b) => b.count - a.count || codePointCompare(a.name, b.name) || codePointCompare(a.id, b.id))
+      .sort(
+        (a, b) =>
+          b.count - a.count || codePointCompare(a.name, b.name) || codePointCompare(a.id, b.id),
+      )
       .slice(0, 3)
-      .map((t) => ({ track_id: t.id, track_name: t.name === '' ? t.id : t.name, listen_count: t.count }));
+      .map((t) => ({
+        track_id: t.id,
+        track_name: t.name === '' ? t.id : t.name,
+        listen_count: t.count,
+      }));
     items.push({
       date: g.date,
       track_genre: g.genre,
@@ -160,5 +171,7 @@ export function oracleKpis(
       top_5_genres: top5,
     });
   }
-  return items.sort((a, b) => codePointCompare(a.date, b.date) || codePointCompare(a.track_genre, b.track_genre));
+  return items.sort(
+    (a, b) => codePointCompare(a.date, b.date) || codePointCompare(a.track_genre, b.track_genre),
+  );
 }
