@@ -1,0 +1,38 @@
+/**
+ * Turns tokenizer rows into header-keyed records exactly as csv-parser 3.x
+ * does (`writeRow`): for the (rare) callers that need objects, and for the
+ * differential test. The hot path should read columns by index instead.
+ */
+import type { RawFields } from '../types.js';
+import { type CsvRowBatch, cellCount } from './fast-csv.js';
+
+const DANGEROUS_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Record keys for a header row, as csv-parser computes them: the header cell,
+ * or `null` (column dropped) for `__proto__`, `constructor` and `prototype`.
+ */
+export function csvRecordKeys(header: readonly string[]): (string | null)[] {
+  return header.map((name) => (DANGEROUS_KEYS.has(name) ? null : name));
+}
+
+/**
+ * The record csv-parser would emit for row `row`: cell `i` under `keys[i]`,
+ * skipped when that key is `null`, under `_i` when the row has more cells
+ * than the header. Later duplicate header names overwrite earlier ones.
+ */
+export function csvRecord(
+  keys: readonly (string | null)[],
+  batch: CsvRowBatch,
+  row: number,
+): RawFields {
+  const record: RawFields = {};
+  const first = batch.starts[row]!;
+  const count = cellCount(batch, row);
+  for (let i = 0; i < count; i++) {
+    const key = keys[i];
+    if (key === null) continue;
+    record[key === undefined ? `_${i}` : key] = batch.cells[first + i]!;
+  }
+  return record;
+}
