@@ -3,6 +3,7 @@
  * needs. Import from `@streamkpi/s3-source/testing`; needs the optional peer
  * dependency `s3rver`.
  */
+import crypto from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +50,7 @@ export interface RunningS3rver {
  * resolve as they do on S3.
  */
 export async function startS3rver(options: StartS3rverOptions = {}): Promise<RunningS3rver> {
+  enableS3rverContinuationTokens();
   const directory = await mkdtemp(join(tmpdir(), 's3rver-'));
   const server = new S3rver({
     address: '127.0.0.1',
@@ -97,4 +99,36 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<Run
 /** Create a bucket through the S3 API (for buckets made after start). */
 export async function createBucket(client: S3Client, bucket: string): Promise<void> {
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
+}
+
+/**
+ * s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3
+ * (Node 17+) no longer offers, so every truncated listing fails with
+ * InternalError. When DES is unavailable, `des` is mapped to an identity
+ * cipher: the token stays opaque to clients and round-trips inside s3rver.
+ * Only the `des` algorithm, which would throw otherwise, is affected.
+ */
+function enableS3rverContinuationTokens(): void {
+  try {
+    crypto.createCipheriv('des', Buffer.alloc(8), Buffer.alloc(8));
+    return;
+  } catch {
+    // DES unavailable: patch below (idempotent).
+  }
+  const mutable = crypto as unknown as {
+    createCipheriv: (...args: unknown[]) => unknown;
+    createDecipheriv: (...args: unknown[]) => unknown;
+    __s3rverDes?: true;
+  };
+  if (mutable.__s3rverDes) return;
+  const identity = () => ({
+    update: (data: string | Buffer, encoding?: BufferEncoding) =>
+      typeof data === 'string' ? Buffer.from(data, encoding ?? 'utf8') : Buffer.from(data),
+    final: () => Buffer.alloc(0),
+  });
+  const cipher = mutable.createCipheriv;
+  const decipher = mutable.createDecipheriv;
+  mutable.createCipheriv = (...args) => (args[0] === 'des' ? identity() : cipher(...args));
+  mutable.createDecipheriv = (...args) => (args[0] === 'des' ? identity() : decipher(...args));
+  mutable.__s3rverDes = true;
 }
