@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
 import { ParseError } from './errors.js';
-import { type ByteSource, toBuffer } from './internal/bytes.js';
+import { type ByteSource, destroyAndWait, toBuffer } from './internal/bytes.js';
 import { parseOptions, sourceRefSchema } from './internal/options.js';
 import type { StageContext } from './types.js';
 
@@ -103,8 +103,8 @@ export function decompress(
       throw err;
     } finally {
       input.unpipe(gunzip);
-      input.destroy();
       gunzip.destroy();
+      await destroyAndWait(input);
     }
   };
 }

@@ -2,7 +2,7 @@ import { Readable, type Transform } from 'node:stream';
 import csvParser from 'csv-parser';
 import type { z } from 'zod';
 import { ParseError, PipelineError } from './errors.js';
-import { type ByteSource, countNewlines, guardLines } from './internal/bytes.js';
+import { type ByteSource, countNewlines, destroyAndWait, guardLines } from './internal/bytes.js';
 import { parseOptions } from './internal/options.js';
 import { baseParseOptionsSchema } from './internal/parse-options.js';
 import { RowBatcher } from './internal/row-batcher.js';
@@ -150,8 +150,8 @@ export function parseCsv(options: ParseCsvOptions): ByteParser {
       throw err;
     } finally {
       input.unpipe(csv);
-      input.destroy();
       csv.destroy();
+      await destroyAndWait(input);
     }
     if (header === undefined) {
       throw new ParseError('EMPTY_FILE', `${source.id}: file has no header line`, { source });

@@ -4,7 +4,7 @@ import Assembler from 'stream-json/assembler.js';
 import jsonParser, { type Token } from 'stream-json/parser.js';
 import type { z } from 'zod';
 import { ParseError, PipelineError } from './errors.js';
-import { type ByteSource, guardLines } from './internal/bytes.js';
+import { type ByteSource, destroyAndWait, guardLines } from './internal/bytes.js';
 import { isJsonObject, rawValueFields, toRawFields } from './internal/json-fields.js';
 import { parseOptions } from './internal/options.js';
 import { baseParseOptionsSchema } from './internal/parse-options.js';
@@ -131,8 +131,8 @@ export function parseJsonArray(options: ParseJsonArrayOptions): ByteParser {
         { source, line: index + 1, cause: err },
       );
     } finally {
-      input.destroy();
       tokens.destroy();
+      await destroyAndWait(input);
     }
     if (!started) {
       throw new ParseError('JSON_NOT_ARRAY', `${source.id}: file contains no JSON value`, {

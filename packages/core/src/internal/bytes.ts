@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { ParseError } from '../errors.js';
 import type { SourceRef } from '../types.js';
 
@@ -87,4 +88,16 @@ export function countNewlines(s: string): number {
     i = s.indexOf('\n', i + 1);
   }
   return n;
+}
+
+/**
+ * Destroys a stream and waits until it has closed, so that a `Readable.from`
+ * wrapper has returned its source iterator (running the source's `finally`)
+ * before the caller goes on.
+ */
+export async function destroyAndWait(stream: Readable): Promise<void> {
+  if (stream.closed) return;
+  const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
+  stream.destroy();
+  await closed;
 }
