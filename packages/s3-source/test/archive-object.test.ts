@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { OptionsError } from '@streamkpi/core';
+import { archiveObject, listObjects, readObject, S3SourceError } from '../src/index.js';
+import { createBucket, type RunningS3rver, startS3rver } from '../src/testing.js';
+import { collect, put } from './helpers/s3.js';
+
+const bucket = 'archive-bucket';
+let s3: RunningS3rver;
+let client: S3Client;
+
+before(async () => {
+  s3 = await startS3rver({ buckets: [bucket] });
+  client = s3.client();
+});
+after(() => s3.close());
+
+async function keys(prefix: string, b = bucket): Promise<string[]> {
+  const out: string[] = [];
+  for await (const o of listObjects({ client, bucket: b, prefix, suffixes: [] })) out.push(o.key);
+  return out.sort();
+}
+
+describe('archiveObject', () => {
+  it('copies to archive/ under the same relative key, deletes the source and keeps the folder marker', async () => {
+    await put(client, bucket, 'streams/', '');
+    const etag = await put(client, bucket, 'streams/2024/06/a.csv', 'a,b\n1,2\n');
+    const result = await archiveObject({
+      client,
+      bucket,
+      key: 'streams/2024/06/a.csv',
+      etag,
+      sourcePrefix: 'streams/',
+    });
+    assert.equal(result.status, 'moved');
+    assert.deepEqual(result.archive, { bucket, key: 'archive/2024/06/a.csv' });
+    assert.equal(result.markerCreated, false);
+    assert.deepEqual(await keys('streams/'), []);
+    assert.equal(
+      (await collect(readObject({ client, bucket, key: 'archive/2024/06/a.csv' }))).toString(),
+      'a,b\n1,2\n',
+    );
+    const markers = [];
+    for await (const o of listObjects({ client, bucket, prefix: 'streams', suffixes: ['/'] }))
+      markers.push(o);
+    // folder markers are never listed as data objects…
+    assert.equal(markers.length, 0);
+    // …but the marker object still exists
+    assert.equal((await collect(readObject({ client, bucket, key: 'streams/' }))).length, 0);
+  });
+
+  it('is a no-op the second time', async () => {
+    const etag = await put(client, bucket, 'streams/twice.csv', 'x\n');
+    const options = { client, bucket, key: 'streams/twice.csv', etag, sourcePrefix: 'streams/' };
+    assert.equal((await archiveObject(options)).status, 'moved');
+    assert.equal((await archiveObject(options)).status, 'already-moved');
+    assert.ok((await keys('archive/')).includes('archive/twice.csv'));
+  });
+
+  it('recreates the folder marker when archiving emptied the prefix', async () => {
+    await put(client, bucket, 'lonely/only.csv', 'x\n');
+    const result = await archiveObject({
+      client,
+      bucket,
+      key: 'lonely/only.csv',
+      sourcePrefix: 'lonely/',
+    });
+    assert.equal(result.markerCreated, true);
+    assert.equal((await collect(readObject({ client, bucket, key: 'lonely/' }))).length, 0);
+  });
+
+  it('archives keys with spaces, unicode and + to another bucket and prefix', async () => {
+    await createBucket(client, 'archive-target');
+    const keysToMove = ['streams/día 1+2 ünï.csv', 'streams/a+b c%20d.csv', 'streams/x?y#z&=.csv'];
+    for (const key of keysToMove) await put(client, bucket, key, key);
+    for (const key of keysToMove) {
+      const r = await archiveObject({
+        client,
+        bucket,
+        key,
+        sourcePrefix: 'streams/',
+        archiveBucket: 'archive-target',
+        archivePrefix: 'old/',
+      });
+      assert.equal(r.status, 'moved');
+      const copy = await collect(
+        readObject({ client, bucket: 'archive-target', key: r.archive.key }),
+      );
+      assert.equal(copy.toString(), key);
+    }
+    assert.deepEqual(await keys('old/', 'archive-target'), [
+      'old/a+b c%20d.csv',
+      'old/día 1+2 ünï.csv',
+      'old/x?y#z&=.csv',
+    ]);
+  });
+
+  it('fails with SOURCE_MISSING when neither the source nor the archive copy exists', async () => {
+    await assert.rejects(
+      archiveObject({ client, bucket, key: 'streams/ghost.csv', sourcePrefix: 'streams/' }),
+      (error: unknown) => error instanceof S3SourceError && error.code === 'SOURCE_MISSING',
+    );
+  });
+
+  it('archives a re-uploaded object again, replacing the older archive copy', async () => {
+    await put(client, bucket, 'streams/again.csv', 'v1\n');
+    await archiveObject({ client, bucket, key: 'streams/again.csv', sourcePrefix: 'streams/' });
+    await put(client, bucket, 'streams/again.csv', 'v2 longer\n');
+    const r = await archiveObject({
+      client,
+      bucket,
+      key: 'streams/again.csv',
+      sourcePrefix: 'streams/',
+    });
+    assert.equal(r.status, 'moved');
+    const copy = await collect(readObject({ client, bucket, key: 'archive/again.csv' }));
+    assert.equal(copy.toString(), 'v2 longer\n');
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'archive/again.csv' }));
+  });
+
+  it('rejects bad options before any I/O', async () => {
+    await assert.rejects(
+      archiveObject({ client, bucket, key: 'k.csv', sourcePrefix: 'streams' }),
+      OptionsError,
+    );
+    await assert.rejects(
+      archiveObject({ client, bucket, key: 'other/k.csv', sourcePrefix: 'streams/' }),
+      /not under prefix/,
+    );
+  });
+});
