@@ -33,8 +33,8 @@ export interface KpiItem {
   readonly top_3_songs: string;
   readonly top_songs: readonly TopSong[];
   readonly top_5_genres: string;
-  /** ISO-8601 time the item was computed. */
-  readonly updated_at: string;
+  /** ISO-8601 time the item was computed (written when present). */
+  readonly updated_at?: string;
   /** Optimistic-locking version (bookkeeping), a non-negative safe integer. */
   readonly version?: number;
 }
@@ -55,7 +55,8 @@ export interface StoredKpiItem {
     readonly listen_count: string;
   }[];
   readonly top_5_genres: string;
-  readonly updated_at: string;
+  /** Present when the item was written with it. */
+  readonly updated_at?: string;
   /** Present when the item was written with a version. */
   readonly version?: string;
 }
@@ -151,8 +152,9 @@ export function toDynamoItem(item: KpiItem): DynamoItem {
       listen_count: exactNumber(song.listen_count, `top_songs[${i}].listen_count`, key, true),
     })),
     top_5_genres: text(item.top_5_genres, 'top_5_genres', key, false),
-    updated_at: text(item.updated_at, 'updated_at', key, true),
   };
+  if (item.updated_at !== undefined)
+    out.updated_at = text(item.updated_at, 'updated_at', key, true);
   if (item.version !== undefined) {
     if (!Number.isSafeInteger(item.version) || item.version < 0) {
       throw new KpiItemError('version', `${key}: \`version\` must be a non-negative safe integer`);

@@ -39,9 +39,12 @@ function toStored(raw: Record<string, unknown>): StoredKpiItem {
       listen_count: numberText(s.listen_count),
     })),
     top_5_genres: String(raw.top_5_genres ?? ''),
-    updated_at: String(raw.updated_at ?? ''),
   };
-  return raw.version === undefined ? item : { ...item, version: numberText(raw.version) };
+  return {
+    ...item,
+    ...(raw.updated_at === undefined ? {} : { updated_at: String(raw.updated_at) }),
+    ...(raw.version === undefined ? {} : { version: numberText(raw.version) }),
+  };
 }
 
 /**

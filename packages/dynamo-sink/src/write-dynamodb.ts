@@ -29,8 +29,9 @@ export type WriteDynamoDbOptions = BatchWriterOptions & {
 /**
  * The sink stage that ends a pipeline: consumes batches of KPI items and
  * writes them with a {@link createBatchWriter} writer; resolves with the
- * metrics. Buffers are flushed one after another, so when the same key
- * arrives twice the later item wins in the table too.
+ * metrics. Items are buffered across batches and sent in whole chunks;
+ * flushes run one after another, so when the same key arrives twice the
+ * later item wins in the table too.
  *
  * ```ts
  * const metrics = await pipeline(kpiBatches, writeDynamoDb({ client, tableName }), { signal });
@@ -50,8 +51,13 @@ export function writeDynamoDb(
     for await (const batch of source) {
       for (const item of batch) buffer.push(item);
       if (buffer.length >= threshold) {
-        const items = buffer;
-        buffer = [];
+        // Send whole chunks only; the remainder waits for the next batch.
+        const whole = Math.max(
+          Math.floor(buffer.length / parsed.chunkSize) * parsed.chunkSize,
+          Math.min(buffer.length, parsed.chunkSize),
+        );
+        const items = buffer.slice(0, whole);
+        buffer = buffer.slice(whole);
         await writer.write(items, call);
       }
     }

@@ -81,9 +81,12 @@ export function expectedStored(item: KpiItem): StoredKpiItem {
       listen_count: String(s.listen_count),
     })),
     top_5_genres: item.top_5_genres,
-    updated_at: item.updated_at,
   };
-  return item.version === undefined ? stored : { ...stored, version: String(item.version) };
+  return {
+    ...stored,
+    ...(item.updated_at === undefined ? {} : { updated_at: item.updated_at }),
+    ...(item.version === undefined ? {} : { version: String(item.version) }),
+  };
 }
 
 /** Sorts like `readKpiItems` does. */
