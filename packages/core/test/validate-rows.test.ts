@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  memoryDeadLetter,
+  OptionsError,
+  type RawRow,
+  RunMetrics,
+  validateRows,
+} from '../src/index.js';
+import { collectBatches, testSource } from './helpers/parse.js';
+
+const source = testSource('streams.csv');
+
+function row(line: number, fields: Record<string, string>, problem?: RawRow['problem']): RawRow {
+  return problem === undefined ? { source, line, fields } : { source, line, fields, problem };
+}
+
+async function* batches(...list: RawRow[][]) {
+  yield* list;
+}
+
+test('valid rows pass through typed; rejected rows go to the dead letter with one reason per field', async () => {
+  const deadLetter = memoryDeadLetter();
+  const metrics = new RunMetrics();
+  const stage = validateRows({ dataset: 'streams', deadLetter, metrics });
+  const out = await collectBatches(
+    stage(
+      batches(
+        [
+          row(2, { user_id: '1', track_id: 't1', listen_time: '2024-06-25 17:43:13' }),
+          row(3, { user_id: 'x', track_id: '', listen_time: '2024-06-25 17:43:13' }),
+        ],
+        [
+          row(4, { user_id: '2', track_id: 't2' }),
+          row(
+            5,
+            { user_id: '1', track_id: 't' },
+            { reason: 'ragged_row', message: 'row has 2 cells, header has 3' },
+          ),
+          row(6, { user_id: '3', track_id: 't3', listen_time: '2024-06-25T17:43:13Z' }),
+        ],
+      ),
+      { signal: new AbortController().signal },
+    ),
+  );
+  assert.deepEqual(out.flat(), [
+    { source, line: 2, value: { user_id: 1, track_id: 't1', listen_time: '2024-06-25 17:43:13' } },
+    { source, line: 6, value: { user_id: 3, track_id: 't3', listen_time: '2024-06-25T17:43:13Z' } },
+  ]);
+  assert.deepEqual(
+    deadLetter.entries.map((e) => [e.line, e.reasons.map((r) => [r.reason, r.field])]),
+    [
+      [
+        3,
+        [
+          ['invalid_user_id', 'user_id'],
+          ['invalid_track_id', 'track_id'],
+        ],
+      ],
+      [4, [['missing_field', 'listen_time']]],
+      [5, [['ragged_row', undefined]]],
+    ],
+  );
+  assert.deepEqual(deadLetter.entries[0]?.raw, {
+    user_id: 'x',
+    track_id: '',
+    listen_time: '2024-06-25 17:43:13',
+  });
+  assert.equal(deadLetter.entries[0]?.source, source);
+  assert.equal(metrics.rowsRejected, 3);
+  assert.deepEqual(metrics.rejectedByReason, {
+    invalid_user_id: 1,
+    missing_field: 1,
+    ragged_row: 1,
+  });
+});
+
+test('the dead-letter write is awaited before the next batch is read (backpressure)', async () => {
+  const events: string[] = [];
+  const deadLetter = {
+    async write() {
+      events.push('write-start');
+      await new Promise((resolve) => setImmediate(resolve));
+      events.push('write-end');
+    },
+    async close() {},
+  };
+  async function* source2() {
+    events.push('batch1');
+    yield [row(2, { user_id: 'bad' })];
+    events.push('batch2');
+    yield [row(3, { user_id: '5' })];
+  }
+  await collectBatches(
+    validateRows({ dataset: 'users', deadLetter })(source2(), {
+      signal: new AbortController().signal,
+    }),
+  );
+  assert.deepEqual(events, ['batch1', 'write-start', 'write-end', 'batch2']);
+});
+
+test('bad options throw OptionsError', () => {
+  assert.throws(
+    () => validateRows({ dataset: 'plays' as never, deadLetter: memoryDeadLetter() }),
+    OptionsError,
+  );
+  assert.throws(
+    () => validateRows({ dataset: 'users', deadLetter: {} as never }),
+    /DeadLetterSink/,
+  );
+});
