@@ -36,6 +36,8 @@ export interface RunningS3rver {
   /** `http://127.0.0.1:<port>`. */
   readonly endpoint: string;
   readonly port: number;
+  /** Temporary data directory, deleted by {@link RunningS3rver.close}. */
+  readonly directory: string;
   /** A new S3Client for this server; `config` overrides {@link s3ClientConfig}. */
   client(config?: S3ClientConfig): S3Client;
   /** Stop the server, destroy the clients it made and delete its data directory. */
@@ -82,6 +84,7 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<Run
   return {
     endpoint,
     port: address.port,
+    directory,
     client(config = {}) {
       const client = new S3Client({ ...s3ClientConfig(endpoint), ...config });
       clients.push(client);
