@@ -75,7 +75,11 @@ describe('createS3EventHandler', () => {
 
   it('skips non-create events and folder markers', async () => {
     let calls = 0;
-    const handler = createS3EventHandler({ process: async () => void (calls += 1) });
+    const handler = createS3EventHandler({
+      process: async () => {
+        calls += 1;
+      },
+    });
     const removed = await handler(s3Event('streams/a.csv', 'e', 'ObjectRemoved:Delete'));
     const marker = await handler(s3Event('streams/', 'e'));
     assert.equal(calls, 0);
