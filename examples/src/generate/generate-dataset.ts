@@ -94,7 +94,10 @@ export async function generateDataset(input: GenerateOptions): Promise<Manifest>
   }
   const options = parsed.data;
   const startDateMs = Date.parse(`${options.startDate}T00:00:00Z`);
-  if (!Number.isFinite(startDateMs)) {
+  if (
+    !Number.isFinite(startDateMs) ||
+    new Date(startDateMs).toISOString().slice(0, 10) !== options.startDate
+  ) {
     throw new OptionsError(`Invalid startDate: expected a real date, got ${options.startDate}`);
   }
   await mkdir(options.dir, { recursive: true });
