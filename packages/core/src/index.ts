@@ -5,12 +5,24 @@ export {
   aggregateDailyKpis,
   createAggregateMetrics,
 } from './aggregate-daily-kpis.js';
+// Parse, validate, dead letter, metrics, pipeline (issue 2).
+export { checkHeader } from './check-header.js';
 export type { DeadLetterEntry, DeadLetterSink, RejectReason } from './dead-letter.js';
+export type { FileDeadLetterOptions } from './dead-letter-file.js';
+export { fileDeadLetter, fileDeadLetterOptionsSchema } from './dead-letter-file.js';
+export type { MemoryDeadLetterSink } from './dead-letter-memory.js';
+export { memoryDeadLetter } from './dead-letter-memory.js';
+export type { DecompressOptions } from './decompress.js';
+export { decompress, decompressOptionsSchema, isGzip } from './decompress.js';
 export type { PipelineErrorOptions } from './errors.js';
 export { HeaderError, OptionsError, ParseError, PipelineError } from './errors.js';
 export type { FinalizeKpisOptions, KpiItem, TopSong } from './finalize-kpis.js';
 export { averageSeconds, finalizeKpis } from './finalize-kpis.js';
 export { DEFAULT_HLL_PRECISION, HyperLogLog } from './hll.js';
+export type { ByteChunk, ByteSource } from './internal/bytes.js';
+export type { HeaderCallback } from './internal/parse-options.js';
+export { DEFAULT_BATCH_SIZE, DEFAULT_MAX_ROW_BYTES } from './internal/parse-options.js';
+export type { RowCheck } from './internal/row-validator.js';
 export type { JoinedListen, JoinMetrics, JoinSongsOptions } from './join-songs.js';
 export { createJoinMetrics, JoinSongsOptionsSchema, joinSongs } from './join-songs.js';
 export type { KpiStateOptions, KpiStateStats, UniqueListenersMode } from './kpi-state.js';
@@ -26,51 +38,6 @@ export {
   pickKpiDates,
   serializeKpiState,
 } from './kpi-state.js';
-export type { SongsTableStats } from './songs-table.js';
-export {
-  buildSongsTable,
-  SongsTable,
-  SongsTableBuilder,
-  songsTableFromRows,
-} from './songs-table.js';
-export type { TimestampParts } from './time.js';
-export { isValidTimestamp, parseTimestampParts } from './time.js';
-export type { DecimalKpiItem, DecimalTopSong, ToDecimalOptions } from './to-decimal.js';
-export {
-  kpiItemToDecimal,
-  ToDecimalOptionsSchema,
-  toDecimal,
-  toDecimalString,
-} from './to-decimal.js';
-export type {
-  Batch,
-  Dataset,
-  RawFields,
-  RawRow,
-  RowProblem,
-  SongRow,
-  SourceRef,
-  Stage,
-  StageContext,
-  StreamRow,
-  UserRow,
-  ValidRow,
-} from './types.js';
-export type { UsersTableStats } from './users-table.js';
-export { buildUsersTable, UsersTable, usersTableFromIds } from './users-table.js';
-export { assertTimeZone, formatDay, isValidTimeZone, parseDay, ZoneClock } from './zone.js';
-// Parse, validate, dead letter, metrics, pipeline (issue 2).
-export { checkHeader } from './check-header.js';
-export type { FileDeadLetterOptions } from './dead-letter-file.js';
-export { fileDeadLetter, fileDeadLetterOptionsSchema } from './dead-letter-file.js';
-export type { MemoryDeadLetterSink } from './dead-letter-memory.js';
-export { memoryDeadLetter } from './dead-letter-memory.js';
-export type { DecompressOptions } from './decompress.js';
-export { decompress, decompressOptionsSchema, isGzip } from './decompress.js';
-export type { ByteChunk, ByteSource } from './internal/bytes.js';
-export type { HeaderCallback } from './internal/parse-options.js';
-export { DEFAULT_BATCH_SIZE, DEFAULT_MAX_ROW_BYTES } from './internal/parse-options.js';
-export type { RowCheck } from './internal/row-validator.js';
 export type { RunSummary, SourceCounts, StageMetrics } from './metrics.js';
 export { createMetrics, RunMetrics } from './metrics.js';
 export type { ByteParser, ParseCsvOptions } from './parse-csv.js';
@@ -107,6 +74,39 @@ export {
   timestampSchema,
   userRowSchema,
 } from './schemas.js';
+export type { SongsTableStats } from './songs-table.js';
+export {
+  buildSongsTable,
+  SongsTable,
+  SongsTableBuilder,
+  songsTableFromRows,
+} from './songs-table.js';
+export type { TimestampParts } from './time.js';
+export { isValidTimestamp, parseTimestampParts } from './time.js';
+export type { DecimalKpiItem, DecimalTopSong, ToDecimalOptions } from './to-decimal.js';
+export {
+  kpiItemToDecimal,
+  ToDecimalOptionsSchema,
+  toDecimal,
+  toDecimalString,
+} from './to-decimal.js';
+export type {
+  Batch,
+  Dataset,
+  RawFields,
+  RawRow,
+  RowProblem,
+  SongRow,
+  SourceRef,
+  Stage,
+  StageContext,
+  StreamRow,
+  UserRow,
+  ValidRow,
+} from './types.js';
+export type { UsersTableStats } from './users-table.js';
+export { buildUsersTable, UsersTable, usersTableFromIds } from './users-table.js';
 export type { ValidateRowsOptions } from './validate-rows.js';
 export { validateRows, validateRowsOptionsSchema } from './validate-rows.js';
+export { assertTimeZone, formatDay, isValidTimeZone, parseDay, ZoneClock } from './zone.js';
 // End of issue-2 exports.
