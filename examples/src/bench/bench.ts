@@ -1,0 +1,341 @@
+/**
+ * `pnpm bench [--rows 1000000,5000000] [--reps 3] [--tools duckdb,local,s3]`
+ *
+ * Generates (and caches) datasets, runs each tool as a separate process
+ * `--reps` times, and writes medians of wall time, rows/s and peak RSS to
+ * `examples/bench/results/<date>.{md,json,svg}`. DuckDB is also the oracle:
+ * any tool whose KPIs differ from DuckDB's fails the run (exit code 1).
+ *
+ * Tools:
+ * - `duckdb`: `duckdb-child.ts` (SQL over the files, `--threads`, default 2).
+ * - `local`: the runner CLI, `kpis local --input DIR --out FILE` (override the
+ *   command with `--local-cmd` / `BENCH_LOCAL_CMD`).
+ * - `s3`: the runner CLI against s3rver → dynalite running in another
+ *   process, `kpis run --bucket B --table T` (override with `--s3-cmd` /
+ *   `BENCH_S3_CMD`). The upload before each repetition is not timed.
+ * Command templates may use {input} {out} {summary} {bucket} {table}.
+ * `local` and `s3` are skipped with a message while `examples/src/cli.ts` does
+ * not exist and no command is given.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, freemem, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import {
+  generateDataset,
+  MANIFEST_FILE,
+  type Manifest,
+  uploadDirectory,
+} from '../generate/index.js';
+import { renderChart } from './chart.js';
+import { firstDifference } from './compare.js';
+import { type Measurement, measure, median } from './measure.js';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const EXAMPLES = join(ROOT, 'examples');
+const CLI = join(EXAMPLES, 'src/cli.ts');
+const NODE_TS = `${process.execPath} --conditions=source --import tsx`;
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000000,5000000' },
+    reps: { type: 'string', default: '3' },
+    tools: { type: 'string', default: 'duckdb,local,s3' },
+    files: { type: 'string', default: '8' },
+    days: { type: 'string', default: '7' },
+    dirty: { type: 'string', default: '0.01' },
+    seed: { type: 'string', default: '42' },
+    threads: { type: 'string', default: '2' },
+    out: { type: 'string', default: join(EXAMPLES, 'bench/results') },
+    cache: { type: 'string', default: join(EXAMPLES, 'bench/cache') },
+    'local-cmd': { type: 'string', default: process.env.BENCH_LOCAL_CMD },
+    's3-cmd': { type: 'string', default: process.env.BENCH_S3_CMD },
+  },
+});
+
+function positiveInt(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) {
+    process.stderr.write(`bench: expected --${name} to be a positive integer, got "${text}"\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const sizes = values.rows.split(',').map((r) => positiveInt('rows', r.replaceAll('_', '')));
+const reps = positiveInt('reps', values.reps);
+const streamFiles = positiveInt('files', values.files);
+const days = positiveInt('days', values.days);
+const seed = positiveInt('seed', values.seed);
+const dirtyRate = Number(values.dirty);
+const tools = values.tools.split(',').map((t) => t.trim());
+for (const t of tools) {
+  if (!['duckdb', 'local', 's3'].includes(t)) {
+    process.stderr.write(`bench: unknown tool "${t}" (expected duckdb, local, s3)\n`);
+    process.exit(2);
+  }
+}
+
+const commands: Record<string, string | undefined> = {
+  duckdb: `${NODE_TS} ${join(EXAMPLES, 'src/bench/duckdb-child.ts')} --input {input} --out {out} --summary-json {summary} --threads ${values.threads}`,
+  local:
+    values['local-cmd'] ??
+    (existsSync(CLI)
+      ? `${NODE_TS} ${CLI} local --input {input} --out {out} --summary-json {summary}`
+      : undefined),
+  s3:
+    values['s3-cmd'] ??
+    (existsSync(CLI)
+      ? `${NODE_TS} ${CLI} run --bucket {bucket} --table {table} --s3-force-path-style --summary-json {summary}`
+      : undefined),
+};
+
+function fill(template: string, vars: Record<string, string>): string[] {
+  return template
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((part) => part.replace(/\{(\w+)\}/g, (_, k: string) => vars[k] ?? `{${k}}`));
+}
+
+async function dataset(rows: number): Promise<{ dir: string; manifest: Manifest }> {
+  const dir = join(
+    values.cache,
+    `streams-${rows}-files-${streamFiles}-days-${days}-dirty-${dirtyRate}-seed-${seed}`,
+  );
+  const manifestPath = join(dir, MANIFEST_FILE);
+  if (existsSync(manifestPath)) {
+    return { dir, manifest: JSON.parse(await readFile(manifestPath, 'utf8')) as Manifest };
+  }
+  process.stdout.write(`generating ${rows} stream rows into ${dir}…\n`);
+  await rm(dir, { recursive: true, force: true });
+  const start = performance.now();
+  const manifest = await generateDataset({
+    dir,
+    seed,
+    streamRows: rows,
+    streamFiles,
+    days,
+    dirtyRate,
+  });
+  process.stdout.write(`  done in ${((performance.now() - start) / 1000).toFixed(1)} s\n`);
+  return { dir, manifest };
+}
+
+async function readNdjson(file: string): Promise<Record<string, unknown>[]> {
+  const text = await readFile(file, 'utf8');
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+interface Emulators {
+  readonly s3: string;
+  readonly dynamodb: string;
+  readonly child: ChildProcess;
+}
+
+async function startEmulators(): Promise<Emulators> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', join(EXAMPLES, 'src/bench/emulators-child.ts')],
+    { cwd: EXAMPLES, stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: child.stdout! });
+  for await (const line of lines) {
+    const parsed = JSON.parse(line) as { s3: string; dynamodb: string };
+    return { ...parsed, child };
+  }
+  throw new Error('emulators child exited before printing its endpoints');
+}
+
+const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+async function scanTable(endpoint: string, table: string): Promise<Record<string, unknown>[]> {
+  const client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint, region: 'us-east-1', credentials }),
+    { unmarshallOptions: { wrapNumbers: true } },
+  );
+  const items: Record<string, unknown>[] = [];
+  for await (const page of paginateScan({ client }, { TableName: table })) {
+    items.push(...((page.Items ?? []) as Record<string, unknown>[]));
+  }
+  client.destroy();
+  return items;
+}
+
+interface ToolResult {
+  readonly rows: number;
+  readonly tool: string;
+  readonly runs: Measurement[];
+  readonly medianWallMs: number;
+  readonly rowsPerSecond: number;
+  readonly medianPeakRssMb: number | undefined;
+}
+
+async function main(): Promise<number> {
+  await mkdir(values.out, { recursive: true });
+  const work = await mkdtemp(join(tmpdir(), 'kpis-bench-'));
+  const results: ToolResult[] = [];
+  const failures: string[] = [];
+  let emulators: Emulators | undefined;
+  const active = tools.filter((t) => {
+    if (commands[t] !== undefined) return true;
+    process.stdout.write(
+      `skipping ${t}: ${CLI} does not exist yet (give --${t}-cmd to benchmark another command)\n`,
+    );
+    return false;
+  });
+  // DuckDB runs first: its output is the reference.
+  active.sort((a, b) => Number(b === 'duckdb') - Number(a === 'duckdb'));
+  try {
+    for (const rows of sizes) {
+      const { dir } = await dataset(rows);
+      let reference: Record<string, unknown>[] | undefined;
+      for (const tool of active) {
+        const runs: Measurement[] = [];
+        for (let rep = 1; rep <= reps; rep++) {
+          const tag = `${tool}-${rows}-${rep}`;
+          const out = join(work, `${tag}.ndjson`);
+          const summary = join(work, `${tag}.summary.json`);
+          const vars: Record<string, string> = { input: dir, out, summary };
+          let env: Record<string, string> = {};
+          if (tool === 's3') {
+            emulators ??= await startEmulators();
+            const bucket = `bench-${rows}-${rep}-${Date.now() % 100_000}`;
+            vars.bucket = bucket;
+            vars.table = `kpis-${bucket}`;
+            const s3 = new S3Client({
+              endpoint: emulators.s3,
+              region: 'us-east-1',
+              forcePathStyle: true,
+              credentials,
+              requestChecksumCalculation: 'WHEN_REQUIRED',
+              responseChecksumValidation: 'WHEN_REQUIRED',
+            });
+            await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+            await uploadDirectory({ client: s3, bucket, dir });
+            s3.destroy();
+            env = {
+              AWS_ENDPOINT_URL_S3: emulators.s3,
+              AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamodb,
+              AWS_REGION: 'us-east-1',
+              AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+              AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+              AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+              AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+            };
+          }
+          const [command, ...args] = fill(commands[tool] as string, vars);
+          const m = await measure(command as string, args, env);
+          const rss =
+            m.peakRssBytes === undefined ? '?' : `${Math.round(m.peakRssBytes / 2 ** 20)} MB`;
+          process.stdout.write(
+            `${tool.padEnd(6)} ${String(rows).padStart(9)} rows  rep ${rep}: ${(m.wallMs / 1000).toFixed(2)} s, peak RSS ${rss}\n`,
+          );
+          if (m.exitCode !== 0) {
+            failures.push(`${tag}: exit code ${m.exitCode}\n${m.stderrTail}`);
+            break;
+          }
+          runs.push(m);
+          let items: Record<string, unknown>[];
+          try {
+            items =
+              tool === 's3'
+                ? await scanTable(emulators!.dynamodb, vars.table!)
+                : await readNdjson(out);
+          } catch (error) {
+            failures.push(`${tag}: could not read its KPI items: ${String(error)}`);
+            continue;
+          }
+          if (reference === undefined) {
+            reference = items;
+            if (items.length === 0) failures.push(`${tag}: produced no KPI items`);
+          } else {
+            const diff = firstDifference(reference, items, { expected: 'duckdb', actual: tool });
+            if (diff !== undefined) failures.push(`${tag}: KPIs differ from DuckDB: ${diff}`);
+          }
+        }
+        if (runs.length === 0) continue;
+        const wall = median(runs.map((r) => r.wallMs));
+        const rss = runs.map((r) => r.peakRssBytes).filter((v): v is number => v !== undefined);
+        results.push({
+          rows,
+          tool,
+          runs,
+          medianWallMs: wall,
+          rowsPerSecond: rows / (wall / 1000),
+          medianPeakRssMb: rss.length === 0 ? undefined : median(rss) / 2 ** 20,
+        });
+      }
+    }
+  } finally {
+    emulators?.child.stdin?.end();
+    emulators?.child.kill('SIGTERM');
+    await rm(work, { recursive: true, force: true });
+  }
+  await report(results, failures);
+  for (const f of failures) process.stderr.write(`FAIL ${f}\n`);
+  return failures.length === 0 ? 0 : 1;
+}
+
+async function report(results: readonly ToolResult[], failures: readonly string[]): Promise<void> {
+  const date = new Date().toISOString().slice(0, 10);
+  const cpu = cpus();
+  const machine = `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, ${process.platform}`;
+  const duckdbVersion = (
+    JSON.parse(
+      await readFile(join(EXAMPLES, 'node_modules/@duckdb/node-api/package.json'), 'utf8'),
+    ) as { version: string }
+  ).version;
+  const lines = [
+    `# Benchmark ${date}`,
+    '',
+    `Machine: ${machine}. DuckDB: @duckdb/node-api ${duckdbVersion}, ${values.threads} threads.`,
+    `Dataset: ${streamFiles} stream files over ${days} days, ${Number(dirtyRate) * 100}% dirty rows, ~114k songs, 50k users (seed ${seed}).`,
+    `Each tool ran as a separate process ${reps} time(s); medians shown. Peak RSS = ru_maxrss at exit.`,
+    '',
+    '| stream rows | tool | wall (s) | rows/s | peak RSS (MB) | wall vs DuckDB | RSS vs DuckDB |',
+    '|---:|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of results) {
+    const duck = results.find((d) => d.rows === r.rows && d.tool === 'duckdb');
+    const wallRatio = duck ? (r.medianWallMs / duck.medianWallMs).toFixed(2) : '–';
+    const rssRatio =
+      duck?.medianPeakRssMb && r.medianPeakRssMb
+        ? (r.medianPeakRssMb / duck.medianPeakRssMb).toFixed(2)
+        : '–';
+    lines.push(
+      `| ${r.rows.toLocaleString('en-US')} | ${r.tool} | ${(r.medianWallMs / 1000).toFixed(2)} | ${Math.round(r.rowsPerSecond).toLocaleString('en-US')} | ${r.medianPeakRssMb === undefined ? '?' : Math.round(r.medianPeakRssMb)} | ${wallRatio} | ${rssRatio} |`,
+    );
+  }
+  lines.push('', failures.length === 0 ? 'KPIs of all tools equal DuckDB’s.' : 'FAILURES:', '');
+  for (const f of failures) lines.push(`- ${f.split('\n')[0]}`);
+  lines.push('', `![chart](${date}.svg)`, '');
+  await writeFile(join(values.out, `${date}.md`), lines.join('\n'));
+  await writeFile(
+    join(values.out, `${date}.json`),
+    `${JSON.stringify({ date, machine, duckdbVersion, freeMemBytes: freemem(), options: values, results, failures }, null, 2)}\n`,
+  );
+  await writeFile(
+    join(values.out, `${date}.svg`),
+    renderChart(
+      results.map((r) => ({
+        rows: r.rows,
+        tool: r.tool,
+        rowsPerSecond: r.rowsPerSecond,
+        peakRssMb: r.medianPeakRssMb,
+      })),
+      machine,
+    ),
+  );
+  process.stdout.write(`${lines.join('\n')}\nwrote ${join(values.out, `${date}.md`)}\n`);
+}
+
+process.exitCode = await main();
