@@ -12,7 +12,7 @@ import {
   createCsvTokenizer,
   rowCells,
 } from '../src/internal/fast-csv.js';
-import { csvRecord, csvRecordKeys } from '../src/internal/fast-csv-record.js';
+import { csvColumnIndexes, csvRecord, csvRecordKeys } from '../src/internal/fast-csv-record.js';
 
 interface Tokenized {
   header: readonly string[] | undefined;
@@ -258,6 +258,23 @@ describe('fast CSV tokenizer: rows and lines', () => {
     const { header, rows } = tokenize('');
     assert.equal(header, undefined);
     assert.deepEqual(rows, []);
+  });
+});
+
+describe('fast CSV tokenizer: records and column indexes', () => {
+  it('builds csv-parser records: dangerous keys dropped, extra cells as _i, last duplicate wins', () => {
+    const tokenizer = createCsvTokenizer();
+    const batch = tokenizer.push(Buffer.from('a,__proto__,a,b\n1,2,3,4,5\nx\n'));
+    const keys = csvRecordKeys(tokenizer.header ?? []);
+    assert.deepEqual(csvRecord(keys, batch, 0), { a: '3', b: '4', _4: '5' });
+    assert.deepEqual(csvRecord(keys, batch, 1), { a: 'x' });
+  });
+
+  it('finds the column a record would read for each name', () => {
+    assert.deepEqual(
+      csvColumnIndexes(['a', 'b', 'a', 'constructor'], ['a', 'b', 'c', 'constructor']),
+      [2, 1, -1, -1],
+    );
   });
 });
 

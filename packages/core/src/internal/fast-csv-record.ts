@@ -36,3 +36,14 @@ export function csvRecord(
   }
   return record;
 }
+
+/**
+ * Column index of each of `names` in `header`, or -1 when absent: the index
+ * whose value a csv-parser record would hold under that name, i.e. the LAST
+ * column of that name (later duplicates overwrite earlier ones). Lets the hot
+ * path read `cellAt(batch, row, index)` without building records.
+ */
+export function csvColumnIndexes(header: readonly string[], names: readonly string[]): number[] {
+  const keys = csvRecordKeys(header);
+  return names.map((name) => keys.lastIndexOf(name));
+}
