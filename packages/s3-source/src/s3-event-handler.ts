@@ -93,7 +93,8 @@ export function decodeS3EventKey(key: string): string {
 
 /**
  * Create a Lambda handler for S3 `ObjectCreated:*` notifications, delivered
- * directly or wrapped in SQS messages (each `body` the JSON of an S3 event).
+ * directly or wrapped in SQS messages (each `body` the JSON of an S3 event, or
+ * of an SNS envelope whose `Message` is the S3 event).
  * Other events and folder markers are skipped; S3 `s3:TestEvent` messages too.
  */
 export function createS3EventHandler(
@@ -129,7 +130,15 @@ export function createS3EventHandler(
     if (sqs) {
       for (const message of event.Records as readonly SqsRecord[]) {
         try {
-          const body = JSON.parse(message.body) as Partial<S3Event> & { Event?: string };
+          let body = JSON.parse(message.body) as Partial<S3Event> & {
+            Event?: string;
+            Type?: string;
+            Message?: string;
+          };
+          // S3 → SNS → SQS: the S3 event is the SNS envelope's Message.
+          if (body.Type === 'Notification' && typeof body.Message === 'string') {
+            body = JSON.parse(body.Message) as typeof body;
+          }
           if (body.Event === 's3:TestEvent') continue;
           if (!Array.isArray(body.Records)) throw new Error('message body has no Records array');
           collect(body.Records, message.messageId);

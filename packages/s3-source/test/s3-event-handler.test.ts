@@ -128,14 +128,23 @@ describe('createS3EventHandler', () => {
           body: JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: bucket }),
         },
         { messageId: 'm-garbage', eventSource: 'aws:sqs', body: 'not json' },
+        {
+          messageId: 'm-sns',
+          eventSource: 'aws:sqs',
+          body: JSON.stringify({
+            Type: 'Notification',
+            Message: JSON.stringify(s3Event('streams/ok+file.csv', etag)),
+          }),
+        },
       ],
     });
-    assert.deepEqual(seen, ['streams/ok file.csv']);
+    assert.deepEqual(seen, ['streams/ok file.csv', 'streams/ok file.csv']);
     assert.deepEqual(result.batchItemFailures.map((f) => f.itemIdentifier).sort(), [
       'm-garbage',
       'm-missing',
     ]);
     assert.equal(result.results.find((r) => r.messageId === 'm-ok')?.status, 'processed');
+    assert.equal(result.results.find((r) => r.messageId === 'm-sns')?.status, 'processed');
   });
 
   it('rejects events without Records and bad options', async () => {

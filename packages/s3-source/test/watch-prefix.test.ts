@@ -76,6 +76,27 @@ describe('watchPrefix', () => {
     assert.equal(summary.failed, 1);
   });
 
+  it('leaves no timer behind when aborted during the wait between polls', async () => {
+    await put(client, bucket, 'in4/x.csv', 'x');
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const controller = new AbortController();
+    const summary = await watchPrefix({
+      client,
+      bucket,
+      prefix: 'in4/',
+      intervalMs: 10 * 60_000,
+      signal: controller.signal,
+      handler: async () => {
+        // abort once the watch has gone to sleep for ten minutes
+        setTimeout(() => controller.abort(), 20);
+      },
+    });
+    assert.equal(summary.polls, 1);
+    assert.equal(summary.handled, 1);
+    assert.equal(timers(), before);
+  });
+
   it('rejects when a handler fails and there is no onError', async () => {
     await put(client, bucket, 'in3/x.csv', 'x');
     await assert.rejects(
