@@ -119,6 +119,24 @@ describe('archiveObject', () => {
     await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'archive/again.csv' }));
   });
 
+  it('stops with the abort reason and leaves the source in place', async () => {
+    await put(client, bucket, 'streams/keep.csv', 'k\n');
+    const controller = new AbortController();
+    controller.abort(new Error('shutting down'));
+    await assert.rejects(
+      archiveObject({
+        client,
+        bucket,
+        key: 'streams/keep.csv',
+        sourcePrefix: 'streams/',
+        signal: controller.signal,
+      }),
+      /shutting down|abort/i,
+    );
+    assert.ok((await keys('streams/')).includes('streams/keep.csv'));
+    assert.ok(!(await keys('archive/')).includes('archive/keep.csv'));
+  });
+
   it('rejects bad options before any I/O', async () => {
     await assert.rejects(
       archiveObject({ client, bucket, key: 'k.csv', sourcePrefix: 'streams' }),
