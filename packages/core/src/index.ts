@@ -5,6 +5,10 @@ export {
   aggregateDailyKpis,
   createAggregateMetrics,
 } from './aggregate-daily-kpis.js';
+// End of issue-2 exports.
+// Composition: one stream object to state; reference data to lookup tables.
+export type { AggregateStreamFileOptions, StreamFileResult } from './aggregate-stream-file.js';
+export { aggregateStreamFile, aggregateStreamFileOptionsSchema } from './aggregate-stream-file.js';
 // Parse, validate, dead letter, metrics, pipeline (issue 2).
 export { checkHeader } from './check-header.js';
 export type { DeadLetterEntry, DeadLetterSink, RejectReason } from './dead-letter.js';
@@ -38,6 +42,8 @@ export {
   pickKpiDates,
   serializeKpiState,
 } from './kpi-state.js';
+export type { LoadReferenceOptions } from './load-reference.js';
+export { loadSongsTable, loadUsersTable, readSongRows, readUserRows } from './load-reference.js';
 export type { RunSummary, SourceCounts, StageMetrics } from './metrics.js';
 export { createMetrics, RunMetrics } from './metrics.js';
 export type { ByteParser, ParseCsvOptions } from './parse-csv.js';
@@ -109,4 +115,3 @@ export { buildUsersTable, UsersTable, usersTableFromIds } from './users-table.js
 export type { ValidateRowsOptions } from './validate-rows.js';
 export { validateRows, validateRowsOptionsSchema } from './validate-rows.js';
 export { assertTimeZone, formatDay, isValidTimeZone, parseDay, ZoneClock } from './zone.js';
-// End of issue-2 exports.

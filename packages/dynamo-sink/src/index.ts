@@ -1,11 +1,21 @@
 export type { BatchWriter, BatchWriterOptions, WriteCallOptions } from './batch-writer.js';
 export { batchWriterOptionsSchema, createBatchWriter } from './batch-writer.js';
+// Exactly-once protocol and the runner.
+export type { CommitDateOptions, CommitDateResult, VersionedKpiItem } from './commit-date.js';
+export { commitDate } from './commit-date.js';
 export type { EnsureKpiTableOptions, EnsureKpiTableResult } from './ensure-kpi-table.js';
 export { ensureKpiTable, ensureKpiTableOptionsSchema } from './ensure-kpi-table.js';
 export type { BatchWriteErrorCode, BatchWriteMetrics, KpiKey } from './errors.js';
 export { BatchWriteError, KpiItemError, TableSchemaError } from './errors.js';
 export type { DynamoItem, IntegerValue, KpiItem, StoredKpiItem, TopSong } from './kpi-item.js';
 export { keyString, kpiKeyOf, toDynamoItem } from './kpi-item.js';
+export type {
+  ObjectManifest,
+  PartialStore,
+  PartialStoreOptions,
+  StoredPartial,
+} from './partial-store.js';
+export { createPartialStore, partialStoreOptionsSchema } from './partial-store.js';
 export type {
   PutIfNewerOutcome,
   PutItemIfNewerOptions,
@@ -20,5 +30,7 @@ export {
 } from './put-item-if-newer.js';
 export type { ReadKpiItemsOptions } from './read-kpi-items.js';
 export { readKpiItems } from './read-kpi-items.js';
+export type { ObjectOutcome, RunKpisOptions, RunKpisSummary } from './run-kpis.js';
+export { runKpis, runKpisOptionsSchema } from './run-kpis.js';
 export type { WriteDynamoDbOptions } from './write-dynamodb.js';
 export { writeDynamoDb, writeDynamoDbOptionsSchema } from './write-dynamodb.js';

@@ -3,6 +3,7 @@
  * needs. Import from `@streamkpi/s3-source/testing`; needs the optional peer
  * dependency `s3rver`.
  */
+/// <reference path="./internal/s3rver.d.ts" />
 import crypto from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

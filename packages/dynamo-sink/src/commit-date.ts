@@ -1,0 +1,72 @@
+import {
+  deserializeKpiState,
+  finalizeKpis,
+  type KpiItem,
+  type KpiState,
+  mergeKpiStates,
+} from '@streamkpi/core';
+import pLimit from 'p-limit';
+import type { PartialStore } from './partial-store.js';
+
+/** What {@link commitDate} needs. */
+export interface CommitDateOptions {
+  readonly store: PartialStore;
+  /**
+   * Writes each item unless the table already holds that key at an equal or
+   * newer `version` (single-item conditional PutItem: DynamoDB's
+   * BatchWriteItem cannot carry conditions).
+   */
+  readonly putItemsIfNewer: (
+    items: readonly VersionedKpiItem[],
+    signal?: AbortSignal,
+  ) => Promise<{ readonly written: number; readonly stale: number }>;
+  /** How many partials are fetched at once. Default 8. */
+  readonly readConcurrency?: number;
+  readonly signal?: AbortSignal;
+  /** Clock for `updated_at`; injectable for tests. */
+  readonly now?: () => Date;
+}
+
+/** A KPI item with the commit bookkeeping written next to it. */
+export type VersionedKpiItem = KpiItem & { readonly version: number; readonly updated_at: string };
+
+/** Outcome of committing one date. */
+export interface CommitDateResult {
+  readonly date: string;
+  /** Number of partials merged: the commit version. */
+  readonly version: number;
+  readonly itemsWritten: number;
+  /** Items skipped because the table already held them at this or a newer version. */
+  readonly itemsStale: number;
+}
+
+/**
+ * Recomputes one date from all its durable partials and writes the final
+ * items, each conditional on being newer than what the table holds, so the
+ * table converges to the result over every partial ever stored whatever the
+ * interleaving of workers (package README, "Exactly-once protocol").
+ */
+export async function commitDate(
+  date: string,
+  options: CommitDateOptions,
+): Promise<CommitDateResult> {
+  const limit = pLimit(options.readConcurrency ?? 8);
+  const { signal } = options;
+  signal?.throwIfAborted();
+  const partials = await options.store.listPartials(date, signal);
+  const version = partials.length;
+  if (version === 0) return { date, version, itemsWritten: 0, itemsStale: 0 };
+  const states = await Promise.all(
+    partials.map((p) =>
+      limit(async () => deserializeKpiState(await options.store.getPartial(p, signal))),
+    ),
+  );
+  let merged: KpiState | undefined;
+  for (const s of states) merged = merged === undefined ? s : mergeKpiStates(merged, s);
+  const updatedAt = (options.now?.() ?? new Date()).toISOString();
+  const items = finalizeKpis(merged as KpiState).map(
+    (item): VersionedKpiItem => ({ ...item, version, updated_at: updatedAt }),
+  );
+  const { written, stale } = await options.putItemsIfNewer(items, signal);
+  return { date, version, itemsWritten: written, itemsStale: stale };
+}

@@ -1,0 +1,528 @@
+/**
+ * The whole flow for a bucket/prefix (SPEC sections 6–8): reference data →
+ * every stream object to durable per-date partials → recompute and commit
+ * each affected date → archive. Safe to run again at any point, from several
+ * workers at once; see the package README, "Exactly-once protocol".
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import {
+  aggregateStreamFile,
+  HeaderError,
+  kpiStateDates,
+  OptionsError,
+  PipelineError,
+  pickKpiDates,
+  RunMetrics,
+  type RunSummary,
+  readSongRows,
+  readUserRows,
+  type SongsTable,
+  SongsTableBuilder,
+  serializeKpiState,
+  type UsersTable,
+  usersTableFromIds,
+} from '@streamkpi/core';
+import {
+  archiveObject,
+  listObjects,
+  openObject,
+  processObjects,
+  rejectObject,
+  type S3ObjectInfo,
+  s3DeadLetter,
+} from '@streamkpi/s3-source';
+import pLimit from 'p-limit';
+import { z } from 'zod';
+import { type CommitDateResult, commitDate } from './commit-date.js';
+import { ensureKpiTable } from './ensure-kpi-table.js';
+import { createPartialStore, type PartialStore } from './partial-store.js';
+import { putItemsIfNewer } from './put-item-if-newer.js';
+
+const prefix = z.string().refine((p) => p === '' || p.endsWith('/'), {
+  message: "Expected a prefix that is '' or ends with '/'",
+});
+
+/** Options of {@link runKpis}. */
+export const runKpisOptionsSchema = z.object({
+  /** Bucket with `songs/`, `users/` and `streams/` below `prefix`. */
+  bucket: z.string().min(3).max(63),
+  /** Prefix above the dataset folders. Default `''`. */
+  prefix: prefix.default(''),
+  /** KPI table. */
+  tableName: z.string().min(3).max(255),
+  /** Create the table when missing. Default `true`. */
+  createTable: z.boolean().default(true),
+  /** Bucket for archived stream objects. Default: `bucket`. */
+  archiveBucket: z.string().min(3).max(63).optional(),
+  /** Prefix for archived stream objects (below `prefix`). Default `archive/`. */
+  archivePrefix: prefix.default('archive/'),
+  /** Prefix of durable state (below `prefix`). Default `state/`. */
+  statePrefix: prefix.default('state/'),
+  /** Prefix of dead-letter objects (below `prefix`). Default `dead-letter/`. */
+  deadLetterPrefix: prefix.default('dead-letter/'),
+  /** Prefix of rejected files (below `prefix`). Default `rejected/`. */
+  rejectedPrefix: prefix.default('rejected/'),
+  /** IANA zone of the KPI date. Default `UTC`. */
+  timeZone: z.string().default('UTC'),
+  /** IANA zone of zone-less `listen_time`s. Default `UTC`. */
+  sourceTimeZone: z.string().default('UTC'),
+  /** Stream objects read at once. Default 2. */
+  concurrency: z.number().int().min(1).max(64).default(2),
+  /** Only these stream keys (full keys), instead of listing `streams/` — for event-driven runs. */
+  keys: z.array(z.string().min(1)).optional(),
+});
+
+/** What happened to one stream object. */
+export interface ObjectOutcome {
+  readonly key: string;
+  readonly etag: string;
+  /**
+   * `processed`: read and committed now; `skipped`: committed earlier (its
+   * dates are re-committed and it is archived); `rejected`: header check
+   * failed, moved to `rejected/`; `failed`: left in place, see `error`.
+   */
+  readonly status: 'processed' | 'skipped' | 'rejected' | 'failed';
+  readonly dates: readonly string[];
+  readonly archived: boolean;
+  readonly error?: unknown;
+}
+
+/** Options of {@link runKpis}. */
+export type RunKpisOptions = z.input<typeof runKpisOptionsSchema> & {
+  /** Injected S3 client. */
+  readonly s3: S3Client;
+  /** Injected DynamoDB client (set `maxAttempts: 1` to leave retries to the writer). */
+  readonly dynamo: DynamoDBClient;
+  /** Called for every failure (failed object, failed date) — e.g. to post an alert. */
+  readonly onError?: (
+    error: unknown,
+    context: { readonly key?: string; readonly date?: string },
+  ) => void | Promise<void>;
+  /** Called as each stream object is done (progress). */
+  readonly onObject?: (outcome: ObjectOutcome) => void;
+  readonly signal?: AbortSignal;
+};
+
+/** The summary of a run (SPEC section 8). */
+export interface RunKpisSummary {
+  /** Stream rows: `rowsRead === rowsAggregated + rowsRejected`. */
+  readonly streams: RunSummary;
+  /** Reference data rows read and rejected. */
+  readonly reference: { readonly songs: RunSummary; readonly users: RunSummary };
+  readonly objects: {
+    readonly processed: number;
+    readonly skipped: number;
+    readonly rejected: number;
+    readonly failed: number;
+    readonly archived: number;
+  };
+  readonly outcomes: readonly ObjectOutcome[];
+  readonly dates: readonly CommitDateResult[];
+  readonly itemsWritten: number;
+  readonly itemsStale: number;
+  readonly durationMs: number;
+  readonly peakRssBytes: number;
+  /** False when any object or date failed. */
+  readonly ok: boolean;
+}
+
+/**
+ * Runs the pipeline once over `bucket/prefix`. Never throws for a bad object
+ * or date: those are reported in the summary (and to `onError`) and left to a
+ * later run; throws for bad options, missing reference data or an abort.
+ */
+export async function runKpis(options: RunKpisOptions): Promise<RunKpisSummary> {
+  const { s3, dynamo, onError, onObject, signal, ...rest } = options;
+  const parsed = runKpisOptionsSchema.safeParse(rest);
+  if (!parsed.success) {
+    throw new OptionsError(
+      `runKpis: invalid options — ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const o = parsed.data;
+  const started = performance.now();
+  const root = o.prefix;
+  const store = createPartialStore({ client: s3, bucket: o.bucket, prefix: root + o.statePrefix });
+  const deadLetterPrefix = root + o.deadLetterPrefix;
+
+  if (o.createTable)
+    await ensureKpiTable({ client: dynamo, tableName: o.tableName, ...(signal ? { signal } : {}) });
+
+  const songsMetrics = new RunMetrics();
+  const usersMetrics = new RunMetrics();
+  const songs = await loadSongs(
+    s3,
+    o.bucket,
+    `${root}songs/`,
+    deadLetterPrefix,
+    songsMetrics,
+    signal,
+  );
+  const users = await loadUsers(
+    s3,
+    o.bucket,
+    `${root}users/`,
+    deadLetterPrefix,
+    usersMetrics,
+    signal,
+  );
+  songsMetrics.stop();
+  usersMetrics.stop();
+
+  const metrics = new RunMetrics();
+  const outcomes: ObjectOutcome[] = [];
+  const streamsPrefix = `${root}streams/`;
+  const objects: AsyncIterable<S3ObjectInfo> | Iterable<S3ObjectInfo> =
+    o.keys === undefined
+      ? listObjects({
+          client: s3,
+          bucket: o.bucket,
+          prefix: streamsPrefix,
+          ...(signal ? { signal } : {}),
+        })
+      : headless(o.bucket, o.keys);
+
+  const report = async (error: unknown, context: { key?: string; date?: string }) => {
+    if (onError) await onError(error, context);
+  };
+
+  for await (const outcome of processObjects({
+    objects,
+    concurrency: o.concurrency,
+    ...(signal ? { signal } : {}),
+    process: (object) =>
+      processObject(object, {
+        s3,
+        store,
+        songs,
+        users,
+        metrics,
+        deadLetterPrefix,
+        rejectedPrefix: root + o.rejectedPrefix,
+        streamsPrefix,
+        timeZone: o.timeZone,
+        sourceTimeZone: o.sourceTimeZone,
+        signal,
+      }),
+  })) {
+    if (outcome.ok) {
+      outcomes.push(outcome.value);
+    } else {
+      const failed: ObjectOutcome = {
+        key: outcome.object.key,
+        etag: outcome.object.etag,
+        status: 'failed',
+        dates: [],
+        archived: false,
+        error: outcome.error,
+      };
+      outcomes.push(failed);
+      onObject?.(failed);
+      await report(outcome.error, { key: outcome.object.key });
+    }
+  }
+  signal?.throwIfAborted();
+
+  // Commit every affected date once, from all its partials.
+  const dates = [
+    ...new Set(
+      outcomes.flatMap((x) => (x.status === 'processed' || x.status === 'skipped' ? x.dates : [])),
+    ),
+  ].sort();
+  const committed: CommitDateResult[] = [];
+  const failedDates = new Set<string>();
+  const limit = pLimit(4);
+  await Promise.all(
+    dates.map((date) =>
+      limit(async () => {
+        try {
+          committed.push(
+            await commitDate(date, {
+              store,
+              ...(signal ? { signal } : {}),
+              putItemsIfNewer: async (items, s) => {
+                const version = items[0]?.version ?? 0;
+                const r = await putItemsIfNewer({
+                  client: dynamo,
+                  tableName: o.tableName,
+                  items: [...items],
+                  version,
+                  ...(s ? { signal: s } : {}),
+                });
+                return { written: r.written, stale: r.stale };
+              },
+            }),
+          );
+        } catch (error) {
+          failedDates.add(date);
+          await report(error, { date });
+        }
+      }),
+    ),
+  );
+  committed.sort((a, b) => (a.date < b.date ? -1 : 1));
+  signal?.throwIfAborted();
+
+  // Archive last: only objects whose every date is committed.
+  const final: ObjectOutcome[] = [];
+  for (const x of outcomes) {
+    if (
+      (x.status === 'processed' || x.status === 'skipped') &&
+      !x.dates.some((d) => failedDates.has(d))
+    ) {
+      try {
+        await archiveObject({
+          client: s3,
+          bucket: o.bucket,
+          key: x.key,
+          etag: x.etag,
+          sourcePrefix: streamsPrefix,
+          archivePrefix: root + o.archivePrefix,
+          ...(o.archiveBucket ? { archiveBucket: o.archiveBucket } : {}),
+          ...(signal ? { signal } : {}),
+        });
+        final.push({ ...x, archived: true });
+      } catch (error) {
+        final.push({ ...x, archived: false, error });
+        await report(error, { key: x.key });
+      }
+    } else {
+      final.push(x);
+    }
+    onObject?.(final[final.length - 1]!);
+  }
+  metrics.stop();
+
+  const count = (s: ObjectOutcome['status']) => final.filter((x) => x.status === s).length;
+  const streams = metrics.summary();
+  return {
+    streams,
+    reference: { songs: songsMetrics.summary(), users: usersMetrics.summary() },
+    objects: {
+      processed: count('processed'),
+      skipped: count('skipped'),
+      rejected: count('rejected'),
+      failed: count('failed'),
+      archived: final.filter((x) => x.archived).length,
+    },
+    outcomes: final,
+    dates: committed,
+    itemsWritten: committed.reduce((n, d) => n + d.itemsWritten, 0),
+    itemsStale: committed.reduce((n, d) => n + d.itemsStale, 0),
+    durationMs: performance.now() - started,
+    peakRssBytes: Math.max(
+      streams.peakRssBytes,
+      songsMetrics.peakRssBytes,
+      process.memoryUsage.rss(),
+    ),
+    ok:
+      failedDates.size === 0 && !final.some((x) => x.status === 'failed' || x.error !== undefined),
+  };
+}
+
+interface ProcessContext {
+  readonly s3: S3Client;
+  readonly store: PartialStore;
+  readonly songs: SongsTable;
+  readonly users: UsersTable | undefined;
+  readonly metrics: RunMetrics;
+  readonly deadLetterPrefix: string;
+  readonly rejectedPrefix: string;
+  readonly streamsPrefix: string;
+  readonly timeZone: string;
+  readonly sourceTimeZone: string;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** Steps 1–3 of the protocol for one object: partials, then the manifest. */
+async function processObject(object: S3ObjectInfo, c: ProcessContext): Promise<ObjectOutcome> {
+  const { s3, store, signal } = c;
+  const sig = signal ? { signal } : {};
+  const opened = await openObject({
+    client: s3,
+    bucket: object.bucket,
+    key: object.key,
+    ...(object.etag ? { etag: object.etag } : {}),
+    ...sig,
+  });
+  const etag = opened.etag;
+  const objectId = store.objectIdOf(object.bucket, object.key, etag);
+  const manifest = await store.getManifest(objectId, signal);
+  if (manifest !== undefined) {
+    opened.body.destroy();
+    return { key: object.key, etag, status: 'skipped', dates: manifest.dates, archived: false };
+  }
+  const deadLetter = s3DeadLetter({
+    client: s3,
+    bucket: object.bucket,
+    prefix: c.deadLetterPrefix,
+    source: opened.source,
+    ...sig,
+  });
+  let result: Awaited<ReturnType<typeof aggregateStreamFile>>;
+  try {
+    result = await aggregateStreamFile(opened.body, {
+      source: opened.source,
+      songs: c.songs,
+      ...(c.users ? { users: c.users } : {}),
+      deadLetter,
+      metrics: c.metrics,
+      timeZone: c.timeZone,
+      sourceTimeZone: c.sourceTimeZone,
+      ...sig,
+    });
+  } catch (error) {
+    opened.body.destroy();
+    if (error instanceof HeaderError) {
+      await deadLetter.close();
+      await rejectObject({
+        client: s3,
+        bucket: object.bucket,
+        key: object.key,
+        etag,
+        sourcePrefix: c.streamsPrefix,
+        rejectedPrefix: c.rejectedPrefix,
+        missing: error.missing,
+        reason: error.message,
+        ...sig,
+      });
+      return { key: object.key, etag, status: 'rejected', dates: [], archived: false, error };
+    }
+    throw error;
+  }
+  // Dead letters are durable before the object counts as committed.
+  await deadLetter.close();
+  const dates = kpiStateDates(result.state);
+  for (const date of dates) {
+    await store.putPartial(
+      date,
+      objectId,
+      serializeKpiState(pickKpiDates(result.state, [date])),
+      signal,
+    );
+  }
+  const { counts } = result;
+  await store.putManifest(
+    {
+      objectId,
+      bucket: object.bucket,
+      key: object.key,
+      etag,
+      dates,
+      rowsRead: counts.rowsRead,
+      rowsAggregated: counts.rowsAggregated,
+      rowsRejected: counts.rowsRejected,
+      rejectedByReason: counts.rejectedByReason,
+      committedAt: new Date().toISOString(),
+    },
+    signal,
+  );
+  return { key: object.key, etag, status: 'processed', dates, archived: false };
+}
+
+function* headless(bucket: string, keys: readonly string[]): Iterable<S3ObjectInfo> {
+  for (const key of keys) yield { bucket, key, etag: '', size: 0, lastModified: undefined };
+}
+
+async function loadSongs(
+  s3: S3Client,
+  bucket: string,
+  folder: string,
+  deadLetterPrefix: string,
+  metrics: RunMetrics,
+  signal: AbortSignal | undefined,
+): Promise<SongsTable> {
+  const builder = new SongsTableBuilder();
+  let files = 0;
+  for await (const object of listObjects({
+    client: s3,
+    bucket,
+    prefix: folder,
+    ...(signal ? { signal } : {}),
+  })) {
+    files++;
+    const opened = await openObject({
+      client: s3,
+      bucket,
+      key: object.key,
+      etag: object.etag,
+      ...(signal ? { signal } : {}),
+    });
+    const deadLetter = s3DeadLetter({
+      client: s3,
+      bucket,
+      prefix: deadLetterPrefix,
+      source: opened.source,
+      ...(signal ? { signal } : {}),
+    });
+    try {
+      for await (const batch of readSongRows(opened.body, {
+        source: opened.source,
+        deadLetter,
+        metrics,
+        ...(signal ? { signal } : {}),
+      })) {
+        for (const row of batch) builder.add(row.value);
+        metrics.addAggregated(opened.source, batch.length);
+      }
+    } finally {
+      await deadLetter.close();
+    }
+  }
+  if (files === 0) {
+    throw new PipelineError(
+      'NO_SONGS',
+      `No songs objects under s3://${bucket}/${folder}: the join needs the songs table`,
+    );
+  }
+  return builder.finish();
+}
+
+async function loadUsers(
+  s3: S3Client,
+  bucket: string,
+  folder: string,
+  deadLetterPrefix: string,
+  metrics: RunMetrics,
+  signal: AbortSignal | undefined,
+): Promise<UsersTable | undefined> {
+  const ids: number[] = [];
+  let files = 0;
+  for await (const object of listObjects({
+    client: s3,
+    bucket,
+    prefix: folder,
+    ...(signal ? { signal } : {}),
+  })) {
+    files++;
+    const opened = await openObject({
+      client: s3,
+      bucket,
+      key: object.key,
+      etag: object.etag,
+      ...(signal ? { signal } : {}),
+    });
+    const deadLetter = s3DeadLetter({
+      client: s3,
+      bucket,
+      prefix: deadLetterPrefix,
+      source: opened.source,
+      ...(signal ? { signal } : {}),
+    });
+    try {
+      for await (const batch of readUserRows(opened.body, {
+        source: opened.source,
+        deadLetter,
+        metrics,
+        ...(signal ? { signal } : {}),
+      })) {
+        for (const row of batch) ids.push(row.value.user_id);
+        metrics.addAggregated(opened.source, batch.length);
+      }
+    } finally {
+      await deadLetter.close();
+    }
+  }
+  return files === 0 ? undefined : usersTableFromIds(ids);
+}

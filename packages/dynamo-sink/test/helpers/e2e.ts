@@ -1,0 +1,109 @@
+/**
+ * End-to-end fixtures for the exactly-once tests: s3rver + dynalite, small
+ * CSV datasets, and the KPI oracle over the same rows.
+ */
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type KpiItem, type SongRow, type StreamRow, streamRowSchema } from '@streamkpi/core';
+import { startS3rver } from '@streamkpi/s3-source/testing';
+import { oracleKpis } from '../../../core/test/helpers/oracle.js';
+import { readKpiItems, type StoredKpiItem } from '../../src/index.js';
+import { startDynalite } from '../../src/testing.js';
+
+export const BUCKET = 'kpi-bucket';
+export const TABLE = 'kpis';
+
+/** Both emulators and a client of each. */
+export async function startEmulators() {
+  const s3rver = await startS3rver({ buckets: [BUCKET] });
+  const dynalite = await startDynalite();
+  const s3 = s3rver.client();
+  const dynamo = dynalite.client();
+  return {
+    s3rver,
+    dynalite,
+    s3,
+    dynamo,
+    async close() {
+      await s3rver.close();
+      await dynalite.close();
+    },
+  };
+}
+
+export const SONGS: SongRow[] = [
+  { track_id: 't1', track_name: 'Song, One', duration_ms: 200_000, track_genre: 'pop' },
+  { track_id: 't1', track_name: 'Song, One', duration_ms: 200_000, track_genre: 'rock' },
+  { track_id: 't2', track_name: 'Второй "два"', duration_ms: 185_123, track_genre: 'pop' },
+  { track_id: 't3', track_name: '', duration_ms: 99_999, track_genre: 'jazz' },
+  { track_id: 't4', track_name: '四', duration_ms: 240_001, track_genre: 'rock' },
+];
+
+const csvField = (v: string | number) => {
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+};
+
+export function songsCsv(songs: readonly SongRow[] = SONGS): string {
+  const lines = ['id,track_id,artists,track_name,duration_ms,track_genre'];
+  for (const [i, s] of songs.entries()) {
+    const fields = [i, s.track_id, 'Artist, The', s.track_name, s.duration_ms, s.track_genre];
+    lines.push(fields.map(csvField).join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function streamsCsv(
+  rows: readonly { user_id: string | number; track_id: string; listen_time: string }[],
+): string {
+  return `user_id,track_id,listen_time\n${rows.map((r) => [r.user_id, r.track_id, r.listen_time].map(csvField).join(',')).join('\n')}\n`;
+}
+
+export async function put(s3: S3Client, key: string, body: string): Promise<void> {
+  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: Buffer.from(body) }));
+}
+
+/** Oracle items over the valid rows of the given stream files (raw strings validated with the core schema). */
+export function oracleOf(files: readonly string[], songs: readonly SongRow[] = SONGS): KpiItem[] {
+  const rows: StreamRow[] = [];
+  const known = new Set(songs.map((s) => s.track_id));
+  for (const file of files) {
+    const [, ...lines] = file.trimEnd().split('\n');
+    for (const line of lines) {
+      const [user_id, track_id, listen_time] = line.split(',');
+      const parsed = streamRowSchema.safeParse({ user_id, track_id, listen_time });
+      if (parsed.success && known.has(parsed.data.track_id)) rows.push(parsed.data);
+    }
+  }
+  return oracleKpis(songs, rows);
+}
+
+/** The table as comparable plain values (bookkeeping dropped). */
+export async function tableItems(
+  dynamo: Parameters<typeof readKpiItems>[0],
+): Promise<Record<string, unknown>[]> {
+  const items: StoredKpiItem[] = await readKpiItems(dynamo, TABLE);
+  return items.map(comparable);
+}
+
+function comparable(item: StoredKpiItem | KpiItem): Record<string, unknown> {
+  return {
+    date: item.date,
+    track_genre: item.track_genre,
+    listen_count: String(item.listen_count),
+    unique_listeners: String(item.unique_listeners),
+    total_listening_time: String(item.total_listening_time),
+    avg_listening_time_per_user: item.avg_listening_time_per_user,
+    top_3_songs: item.top_3_songs,
+    top_songs: item.top_songs.map((s) => ({
+      track_id: s.track_id,
+      track_name: s.track_name,
+      listen_count: String(s.listen_count),
+    })),
+    top_5_genres: item.top_5_genres,
+  };
+}
+
+/** Oracle items in the same comparable form as {@link tableItems}. */
+export function expected(files: readonly string[]): Record<string, unknown>[] {
+  return oracleOf(files).map(comparable);
+}

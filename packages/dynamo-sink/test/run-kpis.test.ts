@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { runKpis } from '../src/index.js';
+import {
+  BUCKET,
+  expected,
+  put,
+  startEmulators,
+  streamsCsv,
+  TABLE,
+  tableItems,
+} from './helpers/e2e.js';
+
+let env: Awaited<ReturnType<typeof startEmulators>>;
+before(async () => {
+  env = await startEmulators();
+});
+after(async () => {
+  await env.close();
+});
+
+const FILE_A = streamsCsv([
+  { user_id: 1, track_id: 't1', listen_time: '2024-06-25 10:00:00' },
+  { user_id: 2, track_id: 't2', listen_time: '2024-06-25 11:00:00' },
+  { user_id: 'x', track_id: 't2', listen_time: '2024-06-25 11:00:00' },
+  { user_id: 3, track_id: 'nope', listen_time: '2024-06-25 11:00:00' },
+  { user_id: 1, track_id: 't3', listen_time: '2024-06-26T01:00:00+02:00' },
+]);
+const FILE_B = streamsCsv([
+  { user_id: 2, track_id: 't1', listen_time: '2024-06-25 23:59:59' },
+  { user_id: 4, track_id: 't4', listen_time: '2024-06-26 00:00:00' },
+  { user_id: 5, track_id: 't2', listen_time: '2024-13-45 99:00:00' },
+]);
+
+async function keys(prefix: string): Promise<string[]> {
+  const res = await env.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
+  return (res.Contents ?? []).map((c) => c.Key!).sort();
+}
+
+test('a run over songs, users and two stream files writes the oracle KPIs, archives and dead-letters', async () => {
+  const { songsCsv } = await import('./helpers/e2e.js');
+  await put(env.s3, 'songs/songs.csv', songsCsv());
+  await put(env.s3, 'users/users.csv', 'user_id,user_name\n1,a\n2,b\n3,c\n');
+  await put(env.s3, 'streams/', '');
+  await put(env.s3, 'streams/a.csv', FILE_A);
+  await put(env.s3, 'streams/b.csv', FILE_B);
+
+  const summary = await runKpis({
+    s3: env.s3,
+    dynamo: env.dynamo,
+    bucket: BUCKET,
+    tableName: TABLE,
+  });
+
+  assert.equal(summary.ok, true);
+  assert.deepEqual(await tableItems(env.dynamo), expected([FILE_A, FILE_B]));
+  assert.equal(summary.streams.rowsRead, 8);
+  assert.equal(summary.streams.rowsRejected, 3);
+  assert.equal(summary.streams.rowsAggregated, 5);
+  assert.deepEqual(summary.streams.rejectedByReason, {
+    invalid_user_id: 1,
+    unknown_track: 1,
+    invalid_listen_time: 1,
+  });
+  assert.equal(summary.objects.processed, 2);
+  assert.equal(summary.objects.archived, 2);
+  assert.deepEqual(await keys('streams/'), ['streams/']);
+  assert.deepEqual(await keys('archive/'), ['archive/a.csv', 'archive/b.csv']);
+  assert.equal((await keys('dead-letter/')).length, 2);
+
+  // A second run finds nothing new and changes nothing.
+  const again = await runKpis({ s3: env.s3, dynamo: env.dynamo, bucket: BUCKET, tableName: TABLE });
+  assert.equal(again.objects.processed, 0);
+  assert.deepEqual(await tableItems(env.dynamo), expected([FILE_A, FILE_B]));
+});
