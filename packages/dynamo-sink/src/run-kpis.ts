@@ -5,7 +5,7 @@
  * workers at once; see the package README, "Exactly-once protocol".
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   aggregateStreamFile,
   HeaderError,
@@ -30,6 +30,7 @@ import {
   processObjects,
   rejectObject,
   type S3ObjectInfo,
+  S3SourceError,
   s3DeadLetter,
 } from '@streamkpi/s3-source';
 import pLimit from 'p-limit';
@@ -194,6 +195,9 @@ export async function runKpis(options: RunKpisOptions): Promise<RunKpisSummary> 
     process: (object) =>
       processObject(object, {
         s3,
+        bucket: o.bucket,
+        archiveBucket: o.archiveBucket ?? o.bucket,
+        archivePrefix: root + o.archivePrefix,
         store,
         songs,
         users,
@@ -323,6 +327,11 @@ export async function runKpis(options: RunKpisOptions): Promise<RunKpisSummary> 
 
 interface ProcessContext {
   readonly s3: S3Client;
+  /** Source bucket (objects are identified by bucket, key and ETag). */
+  readonly bucket: string;
+  readonly archiveBucket: string;
+  /** Full archive prefix (root included). */
+  readonly archivePrefix: string;
   readonly store: PartialStore;
   readonly songs: SongsTable;
   readonly users: UsersTable | undefined;
@@ -339,16 +348,33 @@ interface ProcessContext {
 async function processObject(object: S3ObjectInfo, c: ProcessContext): Promise<ObjectOutcome> {
   const { s3, store, signal } = c;
   const sig = signal ? { signal } : {};
-  const opened = await openObject({
-    client: s3,
-    bucket: object.bucket,
-    key: object.key,
-    ...(object.etag ? { etag: object.etag } : {}),
-    ...sig,
-  });
+  // Listed with its ETag: committed already (an earlier run, another worker)? Then not read again.
+  if (object.etag) {
+    const done = await committedOutcome(object.key, object.etag, c);
+    if (done !== undefined) return done;
+  }
+  let opened: Awaited<ReturnType<typeof openObject>>;
+  try {
+    opened = await openObject({
+      client: s3,
+      bucket: object.bucket,
+      key: object.key,
+      ...(object.etag ? { etag: object.etag } : {}),
+      ...sig,
+    });
+  } catch (error) {
+    // Gone since it was listed or announced: another worker (or an earlier run)
+    // committed and archived it — a duplicate event. Done, not failed.
+    if (!(error instanceof S3SourceError && error.code === 'SOURCE_MISSING')) throw error;
+    const etag = object.etag || (await archivedEtag(object.key, c));
+    const done = etag === undefined ? undefined : await committedOutcome(object.key, etag, c);
+    if (done !== undefined) return done;
+    throw error;
+  }
   const etag = opened.etag;
   const objectId = store.objectIdOf(object.bucket, object.key, etag);
-  const manifest = await store.getManifest(objectId, signal);
+  // (A listed object's manifest was looked up above; re-reading a just-committed one is harmless.)
+  const manifest = object.etag ? undefined : await store.getManifest(objectId, signal);
   if (manifest !== undefined) {
     opened.body.destroy();
     return { key: object.key, etag, status: 'skipped', dates: manifest.dates, archived: false };
@@ -419,6 +445,42 @@ async function processObject(object: S3ObjectInfo, c: ProcessContext): Promise<O
     signal,
   );
   return { key: object.key, etag, status: 'processed', dates, archived: false };
+}
+
+/** The outcome of an object version whose manifest exists (`skipped`), else undefined. */
+async function committedOutcome(
+  key: string,
+  etag: string,
+  c: ProcessContext,
+): Promise<ObjectOutcome | undefined> {
+  const manifest = await c.store.getManifest(c.store.objectIdOf(c.bucket, key, etag), c.signal);
+  if (manifest === undefined) return undefined;
+  return { key, etag, status: 'skipped', dates: manifest.dates, archived: false };
+}
+
+/** ETag of the archived copy of `key`, or undefined when there is none. */
+async function archivedEtag(key: string, c: ProcessContext): Promise<string | undefined> {
+  if (!key.startsWith(c.streamsPrefix)) return undefined;
+  try {
+    const head = await c.s3.send(
+      new HeadObjectCommand({
+        Bucket: c.archiveBucket,
+        Key: c.archivePrefix + key.slice(c.streamsPrefix.length),
+      }),
+      c.signal ? { abortSignal: c.signal } : {},
+    );
+    return head.ETag?.replace(/^(W\/)?"/, '').replace(/"$/, '') || undefined;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** S3 "no such object" (404 / NoSuchKey / NotFound). */
+function isNotFound(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404;
 }
 
 function* headless(bucket: string, keys: readonly string[]): Iterable<S3ObjectInfo> {

@@ -58,8 +58,13 @@ export function streamsCsv(
   return `user_id,track_id,listen_time\n${rows.map((r) => [r.user_id, r.track_id, r.listen_time].map(csvField).join(',')).join('\n')}\n`;
 }
 
-export async function put(s3: S3Client, key: string, body: string): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: Buffer.from(body) }));
+export async function put(
+  s3: S3Client,
+  key: string,
+  body: string,
+  bucket: string = BUCKET,
+): Promise<void> {
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from(body) }));
 }
 
 /** Oracle items over the valid rows of the given stream files (raw strings validated with the core schema). */
@@ -80,8 +85,9 @@ export function oracleOf(files: readonly string[], songs: readonly SongRow[] = S
 /** The table as comparable plain values (bookkeeping dropped). */
 export async function tableItems(
   dynamo: Parameters<typeof readKpiItems>[0],
+  tableName: string = TABLE,
 ): Promise<Record<string, unknown>[]> {
-  const items: StoredKpiItem[] = await readKpiItems(dynamo, TABLE);
+  const items: StoredKpiItem[] = await readKpiItems(dynamo, tableName);
   return items.map(comparable);
 }
 
