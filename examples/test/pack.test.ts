@@ -1,0 +1,328 @@
+/**
+ * The packages as npm users get them: build (`tsc -b`, as `pnpm build`),
+ * `pnpm pack` each package, install the three tarballs into a fresh project
+ * in the OS temp directory (outside the workspace, so nothing resolves
+ * through workspace links or the `source` condition), then type-check an ESM
+ * TypeScript consumer with strict NodeNext settings and run it with plain
+ * `node`. The install is a real `pnpm install --prefer-offline`: tarballs
+ * come from the pnpm store that `pnpm install` of the workspace filled, the
+ * registry is asked only for metadata it has not cached.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { type KpiItem, type SongRow, type StreamRow, streamRowSchema } from '@streamkpi/core';
+import { oracleKpis } from '../../packages/core/test/helpers/oracle.js';
+
+const run = promisify(execFile);
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+const PACKAGES = ['core', 's3-source', 'dynamo-sink'] as const;
+
+/** The environment without the outer pnpm run's `npm_*` / `pnpm_*` settings and test-runner flags. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(npm|pnpm)_/i.test(k) || k === 'NODE_TEST_CONTEXT' || k === 'NODE_OPTIONS') continue;
+    env[k] = v;
+  }
+  return env;
+}
+
+async function sh(file: string, args: readonly string[], cwd: string): Promise<string> {
+  try {
+    const { stdout } = await run(file, [...args], {
+      cwd,
+      env: cleanEnv(),
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return stdout;
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(
+      `${file} ${args.join(' ')} failed in ${cwd}:\n${e.stdout ?? ''}\n${e.stderr ?? ''}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+const SONGS: SongRow[] = [
+  { track_id: 't1', track_name: 'Song, "One"', duration_ms: 200_000, track_genre: 'pop' },
+  { track_id: 't1', track_name: 'Song, "One"', duration_ms: 200_000, track_genre: 'rock' },
+  { track_id: 't2', track_name: 'Второй', duration_ms: 185_123, track_genre: 'pop' },
+  { track_id: 't3', track_name: '', duration_ms: 99_999, track_genre: 'jazz' },
+  { track_id: 't4', track_name: '四季', duration_ms: 240_001, track_genre: 'rock' },
+];
+const csvField = (v: string | number) => {
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+};
+const SONGS_CSV = `track_id,artists,track_name,duration_ms,track_genre\n${SONGS.map((s) =>
+  [s.track_id, 'Artist, The', s.track_name, s.duration_ms, s.track_genre].map(csvField).join(','),
+).join('\n')}\n`;
+const STREAM_LINES = [
+  '1,t1,2024-06-25 10:00:00',
+  '2,t1,2024-06-25 23:59:59',
+  '2,t2,2024-06-26T00:30:00+02:00',
+  '3,t2,2024-06-25 12:00:00',
+  '3,t3,2024-06-26 08:00:00',
+  '1,t4,2024-06-26 09:00:00',
+  '4,t4,2024-06-26 09:30:00',
+  'x,t1,2024-06-25 10:00:00', // invalid_user_id
+  '5,t9,2024-06-25 10:00:00', // unknown_track
+  '6,t1,2024-13-45 99:00:00', // invalid listen_time
+];
+const STREAMS_CSV = `user_id,track_id,listen_time\n${STREAM_LINES.join('\n')}\n`;
+
+/** The consumer: what a user writes after `npm install @streamkpi/core …`. */
+const CONSUMER = `import {
+  aggregateStreamFile,
+  finalizeKpis,
+  type KpiItem,
+  loadSongsTable,
+  memoryDeadLetter,
+} from '@streamkpi/core';
+import { decodeS3EventKey, type S3EventObject } from '@streamkpi/s3-source';
+import type { RunningS3rver } from '@streamkpi/s3-source/testing';
+import { type RunKpisOptions, toDynamoItem } from '@streamkpi/dynamo-sink';
+import type { DynaliteHandle } from '@streamkpi/dynamo-sink/testing';
+
+const songsCsv: string = ${JSON.stringify(SONGS_CSV)};
+const streamsCsv: string = ${JSON.stringify(STREAMS_CSV)};
+
+const deadLetter = memoryDeadLetter();
+const songs = await loadSongsTable([songsCsv], {
+  source: { id: 'songs.csv', key: 'songs.csv' },
+  deadLetter,
+});
+// Stream the file in small chunks, as it would come from S3 or a socket.
+const chunks: string[] = [];
+for (let i = 0; i < streamsCsv.length; i += 16) chunks.push(streamsCsv.slice(i, i + 16));
+const { state, counts } = await aggregateStreamFile(chunks, {
+  source: { id: 'streams/day.csv', key: 'streams/day.csv' },
+  songs,
+  deadLetter,
+});
+const items: KpiItem[] = finalizeKpis(state);
+const first = items[0];
+if (first === undefined) throw new Error('no KPI items');
+const dynamo = toDynamoItem(first);
+// Types only: they must resolve from the published ./testing entries.
+type Handles = [RunningS3rver['endpoint'], DynaliteHandle['endpoint'], RunKpisOptions['tableName']];
+const handles: Handles = ['s3', 'dynamo', 'table'];
+const event: Pick<S3EventObject, 'key'> = { key: decodeS3EventKey('streams/a+b%2Bc.csv') };
+type IsAny<T> = 0 extends 1 & T ? true : false;
+const typed: [
+  IsAny<KpiItem>,
+  IsAny<RunningS3rver>,
+  IsAny<DynaliteHandle>,
+  IsAny<RunKpisOptions>,
+  IsAny<S3EventObject>,
+  IsAny<typeof dynamo>,
+] = [false, false, false, false, false, false];
+
+console.log(
+  JSON.stringify({
+    counts,
+    rejected: deadLetter.entries.map((e) => [e.line, e.reasons[0]?.reason]),
+    items,
+    dynamoAvg: String(dynamo.avg_listening_time_per_user),
+    decodedKey: event.key,
+    handles,
+    typed,
+    testing: [
+      import.meta.resolve('@streamkpi/s3-source/testing'),
+      import.meta.resolve('@streamkpi/dynamo-sink/testing'),
+    ],
+  }),
+);
+`;
+
+const TSCONFIG = {
+  compilerOptions: {
+    target: 'ES2022',
+    lib: ['ES2023'],
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    types: ['node'],
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    noUncheckedIndexedAccess: true,
+    verbatimModuleSyntax: true,
+    // Checking every .d.ts (the AWS SDK's are large) takes 2-3 times longer;
+    // the consumer instead asserts that no imported type degraded to `any`
+    // (what an unresolvable import inside a shipped .d.ts would cause).
+    skipLibCheck: true,
+    outDir: 'out',
+    rootDir: 'src',
+  },
+  include: ['src'],
+};
+
+interface ConsumerOutput {
+  counts: { rowsRead: number; rowsAggregated: number; rowsRejected: number };
+  rejected: [number, string][];
+  items: KpiItem[];
+  dynamoAvg: string;
+  decodedKey: string;
+  handles: string[];
+  typed: boolean[];
+  testing: string[];
+}
+
+describe('packed packages', { timeout: 300_000 }, () => {
+  let work: string;
+  let tarballs: Map<string, string>;
+  let project: string;
+
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'streamkpi-pack-'));
+    await sh(
+      process.execPath,
+      [TSC, '-b', ...PACKAGES.map((p) => `packages/${p}/tsconfig.build.json`)],
+      ROOT,
+    );
+    const packs = join(work, 'tarballs');
+    await mkdir(packs);
+    for (const p of PACKAGES) {
+      await sh('pnpm', ['pack', '--pack-destination', packs], join(ROOT, 'packages', p));
+    }
+    tarballs = new Map();
+    for (const file of await readdir(packs)) {
+      const name = PACKAGES.find((p) => file === `streamkpi-${p}-0.1.0.tgz`);
+      if (name) tarballs.set(`@streamkpi/${name}`, `file:${join(packs, file)}`);
+    }
+    assert.equal(tarballs.size, 3, `tarballs: ${[...(await readdir(packs))].join(', ')}`);
+
+    project = join(work, 'consumer');
+    await mkdir(join(project, 'src'), { recursive: true });
+    const typesNode = JSON.parse(
+      await readFile(join(ROOT, 'node_modules/@types/node/package.json'), 'utf8'),
+    ) as { version: string };
+    await writeFile(
+      join(project, 'package.json'),
+      JSON.stringify({
+        name: 'streamkpi-consumer',
+        private: true,
+        type: 'module',
+        dependencies: { ...Object.fromEntries(tarballs), '@types/node': typesNode.version },
+      }),
+    );
+    // The packages depend on each other by version (^0.1.0), which is not on
+    // the registry: point those dependencies at the local tarballs.
+    await writeFile(
+      join(project, 'pnpm-workspace.yaml'),
+      `overrides:\n${[...tarballs].map(([n, spec]) => `  "${n}": "${spec}"`).join('\n')}\n`,
+    );
+    await sh('pnpm', ['install', '--prefer-offline', '--reporter=silent'], project);
+    await writeFile(join(project, 'tsconfig.json'), JSON.stringify(TSCONFIG));
+    await writeFile(join(project, 'src', 'main.ts'), CONSUMER);
+  });
+
+  after(async () => {
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('packs only dist and README, with workspace ranges rewritten and no source condition', async () => {
+    for (const [name, spec] of tarballs) {
+      const tgz = spec.slice('file:'.length);
+      const files = (await sh('tar', ['tzf', tgz], work)).trim().split('\n').sort();
+      assert.ok(files.includes('package/dist/index.js'), `${name}: dist/index.js`);
+      assert.ok(files.includes('package/dist/index.d.ts'), `${name}: dist/index.d.ts`);
+      assert.ok(files.includes('package/README.md'), `${name}: README.md`);
+      const stray = files.filter(
+        (f) => !/^package\/(dist\/.+\.(js|d\.ts)|README\.md|package\.json)$/.test(f),
+      );
+      assert.deepEqual(stray, [], `${name}: unexpected files`);
+      const manifest = JSON.parse(await sh('tar', ['xzfO', tgz, 'package/package.json'], work)) as {
+        name: string;
+        sideEffects: boolean;
+        license: string;
+        engines: { node: string };
+        exports: Record<string, Record<string, string> | string>;
+        dependencies: Record<string, string>;
+      };
+      assert.equal(manifest.name, name);
+      assert.equal(manifest.sideEffects, false);
+      assert.equal(manifest.license, 'MIT');
+      assert.equal(manifest.engines.node, '>=20');
+      assert.ok(!JSON.stringify(manifest).includes('workspace:'), `${name}: workspace: range left`);
+      for (const [dep, range] of Object.entries(manifest.dependencies)) {
+        if (dep.startsWith('@streamkpi/')) assert.equal(range, '^0.1.0', `${name} → ${dep}`);
+      }
+      const subpaths = name === '@streamkpi/core' ? ['.'] : ['.', './testing'];
+      for (const sub of subpaths) {
+        const entry = manifest.exports[sub];
+        assert.ok(typeof entry === 'object', `${name} exports ${sub}`);
+        assert.equal(entry.source, undefined, `${name} exports ${sub} keeps the source condition`);
+        for (const target of [entry.types, entry.import]) {
+          assert.ok(files.includes(`package/${target?.slice(2)}`), `${name} ${sub} → ${target}`);
+        }
+      }
+    }
+  });
+
+  it('type-checks an ESM consumer with strict NodeNext settings and runs it with plain node', async () => {
+    await sh(process.execPath, [TSC, '-p', 'tsconfig.json'], project);
+    const out = JSON.parse(await sh(process.execPath, ['out/main.js'], project)) as ConsumerOutput;
+
+    const rows: StreamRow[] = [];
+    for (const line of STREAM_LINES) {
+      const [user_id, track_id, listen_time] = line.split(',');
+      const parsed = streamRowSchema.safeParse({ user_id, track_id, listen_time });
+      if (parsed.success) rows.push(parsed.data);
+    }
+    const expected = oracleKpis(SONGS, rows);
+    assert.deepEqual(out.items, expected);
+    assert.deepEqual(
+      out.items.map((i) => [i.date, i.track_genre, i.listen_count, i.unique_listeners]),
+      [
+        ['2024-06-25', 'pop', 4, 3],
+        ['2024-06-25', 'rock', 2, 2],
+        ['2024-06-26', 'jazz', 1, 1],
+        ['2024-06-26', 'rock', 2, 2],
+      ],
+    );
+    assert.deepEqual(out.counts, {
+      rowsRead: 10,
+      rowsAggregated: 7,
+      rowsRejected: 3,
+      rejectedByReason: { invalid_user_id: 1, unknown_track: 1, invalid_listen_time: 1 },
+    });
+    assert.deepEqual(
+      out.rejected.sort((a, b) => a[0] - b[0]),
+      [
+        [9, 'invalid_user_id'],
+        [10, 'unknown_track'],
+        [11, 'invalid_listen_time'],
+      ],
+    );
+    assert.equal(out.dynamoAvg, expected[0]?.avg_listening_time_per_user);
+    assert.equal(out.decodedKey, 'streams/a b+c.csv');
+    assert.deepEqual(out.handles, ['s3', 'dynamo', 'table']);
+    assert.deepEqual(out.typed, [false, false, false, false, false, false]);
+    // ./testing resolves to the built files inside the installed packages.
+    for (const url of out.testing) {
+      assert.match(
+        url,
+        /\/node_modules\/.*@streamkpi\/(s3-source|dynamo-sink)\/dist\/testing\.js$/,
+      );
+      assert.ok(!url.startsWith(`file://${ROOT}/`), `${url} resolved into the workspace`);
+    }
+  });
+
+  it('resolves the built entries even when the consumer enables a `source` condition', async () => {
+    const out = JSON.parse(
+      await sh(process.execPath, ['--conditions=source', 'out/main.js'], project),
+    ) as ConsumerOutput;
+    assert.equal(out.counts.rowsRead, 10);
+    assert.match(out.testing[0] ?? '', /\/dist\/testing\.js$/);
+  });
+});
