@@ -1,0 +1,161 @@
+/**
+ * The run summary the CLI prints and writes with `--summary-json`: one
+ * shape for `run`, `watch` (per pass) and `local`.
+ */
+import { writeFile } from 'node:fs/promises';
+import type { RunKpisSummary } from '@streamkpi/dynamo-sink';
+import type { LocalRunSummary } from '../local-runner.js';
+
+/** The summary of one CLI run (SPEC section 8). */
+export interface CliSummary {
+  readonly command: 'run' | 'watch' | 'local';
+  /** False when any object, date or file failed. */
+  readonly ok: boolean;
+  /** Stream rows parsed; `rowsRead === rowsAggregated + rowsRejected`. */
+  readonly rowsRead: number;
+  readonly rowsAggregated: number;
+  readonly rowsRejected: number;
+  /** Rejected stream rows by primary reason. */
+  readonly rejectedByReason: Readonly<Record<string, number>>;
+  /** Stream objects (files, for `local`) by outcome; `archived` is 0 for `local`. */
+  readonly objects: {
+    readonly processed: number;
+    readonly skipped: number;
+    readonly rejected: number;
+    readonly failed: number;
+    readonly archived: number;
+  };
+  /** Reference data rows read / rejected. */
+  readonly reference: {
+    readonly songsRead: number;
+    readonly songsRejected: number;
+    readonly usersRead: number;
+    readonly usersRejected: number;
+  };
+  /** KPI items written to DynamoDB (`local`: lines written). */
+  readonly itemsWritten: number;
+  /** Items not written because the table already held them at a newer version. */
+  readonly itemsStale: number;
+  /** Dates committed (or present in the output). */
+  readonly dates: readonly string[];
+  /** SDK-level retries over all AWS calls (0 for `local`). */
+  readonly retries: number;
+  readonly durationMs: number;
+  /** `rowsRead` per second of `durationMs`. */
+  readonly rowsPerSecond: number;
+  readonly peakRssBytes: number;
+  /** Failed objects/files with their error, for the log and the JSON. */
+  readonly failures: readonly { readonly object: string; readonly error: string }[];
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+/** Builds the CLI summary of a `runKpis` pass. */
+export function summaryOfRun(
+  command: 'run' | 'watch',
+  s: RunKpisSummary,
+  retries: number,
+): CliSummary {
+  return {
+    command,
+    ok: s.ok,
+    rowsRead: s.streams.rowsRead,
+    rowsAggregated: s.streams.rowsAggregated,
+    rowsRejected: s.streams.rowsRejected,
+    rejectedByReason: s.streams.rejectedByReason,
+    objects: s.objects,
+    reference: {
+      songsRead: s.reference.songs.rowsRead,
+      songsRejected: s.reference.songs.rowsRejected,
+      usersRead: s.reference.users.rowsRead,
+      usersRejected: s.reference.users.rowsRejected,
+    },
+    itemsWritten: s.itemsWritten,
+    itemsStale: s.itemsStale,
+    dates: s.dates.map((d) => d.date),
+    retries,
+    durationMs: Math.round(s.durationMs),
+    rowsPerSecond: s.durationMs > 0 ? Math.round((s.streams.rowsRead * 1000) / s.durationMs) : 0,
+    peakRssBytes: s.peakRssBytes,
+    failures: s.outcomes
+      .filter((o) => o.error !== undefined && o.status !== 'rejected')
+      .map((o) => ({ object: o.key, error: describe(o.error) })),
+  };
+}
+
+/** Builds the CLI summary of a `runLocalKpis` run. */
+export function summaryOfLocal(
+  s: LocalRunSummary,
+  itemsWritten: number,
+  dates: readonly string[],
+): CliSummary {
+  return {
+    command: 'local',
+    ok: s.ok,
+    rowsRead: s.streams.rowsRead,
+    rowsAggregated: s.streams.rowsAggregated,
+    rowsRejected: s.streams.rowsRejected,
+    rejectedByReason: s.streams.rejectedByReason,
+    objects: { ...s.files, skipped: 0, archived: 0 },
+    reference: {
+      songsRead: s.reference.songs.rowsRead,
+      songsRejected: s.reference.songs.rowsRejected,
+      usersRead: s.reference.users.rowsRead,
+      usersRejected: s.reference.users.rowsRejected,
+    },
+    itemsWritten,
+    itemsStale: 0,
+    dates,
+    retries: 0,
+    durationMs: Math.round(s.durationMs),
+    rowsPerSecond: s.durationMs > 0 ? Math.round((s.streams.rowsRead * 1000) / s.durationMs) : 0,
+    peakRssBytes: s.peakRssBytes,
+    failures: s.outcomes
+      .filter((o) => o.error !== undefined)
+      .map((o) => ({ object: o.file, error: describe(o.error) })),
+  };
+}
+
+const n = (v: number) => v.toLocaleString('en-US');
+
+/** The summary as an aligned two-column text table. */
+export function formatSummary(s: CliSummary): string {
+  const reasons = Object.entries(s.rejectedByReason)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([r, c]) => `${r} ${n(c)}`)
+    .join(', ');
+  const rows: [string, string][] = [
+    ['status', s.ok ? 'ok' : 'FINISHED WITH FAILURES'],
+    ['rows read', n(s.rowsRead)],
+    ['rows aggregated', n(s.rowsAggregated)],
+    ['rows rejected', `${n(s.rowsRejected)}${reasons === '' ? '' : ` (${reasons})`}`],
+    [
+      'objects',
+      `processed ${s.objects.processed}, skipped ${s.objects.skipped}, archived ${s.objects.archived}, rejected ${s.objects.rejected}, failed ${s.objects.failed}`,
+    ],
+    [
+      'reference rows',
+      `songs ${n(s.reference.songsRead)} (${n(s.reference.songsRejected)} rejected), users ${n(s.reference.usersRead)} (${n(s.reference.usersRejected)} rejected)`,
+    ],
+    [
+      'items written',
+      `${n(s.itemsWritten)}${s.itemsStale > 0 ? ` (${n(s.itemsStale)} stale)` : ''}`,
+    ],
+    ['dates', s.dates.length === 0 ? '–' : `${s.dates.length} (${s.dates[0]} … ${s.dates.at(-1)})`],
+    ['retries', n(s.retries)],
+    ['duration', `${(s.durationMs / 1000).toFixed(2)} s`],
+    ['throughput', `${n(s.rowsPerSecond)} rows/s`],
+    ['peak RSS', `${Math.round(s.peakRssBytes / 2 ** 20)} MB`],
+  ];
+  for (const f of s.failures) rows.push(['failed', `${f.object}: ${f.error}`]);
+  const width = Math.max(...rows.map((r) => r[0].length));
+  return `${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`;
+}
+
+/** Writes the summary as pretty JSON. */
+export async function writeSummaryJson(path: string, summary: CliSummary): Promise<void> {
+  await writeFile(path, `${JSON.stringify(summary, null, 2)}\n`);
+}

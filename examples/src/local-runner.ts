@@ -1,0 +1,440 @@
+/**
+ * The pipeline over a local folder laid out like the bucket (`songs.csv` or
+ * `songs/`, `users.csv` or `users/`, `streams/`): reference data → one
+ * mergeable state per stream file → merge → KPI items. No AWS involved.
+ *
+ * Each stream file is one unit of work ({@link aggregateLocalStreamFile}):
+ * it needs only the lookup tables and a dead-letter sink and returns the
+ * file's state and counts, so files can later be spread over worker threads
+ * (serialize the state with `serializeKpiState` to send it back).
+ */
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import {
+  aggregateStreamFile,
+  type DeadLetterEntry,
+  type DeadLetterSink,
+  fileDeadLetter,
+  finalizeKpis,
+  HeaderError,
+  type KpiItem,
+  type KpiState,
+  memoryDeadLetter,
+  mergeKpiStates,
+  OptionsError,
+  PipelineError,
+  RunMetrics,
+  type RunSummary,
+  readSongRows,
+  readUserRows,
+  type SongsTable,
+  SongsTableBuilder,
+  type SourceCounts,
+  type SourceRef,
+  type UsersTable,
+  usersTableFromIds,
+} from '@streamkpi/core';
+import pLimit from 'p-limit';
+import { z } from 'zod';
+
+/** File names the runner reads (case-insensitive); everything else is ignored. */
+export const LOCAL_DATA_SUFFIXES: readonly string[] = [
+  '.csv',
+  '.csv.gz',
+  '.ndjson',
+  '.ndjson.gz',
+  '.jsonl',
+  '.jsonl.gz',
+  '.json',
+  '.json.gz',
+];
+
+/** Options of {@link runLocalKpis} (callbacks and signal aside). */
+export const runLocalKpisOptionsSchema = z.object({
+  /** Folder with `songs.csv` or `songs/`, optional `users.csv` or `users/`, and `streams/`. */
+  input: z.string().min(1),
+  /** IANA zone of the KPI date. Default `UTC`. */
+  timeZone: z.string().default('UTC'),
+  /** IANA zone of zone-less `listen_time`s. Default `UTC`. */
+  sourceTimeZone: z.string().default('UTC'),
+  /**
+   * NDJSON file for rejected rows (created only when a row is rejected).
+   * Without it (and without `deadLetter`), rejected rows are kept in memory
+   * and returned in `deadLetters`.
+   */
+  deadLetterPath: z.string().min(1).optional(),
+  /** Stream files read at once. Default 2. */
+  concurrency: z.number().int().min(1).max(64).default(2),
+});
+
+/** Options of {@link runLocalKpis}. */
+export type RunLocalKpisOptions = z.input<typeof runLocalKpisOptionsSchema> & {
+  /** A dead-letter sink to use instead of `deadLetterPath` (not closed by the runner). */
+  readonly deadLetter?: DeadLetterSink;
+  /** Called as each stream file is done (progress). */
+  readonly onFile?: (result: LocalFileOutcome) => void;
+  readonly signal?: AbortSignal;
+};
+
+/** The data files of a local dataset folder, each list sorted. */
+export interface LocalDataset {
+  readonly songs: readonly string[];
+  readonly users: readonly string[];
+  readonly streams: readonly string[];
+}
+
+/** What happened to one stream file. */
+export interface LocalFileOutcome {
+  /** Path relative to the input folder, `/`-separated. */
+  readonly file: string;
+  /**
+   * `processed`: aggregated; `rejected`: header lacks a required column (not
+   * aggregated); `failed`: unreadable or malformed, see `error`.
+   */
+  readonly status: 'processed' | 'rejected' | 'failed';
+  readonly counts: SourceCounts;
+  readonly error?: unknown;
+}
+
+/** The summary of a local run; the same counters as the S3 runner's. */
+export interface LocalRunSummary {
+  /** Stream rows: `rowsRead === rowsAggregated + rowsRejected` over processed files. */
+  readonly streams: RunSummary;
+  /** Reference data rows read and rejected. */
+  readonly reference: { readonly songs: RunSummary; readonly users: RunSummary };
+  readonly files: {
+    readonly processed: number;
+    readonly rejected: number;
+    readonly failed: number;
+  };
+  readonly outcomes: readonly LocalFileOutcome[];
+  /** Aggregated listens whose user is not in the users files (kept). */
+  readonly unknownUserRows: number;
+  readonly durationMs: number;
+  readonly peakRssBytes: number;
+  /** False when any stream file was rejected or failed. */
+  readonly ok: boolean;
+}
+
+/** Result of {@link runLocalKpis}. */
+export interface LocalKpisResult {
+  /** KPI items sorted by (date, genre). */
+  readonly items: KpiItem[];
+  readonly summary: LocalRunSummary;
+  /** Rejected rows, when neither `deadLetterPath` nor `deadLetter` was given. */
+  readonly deadLetters?: readonly DeadLetterEntry[];
+}
+
+/** The input folder is missing or has no songs. */
+export class LocalInputError extends PipelineError {}
+
+function isDataFile(name: string): boolean {
+  const lower = name.toLowerCase();
+  return !lower.startsWith('.') && LOCAL_DATA_SUFFIXES.some((s) => lower.endsWith(s));
+}
+
+async function filesBelow(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && isDataFile(e.name))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+async function kind(path: string): Promise<'file' | 'dir' | undefined> {
+  try {
+    const s = await stat(path);
+    return s.isDirectory() ? 'dir' : s.isFile() ? 'file' : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `<name>/` (every data file below it) or a single `<name>.<ext>` file at the top. */
+async function datasetFiles(input: string, name: string): Promise<string[]> {
+  if ((await kind(join(input, name))) === 'dir') return filesBelow(join(input, name));
+  const top = await readdir(input);
+  return top
+    .filter((f) => f.toLowerCase().startsWith(`${name}.`) && isDataFile(f))
+    .sort()
+    .map((f) => join(input, f));
+}
+
+/**
+ * Finds the data files of a dataset folder. `manifest.json`, hidden files
+ * and files of other types are ignored.
+ *
+ * @throws LocalInputError `INPUT_NOT_FOUND` when `input` is not a folder.
+ */
+export async function findLocalDataset(input: string): Promise<LocalDataset> {
+  if ((await kind(input)) !== 'dir') {
+    throw new LocalInputError('INPUT_NOT_FOUND', `Input folder not found: ${input}`);
+  }
+  return {
+    songs: await datasetFiles(input, 'songs'),
+    users: await datasetFiles(input, 'users'),
+    streams: await datasetFiles(input, 'streams'),
+  };
+}
+
+function sourceOf(input: string, path: string): SourceRef {
+  const key = relative(input, path).split(sep).join('/');
+  return { id: `file://${path}`, key };
+}
+
+/** Options of {@link loadLocalReference}. */
+export interface LoadLocalReferenceOptions {
+  readonly input: string;
+  readonly deadLetter: DeadLetterSink;
+  readonly signal?: AbortSignal;
+}
+
+/** The lookup tables of a local dataset and the counters of loading them. */
+export interface LocalReference {
+  readonly songs: SongsTable;
+  readonly users: UsersTable | undefined;
+  readonly songsMetrics: RunMetrics;
+  readonly usersMetrics: RunMetrics;
+}
+
+/**
+ * Streams the songs (and users, when present) files into lookup tables;
+ * invalid rows go to `deadLetter`.
+ *
+ * @throws LocalInputError `NO_SONGS` when the folder has no songs file.
+ */
+export async function loadLocalReference(
+  dataset: LocalDataset,
+  options: LoadLocalReferenceOptions,
+): Promise<LocalReference> {
+  const { input, deadLetter, signal } = options;
+  if (dataset.songs.length === 0) {
+    throw new LocalInputError(
+      'NO_SONGS',
+      `No songs file in ${input} (expected songs.csv or a songs/ folder): the join needs the songs table`,
+    );
+  }
+  const sig = signal ? { signal } : {};
+  const songsMetrics = new RunMetrics();
+  const builder = new SongsTableBuilder();
+  for (const path of dataset.songs) {
+    const source = sourceOf(input, path);
+    for await (const batch of readSongRows(createReadStream(path), {
+      source,
+      deadLetter,
+      metrics: songsMetrics,
+      ...sig,
+    })) {
+      for (const row of batch) builder.add(row.value);
+      songsMetrics.addAggregated(source, batch.length);
+    }
+  }
+  songsMetrics.stop();
+  const usersMetrics = new RunMetrics();
+  const ids: number[] = [];
+  for (const path of dataset.users) {
+    const source = sourceOf(input, path);
+    for await (const batch of readUserRows(createReadStream(path), {
+      source,
+      deadLetter,
+      metrics: usersMetrics,
+      ...sig,
+    })) {
+      for (const row of batch) ids.push(row.value.user_id);
+      usersMetrics.addAggregated(source, batch.length);
+    }
+  }
+  usersMetrics.stop();
+  return {
+    songs: builder.finish(),
+    users: dataset.users.length === 0 ? undefined : usersTableFromIds(ids),
+    songsMetrics,
+    usersMetrics,
+  };
+}
+
+/** What {@link aggregateLocalStreamFile} needs besides the path. */
+export interface LocalStreamFileContext {
+  readonly input: string;
+  readonly songs: SongsTable;
+  readonly users: UsersTable | undefined;
+  readonly deadLetter: DeadLetterSink;
+  readonly timeZone: string;
+  readonly sourceTimeZone: string;
+  readonly signal?: AbortSignal;
+}
+
+/** Result of {@link aggregateLocalStreamFile}. */
+export interface LocalStreamFileResult {
+  readonly outcome: LocalFileOutcome;
+  /** The file's state (when processed). */
+  readonly state?: KpiState;
+  /** The file's own counters (rows, rejects, unknown users). */
+  readonly metrics: RunMetrics;
+  readonly unknownUserRows: number;
+}
+
+/**
+ * One stream file → its KPI state, with its own counters. Never throws for
+ * a bad file: a missing column gives `rejected`, any other error `failed`
+ * (an abort is rethrown).
+ */
+export async function aggregateLocalStreamFile(
+  path: string,
+  context: LocalStreamFileContext,
+): Promise<LocalStreamFileResult> {
+  const source = sourceOf(context.input, path);
+  const metrics = new RunMetrics();
+  const joinMetrics = { joined: 0, unknownTracks: 0, unknownUsers: 0 };
+  try {
+    const { state, counts } = await aggregateStreamFile(createReadStream(path), {
+      source,
+      songs: context.songs,
+      ...(context.users ? { users: context.users } : {}),
+      deadLetter: context.deadLetter,
+      metrics,
+      joinMetrics,
+      timeZone: context.timeZone,
+      sourceTimeZone: context.sourceTimeZone,
+      ...(context.signal ? { signal: context.signal } : {}),
+    });
+    metrics.stop();
+    return {
+      outcome: { file: source.key, status: 'processed', counts },
+      state,
+      metrics,
+      unknownUserRows: joinMetrics.unknownUsers,
+    };
+  } catch (error) {
+    context.signal?.throwIfAborted();
+    metrics.stop();
+    return {
+      outcome: {
+        file: source.key,
+        status: error instanceof HeaderError ? 'rejected' : 'failed',
+        counts: metrics.source(source),
+        error,
+      },
+      metrics,
+      unknownUserRows: 0,
+    };
+  }
+}
+
+function mergeSummaries(parts: readonly RunMetrics[], started: number): RunSummary {
+  let rowsRead = 0;
+  let rowsAggregated = 0;
+  let rowsRejected = 0;
+  let bytesRead = 0;
+  let peak = process.memoryUsage.rss();
+  const rejectedByReason: Record<string, number> = {};
+  const sources: Record<string, SourceCounts> = {};
+  for (const m of parts) {
+    rowsRead += m.rowsRead;
+    rowsAggregated += m.rowsAggregated;
+    rowsRejected += m.rowsRejected;
+    bytesRead += m.bytesRead;
+    peak = Math.max(peak, m.peakRssBytes);
+    for (const [r, n] of Object.entries(m.rejectedByReason)) {
+      rejectedByReason[r] = (rejectedByReason[r] ?? 0) + n;
+    }
+    for (const [id, c] of m.sources)
+      sources[id] = { ...c, rejectedByReason: { ...c.rejectedByReason } };
+  }
+  const durationMs = performance.now() - started;
+  return {
+    rowsRead,
+    rowsAggregated,
+    rowsRejected,
+    rejectedByReason,
+    sources,
+    bytesRead,
+    stages: [],
+    durationMs,
+    rowsPerSecond: durationMs > 0 ? (rowsRead * 1000) / durationMs : 0,
+    peakRssBytes: peak,
+  };
+}
+
+/**
+ * Runs the pipeline over a local dataset folder and returns the KPI items
+ * (the same values the S3 runner writes to DynamoDB) and the run summary.
+ * Stream files that fail are reported in the summary (`ok: false`) and
+ * contribute nothing; rows of failed files may already be in the dead
+ * letter.
+ *
+ * @throws OptionsError for bad options; LocalInputError for a missing folder
+ * or songs; the abort reason when `signal` aborts.
+ */
+export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalKpisResult> {
+  const { deadLetter: givenSink, onFile, signal, ...rest } = options;
+  const parsed = runLocalKpisOptionsSchema.safeParse(rest);
+  if (!parsed.success) {
+    throw new OptionsError(
+      `runLocalKpis: invalid options — ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const o = parsed.data;
+  const started = performance.now();
+  const memory =
+    givenSink === undefined && o.deadLetterPath === undefined ? memoryDeadLetter() : undefined;
+  const deadLetter: DeadLetterSink =
+    givenSink ?? memory ?? fileDeadLetter({ path: o.deadLetterPath as string });
+  const sig = signal ? { signal } : {};
+  try {
+    const dataset = await findLocalDataset(o.input);
+    const reference = await loadLocalReference(dataset, { input: o.input, deadLetter, ...sig });
+    const limit = pLimit(o.concurrency);
+    const results = await Promise.all(
+      dataset.streams.map((path) =>
+        limit(async () => {
+          const r = await aggregateLocalStreamFile(path, {
+            input: o.input,
+            songs: reference.songs,
+            users: reference.users,
+            deadLetter,
+            timeZone: o.timeZone,
+            sourceTimeZone: o.sourceTimeZone,
+            ...sig,
+          });
+          onFile?.(r.outcome);
+          return r;
+        }),
+      ),
+    );
+    signal?.throwIfAborted();
+    const states = results.flatMap((r) => (r.state === undefined ? [] : [r.state]));
+    const [first, ...others] = states;
+    const items = first === undefined ? [] : finalizeKpis(mergeKpiStates(first, ...others));
+    const ok = results.filter((r) => r.outcome.status === 'processed');
+    const streams = mergeSummaries(
+      ok.map((r) => r.metrics),
+      started,
+    );
+    const count = (s: LocalFileOutcome['status']) =>
+      results.filter((r) => r.outcome.status === s).length;
+    const summary: LocalRunSummary = {
+      streams,
+      reference: {
+        songs: reference.songsMetrics.summary(),
+        users: reference.usersMetrics.summary(),
+      },
+      files: {
+        processed: count('processed'),
+        rejected: count('rejected'),
+        failed: count('failed'),
+      },
+      outcomes: results.map((r) => r.outcome),
+      unknownUserRows: ok.reduce((n, r) => n + r.unknownUserRows, 0),
+      durationMs: performance.now() - started,
+      peakRssBytes: Math.max(streams.peakRssBytes, process.memoryUsage.rss()),
+      ok: ok.length === results.length,
+    };
+    return memory === undefined
+      ? { items, summary }
+      : { items, summary, deadLetters: memory.entries };
+  } finally {
+    if (givenSink === undefined) await deadLetter.close();
+  }
+}
