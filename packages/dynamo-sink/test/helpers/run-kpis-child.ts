@@ -8,9 +8,7 @@
 import { once } from 'node:events';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { s3ClientConfig } from '@streamkpi/s3-source/testing';
 import { runKpis } from '../../src/index.js';
-import { testClientConfig } from '../../src/testing.js';
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -18,9 +16,20 @@ const env = (name: string): string => {
   return value;
 };
 
-const s3 = new S3Client(s3ClientConfig(env('AWS_ENDPOINT_URL_S3')));
+// Client settings written out (not imported from the testing modules, which load the emulators).
+const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+const s3 = new S3Client({
+  endpoint: env('AWS_ENDPOINT_URL_S3'),
+  region: 'us-east-1',
+  forcePathStyle: true,
+  credentials,
+  requestChecksumCalculation: 'WHEN_REQUIRED',
+  responseChecksumValidation: 'WHEN_REQUIRED',
+});
 const dynamo = new DynamoDBClient({
-  ...testClientConfig(env('AWS_ENDPOINT_URL_DYNAMODB')),
+  endpoint: env('AWS_ENDPOINT_URL_DYNAMODB'),
+  region: 'us-east-1',
+  credentials,
   maxAttempts: 3,
 });
 

@@ -1,0 +1,121 @@
+/**
+ * A counting HTTP proxy for crash tests: one port in front of S3, one in
+ * front of DynamoDB, one shared request counter. When request number
+ * `killAt` arrives, `kill()` is called (the test SIGKILLs its child) either
+ * before the request is forwarded (`before`: it never happened) or after the
+ * upstream answered (`after`: it happened, the caller never learnt it).
+ * Requests are forwarded byte for byte, headers (and so SigV4 signatures)
+ * unchanged.
+ */
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** Options of {@link startKillProxy}. */
+export interface KillProxyOptions {
+  readonly s3Target: string;
+  readonly dynamoTarget: string;
+  /** 1-based request number at which to kill; omit to count only. */
+  readonly killAt?: number;
+  /** Kill before forwarding request `killAt`, or after its response arrived. Default `before`. */
+  readonly mode?: 'before' | 'after';
+  readonly kill?: () => void;
+}
+
+/** A running {@link startKillProxy}. */
+export interface KillProxy {
+  readonly s3Endpoint: string;
+  readonly dynamoEndpoint: string;
+  /** Requests seen so far (both ports). */
+  readonly requests: number;
+  /** `METHOD host-kind path` of the request that triggered the kill. */
+  readonly killedAt: string | undefined;
+  close(): Promise<void>;
+}
+
+/** Starts both proxy ports on 127.0.0.1 (ephemeral). */
+export async function startKillProxy(options: KillProxyOptions): Promise<KillProxy> {
+  let requests = 0;
+  let killedAt: string | undefined;
+  let killed = false;
+  const mode = options.mode ?? 'before';
+
+  const serve = (target: string, kind: string): Server => {
+    const upstream = new URL(target);
+    const server = createServer((req, res) => {
+      if (killed) {
+        req.socket.destroy();
+        return;
+      }
+      const n = ++requests;
+      const hit = n === options.killAt;
+      const what = `${req.method} ${kind} ${req.url} ${String(req.headers['x-amz-target'] ?? '')}`;
+      if (hit && mode === 'before') {
+        killed = true;
+        killedAt = what;
+        options.kill?.();
+        req.socket.destroy();
+        return;
+      }
+      const up = request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+        },
+        (ures) => {
+          if (hit) {
+            ures.resume();
+            ures.once('end', () => {
+              killed = true;
+              killedAt = what;
+              options.kill?.();
+              res.destroy();
+            });
+            return;
+          }
+          res.writeHead(ures.statusCode ?? 502, ures.headers);
+          ures.pipe(res);
+        },
+      );
+      up.on('error', () => res.destroy());
+      req.on('error', () => up.destroy());
+      res.on('close', () => {
+        if (!res.writableFinished) up.destroy();
+      });
+      req.pipe(up);
+    });
+    return server;
+  };
+
+  const listen = (server: Server) =>
+    new Promise<string>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () =>
+        resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+      );
+    });
+  const s3Server = serve(options.s3Target, 's3');
+  const dynamoServer = serve(options.dynamoTarget, 'dynamodb');
+  const s3Endpoint = await listen(s3Server);
+  const dynamoEndpoint = await listen(dynamoServer);
+  const close = (server: Server) =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  return {
+    s3Endpoint,
+    dynamoEndpoint,
+    get requests() {
+      return requests;
+    },
+    get killedAt() {
+      return killedAt;
+    },
+    async close() {
+      await Promise.all([close(s3Server), close(dynamoServer)]);
+    },
+  };
+}
