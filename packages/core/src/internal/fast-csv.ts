@@ -243,6 +243,21 @@ class FastCsvTokenizer implements CsvTokenizer {
       }
       pos = this.quotedRow(text, 0, end, out);
     }
+    if (this.header === undefined && pos < text.length) {
+      // The header goes through the general path, keeping the hot loop free of it.
+      const end = this.findRowEnd(text, pos, pos, false);
+      if (end === OPEN) {
+        this.keepOpen(text, pos, final);
+        return;
+      }
+      pos = this.quotedRow(text, pos, end, out);
+    }
+    this.rows(text, pos, out, final);
+  }
+
+  /** The hot loop: rows from `pos` to the end of `text` (header already read). */
+  private rows(text: string, start: number, out: CsvRowBatch, final: boolean): void {
+    let pos = start;
     const cells = out.cells;
     const starts = out.starts;
     const lines = out.lines;
@@ -270,46 +285,25 @@ class FastCsvTokenizer implements CsvTokenizer {
       if (end > pos && text.charCodeAt(end - 1) === CR) end--;
       const line = this.line++;
       if (end === pos) {
-        if (this.emptyRow()) {
+        if (this.skipEmptyLines) {
+          this.emptyLinesSkipped++;
           pos = lf + 1;
           continue;
         }
       } else {
         let from = pos;
-        const first = cells.length;
         while (delimiter >= 0 && delimiter < end) {
           cells.push(text.slice(from, delimiter));
           from = delimiter + 1;
           delimiter = text.indexOf(delimiterChar, from);
         }
         cells.push(text.slice(from, end));
-        if (this.header === undefined) {
-          this.header = cells.splice(first);
-          pos = lf + 1;
-          continue;
-        }
       }
       starts.push(cells.length);
       lines.push(line);
       out.length++;
       pos = lf + 1;
     }
-  }
-
-  /**
-   * Handles a row without cells: becomes the header, is skipped, or is
-   * emitted (returns false, the caller then records it).
-   */
-  private emptyRow(): boolean {
-    if (this.header === undefined) {
-      this.header = [];
-      return true;
-    }
-    if (this.skipEmptyLines) {
-      this.emptyLinesSkipped++;
-      return true;
-    }
-    return false;
   }
 
   /**
@@ -353,7 +347,7 @@ class FastCsvTokenizer implements CsvTokenizer {
     const cells = out.cells;
     const first = cells.length;
     splitQuotedRow(text, start, end, this.delimiter, cells);
-    // A row with a quote is never empty: it always yields a cell.
+    // Rows reach here with a quote (never empty) or as the header (maybe empty).
     if (this.header === undefined) {
       this.header = cells.splice(first);
     } else {
