@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { OptionsError } from '@streamkpi/core';
+import { generateDataset, type Manifest } from '../src/generate/index.js';
+import { LocalInputError, runLocalKpis } from '../src/local-runner.js';
+import { comparableItems, datasetOracle } from './helpers/dataset-oracle.js';
+
+let root: string;
+let dir: string;
+let manifest: Manifest;
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'local-runner-'));
+  dir = join(root, 'data');
+  manifest = await generateDataset({
+    dir,
+    seed: 11,
+    streamRows: 10_000,
+    streamFiles: 3,
+    days: 3,
+    songsPerGenre: 60,
+    users: 3_000,
+    dirtyRate: 0.03,
+  });
+});
+after(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('runLocalKpis', () => {
+  it('equals the oracle on a dirty generated dataset and accounts for every row', async () => {
+    const deadLetterPath = join(root, 'dead.ndjson');
+    const { items, summary } = await runLocalKpis({ input: dir, deadLetterPath });
+    const oracle = await datasetOracle(dir);
+    assert.ok(items.length > 100);
+    assert.deepEqual(items, oracle.items);
+
+    const totals = manifest.streams.totals;
+    assert.equal(summary.streams.rowsRead, totals.rows);
+    assert.equal(summary.streams.rowsRejected, totals.dirtyRows);
+    assert.equal(summary.streams.rowsAggregated, totals.validRows);
+    assert.equal(summary.streams.rejectedByReason.unknown_track, totals.dirty.unknownTrack);
+    assert.equal(summary.streams.rejectedByReason.ragged_row, totals.dirty.raggedRow);
+    assert.equal(summary.unknownUserRows, totals.unknownUserRows);
+    assert.deepEqual(summary.files, { processed: 3, rejected: 0, failed: 0 });
+    assert.equal(summary.ok, true);
+
+    const lines = (await readFile(deadLetterPath, 'utf8')).split('\n').filter(Boolean);
+    assert.equal(lines.length, totals.dirtyRows);
+    const first = JSON.parse(lines[0] as string) as { source: { key: string }; line: number };
+    assert.match(first.source.key, /^streams\/streams-000\d\.csv$/);
+    assert.ok(first.line >= 2);
+  });
+
+  it('gives the same items with one file at a time as with several in parallel', async () => {
+    const one = await runLocalKpis({ input: dir, concurrency: 1 });
+    const four = await runLocalKpis({ input: dir, concurrency: 4 });
+    assert.deepEqual(comparableItems(one.items), comparableItems(four.items));
+    assert.equal(one.deadLetters?.length, manifest.streams.totals.dirtyRows);
+  });
+
+  it('reads songs.csv at the top, ignores manifest.json and non-data files, and rejects a file without a required column', async () => {
+    const flat = join(root, 'flat');
+    await mkdir(join(flat, 'streams'), { recursive: true });
+    await copyFile(join(dir, 'songs/songs.csv'), join(flat, 'songs.csv'));
+    await copyFile(join(dir, 'streams/streams-0001.csv'), join(flat, 'streams/a.csv'));
+    await writeFile(join(flat, 'streams/README.txt'), 'not data');
+    await writeFile(join(flat, 'manifest.json'), '{}');
+    await writeFile(join(flat, 'streams/b.csv'), 'user_id,track_id\n1,x\n');
+    const { items, summary } = await runLocalKpis({ input: flat });
+    assert.deepEqual(summary.files, { processed: 1, rejected: 1, failed: 0 });
+    assert.equal(summary.ok, false);
+    const rejected = summary.outcomes.find((o) => o.status === 'rejected');
+    assert.equal(rejected?.file, 'streams/b.csv');
+    assert.equal(summary.streams.rowsRead, manifest.streams.files[0]?.rows);
+    assert.ok(items.length > 0);
+  });
+
+  it('counts a malformed file as failed and still returns the other files', async () => {
+    const bad = join(root, 'bad');
+    await mkdir(join(bad, 'streams'), { recursive: true });
+    await copyFile(join(dir, 'songs/songs.csv'), join(bad, 'songs.csv'));
+    await copyFile(join(dir, 'streams/streams-0002.csv'), join(bad, 'streams/good.csv'));
+    await writeFile(join(bad, 'streams/broken.csv.gz'), Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3]));
+    const { summary } = await runLocalKpis({ input: bad });
+    assert.deepEqual(summary.files, { processed: 1, rejected: 0, failed: 1 });
+    assert.equal(
+      summary.outcomes.find((o) => o.status === 'failed')?.file,
+      'streams/broken.csv.gz',
+    );
+    assert.equal(summary.streams.rowsRead, manifest.streams.files[1]?.rows);
+  });
+
+  it('fails with NO_SONGS when the folder has no songs and INPUT_NOT_FOUND when it does not exist', async () => {
+    const empty = join(root, 'empty');
+    await mkdir(join(empty, 'streams'), { recursive: true });
+    await assert.rejects(runLocalKpis({ input: empty }), (e: unknown) => {
+      assert.ok(e instanceof LocalInputError);
+      assert.equal(e.code, 'NO_SONGS');
+      return true;
+    });
+    await assert.rejects(runLocalKpis({ input: join(root, 'missing') }), {
+      code: 'INPUT_NOT_FOUND',
+    });
+  });
+
+  it('rejects bad options before reading anything', async () => {
+    await assert.rejects(runLocalKpis({ input: dir, concurrency: 0 }), OptionsError);
+  });
+
+  it('stops with the abort reason when aborted', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('stop now'));
+    await assert.rejects(runLocalKpis({ input: dir, signal: controller.signal }), /stop now/);
+  });
+});
