@@ -67,9 +67,11 @@ export class KpiState {
   readonly days = new Map<number, (KpiCell | undefined)[]>();
   /** True when some track id has entries with different names (see finalize). */
   trackNameConflicts = false;
-  private readonly genreIndex = new Map<string, number>();
-  private readonly trackIndex = new Map<string, number>();
-  private readonly trackIdIndex = new Map<string, number>();
+  private genreIndex = new Map<string, number>();
+  /** Track id → its first entry; further entries with that id chain through `trackNext`. */
+  private trackIdIndex = new Map<string, number>();
+  /** Next entry with the same track id, or -1. */
+  private trackNext: number[] = [];
 
   /** @internal Use {@link createKpiState}. */
   constructor(mode: UniqueListenersMode, hllPrecision: number) {
@@ -90,17 +92,56 @@ export class KpiState {
 
   /** The number of track entry (`id`, `name`), interning it if new. */
   internTrack(id: string, name: string): number {
-    const key = `${id}\u0000${name}`;
-    let t = this.trackIndex.get(key);
-    if (t === undefined) {
-      t = this.trackIds.length;
-      this.trackIds.push(id);
-      this.trackNames.push(name);
-      this.trackIndex.set(key, t);
-      if (this.trackIdIndex.has(id)) this.trackNameConflicts = true;
-      else this.trackIdIndex.set(id, t);
+    // One map lookup by id, then a short chain of names: no key string is built.
+    const first = this.trackIdIndex.get(id);
+    let last = -1;
+    for (let t = first ?? -1; t >= 0; t = this.trackNext[t]!) {
+      if (this.trackNames[t] === name) return t;
+      last = t;
+    }
+    const t = this.trackIds.length;
+    this.trackIds.push(id);
+    this.trackNames.push(name);
+    this.trackNext.push(-1);
+    if (last < 0) this.trackIdIndex.set(id, t);
+    else {
+      this.trackNext[last] = t;
+      this.trackNameConflicts = true;
     }
     return t;
+  }
+
+  /**
+   * Copies `src` into this state, which must be empty: dictionaries keep
+   * their numbering and cells are copied as typed arrays, without rehashing.
+   * @internal The cheap first step of {@link mergeKpiStates}.
+   */
+  copyFrom(src: KpiState): void {
+    this.genres.push(...src.genres);
+    this.genreIndex = new Map(src.genreIndex);
+    for (let i = 0; i < src.trackIds.length; i++) {
+      this.trackIds.push(src.trackIds[i]!);
+      this.trackNames.push(src.trackNames[i]!);
+    }
+    this.trackNext = src.trackNext.slice();
+    this.trackIdIndex = new Map(src.trackIdIndex);
+    this.trackNameConflicts = src.trackNameConflicts;
+    for (const [day, cells] of src.days) {
+      const copy: (KpiCell | undefined)[] = new Array(cells.length);
+      for (let g = 0; g < cells.length; g++) {
+        const cell = cells[g];
+        if (cell === undefined) continue;
+        const users =
+          cell.users instanceof UserIdSet
+            ? cell.users.clone()
+            : new HyperLogLog(cell.users.precision, cell.users.registers.slice());
+        const c = new KpiCell(users, cell.tracks.clone());
+        c.listens = cell.listens;
+        c.totalMs = cell.totalMs;
+        copy[g] = c;
+      }
+      this.days.set(day, copy);
+    }
   }
 
   /** The cells of day `day`, created if absent. */
@@ -176,10 +217,7 @@ function foldInto(out: KpiState, src: KpiState): void {
       target.listens += cell.listens;
       target.totalMs += cell.totalMs;
       if (target.users instanceof UserIdSet) {
-        const users = target.users;
-        (cell.users as UserIdSet).forEach((id) => {
-          users.add(id);
-        });
+        target.users.addAll(cell.users as UserIdSet);
       } else {
         target.users.merge(cell.users as Hll);
       }
@@ -196,6 +234,15 @@ function foldInto(out: KpiState, src: KpiState): void {
   }
 }
 
+/** A cheap size estimate of a state (users + track entries over its cells). */
+function stateWeight(state: KpiState): number {
+  let w = 0;
+  for (const cells of state.days.values()) {
+    for (const cell of cells) if (cell !== undefined) w += cell.listens;
+  }
+  return w;
+}
+
 /**
  * Merges KPI states into a new one; inputs are not modified. Associative and
  * commutative: any grouping or order of the same partials finalizes (and
@@ -206,8 +253,20 @@ function foldInto(out: KpiState, src: KpiState): void {
 export function mergeKpiStates(first: KpiState, ...rest: KpiState[]): KpiState {
   const out = new KpiState(first.mode, first.hllPrecision);
   for (const s of rest) checkCompatible(first, s);
-  foldInto(out, first);
-  for (const s of rest) foldInto(out, s);
+  // Fold the rest into a copy of the largest input: copying is a few typed
+  // array slices, folding re-hashes every id (keeps sequential merges cheap).
+  let largest = first;
+  let largestSize = stateWeight(first);
+  for (const s of rest) {
+    const w = stateWeight(s);
+    if (w > largestSize) {
+      largest = s;
+      largestSize = w;
+    }
+  }
+  out.copyFrom(largest);
+  if (largest !== first) foldInto(out, first);
+  for (const s of rest) if (s !== largest) foldInto(out, s);
   return out;
 }
 

@@ -61,6 +61,16 @@ export class CountMap {
     }
   }
 
+  /** An independent copy (typed arrays copied, no rehash). */
+  clone(): CountMap {
+    const copy = new CountMap(0);
+    copy.keys = this.keys.slice();
+    copy.counts = this.counts.slice();
+    copy.mask = this.mask;
+    copy.size = this.size;
+    return copy;
+  }
+
   /** Bytes held by the table. */
   get byteLength(): number {
     return this.keys.byteLength + this.counts.byteLength;

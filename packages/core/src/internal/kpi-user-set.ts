@@ -68,6 +68,24 @@ export class UserIdSet {
     return out.sort();
   }
 
+  /** An independent copy (typed array copied, no rehash). */
+  clone(): UserIdSet {
+    const copy = new UserIdSet(0);
+    copy.keys = this.keys.slice();
+    copy.mask = this.mask;
+    copy.size = this.size;
+    return copy;
+  }
+
+  /** Adds every id of `other` (a plain scan of its table). */
+  addAll(other: UserIdSet): void {
+    const keys = other.keys;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      if (k !== 0) this.add(k);
+    }
+  }
+
   /** Bytes held by the table. */
   get byteLength(): number {
     return this.keys.byteLength;

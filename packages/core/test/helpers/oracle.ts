@@ -38,9 +38,11 @@ export function zoneOffset(timeZone: string, ms: number): number {
     second: '2-digit',
   }).formatToParts(new Date(ms));
   const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
+  // Intl drops the milliseconds: compare with the instant truncated to the
+  // second, or a fractional instant gets an offset off by its fraction.
   return (
     Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) -
-    ms
+    (ms - (((ms % 1000) + 1000) % 1000))
   );
 }
 
