@@ -5,10 +5,19 @@ export {
   aggregateDailyKpis,
   createAggregateMetrics,
 } from './aggregate-daily-kpis.js';
+// Worker-thread pool: stream objects to partial states on every core.
+export type { AggregatePool, AggregatePoolOptions, PooledAggregate } from './aggregate-pool.js';
+export {
+  aggregatePoolOptionsSchema,
+  createAggregatePool,
+  siblingModule,
+} from './aggregate-pool.js';
 // End of issue-2 exports.
 // Composition: one stream object to state; reference data to lookup tables.
 export type { AggregateStreamFileOptions, StreamFileResult } from './aggregate-stream-file.js';
 export { aggregateStreamFile, aggregateStreamFileOptionsSchema } from './aggregate-stream-file.js';
+export type { AggregateWorkerTask, OpenBytes } from './aggregate-worker-task.js';
+export { createAggregateWorkerTask } from './aggregate-worker-task.js';
 // Parse, validate, dead letter, metrics, pipeline (issue 2).
 export { checkHeader } from './check-header.js';
 export type { DeadLetterEntry, DeadLetterSink, RejectReason } from './dead-letter.js';

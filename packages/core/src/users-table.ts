@@ -28,6 +28,16 @@ export class UsersTable {
     this.stats = { rows, users: set.size, approxBytes: set.byteLength };
   }
 
+  /** The distinct ids, e.g. to send the table to a worker thread. */
+  ids(): Float64Array {
+    const out = new Float64Array(this.set.size);
+    let i = 0;
+    this.set.forEach((id) => {
+      out[i++] = id;
+    });
+    return out;
+  }
+
   /** True when `userId` is a known user. */
   has(userId: number): boolean {
     return this.set.has(userId);
