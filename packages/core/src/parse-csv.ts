@@ -1,15 +1,24 @@
 import { Readable, type Transform } from 'node:stream';
 import csvParser from 'csv-parser';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ParseError, PipelineError } from './errors.js';
 import { type ByteSource, countNewlines, destroyAndWait, guardLines } from './internal/bytes.js';
+import { type CsvHeader, csvHeader, csvRawRow, withSource } from './internal/csv-rows.js';
+import { type CsvRowBatch, createCsvTokenizer } from './internal/fast-csv.js';
 import { parseOptions } from './internal/options.js';
 import { baseParseOptionsSchema } from './internal/parse-options.js';
 import { RowBatcher } from './internal/row-batcher.js';
 import type { Batch, RawFields, RawRow, StageContext } from './types.js';
 
 /** Options of {@link parseCsv}: see the fields of the schema. */
-export const parseCsvOptionsSchema = baseParseOptionsSchema;
+export const parseCsvOptionsSchema = baseParseOptionsSchema.extend({
+  /**
+   * `'fast'` (default): the built-in tokenizer (native `indexOf` scans, one
+   * decode per chunk); `'csv-parser'`: the csv-parser package. Both emit the
+   * same rows, line numbers and row problems.
+   */
+  engine: z.enum(['fast', 'csv-parser']).default('fast'),
+});
 
 /** Options of {@link parseCsv}. */
 export type ParseCsvOptions = z.input<typeof parseCsvOptionsSchema>;
@@ -50,11 +59,9 @@ const REPLACEMENT_CHAR = '\uFFFD';
  * - a header-only file → no rows, no error.
  */
 export function parseCsv(options: ParseCsvOptions): ByteParser {
-  const { source, batchSize, maxRowBytes, onHeader, metrics } = parseOptions(
-    'parseCsv',
-    parseCsvOptionsSchema,
-    options,
-  );
+  const parsed = parseOptions('parseCsv', parseCsvOptionsSchema, options);
+  if (parsed.engine === 'fast') return fastCsvStage(parsed);
+  const { source, batchSize, maxRowBytes, onHeader, metrics } = parsed;
 
   return async function* parseCsvStage(bytes, context) {
     const signal = context?.signal;
@@ -171,5 +178,58 @@ export function parseCsv(options: ParseCsvOptions): ByteParser {
     }
     const rest = batcher.take();
     if (rest.length > 0) yield rest;
+  };
+}
+
+/** The `'fast'` engine: the tokenizer, with csv-parser's records and row problems. */
+function fastCsvStage(options: z.output<typeof parseCsvOptionsSchema>): ByteParser {
+  const { source, batchSize, maxRowBytes, onHeader, metrics } = options;
+  return async function* parseCsvFastStage(bytes, context) {
+    const signal = context?.signal;
+    const tokenizer = createCsvTokenizer({
+      maxRowBytes,
+      skipEmptyLines: true,
+      unterminatedQuote: 'row',
+    });
+    let header: CsvHeader | undefined;
+    let pending: RawRow[] = [];
+    const take = (): Batch<RawRow> => {
+      const batch = pending.slice(0, batchSize);
+      pending = pending.length > batchSize ? pending.slice(batchSize) : [];
+      metrics?.addRead(source, batch.length);
+      return batch;
+    };
+    const collect = (rows: CsvRowBatch, final: boolean) => {
+      if (header === undefined && tokenizer.header !== undefined) {
+        header = csvHeader(tokenizer.header);
+        onHeader?.(header.names);
+      }
+      if (header === undefined) return;
+      const last = rows.length - 1;
+      for (let r = 0; r < rows.length; r++) {
+        pending.push(
+          csvRawRow(header, rows, r, source, final && r === last && tokenizer.unterminated),
+        );
+      }
+    };
+    try {
+      for await (const chunk of guardLines(bytes, { source, maxLineBytes: maxRowBytes, signal })) {
+        collect(tokenizer.push(chunk), false);
+        while (pending.length >= batchSize) {
+          signal?.throwIfAborted();
+          yield take();
+        }
+      }
+      collect(tokenizer.end(), true);
+    } catch (err) {
+      throw withSource(err, source, maxRowBytes);
+    }
+    if (header === undefined) {
+      throw new ParseError('EMPTY_FILE', `${source.id}: file has no header line`, { source });
+    }
+    while (pending.length > 0) {
+      signal?.throwIfAborted();
+      yield take();
+    }
   };
 }

@@ -61,6 +61,13 @@ export const csvTokenizerOptionsSchema = z.strictObject({
     .default(','),
   /** Drop empty lines (counted in `emptyLinesSkipped`) instead of emitting zero-cell rows. */
   skipEmptyLines: z.boolean().default(false),
+  /**
+   * A quote still open at end of input: `'throw'` (default) fails with
+   * `CSV_UNTERMINATED_QUOTE`; `'row'` does what csv-parser does — the text
+   * from the row where it opened to the end becomes one last row (split by
+   * csv-parser's rules) and {@link CsvTokenizer.unterminated} is set.
+   */
+  unterminatedQuote: z.enum(['throw', 'row']).default('throw'),
 });
 
 /** Options of {@link createCsvTokenizer}, as the caller writes them. */
@@ -101,6 +108,11 @@ export interface CsvTokenizer {
   readonly header: readonly string[] | undefined;
   /** Empty lines dropped because of `skipEmptyLines`. */
   readonly emptyLinesSkipped: number;
+  /**
+   * With `unterminatedQuote: 'row'`: true once `end()` emitted the open
+   * quoted tail as the last row (or as the header, when no row was complete).
+   */
+  readonly unterminated: boolean;
 }
 
 /** Value of column `column` of row `row`, or `undefined` if the row is shorter. */
@@ -134,6 +146,7 @@ export function createCsvTokenizer(options: CsvTokenizerOptions = {}): CsvTokeni
     parsed.data.maxRowBytes,
     parsed.data.delimiter.charCodeAt(0),
     parsed.data.skipEmptyLines,
+    parsed.data.unterminatedQuote === 'row',
   );
 }
 
@@ -144,6 +157,7 @@ function newBatch(): CsvRowBatch {
 class FastCsvTokenizer implements CsvTokenizer {
   header: string[] | undefined = undefined;
   emptyLinesSkipped = 0;
+  unterminated = false;
 
   private readonly delimiterChar: string;
   /** Rows of at most this many chars are certainly within `maxRowBytes`. */
@@ -164,6 +178,7 @@ class FastCsvTokenizer implements CsvTokenizer {
     private readonly maxRowBytes: number,
     private readonly delimiter: number,
     private readonly skipEmptyLines: boolean,
+    private readonly unterminatedAsRow: boolean,
   ) {
     this.delimiterChar = String.fromCharCode(delimiter);
     this.safeChars = Math.floor(maxRowBytes / 3);
@@ -238,7 +253,7 @@ class FastCsvTokenizer implements CsvTokenizer {
       this.carry = '';
       const end = this.findRowEnd(text, 0, length0, true);
       if (end === OPEN) {
-        this.keepOpen(text, 0, final);
+        this.keepOpen(text, 0, final, out);
         return;
       }
       pos = this.quotedRow(text, 0, end, out);
@@ -247,7 +262,7 @@ class FastCsvTokenizer implements CsvTokenizer {
       // The header goes through the general path, keeping the hot loop free of it.
       const end = this.findRowEnd(text, pos, pos, false);
       if (end === OPEN) {
-        this.keepOpen(text, pos, final);
+        this.keepOpen(text, pos, final, out);
         return;
       }
       pos = this.quotedRow(text, pos, end, out);
@@ -271,7 +286,7 @@ class FastCsvTokenizer implements CsvTokenizer {
       if (quote >= 0 && (quote < lf || lf < 0)) {
         const end = this.findRowEnd(text, pos, quote, false);
         if (end === OPEN) {
-          this.keepOpen(text, pos, final);
+          this.keepOpen(text, pos, final, out);
           return;
         }
         pos = this.quotedRow(text, pos, end, out);
@@ -359,7 +374,11 @@ class FastCsvTokenizer implements CsvTokenizer {
   }
 
   /** The row from `start` is still in quotes at the end of `text`. */
-  private keepOpen(text: string, start: number, final: boolean): void {
+  private keepOpen(text: string, start: number, final: boolean, out: CsvRowBatch): void {
+    if (final && this.unterminatedAsRow) {
+      this.unterminatedRow(text, start, out);
+      return;
+    }
     if (final) {
       const line = this.line + countLf(text, start, start + this.openQuote);
       throw new ParseError(
@@ -370,6 +389,29 @@ class FastCsvTokenizer implements CsvTokenizer {
     }
     this.carry = start === 0 ? text : text.slice(start);
     if (this.carry.length > this.maxRowBytes) this.tooLong();
+  }
+
+  /**
+   * csv-parser's flush: the open tail `text[start..]` is one row; only a
+   * final CR is dropped (its LFs stay in the cells).
+   */
+  private unterminatedRow(text: string, start: number, out: CsvRowBatch): void {
+    let end = text.length;
+    if (end - start > this.safeChars) this.checkRowBytes(text, start, end);
+    if (end > start && text.charCodeAt(end - 1) === CR) end--;
+    const line = this.line;
+    this.line += countLf(text, start, text.length);
+    this.unterminated = true;
+    const cells = out.cells;
+    const first = cells.length;
+    splitQuotedRow(text, start, end, this.delimiter, cells);
+    if (this.header === undefined) {
+      this.header = cells.splice(first);
+    } else {
+      out.starts.push(cells.length);
+      out.lines.push(line);
+      out.length++;
+    }
   }
 
   private checkRowBytes(text: string, start: number, end: number): void {
