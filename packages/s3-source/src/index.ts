@@ -34,5 +34,7 @@ export {
   decodeS3EventKey,
   s3EventHandlerOptionsSchema,
 } from './s3-event-handler.js';
+export type { S3WorkerClientConfig, S3WorkerInput } from './s3-worker.js';
+export { S3_WORKER_FILE } from './s3-worker.js';
 export type { WatchPrefixOptions, WatchSummary } from './watch-prefix.js';
 export { watchPrefix, watchPrefixOptionsSchema } from './watch-prefix.js';
