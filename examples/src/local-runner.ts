@@ -72,6 +72,8 @@ export const runLocalKpisOptionsSchema = z.object({
 export type RunLocalKpisOptions = z.input<typeof runLocalKpisOptionsSchema> & {
   /** A dead-letter sink to use instead of `deadLetterPath` (not closed by the runner). */
   readonly deadLetter?: DeadLetterSink;
+  /** Called once the data files are found, before any is read (progress totals). */
+  readonly onDataset?: (dataset: LocalDataset) => void;
   /** Called as each stream file is done (progress). */
   readonly onFile?: (result: LocalFileOutcome) => void;
   readonly signal?: AbortSignal;
@@ -368,7 +370,7 @@ function mergeSummaries(parts: readonly RunMetrics[], started: number): RunSumma
  * or songs; the abort reason when `signal` aborts.
  */
 export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalKpisResult> {
-  const { deadLetter: givenSink, onFile, signal, ...rest } = options;
+  const { deadLetter: givenSink, onDataset, onFile, signal, ...rest } = options;
   const parsed = runLocalKpisOptionsSchema.safeParse(rest);
   if (!parsed.success) {
     throw new OptionsError(
@@ -384,6 +386,7 @@ export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalK
   const sig = signal ? { signal } : {};
   try {
     const dataset = await findLocalDataset(o.input);
+    onDataset?.(dataset);
     const reference = await loadLocalReference(dataset, { input: o.input, deadLetter, ...sig });
     const limit = pLimit(o.concurrency);
     const results = await Promise.all(

@@ -47,6 +47,7 @@ export async function localCommand(args: LocalArgs, ctx: CliContext): Promise<nu
       concurrency: args.concurrency,
       deadLetterPath: args.deadLetter,
       signal,
+      onDataset: (dataset) => progress.setTotal(dataset.streams.length),
       onFile: (outcome) => {
         progress.done(outcome.file);
         ctx.logger.debug(
