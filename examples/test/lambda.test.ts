@@ -1,0 +1,198 @@
+/**
+ * The Lambda handler example end to end: real S3 event JSON (URL-encoded key,
+ * `+` for space) and an SQS-wrapped event, through `handler` configured only
+ * by environment variables, against s3rver + dynalite over HTTP.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type DynaliteHandle, startDynalite } from '@streamkpi/dynamo-sink/testing';
+import type { S3Event, SqsEvent } from '@streamkpi/s3-source';
+import { type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
+import {
+  expected,
+  songsCsv,
+  streamsCsv,
+  tableItems,
+} from '../../packages/dynamo-sink/test/helpers/e2e.js';
+import { handler } from '../src/lambda-handler.js';
+
+const BUCKET = 'lambda-bucket';
+const TABLE = 'lambda-kpis';
+const KEY_A = 'streams/June 25 + more.csv';
+const KEY_B = 'streams/day two (b)+c.csv';
+const FILE_A = streamsCsv([
+  { user_id: 1, track_id: 't1', listen_time: '2024-06-25 10:00:00' },
+  { user_id: 2, track_id: 't2', listen_time: '2024-06-25 11:00:00' },
+  { user_id: 2, track_id: 't4', listen_time: '2024-06-25 12:00:00' },
+  { user_id: 'x', track_id: 't1', listen_time: '2024-06-25 13:00:00' },
+  { user_id: 3, track_id: 't9', listen_time: '2024-06-25 14:00:00' },
+]);
+const FILE_B = streamsCsv([
+  { user_id: 3, track_id: 't1', listen_time: '2024-06-25 20:00:00' },
+  { user_id: 1, track_id: 't3', listen_time: '2024-06-26 08:00:00' },
+]);
+
+/** A key as S3 writes it into event notifications: URL-encoded, spaces as `+`. */
+function eventKey(key: string): string {
+  return encodeURIComponent(key).replaceAll('%2F', '/').replaceAll('%20', '+');
+}
+
+/** An `ObjectCreated:Put` notification as S3 delivers it to Lambda. */
+function s3Event(key: string): S3Event {
+  return JSON.parse(
+    JSON.stringify({
+      Records: [
+        {
+          eventVersion: '2.1',
+          eventSource: 'aws:s3',
+          awsRegion: 'us-east-1',
+          eventTime: '2024-06-25T21:00:00.000Z',
+          eventName: 'ObjectCreated:Put',
+          userIdentity: { principalId: 'AWS:EXAMPLE' },
+          requestParameters: { sourceIPAddress: '127.0.0.1' },
+          responseElements: { 'x-amz-request-id': 'EXAMPLE', 'x-amz-id-2': 'EXAMPLE' },
+          s3: {
+            s3SchemaVersion: '1.0',
+            configurationId: 'kpi-streams',
+            bucket: {
+              name: BUCKET,
+              ownerIdentity: { principalId: 'EXAMPLE' },
+              arn: `arn:aws:s3:::${BUCKET}`,
+            },
+            object: { key: eventKey(key), size: 1, sequencer: '0055AED6DCD90281E5' },
+          },
+        },
+      ],
+    }),
+  ) as S3Event;
+}
+
+function sqsEvent(messageId: string, event: S3Event): SqsEvent {
+  return {
+    Records: [
+      {
+        messageId,
+        body: JSON.stringify(event),
+        eventSource: 'aws:sqs',
+      },
+    ],
+  };
+}
+
+describe('Lambda handler example', () => {
+  let s3rver: RunningS3rver;
+  let dynalite: DynaliteHandle;
+  let s3: S3Client;
+  const saved = { ...process.env };
+
+  async function keys(prefix: string): Promise<string[]> {
+    const res = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
+    return (res.Contents ?? []).map((c) => c.Key!).sort();
+  }
+  async function put(key: string, body: string): Promise<void> {
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: Buffer.from(body) }));
+  }
+
+  before(async () => {
+    s3rver = await startS3rver({ buckets: [BUCKET] });
+    dynalite = await startDynalite();
+    s3 = s3rver.client();
+    // Everything the handler needs comes from the environment, as on Lambda.
+    Object.assign(process.env, {
+      KPI_TABLE: TABLE,
+      S3_FORCE_PATH_STYLE: 'true',
+      AWS_ENDPOINT_URL_S3: s3rver.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+    });
+    delete process.env.AWS_PROFILE;
+    delete process.env.AWS_SESSION_TOKEN;
+    await put('songs/songs.csv', songsCsv());
+    await put('users/users.csv', 'user_id,user_name\n1,a\n2,b\n3,c\n');
+    await put('streams/', '');
+  });
+
+  after(async () => {
+    process.env = saved;
+    await s3rver?.close();
+    await dynalite?.close();
+  });
+
+  it('processes a direct S3 event whose key has spaces and a plus sign, and archives the object', async () => {
+    await put(KEY_A, FILE_A);
+    const event = s3Event(KEY_A);
+    assert.equal(event.Records[0]?.s3.object.key, 'streams/June+25+%2B+more.csv');
+
+    const result = await handler(event);
+
+    assert.deepEqual(result.results, [{ bucket: BUCKET, key: KEY_A, status: 'processed' }]);
+    assert.deepEqual(result.batchItemFailures, []);
+    assert.deepEqual(await tableItems(dynalite.documentClient(), TABLE), expected([FILE_A]));
+    assert.deepEqual(await keys('streams/'), ['streams/']);
+    assert.deepEqual(await keys('archive/'), ['archive/June 25 + more.csv']);
+    assert.equal((await keys('dead-letter/')).length, 1);
+  });
+
+  it('processes an SQS-wrapped S3 event and merges it with what is already committed', async () => {
+    await put(KEY_B, FILE_B);
+
+    const result = await handler(sqsEvent('msg-b', s3Event(KEY_B)));
+
+    assert.deepEqual(result.batchItemFailures, []);
+    assert.deepEqual(result.results, [
+      { bucket: BUCKET, key: KEY_B, status: 'processed', messageId: 'msg-b' },
+    ]);
+    assert.deepEqual(
+      await tableItems(dynalite.documentClient(), TABLE),
+      expected([FILE_A, FILE_B]),
+    );
+    assert.deepEqual(await keys('archive/'), [
+      'archive/June 25 + more.csv',
+      'archive/day two (b)+c.csv',
+    ]);
+  });
+
+  it('treats a re-delivered event for an archived object as done and changes nothing', async () => {
+    const before = await tableItems(dynalite.documentClient(), TABLE);
+
+    const direct = await handler(s3Event(KEY_A));
+    const queued = await handler(sqsEvent('msg-a-again', s3Event(KEY_A)));
+
+    assert.deepEqual(
+      direct.results.map((r) => r.status),
+      ['processed'],
+    );
+    assert.deepEqual(queued.batchItemFailures, []);
+    assert.deepEqual(await tableItems(dynalite.documentClient(), TABLE), before);
+  });
+
+  it('skips objects outside streams/ and reports an unparseable SQS message as a batch item failure', async () => {
+    const songs = await handler(s3Event('songs/songs.csv'));
+    assert.deepEqual(
+      songs.results.map((r) => r.status),
+      ['processed'],
+    );
+    assert.deepEqual(await keys('songs/'), ['songs/songs.csv']);
+
+    const bad = await handler({
+      Records: [
+        { messageId: 'ok', body: JSON.stringify(s3Event(KEY_A)), eventSource: 'aws:sqs' },
+        { messageId: 'broken', body: '{not json', eventSource: 'aws:sqs' },
+      ],
+    });
+    assert.deepEqual(bad.batchItemFailures, [{ itemIdentifier: 'broken' }]);
+  });
+
+  it('fails the record of an object that cannot be processed, so Lambda retries it', async () => {
+    // Never uploaded and never committed: not a duplicate, a failure.
+    const missing = 'streams/never uploaded.csv';
+    await assert.rejects(handler(s3Event(missing)), /never uploaded\.csv/);
+    const queued = await handler(sqsEvent('msg-missing', s3Event(missing)));
+    assert.deepEqual(queued.batchItemFailures, [{ itemIdentifier: 'msg-missing' }]);
+  });
+});
