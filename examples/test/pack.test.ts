@@ -221,7 +221,12 @@ describe('packed packages', { timeout: 300_000 }, () => {
       join(project, 'pnpm-workspace.yaml'),
       `overrides:\n${[...tarballs].map(([n, spec]) => `  "${n}": "${spec}"`).join('\n')}\n`,
     );
-    await sh('pnpm', ['install', '--prefer-offline', '--reporter=silent'], project);
+    // CI=true may turn on --frozen-lockfile; this fresh project has no lockfile.
+    await sh(
+      'pnpm',
+      ['install', '--prefer-offline', '--no-frozen-lockfile', '--reporter=silent'],
+      project,
+    );
     await writeFile(join(project, 'tsconfig.json'), JSON.stringify(TSCONFIG));
     await writeFile(join(project, 'src', 'main.ts'), CONSUMER);
   });
