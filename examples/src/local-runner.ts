@@ -10,11 +10,15 @@
  */
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import {
+  type AggregatePool,
   aggregateStreamFile,
+  createAggregatePool,
   type DeadLetterEntry,
   type DeadLetterSink,
+  deserializeKpiState,
   fileDeadLetter,
   finalizeKpis,
   HeaderError,
@@ -66,6 +70,12 @@ export const runLocalKpisOptionsSchema = z.object({
   deadLetterPath: z.string().min(1).optional(),
   /** Stream files read at once. Default 2. */
   concurrency: z.number().int().min(1).max(64).default(2),
+  /**
+   * Worker threads that parse and aggregate stream files (core
+   * `createAggregatePool`); `0` runs everything on the calling thread.
+   * Default: `os.availableParallelism()`.
+   */
+  threads: z.number().int().min(0).max(256).optional(),
 });
 
 /** Options of {@link runLocalKpis}. */
@@ -259,6 +269,8 @@ export async function loadLocalReference(
 /** What {@link aggregateLocalStreamFile} needs besides the path. */
 export interface LocalStreamFileContext {
   readonly input: string;
+  /** When given, the file is parsed and aggregated on one of its threads. */
+  readonly pool?: AggregatePool;
   readonly songs: SongsTable;
   readonly users: UsersTable | undefined;
   readonly deadLetter: DeadLetterSink;
@@ -290,6 +302,24 @@ export async function aggregateLocalStreamFile(
   const metrics = new RunMetrics();
   const joinMetrics = { joined: 0, unknownTracks: 0, unknownUsers: 0 };
   try {
+    if (context.pool !== undefined) {
+      const pooled = await context.pool.aggregate(
+        source,
+        { path },
+        context.signal ? { signal: context.signal } : {},
+      );
+      await context.deadLetter.write(pooled.deadLetters);
+      addCounts(metrics, source, pooled.counts);
+      metrics.addBytes(pooled.bytesRead);
+      metrics.peakRssBytes = Math.max(metrics.peakRssBytes, pooled.peakRssBytes);
+      metrics.stop();
+      return {
+        outcome: { file: source.key, status: 'processed', counts: metrics.source(source) },
+        state: deserializeKpiState(pooled.state),
+        metrics,
+        unknownUserRows: pooled.unknownUsers,
+      };
+    }
     const { state, counts } = await aggregateStreamFile(createReadStream(path), {
       source,
       songs: context.songs,
@@ -321,6 +351,15 @@ export async function aggregateLocalStreamFile(
       metrics,
       unknownUserRows: 0,
     };
+  }
+}
+
+/** Adds a worker's per-object counts to the run counters. */
+function addCounts(metrics: RunMetrics, source: SourceRef, counts: SourceCounts): void {
+  metrics.addRead(source, counts.rowsRead);
+  metrics.addAggregated(source, counts.rowsAggregated);
+  for (const [reason, n] of Object.entries(counts.rejectedByReason)) {
+    for (let i = 0; i < n; i++) metrics.addRejected(source, reason);
   }
 }
 
@@ -384,16 +423,29 @@ export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalK
   const deadLetter: DeadLetterSink =
     givenSink ?? memory ?? fileDeadLetter({ path: o.deadLetterPath as string });
   const sig = signal ? { signal } : {};
+  let pool: AggregatePool | undefined;
   try {
     const dataset = await findLocalDataset(o.input);
     onDataset?.(dataset);
     const reference = await loadLocalReference(dataset, { input: o.input, deadLetter, ...sig });
-    const limit = pLimit(o.concurrency);
+    const threads = Math.min(o.threads ?? availableParallelism(), dataset.streams.length);
+    pool =
+      threads > 0
+        ? createAggregatePool({
+            songs: reference.songs,
+            ...(reference.users ? { users: reference.users } : {}),
+            threads,
+            timeZone: o.timeZone,
+            sourceTimeZone: o.sourceTimeZone,
+          })
+        : undefined;
+    const limit = pLimit(pool === undefined ? o.concurrency : Math.max(o.concurrency, threads));
     const results = await Promise.all(
       dataset.streams.map((path) =>
         limit(async () => {
           const r = await aggregateLocalStreamFile(path, {
             input: o.input,
+            ...(pool ? { pool } : {}),
             songs: reference.songs,
             users: reference.users,
             deadLetter,
@@ -438,6 +490,7 @@ export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalK
       ? { items, summary }
       : { items, summary, deadLetters: memory.entries };
   } finally {
+    await pool?.close();
     if (givenSink === undefined) await deadLetter.close();
   }
 }

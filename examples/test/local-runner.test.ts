@@ -55,10 +55,25 @@ describe('runLocalKpis', () => {
   });
 
   it('gives the same items with one file at a time as with several in parallel', async () => {
-    const one = await runLocalKpis({ input: dir, concurrency: 1 });
-    const four = await runLocalKpis({ input: dir, concurrency: 4 });
+    const one = await runLocalKpis({ input: dir, concurrency: 1, threads: 0 });
+    const four = await runLocalKpis({ input: dir, concurrency: 4, threads: 0 });
     assert.deepEqual(comparableItems(one.items), comparableItems(four.items));
     assert.equal(one.deadLetters?.length, manifest.streams.totals.dirtyRows);
+  });
+
+  it('gives the same items, counts and dead letters on worker threads as on the main thread', async () => {
+    const main = await runLocalKpis({ input: dir, threads: 0 });
+    const pooled = await runLocalKpis({ input: dir, threads: 2 });
+    assert.deepEqual(comparableItems(pooled.items), comparableItems(main.items));
+    assert.equal(pooled.summary.streams.rowsRead, main.summary.streams.rowsRead);
+    assert.deepEqual(
+      pooled.summary.streams.rejectedByReason,
+      main.summary.streams.rejectedByReason,
+    );
+    assert.deepEqual(pooled.summary.streams.sources, main.summary.streams.sources);
+    assert.equal(pooled.summary.unknownUserRows, main.summary.unknownUserRows);
+    const key = (e: { source: { key: string }; line: number }) => `${e.source.key}:${e.line}`;
+    assert.deepEqual(pooled.deadLetters?.map(key).sort(), main.deadLetters?.map(key).sort());
   });
 
   it('reads songs.csv at the top, ignores manifest.json and non-data files, and rejects a file without a required column', async () => {

@@ -21,6 +21,8 @@ export interface RunArgs {
   readonly timeZone: string;
   readonly sourceTimeZone: string;
   readonly concurrency: number;
+  /** Worker threads (0: main thread only); undefined: one per core. */
+  readonly threads?: number;
   readonly s3ForcePathStyle: boolean;
   readonly summaryJson?: string;
   readonly alertWebhook?: string;
@@ -37,6 +39,8 @@ export interface LocalArgs {
   readonly timeZone: string;
   readonly sourceTimeZone: string;
   readonly concurrency: number;
+  /** Worker threads (0: main thread only); undefined: one per core. */
+  readonly threads?: number;
   readonly deadLetter: string;
   readonly summaryJson?: string;
   readonly alertWebhook?: string;
@@ -82,6 +86,8 @@ run / watch:
   --time-zone Z           IANA zone of the KPI date (default UTC)
   --source-time-zone Z    zone of listen_time values without an offset (default UTC)
   --concurrency N         stream objects read at once (default 2)
+  --threads N             worker threads that parse and aggregate (default: one per core;
+                          0 = main thread only)
   --s3-force-path-style   path-style S3 URLs (needed by s3rver, MinIO…)
   --summary-json FILE     also write the run summary as JSON
   --alert-webhook URL     POST a JSON alert on every failure
@@ -92,7 +98,8 @@ local:
   --out FILE|-            NDJSON output, '-' for stdout (required)
   --dead-letter FILE      rejected rows, NDJSON (default <out>.dead-letter.ndjson,
                           or ./kpis-dead-letter.ndjson with --out -)
-  --time-zone Z, --source-time-zone Z, --concurrency N, --summary-json FILE, --alert-webhook URL
+  --time-zone Z, --source-time-zone Z, --concurrency N, --threads N, --summary-json FILE,
+  --alert-webhook URL
 
 generate:
   --out DIR               output folder (required)
@@ -119,6 +126,7 @@ const S3_FLAGS = {
   'time-zone': { type: 'string' },
   'source-time-zone': { type: 'string' },
   concurrency: { type: 'string' },
+  threads: { type: 'string' },
   's3-force-path-style': { type: 'boolean' },
   'summary-json': { type: 'string' },
   'alert-webhook': { type: 'string' },
@@ -135,6 +143,7 @@ const FLAGS = {
     'time-zone': { type: 'string' },
     'source-time-zone': { type: 'string' },
     concurrency: { type: 'string' },
+    threads: { type: 'string' },
     'summary-json': { type: 'string' },
     'alert-webhook': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -187,6 +196,10 @@ function integer(
     );
   }
   return n;
+}
+
+function threadsOf(values: Values): { threads?: number } {
+  return values.threads === undefined ? {} : { threads: integer(values, 'threads', 0, 0, 256) };
 }
 
 function rate(values: Values, flag: string, fallback: number): number {
@@ -286,6 +299,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         timeZone: zone(values, 'time-zone'),
         sourceTimeZone: zone(values, 'source-time-zone'),
         concurrency: integer(values, 'concurrency', 2, 1, 64),
+        ...threadsOf(values),
         s3ForcePathStyle: values['s3-force-path-style'] === true,
         interval: integer(values, 'interval', 60, 1),
         ...common,
@@ -303,6 +317,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         timeZone: zone(values, 'time-zone'),
         sourceTimeZone: zone(values, 'source-time-zone'),
         concurrency: integer(values, 'concurrency', 2, 1, 64),
+        ...threadsOf(values),
         ...common,
       };
     }

@@ -45,6 +45,7 @@ export async function localCommand(args: LocalArgs, ctx: CliContext): Promise<nu
       timeZone: args.timeZone,
       sourceTimeZone: args.sourceTimeZone,
       concurrency: args.concurrency,
+      ...(args.threads === undefined ? {} : { threads: args.threads }),
       deadLetterPath: args.deadLetter,
       signal,
       onDataset: (dataset) => progress.setTotal(dataset.streams.length),
