@@ -8,13 +8,13 @@
  * ({@link ZoneClock}); genres and tracks mapped through typed arrays.
  */
 import { z } from 'zod';
-import { OptionsError, PipelineError } from './errors.js';
+import { OptionsError } from './errors.js';
+import { KpiFolder } from './internal/kpi-folder.js';
 import { parseKpiOptions } from './internal/kpi-options.js';
-import { listenTimeToUtc } from './internal/kpi-time.js';
+import { listenTimeToUtc, strictUtc } from './internal/kpi-time.js';
 import type { JoinedListen } from './join-songs.js';
-import { createKpiState, type KpiCell, KpiState } from './kpi-state.js';
+import { createKpiState, KpiState } from './kpi-state.js';
 import type { SongsTable } from './songs-table.js';
-import { parseTimestampParts } from './time.js';
 import type { Batch, StageContext } from './types.js';
 import { ZoneClock } from './zone.js';
 
@@ -62,12 +62,6 @@ export const AggregateDailyKpisOptionsSchema = z.object({
 /** Options of {@link aggregateDailyKpis}. */
 export type AggregateDailyKpisOptions = z.input<typeof AggregateDailyKpisOptionsSchema>;
 
-/** Per songs table: its genre and pair numbers → the state's. */
-interface TableMap {
-  readonly genre: Int32Array;
-  readonly pair: Int32Array;
-}
-
 /**
  * Creates the aggregating consumer: call it with the joined batches (e.g. the
  * output of `joinSongs`); it resolves to the state once the source ends.
@@ -97,11 +91,9 @@ export function aggregateDailyKpis(
       opts.state ??
       createKpiState({ uniqueListeners: opts.uniqueListeners, hllPrecision: opts.hllPrecision });
     const metrics = opts.metrics;
-    const maps = new Map<SongsTable, TableMap>();
+    const folders = new Map<SongsTable, KpiFolder>();
     let songs: SongsTable | undefined;
-    let map: TableMap = { genre: new Int32Array(0), pair: new Int32Array(0) };
-    let lastDay = Number.NaN;
-    let cells: (KpiCell | undefined)[] = [];
+    let folder: KpiFolder | undefined;
     let lastSourceId = '';
     let sourceRows = 0;
     const flushSource = () => {
@@ -118,17 +110,13 @@ export function aggregateDailyKpis(
       signal?.throwIfAborted();
       for (let i = 0; i < batch.length; i++) {
         const row = batch[i]!;
-        if (row.songs !== songs) {
+        if (row.songs !== songs || folder === undefined) {
           songs = row.songs;
-          let m = maps.get(songs);
-          if (m === undefined) {
-            m = {
-              genre: new Int32Array(songs.genres.length).fill(-1),
-              pair: new Int32Array(songs.pairGenre.length).fill(-1),
-            };
-            maps.set(songs, m);
+          folder = folders.get(songs);
+          if (folder === undefined) {
+            folder = new KpiFolder(state, songs, clock);
+            folders.set(songs, folder);
           }
-          map = m;
         }
         if (metrics !== undefined && row.source.id !== lastSourceId) {
           flushSource();
@@ -137,58 +125,11 @@ export function aggregateDailyKpis(
         sourceRows++;
         let utc = listenTimeToUtc(row.listenTime, sourceClock);
         if (Number.isNaN(utc)) utc = strictUtc(row, sourceClock);
-        const day = clock.dayOf(utc);
-        if (day !== lastDay) {
-          cells = state.dayCells(day);
-          lastDay = day;
-        }
-        const userId = row.userId;
-        const t = row.track;
-        const { pairStart, pairGenre, pairDuration } = songs;
-        const end = pairStart[t + 1]!;
-        for (let p = pairStart[t]!; p < end; p++) {
-          const sg = pairGenre[p]!;
-          let g = map.genre[sg]!;
-          if (g < 0) {
-            g = state.internGenre(songs.genres[sg]!);
-            map.genre[sg] = g;
-          }
-          let cell = cells[g];
-          if (cell === undefined) {
-            cell = state.newCell();
-            cells[g] = cell;
-          }
-          cell.listens++;
-          cell.totalMs += pairDuration[p]!;
-          cell.users.add(userId);
-          let st = map.pair[p]!;
-          if (st < 0) {
-            st = state.internTrack(songs.trackIds[t]!, songs.pairName[p]!);
-            map.pair[p] = st;
-          }
-          cell.tracks.add(st, 1);
-        }
+        folder.fold(row.userId, row.track, utc);
       }
       if (metrics !== undefined) metrics.rowsAggregated += batch.length;
     }
     flushSource();
     return state;
   };
-}
-
-function strictUtc(row: JoinedListen, sourceClock: ZoneClock): number {
-  const parts = parseTimestampParts(row.listenTime);
-  if (parts === undefined) {
-    throw new PipelineError(
-      'INVALID_LISTEN_TIME',
-      `Invalid listen_time ${JSON.stringify(row.listenTime)}`,
-      {
-        source: row.source,
-        line: row.line,
-      },
-    );
-  }
-  return parts.offsetMinutes === undefined
-    ? sourceClock.wallToUtc(parts.wallMs)
-    : parts.wallMs - parts.offsetMinutes * 60_000;
 }

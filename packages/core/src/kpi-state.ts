@@ -26,6 +26,7 @@ import { ByteReadError, ByteReader, ByteWriter, crc32 } from './internal/kpi-byt
 import { compareCodePoints } from './internal/kpi-compare.js';
 import { CountMap } from './internal/kpi-count-map.js';
 import { UserIdSet } from './internal/kpi-user-set.js';
+import type { TrackDictionary } from './songs-table.js';
 import { formatDay, parseDay } from './zone.js';
 
 /** How `unique_listeners` is counted: exactly (default) or with HyperLogLog. */
@@ -59,19 +60,30 @@ export class KpiState {
   readonly hllPrecision: number;
   /** Interned genre names. */
   readonly genres: string[] = [];
-  /** Interned track entries: ids… */
-  readonly trackIds: string[] = [];
+  /** Interned track entries: ids… (may be shared with other states: read only) */
+  trackIds: readonly string[] = [];
   /** …and their names. */
-  readonly trackNames: string[] = [];
+  trackNames: readonly string[] = [];
   /** Day number (days since 1970-01-01) → cells indexed by genre number. */
   readonly days = new Map<number, (KpiCell | undefined)[]>();
   /** True when some track id has entries with different names (see finalize). */
   trackNameConflicts = false;
   private genreIndex = new Map<string, number>();
-  /** Track id → its first entry; further entries with that id chain through `trackNext`. */
-  private trackIdIndex = new Map<string, number>();
+  /**
+   * Track id → its first entry; further entries with that id chain through
+   * `trackNext`. Built on first need (states built from a songs table never
+   * intern by string).
+   */
+  private trackIdIndex: Map<string, number> | undefined = new Map();
   /** Next entry with the same track id, or -1. */
-  private trackNext: number[] = [];
+  private trackNext: readonly number[] = [];
+  /** True while the track arrays are shared (copy before appending). */
+  private sharedTracks = false;
+  /**
+   * When set, entries `[0, origin.trackIds.length)` are exactly this songs
+   * dictionary's: merging two states of one origin needs no interning.
+   */
+  private origin: TrackDictionary | undefined;
 
   /** @internal Use {@link createKpiState}. */
   constructor(mode: UniqueListenersMode, hllPrecision: number) {
@@ -93,22 +105,66 @@ export class KpiState {
   /** The number of track entry (`id`, `name`), interning it if new. */
   internTrack(id: string, name: string): number {
     // One map lookup by id, then a short chain of names: no key string is built.
-    const first = this.trackIdIndex.get(id);
+    const index = this.ownTracks();
+    const first = index.get(id);
+    const names = this.trackNames;
+    const next = this.trackNext as number[];
     let last = -1;
-    for (let t = first ?? -1; t >= 0; t = this.trackNext[t]!) {
-      if (this.trackNames[t] === name) return t;
+    for (let t = first ?? -1; t >= 0; t = next[t]!) {
+      if (names[t] === name) return t;
       last = t;
     }
     const t = this.trackIds.length;
-    this.trackIds.push(id);
-    this.trackNames.push(name);
-    this.trackNext.push(-1);
-    if (last < 0) this.trackIdIndex.set(id, t);
+    (this.trackIds as string[]).push(id);
+    (names as string[]).push(name);
+    next.push(-1);
+    if (last < 0) index.set(id, t);
     else {
-      this.trackNext[last] = t;
+      next[last] = t;
       this.trackNameConflicts = true;
     }
     return t;
+  }
+
+  /** Makes the track arrays private to this state and returns the id index. */
+  private ownTracks(): Map<string, number> {
+    if (this.sharedTracks) {
+      this.trackIds = this.trackIds.slice();
+      this.trackNames = this.trackNames.slice();
+      this.trackNext = this.trackNext.slice();
+      this.sharedTracks = false;
+    }
+    if (this.trackIdIndex === undefined) {
+      const index = new Map<string, number>();
+      const ids = this.trackIds;
+      for (let t = 0; t < ids.length; t++) if (!index.has(ids[t]!)) index.set(ids[t]!, t);
+      this.trackIdIndex = index;
+    }
+    return this.trackIdIndex;
+  }
+
+  /**
+   * Takes the songs table's track dictionary as this (empty) state's track
+   * entries, shared; returns false when the state already has tracks.
+   * @internal Used by the aggregators.
+   */
+  adoptTracks(dictionary: TrackDictionary): boolean {
+    if (this.trackIds.length > 0) return false;
+    this.trackIds = dictionary.trackIds;
+    this.trackNames = dictionary.trackNames;
+    this.trackNext = dictionary.trackNext;
+    this.sharedTracks = true;
+    this.trackIdIndex = undefined;
+    this.origin = dictionary;
+    this.trackNameConflicts = dictionary.conflicts;
+    return true;
+  }
+
+  /** Number of leading track entries equal to `other`'s (same songs dictionary). @internal */
+  sharedPrefix(other: KpiState): number {
+    return this.origin !== undefined && this.origin === other.origin
+      ? this.origin.trackIds.length
+      : 0;
   }
 
   /**
@@ -119,12 +175,14 @@ export class KpiState {
   copyFrom(src: KpiState): void {
     this.genres.push(...src.genres);
     this.genreIndex = new Map(src.genreIndex);
-    for (let i = 0; i < src.trackIds.length; i++) {
-      this.trackIds.push(src.trackIds[i]!);
-      this.trackNames.push(src.trackNames[i]!);
-    }
-    this.trackNext = src.trackNext.slice();
-    this.trackIdIndex = new Map(src.trackIdIndex);
+    // Share the track arrays; whoever appends first copies them.
+    this.trackIds = src.trackIds;
+    this.trackNames = src.trackNames;
+    this.trackNext = src.trackNext;
+    this.sharedTracks = true;
+    src.sharedTracks = true;
+    this.trackIdIndex = undefined;
+    this.origin = src.origin;
     this.trackNameConflicts = src.trackNameConflicts;
     for (const [day, cells] of src.days) {
       const copy: (KpiCell | undefined)[] = new Array(cells.length);
@@ -203,6 +261,8 @@ function describeMode(s: KpiState): string {
 function foldInto(out: KpiState, src: KpiState): void {
   const genreMap = src.genres.map((g) => out.internGenre(g));
   const trackMap = new Int32Array(src.trackIds.length).fill(-1);
+  const same = out.sharedPrefix(src);
+  for (let t = 0; t < same; t++) trackMap[t] = t;
   for (const [day, cells] of src.days) {
     const outCells = out.dayCells(day);
     for (let g = 0; g < cells.length; g++) {

@@ -89,6 +89,67 @@ export class SongsTable {
     const t = this.index.get(trackId);
     return t === undefined ? -1 : t;
   }
+
+  #dictionary: TrackDictionary | undefined;
+
+  /**
+   * The distinct (`track_id`, `track_name`) entries of the table, numbered
+   * once and shared by every KPI state built from it (so states need no
+   * interning and merge without string work). @internal
+   */
+  trackDictionary(): TrackDictionary {
+    if (this.#dictionary !== undefined) return this.#dictionary;
+    const pairs = this.pairGenre.length;
+    const pairEntry = new Int32Array(pairs);
+    const trackIds: string[] = [];
+    const trackNames: string[] = [];
+    const trackNext: number[] = [];
+    let conflicts = false;
+    for (let t = 0; t < this.trackIds.length; t++) {
+      const first = trackIds.length;
+      const end = this.pairStart[t + 1]!;
+      for (let p = this.pairStart[t]!; p < end; p++) {
+        const name = this.pairName[p]!;
+        let e = first;
+        while (e < trackIds.length && trackNames[e] !== name) e++;
+        if (e === trackIds.length) {
+          if (e > first) {
+            trackNext[e - 1] = e;
+            conflicts = true;
+          }
+          trackIds.push(this.trackIds[t]!);
+          trackNames.push(name);
+          trackNext.push(-1);
+        }
+        pairEntry[p] = e;
+      }
+    }
+    this.#dictionary = { trackIds, trackNames, trackNext, pairEntry, conflicts };
+    return this.#dictionary;
+  }
+}
+
+/**
+ * Track entries of a {@link SongsTable} in KPI-state form: entry `e` is
+ * (`trackIds[e]`, `trackNames[e]`), entries of one id are consecutive and
+ * chained by `trackNext`; pair `p` of the table is entry `pairEntry[p]`.
+ * Shared and never modified. @internal
+ */
+export interface TrackDictionary {
+  readonly trackIds: readonly string[];
+  readonly trackNames: readonly string[];
+  readonly trackNext: readonly number[];
+  readonly pairEntry: Int32Array;
+  /** Some id has entries with different names. */
+  readonly conflicts: boolean;
+}
+
+/**
+ * A flat copy of a string: cells cut from a big decoded chunk are slices of
+ * it, which keep the chunk alive and compare more slowly as map keys.
+ */
+function flat(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'ucs2').toString('ucs2');
 }
 
 /** Accumulates song rows in file order; `finish()` freezes the table. */
@@ -111,16 +172,17 @@ export class SongsTableBuilder {
     let g = this.genreIndex.get(row.track_genre);
     if (g === undefined) {
       g = this.genres.length;
-      this.genres.push(row.track_genre);
+      this.genres.push(flat(row.track_genre));
       this.genreIndex.set(row.track_genre, g);
     }
     let t = this.trackIndex.get(row.track_id);
     if (t === undefined) {
       t = this.trackIds.length;
-      this.trackIds.push(row.track_id);
-      this.trackIndex.set(row.track_id, t);
+      const id = flat(row.track_id);
+      this.trackIds.push(id);
+      this.trackIndex.set(id, t);
       this.trackGenres.push([g]);
-      this.names.push([row.track_name]);
+      this.names.push([flat(row.track_name)]);
       this.durations.push([row.duration_ms]);
       this.pairs++;
       return;
@@ -131,7 +193,7 @@ export class SongsTableBuilder {
       return;
     }
     gs.push(g);
-    this.names[t]!.push(row.track_name);
+    this.names[t]!.push(flat(row.track_name));
     this.durations[t]!.push(row.duration_ms);
     this.pairs++;
   }

@@ -4,6 +4,9 @@
  * returns NaN for anything else so the caller can fall back to the strict
  * parser and report the row.
  */
+import { PipelineError } from '../errors.js';
+import type { JoinedListen } from '../join-songs.js';
+import { parseTimestampParts } from '../time.js';
 import type { ZoneClock } from '../zone.js';
 
 const DAY_MS = 86_400_000;
@@ -85,4 +88,25 @@ export function listenTimeToUtc(s: string, source: ZoneClock): number {
   if (oh < 0 || oh > 23 || om < 0 || om > 59) return Number.NaN;
   const offset = (oh * 60 + om) * 60_000;
   return c === 45 ? wall + offset : wall - offset;
+}
+
+/** The instant of a validated `listen_time` by the strict parser (the hot parser returned NaN). */
+export function strictUtc(
+  row: Pick<JoinedListen, 'listenTime' | 'source' | 'line'>,
+  sourceClock: ZoneClock,
+): number {
+  const parts = parseTimestampParts(row.listenTime);
+  if (parts === undefined) {
+    throw new PipelineError(
+      'INVALID_LISTEN_TIME',
+      `Invalid listen_time ${JSON.stringify(row.listenTime)}`,
+      {
+        source: row.source,
+        line: row.line,
+      },
+    );
+  }
+  return parts.offsetMinutes === undefined
+    ? sourceClock.wallToUtc(parts.wallMs)
+    : parts.wallMs - parts.offsetMinutes * 60_000;
 }

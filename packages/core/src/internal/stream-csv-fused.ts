@@ -1,0 +1,227 @@
+/**
+ * The fused CSV path of `aggregateStreamFile`: bytes → tokenizer batches →
+ * the three columns by index → allocation-free checks → songs lookup →
+ * {@link KpiFolder}, with no object, promise or closure per good row.
+ *
+ * Any row that is not plainly good (ragged, U+FFFD, padded or odd values,
+ * unknown track, the open quoted tail…) takes the slow path: the same record,
+ * zod schema and dead-letter entries as parse → validate → join. Rows are
+ * grouped like the staged path's parser batches (`DEFAULT_BATCH_SIZE`), and
+ * dead letters are written per group in the same order (validation rejects,
+ * then unknown tracks), so sinks and counters see what they saw before.
+ */
+import { checkHeader } from '../check-header.js';
+import type { DeadLetterEntry, DeadLetterSink } from '../dead-letter.js';
+import { decompress } from '../decompress.js';
+import { ParseError } from '../errors.js';
+import type { JoinMetrics } from '../join-songs.js';
+import type { RunMetrics } from '../metrics.js';
+import type { SongsTable } from '../songs-table.js';
+import type { SourceRef } from '../types.js';
+import type { UsersTable } from '../users-table.js';
+import type { ZoneClock } from '../zone.js';
+import { type ByteSource, guardLines, toBuffer } from './bytes.js';
+import { type CsvHeader, csvHeader, csvRawRow, rowIsClean, withSource } from './csv-rows.js';
+import { type CsvRowBatch, createCsvTokenizer } from './fast-csv.js';
+import type { KpiFolder } from './kpi-folder.js';
+import { listenTimeToUtc, strictUtc } from './kpi-time.js';
+import { DEFAULT_BATCH_SIZE } from './parse-options.js';
+import { rowValidator } from './row-validator.js';
+import { fastListenUtc, fastUserId, isTrimmedNonEmpty } from './stream-row-fast.js';
+
+/** What the fused path reads from and adds to. */
+export interface FusedCsvOptions {
+  readonly source: SourceRef;
+  readonly songs: SongsTable;
+  readonly users: UsersTable | undefined;
+  readonly deadLetter: DeadLetterSink;
+  readonly metrics: RunMetrics;
+  readonly joinMetrics: JoinMetrics;
+  readonly folder: KpiFolder;
+  readonly sourceClock: ZoneClock;
+  readonly maxRowBytes: number;
+  readonly signal: AbortSignal;
+}
+
+const validateStream = rowValidator('streams');
+
+/** Folds one CSV stream object; resolves to the number of rows aggregated. */
+export async function foldStreamCsv(bytes: ByteSource, options: FusedCsvOptions): Promise<number> {
+  const { source, maxRowBytes, signal, metrics } = options;
+  const tokenizer = createCsvTokenizer({
+    maxRowBytes,
+    skipEmptyLines: true,
+    unterminatedQuote: 'row',
+  });
+  const folder = new FusedRows(options);
+  const gunzip = decompress({ source });
+  const counted = countBytes(bytes, metrics);
+  try {
+    for await (const chunk of guardLines(gunzip(counted, { signal }), {
+      source,
+      maxLineBytes: maxRowBytes,
+      signal,
+    })) {
+      signal.throwIfAborted();
+      const rows = tokenizer.push(chunk);
+      if (folder.header === undefined && tokenizer.header !== undefined) {
+        folder.setHeader(tokenizer.header);
+      }
+      await folder.rows(rows, false);
+    }
+    const rest = tokenizer.end();
+    if (folder.header === undefined && tokenizer.header !== undefined) {
+      folder.setHeader(tokenizer.header);
+    }
+    await folder.rows(rest, tokenizer.unterminated);
+  } catch (err) {
+    throw withSource(err, source, maxRowBytes);
+  }
+  if (folder.header === undefined) {
+    throw new ParseError('EMPTY_FILE', `${source.id}: file has no header line`, { source });
+  }
+  await folder.flush();
+  return folder.aggregated;
+}
+
+async function* countBytes(bytes: ByteSource, metrics: RunMetrics): AsyncGenerator<Buffer> {
+  for await (const chunk of bytes) {
+    const buf = toBuffer(chunk);
+    metrics.addBytes(buf.length);
+    yield buf;
+  }
+}
+
+class FusedRows {
+  header: CsvHeader | undefined;
+  aggregated = 0;
+  private userCol = -1;
+  private trackCol = -1;
+  private timeCol = -1;
+  /** Rows of the current group (the staged path's parser batch). */
+  private groupRows = 0;
+  private invalid: DeadLetterEntry[] = [];
+  private unknown: DeadLetterEntry[] = [];
+
+  constructor(private readonly o: FusedCsvOptions) {}
+
+  setHeader(cells: readonly string[]): void {
+    const header = csvHeader(cells);
+    checkHeader('streams', header.names, this.o.source);
+    this.header = header;
+    this.userCol = header.keys.lastIndexOf('user_id');
+    this.trackCol = header.keys.lastIndexOf('track_id');
+    this.timeCol = header.keys.lastIndexOf('listen_time');
+  }
+
+  /** Folds the rows of one tokenizer batch; `unterminated`: its last row is the open quoted tail. */
+  async rows(batch: CsvRowBatch, unterminated: boolean): Promise<void> {
+    const header = this.header;
+    if (header === undefined || batch.length === 0) return;
+    const { songs, users, folder, sourceClock, joinMetrics } = this.o;
+    const { cells, starts } = batch;
+    const columns = header.simple ? header.columns : -1;
+    const userCol = this.userCol;
+    const trackCol = this.trackCol;
+    const timeCol = this.timeCol;
+    const slowRow = unterminated ? batch.length - 1 : -1;
+    let joined = 0;
+    for (let r = 0; r < batch.length; r++) {
+      fast: {
+        const base = starts[r]!;
+        if (starts[r + 1]! - base !== columns || r === slowRow) break fast;
+        const userId = fastUserId(cells[base + userCol]!);
+        if (userId < 0) break fast;
+        const trackId = cells[base + trackCol]!;
+        if (!isTrimmedNonEmpty(trackId)) break fast;
+        const track = songs.trackOf(trackId);
+        if (track < 0) break fast;
+        const utc = fastListenUtc(cells[base + timeCol]!, sourceClock);
+        if (Number.isNaN(utc) || !rowIsClean(batch, r)) break fast;
+        if (users !== undefined && !users.has(userId)) joinMetrics.unknownUsers++;
+        folder.fold(userId, track, utc);
+        joined++;
+        if (++this.groupRows === DEFAULT_BATCH_SIZE) {
+          joinMetrics.joined += joined;
+          this.aggregated += joined;
+          joined = 0;
+          await this.flush();
+        }
+        continue;
+      }
+      joinMetrics.joined += joined;
+      this.aggregated += joined;
+      joined = 0;
+      this.slow(header, batch, r, r === slowRow);
+      if (++this.groupRows === DEFAULT_BATCH_SIZE) await this.flush();
+    }
+    joinMetrics.joined += joined;
+    this.aggregated += joined;
+  }
+
+  /** Ends the current group: counts its rows as read, writes its dead letters. */
+  async flush(): Promise<void> {
+    const { source, metrics, deadLetter } = this.o;
+    if (this.groupRows > 0) metrics.addRead(source, this.groupRows);
+    this.groupRows = 0;
+    if (this.invalid.length > 0) {
+      const entries = this.invalid;
+      this.invalid = [];
+      await deadLetter.write(entries);
+    }
+    if (this.unknown.length > 0) {
+      const entries = this.unknown;
+      this.unknown = [];
+      await deadLetter.write(entries);
+    }
+  }
+
+  /** Exactly what parse → validate → join → aggregate do with one row. */
+  private slow(header: CsvHeader, batch: CsvRowBatch, r: number, unterminated: boolean): void {
+    const { source, songs, users, metrics, joinMetrics, folder, sourceClock } = this.o;
+    const row = csvRawRow(header, batch, r, source, unterminated);
+    if (row.problem !== undefined) {
+      this.invalid.push({
+        source,
+        line: row.line,
+        raw: row.fields,
+        reasons: [{ reason: row.problem.reason, message: row.problem.message }],
+      });
+      metrics.addRejected(source, row.problem.reason);
+      return;
+    }
+    const check = validateStream(row.fields);
+    if (!check.ok) {
+      this.invalid.push({ source, line: row.line, raw: row.fields, reasons: check.reasons });
+      metrics.addRejected(source, check.reasons[0]?.reason ?? 'unknown');
+      return;
+    }
+    const v = check.value;
+    const track = songs.trackOf(v.track_id);
+    if (track < 0) {
+      this.unknown.push({
+        source,
+        line: row.line,
+        raw: { user_id: String(v.user_id), track_id: v.track_id, listen_time: v.listen_time },
+        reasons: [
+          {
+            reason: 'unknown_track',
+            field: 'track_id',
+            message: `track_id ${JSON.stringify(v.track_id)} is not in the songs table`,
+          },
+        ],
+      });
+      metrics.addRejected(source, 'unknown_track');
+      joinMetrics.unknownTracks++;
+      return;
+    }
+    if (users !== undefined && !users.has(v.user_id)) joinMetrics.unknownUsers++;
+    joinMetrics.joined++;
+    let utc = listenTimeToUtc(v.listen_time, sourceClock);
+    if (Number.isNaN(utc)) {
+      utc = strictUtc({ listenTime: v.listen_time, source, line: row.line }, sourceClock);
+    }
+    folder.fold(v.user_id, track, utc);
+    this.aggregated++;
+  }
+}
