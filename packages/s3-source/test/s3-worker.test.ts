@@ -30,15 +30,13 @@ before(async () => {
       new PutObjectCommand({ Bucket: BUCKET, Key: 'streams/a b+c.csv', Body: Buffer.from(CSV) }),
     );
   etag = put.ETag!.replaceAll('"', '');
-  await s3rver
-    .client()
-    .send(
-      new PutObjectCommand({
-        Bucket: BUCKET,
-        Key: 'streams/bad.csv',
-        Body: Buffer.from('user_id\n1\n'),
-      }),
-    );
+  await s3rver.client().send(
+    new PutObjectCommand({
+      Bucket: BUCKET,
+      Key: 'streams/bad.csv',
+      Body: Buffer.from('user_id\n1\n'),
+    }),
+  );
 });
 after(async () => {
   await s3rver.close();
