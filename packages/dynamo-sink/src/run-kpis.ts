@@ -288,18 +288,6 @@ export async function runKpis(options: RunKpisOptions): Promise<RunKpisSummary> 
         });
         final.push({ ...x, archived: true });
       } catch (error) {
-        // Committed (its manifest exists) and gone from the source: another worker
-        // moved it (it deletes only after its copy). Emulators' non-atomic copies can
-        // hide that copy from a HEAD for a moment; on S3 an operator deleted it. Done.
-        if (
-          error instanceof S3SourceError &&
-          error.code === 'SOURCE_MISSING' &&
-          x.key.startsWith(streamsPrefix)
-        ) {
-          final.push({ ...x, archived: true });
-          onObject?.(final[final.length - 1]!);
-          continue;
-        }
         final.push({ ...x, archived: false, error });
         await report(error, { key: x.key });
       }

@@ -16,6 +16,7 @@ import {
   streamFiles,
   whenReady,
 } from './helpers/exactly-once.js';
+import { startKillProxy } from './helpers/kill-proxy.js';
 
 let env: Awaited<ReturnType<typeof startEmulators>>;
 before(async () => {
@@ -28,11 +29,29 @@ after(async () => {
 const BUCKET = 'eo-workers';
 const TABLE = 'kpis-workers';
 
-/** Starts three workers, releases them together, and returns their summaries. */
+/**
+ * Starts three workers, releases them together, and returns their summaries.
+ * S3 requests go through a proxy that applies them one at a time, as S3
+ * applies each request atomically and s3rver does not (see
+ * `KillProxyOptions.serializeS3`); workers still interleave per request.
+ */
 async function threeWorkers(): Promise<ChildSummary[]> {
+  const proxy = await startKillProxy({
+    s3Target: env.s3rver.endpoint,
+    dynamoTarget: env.dynalite.endpoint,
+    serializeS3: true,
+  });
+  try {
+    return await release(proxy.s3Endpoint);
+  } finally {
+    await proxy.close();
+  }
+}
+
+async function release(s3Endpoint: string): Promise<ChildSummary[]> {
   const runners = [1, 2, 3].map(() =>
     spawnRunner({
-      s3Endpoint: env.s3rver.endpoint,
+      s3Endpoint,
       dynamoEndpoint: env.dynalite.endpoint,
       bucket: BUCKET,
       tableName: TABLE,

@@ -5,9 +5,15 @@
  * before the request is forwarded (`before`: it never happened) or after the
  * upstream answered (`after`: it happened, the caller never learnt it).
  * Requests are forwarded byte for byte, headers (and so SigV4 signatures)
- * unchanged.
+ * unchanged. Without `killAt` it only counts (and optionally serializes).
  */
-import { createServer, request, type Server } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  request,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** Options of {@link startKillProxy}. */
@@ -19,6 +25,15 @@ export interface KillProxyOptions {
   /** Kill before forwarding request `killAt`, or after its response arrived. Default `before`. */
   readonly mode?: 'before' | 'after';
   readonly kill?: () => void;
+  /**
+   * Forward S3 requests one at a time (each until its response ended).
+   * s3rver writes objects as several files without atomic renames, so
+   * overlapping requests on one key can observe or leave torn objects — a
+   * concurrent CopyObject and DeleteObject of the source can even destroy
+   * the copy. S3 applies each request atomically; serializing restores that
+   * model while workers still interleave request by request. Default false.
+   */
+  readonly serializeS3?: boolean;
 }
 
 /** A running {@link startKillProxy}. */
@@ -39,9 +54,23 @@ export async function startKillProxy(options: KillProxyOptions): Promise<KillPro
   let killed = false;
   const mode = options.mode ?? 'before';
 
-  const serve = (target: string, kind: string): Server => {
+  let queue: Promise<void> = Promise.resolve();
+  const serve = (target: string, kind: string, serialize: boolean): Server => {
     const upstream = new URL(target);
     const server = createServer((req, res) => {
+      if (!serialize) {
+        handle(req, res);
+        return;
+      }
+      queue = queue.then(
+        () =>
+          new Promise<void>((resolve) => {
+            res.once('close', () => resolve());
+            handle(req, res);
+          }),
+      );
+    });
+    const handle = (req: IncomingMessage, res: ServerResponse): void => {
       if (killed) {
         req.socket.destroy();
         return;
@@ -85,7 +114,7 @@ export async function startKillProxy(options: KillProxyOptions): Promise<KillPro
         if (!res.writableFinished) up.destroy();
       });
       req.pipe(up);
-    });
+    };
     return server;
   };
 
@@ -96,8 +125,8 @@ export async function startKillProxy(options: KillProxyOptions): Promise<KillPro
         resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
       );
     });
-  const s3Server = serve(options.s3Target, 's3');
-  const dynamoServer = serve(options.dynamoTarget, 'dynamodb');
+  const s3Server = serve(options.s3Target, 's3', options.serializeS3 === true);
+  const dynamoServer = serve(options.dynamoTarget, 'dynamodb', false);
   const s3Endpoint = await listen(s3Server);
   const dynamoEndpoint = await listen(dynamoServer);
   const close = (server: Server) =>
