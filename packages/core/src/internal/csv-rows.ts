@@ -9,7 +9,7 @@
 import { ParseError } from '../errors.js';
 import type { RawRow, RowProblem, SourceRef } from '../types.js';
 import { type CsvRowBatch, cellCount } from './fast-csv.js';
-import { csvRecord, csvRecordKeys } from './fast-csv-record.js';
+import { csvRecordBuilder, csvRecordKeys } from './fast-csv-record.js';
 
 const REPLACEMENT_CHAR = '\uFFFD';
 
@@ -29,6 +29,8 @@ export interface CsvHeader {
   readonly simple: boolean;
   /** Number of header cells. */
   readonly columns: number;
+  /** Builds a row's record (see `csvRecordBuilder`). */
+  readonly record: (batch: CsvRowBatch, row: number) => Record<string, string>;
 }
 
 /** Describes the tokenizer's header cells. */
@@ -43,6 +45,7 @@ export function csvHeader(cells: readonly string[]): CsvHeader {
     expectedKeys,
     simple: expectedKeys === cells.length,
     columns: cells.length,
+    record: csvRecordBuilder(keys),
   };
 }
 
@@ -84,9 +87,23 @@ export function csvRawRow(
   source: SourceRef,
   unterminated: boolean,
 ): RawRow {
-  const fields = csvRecord(header.keys, batch, r);
+  const fields = header.record(batch, r);
   const line = batch.lines[r]!;
-  const problem = unterminated ? unterminatedProblem(line) : recordProblem(header, fields);
+  let problem: RowProblem | undefined;
+  if (unterminated) problem = unterminatedProblem(line);
+  else if (!header.simple) problem = recordProblem(header, fields);
+  else {
+    // Every cell is a record value under its own key: no need to walk the record.
+    const cells = cellCount(batch, r);
+    if (cells !== header.columns) {
+      problem = {
+        reason: 'ragged_row',
+        message: `row has ${cells} cells, header has ${header.expectedKeys}`,
+      };
+    } else if (!rowIsClean(batch, r)) {
+      problem = { reason: 'invalid_utf8', message: 'row contains bytes that are not UTF-8' };
+    }
+  }
   return problem === undefined ? { source, line, fields } : { source, line, fields, problem };
 }
 
