@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import {
   memoryDeadLetter,
   OptionsError,
@@ -7,6 +8,9 @@ import {
   RunMetrics,
   validateRows,
 } from '../src/index.js';
+import { rowValidator } from '../src/internal/row-validator.js';
+import { rowSchemas } from '../src/schemas.js';
+import type { Dataset } from '../src/types.js';
 import { collectBatches, testSource } from './helpers/parse.js';
 
 const source = testSource('streams.csv');
@@ -107,5 +111,58 @@ test('bad options throw OptionsError', () => {
   assert.throws(
     () => validateRows({ dataset: 'users', deadLetter: {} as never }),
     /DeadLetterSink/,
+  );
+});
+
+test('the hand-written row checks agree with the zod schemas on random fields', () => {
+  const value = fc.oneof(
+    fc.constantFrom(
+      '',
+      ' ',
+      '0',
+      '7',
+      '007',
+      ' 7',
+      '7 ',
+      '-1',
+      '1e3',
+      '\u0661',
+      'a',
+      ' pop ',
+      'pop',
+      '\u00a0x',
+    ),
+    fc.constantFrom(
+      '123456789012345',
+      '1234567890123456',
+      '9007199254740993',
+      '2024-06-25 10:00:00',
+    ),
+    fc.string({ maxLength: 8 }),
+  );
+  const fieldsArb = fc.dictionary(
+    fc.constantFrom(
+      'user_id',
+      'track_id',
+      'listen_time',
+      'track_name',
+      'duration_ms',
+      'track_genre',
+      'x',
+    ),
+    value,
+  );
+  fc.assert(
+    fc.property(
+      fc.constantFrom('streams', 'songs', 'users') as fc.Arbitrary<Dataset>,
+      fieldsArb,
+      (dataset, fields) => {
+        const check = rowValidator(dataset)(fields);
+        const zod = rowSchemas[dataset].safeParse(fields);
+        assert.equal(check.ok, zod.success);
+        if (check.ok && zod.success) assert.deepEqual(check.value, zod.data);
+      },
+    ),
+    { numRuns: 3000 },
   );
 });
