@@ -55,6 +55,10 @@ export async function startKillProxy(options: KillProxyOptions): Promise<KillPro
   const mode = options.mode ?? 'before';
 
   let queue: Promise<void> = Promise.resolve();
+  // Upstream requests not finished yet: close() waits for them, so that a
+  // request of a killed child never overlaps the next run.
+  let inFlight = 0;
+  const drained: (() => void)[] = [];
   const serve = (target: string, kind: string, serialize: boolean): Server => {
     const upstream = new URL(target);
     const server = createServer((req, res) => {
@@ -85,6 +89,7 @@ export async function startKillProxy(options: KillProxyOptions): Promise<KillPro
         req.socket.destroy();
         return;
       }
+      inFlight++;
       const up = request(
         {
           host: upstream.hostname,
@@ -108,6 +113,10 @@ export async function startKillProxy(options: KillProxyOptions): Promise<KillPro
           ures.pipe(res);
         },
       );
+      up.once('close', () => {
+        inFlight--;
+        if (inFlight === 0) for (const f of drained.splice(0)) f();
+      });
       up.on('error', () => res.destroy());
       req.on('error', () => up.destroy());
       res.on('close', () => {
@@ -145,6 +154,7 @@ export async function startKillProxy(options: KillProxyOptions): Promise<KillPro
     },
     async close() {
       await Promise.all([close(s3Server), close(dynamoServer)]);
+      if (inFlight > 0) await new Promise<void>((resolve) => drained.push(resolve));
     },
   };
 }
