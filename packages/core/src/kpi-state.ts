@@ -45,10 +45,16 @@ export class KpiCell {
   readonly users: UserIdSet | Hll;
   /** Listens per interned track entry. */
   readonly tracks: CountMap;
+  /**
+   * The state that may modify this cell in place; any other state (or any
+   * state, when undefined: the cell is shared) copies it first.
+   */
+  owner: KpiState | undefined;
 
-  constructor(users: UserIdSet | Hll, tracks = new CountMap()) {
+  constructor(users: UserIdSet | Hll, tracks = new CountMap(), owner?: KpiState) {
     this.users = users;
     this.tracks = tracks;
+    this.owner = owner;
   }
 }
 
@@ -168,8 +174,9 @@ export class KpiState {
   }
 
   /**
-   * Copies `src` into this state, which must be empty: dictionaries keep
-   * their numbering and cells are copied as typed arrays, without rehashing.
+   * Makes this (empty) state a copy of `src` in O(days × genres): track
+   * dictionaries and cells are shared copy-on-write (a cell is copied, as
+   * typed arrays without rehashing, by the first state that changes it).
    * @internal The cheap first step of {@link mergeKpiStates}.
    */
   copyFrom(src: KpiState): void {
@@ -184,22 +191,26 @@ export class KpiState {
     this.trackIdIndex = undefined;
     this.origin = src.origin;
     this.trackNameConflicts = src.trackNameConflicts;
+    // Share the cells too: both states copy a cell before changing it.
     for (const [day, cells] of src.days) {
-      const copy: (KpiCell | undefined)[] = new Array(cells.length);
-      for (let g = 0; g < cells.length; g++) {
-        const cell = cells[g];
-        if (cell === undefined) continue;
-        const users =
-          cell.users instanceof UserIdSet
-            ? cell.users.clone()
-            : new HyperLogLog(cell.users.precision, cell.users.registers.slice());
-        const c = new KpiCell(users, cell.tracks.clone());
-        c.listens = cell.listens;
-        c.totalMs = cell.totalMs;
-        copy[g] = c;
-      }
-      this.days.set(day, copy);
+      for (const cell of cells) if (cell !== undefined) cell.owner = undefined;
+      this.days.set(day, cells.slice());
     }
+  }
+
+  /** Cell `g` of `cells` (a day of this state), copied first unless this state owns it. */
+  ownCell(cells: (KpiCell | undefined)[], g: number): KpiCell {
+    const cell = cells[g]!;
+    if (cell.owner === this) return cell;
+    const users =
+      cell.users instanceof UserIdSet
+        ? cell.users.clone()
+        : new HyperLogLog(cell.users.precision, cell.users.registers.slice());
+    const copy = new KpiCell(users, cell.tracks.clone(), this);
+    copy.listens = cell.listens;
+    copy.totalMs = cell.totalMs;
+    cells[g] = copy;
+    return copy;
   }
 
   /** The cells of day `day`, created if absent. */
@@ -214,7 +225,11 @@ export class KpiState {
 
   /** A new, empty cell for this state's mode. */
   newCell(): KpiCell {
-    return new KpiCell(this.mode === 'hll' ? new HyperLogLog(this.hllPrecision) : new UserIdSet());
+    return new KpiCell(
+      this.mode === 'hll' ? new HyperLogLog(this.hllPrecision) : new UserIdSet(),
+      new CountMap(),
+      this,
+    );
   }
 }
 
@@ -273,6 +288,8 @@ function foldInto(out: KpiState, src: KpiState): void {
       if (target === undefined) {
         target = out.newCell();
         outCells[og] = target;
+      } else if (target.owner !== out) {
+        target = out.ownCell(outCells, og);
       }
       target.listens += cell.listens;
       target.totalMs += cell.totalMs;
@@ -313,8 +330,8 @@ function stateWeight(state: KpiState): number {
 export function mergeKpiStates(first: KpiState, ...rest: KpiState[]): KpiState {
   const out = new KpiState(first.mode, first.hllPrecision);
   for (const s of rest) checkCompatible(first, s);
-  // Fold the rest into a copy of the largest input: copying is a few typed
-  // array slices, folding re-hashes every id (keeps sequential merges cheap).
+  // Fold the rest into a copy-on-write copy of the largest input: only the
+  // cells the others touch are copied (keeps sequential merges cheap).
   let largest = first;
   let largestSize = stateWeight(first);
   for (const s of rest) {
@@ -596,9 +613,13 @@ function readBody(r: ByteReader): KpiState {
           prev += delta;
           users.add(prev);
         }
-        cell = new KpiCell(users);
+        cell = new KpiCell(users, new CountMap(), state);
       } else {
-        cell = new KpiCell(new HyperLogLog(precision, r.bytes(1 << precision).slice()));
+        cell = new KpiCell(
+          new HyperLogLog(precision, r.bytes(1 << precision).slice()),
+          new CountMap(),
+          state,
+        );
       }
       cell.listens = listens;
       cell.totalMs = totalMs;

@@ -56,6 +56,8 @@ export class KpiFolder {
       if (cell === undefined) {
         cell = state.newCell();
         cells[g] = cell;
+      } else if (cell.owner !== state) {
+        cell = state.ownCell(cells, g);
       }
       cell.listens++;
       cell.totalMs += pairDuration[p]!;
