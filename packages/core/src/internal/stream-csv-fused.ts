@@ -118,45 +118,47 @@ class FusedRows {
   async rows(batch: CsvRowBatch, unterminated: boolean): Promise<void> {
     const header = this.header;
     if (header === undefined || batch.length === 0) return;
-    const { songs, users, folder, sourceClock, joinMetrics } = this.o;
-    const { cells, starts } = batch;
+    const starts = batch.starts;
     const columns = header.simple ? header.columns : -1;
-    const userCol = this.userCol;
-    const trackCol = this.trackCol;
-    const timeCol = this.timeCol;
     const slowRow = unterminated ? batch.length - 1 : -1;
+    const joinMetrics = this.o.joinMetrics;
     let joined = 0;
     for (let r = 0; r < batch.length; r++) {
-      fast: {
-        const base = starts[r]!;
-        if (starts[r + 1]! - base !== columns || r === slowRow) break fast;
-        const userId = fastUserId(cells[base + userCol]!);
-        if (userId < 0) break fast;
-        const trackId = cells[base + trackCol]!;
-        if (!isTrimmedNonEmpty(trackId)) break fast;
-        const track = songs.trackOf(trackId);
-        if (track < 0) break fast;
-        const utc = fastListenUtc(cells[base + timeCol]!, sourceClock);
-        if (Number.isNaN(utc) || !rowIsClean(batch, r)) break fast;
-        if (users !== undefined && !users.has(userId)) joinMetrics.unknownUsers++;
-        folder.fold(userId, track, utc);
+      const base = starts[r]!;
+      if (starts[r + 1]! - base === columns && r !== slowRow && this.fast(batch, r, base)) {
         joined++;
-        if (++this.groupRows === DEFAULT_BATCH_SIZE) {
-          joinMetrics.joined += joined;
-          this.aggregated += joined;
-          joined = 0;
-          await this.flush();
-        }
-        continue;
+      } else {
+        this.slow(header, batch, r, r === slowRow);
       }
-      joinMetrics.joined += joined;
-      this.aggregated += joined;
-      joined = 0;
-      this.slow(header, batch, r, r === slowRow);
-      if (++this.groupRows === DEFAULT_BATCH_SIZE) await this.flush();
+      if (++this.groupRows === DEFAULT_BATCH_SIZE) {
+        joinMetrics.joined += joined;
+        this.aggregated += joined;
+        joined = 0;
+        await this.flush();
+      }
     }
     joinMetrics.joined += joined;
     this.aggregated += joined;
+  }
+
+  /**
+   * Folds row `r` if it is plainly good (see stream-row-fast.ts); false,
+   * having changed nothing, when it needs the slow path.
+   */
+  private fast(batch: CsvRowBatch, r: number, base: number): boolean {
+    const cells = batch.cells;
+    const userId = fastUserId(cells[base + this.userCol]!);
+    if (userId < 0) return false;
+    const trackId = cells[base + this.trackCol]!;
+    if (!isTrimmedNonEmpty(trackId)) return false;
+    const { songs, users, folder, sourceClock, joinMetrics } = this.o;
+    const track = songs.trackOf(trackId);
+    if (track < 0) return false;
+    const utc = fastListenUtc(cells[base + this.timeCol]!, sourceClock);
+    if (Number.isNaN(utc) || !rowIsClean(batch, r)) return false;
+    if (users !== undefined && !users.has(userId)) joinMetrics.unknownUsers++;
+    folder.fold(userId, track, utc);
+    return true;
   }
 
   /** Ends the current group: counts its rows as read, writes its dead letters. */
