@@ -309,7 +309,7 @@ export async function aggregateLocalStreamFile(
         context.signal ? { signal: context.signal } : {},
       );
       await context.deadLetter.write(pooled.deadLetters);
-      addCounts(metrics, source, pooled.counts);
+      metrics.addCounts(source, pooled.counts);
       metrics.addBytes(pooled.bytesRead);
       metrics.peakRssBytes = Math.max(metrics.peakRssBytes, pooled.peakRssBytes);
       metrics.stop();
@@ -351,15 +351,6 @@ export async function aggregateLocalStreamFile(
       metrics,
       unknownUserRows: 0,
     };
-  }
-}
-
-/** Adds a worker's per-object counts to the run counters. */
-function addCounts(metrics: RunMetrics, source: SourceRef, counts: SourceCounts): void {
-  metrics.addRead(source, counts.rowsRead);
-  metrics.addAggregated(source, counts.rowsAggregated);
-  for (const [reason, n] of Object.entries(counts.rejectedByReason)) {
-    for (let i = 0; i < n; i++) metrics.addRejected(source, reason);
   }
 }
 

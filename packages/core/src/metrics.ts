@@ -103,6 +103,22 @@ export class RunMetrics {
     this.source(source).rowsRead += count;
   }
 
+  /**
+   * Adds the counts of one source measured elsewhere (e.g. on a worker
+   * thread): rows read, aggregated, and rejected by reason.
+   */
+  addCounts(source: SourceRef, counts: SourceCounts): void {
+    this.addRead(source, counts.rowsRead);
+    this.addAggregated(source, counts.rowsAggregated);
+    const mine = this.source(source);
+    for (const [reason, n] of Object.entries(counts.rejectedByReason)) {
+      this.rowsRejected += n;
+      this.rejectedByReason[reason] = (this.rejectedByReason[reason] ?? 0) + n;
+      mine.rowsRejected += n;
+      mine.rejectedByReason[reason] = (mine.rejectedByReason[reason] ?? 0) + n;
+    }
+  }
+
   /** Records raw bytes read. */
   addBytes(count: number): void {
     this.bytesRead += count;

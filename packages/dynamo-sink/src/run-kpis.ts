@@ -4,11 +4,17 @@
  * each affected date → archive. Safe to run again at any point, from several
  * workers at once; see the package README, "Exactly-once protocol".
  */
+
+import { availableParallelism } from 'node:os';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
+  type AggregatePool,
   aggregateStreamFile,
+  createAggregatePool,
+  deserializeKpiState,
   HeaderError,
+  type KpiState,
   kpiStateDates,
   OptionsError,
   PipelineError,
@@ -19,6 +25,7 @@ import {
   readUserRows,
   type SongsTable,
   SongsTableBuilder,
+  type SourceCounts,
   serializeKpiState,
   type UsersTable,
   usersTableFromIds,
@@ -29,9 +36,14 @@ import {
   openObject,
   processObjects,
   rejectObject,
+  S3_WORKER_FILE,
   type S3ObjectInfo,
   S3SourceError,
+  type S3WorkerClientConfig,
+  type S3WorkerInput,
   s3DeadLetter,
+  sourceRefOf,
+  workerClientConfig,
 } from '@streamkpi/s3-source';
 import pLimit from 'p-limit';
 import { z } from 'zod';
@@ -70,6 +82,13 @@ export const runKpisOptionsSchema = z.object({
   sourceTimeZone: z.string().default('UTC'),
   /** Stream objects read at once. Default 2. */
   concurrency: z.number().int().min(1).max(64).default(2),
+  /**
+   * Worker threads that read, parse and aggregate stream objects (each with
+   * its own S3 client built from the injected client's settings); `0` does
+   * it all on the calling thread. Default: one per core when listing
+   * `streams/`, `0` with `keys` (event-driven runs of one or a few objects).
+   */
+  threads: z.number().int().min(0).max(256).optional(),
   /** Only these stream keys (full keys), instead of listing `streams/` — for event-driven runs. */
   keys: z.array(z.string().min(1)).optional(),
 });
@@ -188,43 +207,62 @@ export async function runKpis(options: RunKpisOptions): Promise<RunKpisSummary> 
     if (onError) await onError(error, context);
   };
 
-  for await (const outcome of processObjects({
-    objects,
-    concurrency: o.concurrency,
-    ...(signal ? { signal } : {}),
-    process: (object) =>
-      processObject(object, {
-        s3,
-        bucket: o.bucket,
-        archiveBucket: o.archiveBucket ?? o.bucket,
-        archivePrefix: root + o.archivePrefix,
-        store,
-        songs,
-        users,
-        metrics,
-        deadLetterPrefix,
-        rejectedPrefix: root + o.rejectedPrefix,
-        streamsPrefix,
-        timeZone: o.timeZone,
-        sourceTimeZone: o.sourceTimeZone,
-        signal,
-      }),
-  })) {
-    if (outcome.ok) {
-      outcomes.push(outcome.value);
-    } else {
-      const failed: ObjectOutcome = {
-        key: outcome.object.key,
-        etag: outcome.object.etag,
-        status: 'failed',
-        dates: [],
-        archived: false,
-        error: outcome.error,
-      };
-      outcomes.push(failed);
-      onObject?.(failed);
-      await report(outcome.error, { key: outcome.object.key });
+  const threads = o.threads ?? (o.keys === undefined ? availableParallelism() : 0);
+  const pool =
+    threads > 0
+      ? createAggregatePool({
+          songs,
+          ...(users ? { users } : {}),
+          threads,
+          timeZone: o.timeZone,
+          sourceTimeZone: o.sourceTimeZone,
+          workerFile: S3_WORKER_FILE,
+        })
+      : undefined;
+  const workerClient = pool === undefined ? undefined : await workerClientConfig(s3);
+  try {
+    for await (const outcome of processObjects({
+      objects,
+      // Keep every thread busy.
+      concurrency: Math.max(o.concurrency, threads),
+      ...(signal ? { signal } : {}),
+      process: (object) =>
+        processObject(object, {
+          s3,
+          bucket: o.bucket,
+          archiveBucket: o.archiveBucket ?? o.bucket,
+          archivePrefix: root + o.archivePrefix,
+          store,
+          songs,
+          users,
+          metrics,
+          deadLetterPrefix,
+          rejectedPrefix: root + o.rejectedPrefix,
+          streamsPrefix,
+          timeZone: o.timeZone,
+          sourceTimeZone: o.sourceTimeZone,
+          signal,
+          ...(pool && workerClient ? { pool, workerClient } : {}),
+        }),
+    })) {
+      if (outcome.ok) {
+        outcomes.push(outcome.value);
+      } else {
+        const failed: ObjectOutcome = {
+          key: outcome.object.key,
+          etag: outcome.object.etag,
+          status: 'failed',
+          dates: [],
+          archived: false,
+          error: outcome.error,
+        };
+        outcomes.push(failed);
+        onObject?.(failed);
+        await report(outcome.error, { key: outcome.object.key });
+      }
     }
+  } finally {
+    await pool?.close();
   }
   signal?.throwIfAborted();
 
@@ -342,6 +380,9 @@ interface ProcessContext {
   readonly timeZone: string;
   readonly sourceTimeZone: string;
   readonly signal: AbortSignal | undefined;
+  /** When set, objects are read and aggregated on its threads. */
+  readonly pool?: AggregatePool;
+  readonly workerClient?: S3WorkerClientConfig;
 }
 
 /** Steps 1–3 of the protocol for one object: partials, then the manifest. */
@@ -353,53 +394,83 @@ async function processObject(object: S3ObjectInfo, c: ProcessContext): Promise<O
     const done = await committedOutcome(object.key, object.etag, c);
     if (done !== undefined) return done;
   }
-  let opened: Awaited<ReturnType<typeof openObject>>;
+  // On the calling thread the object is opened here; on a pool thread it is
+  // opened there, pinned to the ETag known here (HEAD for announced keys).
+  let opened: Awaited<ReturnType<typeof openObject>> | undefined;
+  let etag: string;
   try {
-    opened = await openObject({
-      client: s3,
-      bucket: object.bucket,
-      key: object.key,
-      ...(object.etag ? { etag: object.etag } : {}),
-      ...sig,
-    });
+    if (c.pool === undefined) {
+      opened = await openObject({
+        client: s3,
+        bucket: object.bucket,
+        key: object.key,
+        ...(object.etag ? { etag: object.etag } : {}),
+        ...sig,
+      });
+      etag = opened.etag;
+    } else {
+      etag = object.etag || (await currentEtag(object.key, c));
+    }
   } catch (error) {
     // Gone since it was listed or announced: another worker (or an earlier run)
     // committed and archived it — a duplicate event. Done, not failed.
     if (!(error instanceof S3SourceError && error.code === 'SOURCE_MISSING')) throw error;
-    const etag = object.etag || (await archivedEtag(object.key, c));
-    const done = etag === undefined ? undefined : await committedOutcome(object.key, etag, c);
+    const archived = object.etag || (await archivedEtag(object.key, c));
+    const done =
+      archived === undefined ? undefined : await committedOutcome(object.key, archived, c);
     if (done !== undefined) return done;
     throw error;
   }
-  const etag = opened.etag;
   const objectId = store.objectIdOf(object.bucket, object.key, etag);
   // (A listed object's manifest was looked up above; re-reading a just-committed one is harmless.)
   const manifest = object.etag ? undefined : await store.getManifest(objectId, signal);
   if (manifest !== undefined) {
-    opened.body.destroy();
+    opened?.body.destroy();
     return { key: object.key, etag, status: 'skipped', dates: manifest.dates, archived: false };
   }
+  const source = opened?.source ?? sourceRefOf({ bucket: object.bucket, key: object.key, etag });
   const deadLetter = s3DeadLetter({
     client: s3,
     bucket: object.bucket,
     prefix: c.deadLetterPrefix,
-    source: opened.source,
+    source,
     ...sig,
   });
-  let result: Awaited<ReturnType<typeof aggregateStreamFile>>;
+  let result: { readonly state: KpiState; readonly counts: SourceCounts };
   try {
-    result = await aggregateStreamFile(opened.body, {
-      source: opened.source,
-      songs: c.songs,
-      ...(c.users ? { users: c.users } : {}),
-      deadLetter,
-      metrics: c.metrics,
-      timeZone: c.timeZone,
-      sourceTimeZone: c.sourceTimeZone,
-      ...sig,
-    });
+    if (opened !== undefined) {
+      result = await aggregateStreamFile(opened.body, {
+        source,
+        songs: c.songs,
+        ...(c.users ? { users: c.users } : {}),
+        deadLetter,
+        metrics: c.metrics,
+        timeZone: c.timeZone,
+        sourceTimeZone: c.sourceTimeZone,
+        ...sig,
+      });
+    } else {
+      const input: S3WorkerInput = {
+        bucket: object.bucket,
+        key: object.key,
+        etag,
+        client: c.workerClient ?? {},
+      };
+      const pooled = await (c.pool as AggregatePool).aggregate(source, input, sig);
+      await deadLetter.write(pooled.deadLetters);
+      c.metrics.addCounts(source, pooled.counts);
+      c.metrics.addBytes(pooled.bytesRead);
+      result = { state: deserializeKpiState(pooled.state), counts: pooled.counts };
+    }
   } catch (error) {
-    opened.body.destroy();
+    opened?.body.destroy();
+    if (error instanceof PipelineError && error.code === 'SOURCE_MISSING') {
+      // Archived by another worker while a pool thread was about to read it.
+      await deadLetter.close();
+      const done = await committedOutcome(object.key, etag, c);
+      if (done !== undefined) return done;
+      throw error;
+    }
     if (error instanceof HeaderError) {
       await deadLetter.close();
       await rejectObject({
@@ -456,6 +527,26 @@ async function committedOutcome(
   const manifest = await c.store.getManifest(c.store.objectIdOf(c.bucket, key, etag), c.signal);
   if (manifest === undefined) return undefined;
   return { key, etag, status: 'skipped', dates: manifest.dates, archived: false };
+}
+
+/** ETag of `key` in the source now; `SOURCE_MISSING` when it is gone. */
+async function currentEtag(key: string, c: ProcessContext): Promise<string> {
+  try {
+    const head = await c.s3.send(
+      new HeadObjectCommand({ Bucket: c.bucket, Key: key }),
+      c.signal ? { abortSignal: c.signal } : {},
+    );
+    return head.ETag?.replace(/^(W\/)?"/, '').replace(/"$/, '') ?? '';
+  } catch (error) {
+    if (isNotFound(error)) {
+      throw new S3SourceError('SOURCE_MISSING', `s3://${c.bucket}/${key} does not exist`, {
+        bucket: c.bucket,
+        key,
+        cause: error,
+      });
+    }
+    throw error;
+  }
 }
 
 /** ETag of the archived copy of `key`, or undefined when there is none. */

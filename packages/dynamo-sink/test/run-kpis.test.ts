@@ -74,3 +74,38 @@ test('a run over songs, users and two stream files writes the oracle KPIs, archi
   assert.equal(again.objects.processed, 0);
   assert.deepEqual(await tableItems(env.dynamo), expected([FILE_A, FILE_B]));
 });
+
+test('on the calling thread (threads: 0) a run gives the same table and counts as on worker threads', async () => {
+  const { songsCsv } = await import('./helpers/e2e.js');
+  for (const root of ['main/', 'pool/']) {
+    await put(env.s3, `${root}songs/songs.csv`, songsCsv());
+    await put(env.s3, `${root}streams/a.csv`, FILE_A);
+    await put(env.s3, `${root}streams/b.csv`, FILE_B);
+  }
+  const onMain = await runKpis({
+    s3: env.s3,
+    dynamo: env.dynamo,
+    bucket: BUCKET,
+    prefix: 'main/',
+    tableName: 'kpis_main',
+    threads: 0,
+  });
+  const onPool = await runKpis({
+    s3: env.s3,
+    dynamo: env.dynamo,
+    bucket: BUCKET,
+    prefix: 'pool/',
+    tableName: 'kpis_pool',
+    threads: 2,
+  });
+  assert.deepEqual(await tableItems(env.dynamo, 'kpis_main'), expected([FILE_A, FILE_B]));
+  assert.deepEqual(await tableItems(env.dynamo, 'kpis_pool'), expected([FILE_A, FILE_B]));
+  for (const s of [onMain, onPool]) {
+    assert.equal(s.ok, true);
+    assert.equal(s.streams.rowsRead, s.streams.rowsAggregated + s.streams.rowsRejected);
+    assert.equal(s.objects.archived, 2);
+  }
+  assert.deepEqual(onPool.streams.rejectedByReason, onMain.streams.rejectedByReason);
+  assert.equal((await keys('pool/dead-letter/')).length, 2);
+  assert.equal((await keys('main/dead-letter/')).length, 2);
+});

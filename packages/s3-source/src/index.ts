@@ -35,6 +35,6 @@ export {
   s3EventHandlerOptionsSchema,
 } from './s3-event-handler.js';
 export type { S3WorkerClientConfig, S3WorkerInput } from './s3-worker.js';
-export { S3_WORKER_FILE } from './s3-worker.js';
+export { S3_WORKER_FILE, workerClientConfig } from './s3-worker.js';
 export type { WatchPrefixOptions, WatchSummary } from './watch-prefix.js';
 export { watchPrefix, watchPrefixOptionsSchema } from './watch-prefix.js';

@@ -41,6 +41,35 @@ export interface S3WorkerInput {
 /** URL of this module, for `createAggregatePool({ workerFile })`. */
 export const S3_WORKER_FILE: string = siblingModule(import.meta.url, './s3-worker');
 
+/**
+ * The plain settings of an injected client, for the worker threads' own
+ * clients: endpoint (when custom), region, path style, checksum modes, retry
+ * attempts and the credentials resolved now (so a worker reads with the same
+ * identity; call again per run to pick up rotated credentials).
+ */
+export async function workerClientConfig(client: S3Client): Promise<S3WorkerClientConfig> {
+  const c = client.config;
+  const endpoint = c.isCustomEndpoint && c.endpoint ? await c.endpoint() : undefined;
+  const credentials = await c.credentials();
+  return {
+    ...(endpoint
+      ? {
+          endpoint: `${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ''}${endpoint.path}`,
+        }
+      : {}),
+    region: await c.region(),
+    forcePathStyle: c.forcePathStyle === true,
+    credentials: {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
+    },
+    requestChecksumCalculation: await c.requestChecksumCalculation(),
+    responseChecksumValidation: await c.responseChecksumValidation(),
+    maxAttempts: await c.maxAttempts(),
+  };
+}
+
 const clients = new Map<string, S3Client>();
 
 function clientFor(config: S3WorkerClientConfig): S3Client {
