@@ -37,6 +37,7 @@ async function onePass(
     timeZone: args.timeZone,
     sourceTimeZone: args.sourceTimeZone,
     concurrency: args.concurrency,
+    ...(args.threads === undefined ? {} : { threads: args.threads }),
     signal,
     onObject: (outcome) => {
       progress.done(outcome.key);
