@@ -8,6 +8,7 @@
  * (`pairStart[t]..pairStart[t+1]` are the pairs of track `t`) in typed
  * arrays, so a join costs one `Map` lookup and the fan-out is an index range.
  */
+import { StringIndex } from './internal/string-index.js';
 import type { Batch, SongRow, ValidRow } from './types.js';
 
 /** Sizes of a loaded {@link SongsTable}, for the run summary. */
@@ -63,6 +64,7 @@ export class SongsTable {
     this.pairGenre = parts.pairGenre;
     this.pairDuration = parts.pairDuration;
     this.pairName = parts.pairName;
+    this.lookup = new StringIndex(parts.trackIds);
     let stringBytes = 0;
     for (const s of parts.trackIds) stringBytes += 16 + s.length * 2;
     for (const s of parts.pairName) stringBytes += 16 + s.length * 2;
@@ -86,9 +88,11 @@ export class SongsTable {
 
   /** The interned number of `trackId`, or -1 when the track is unknown. */
   trackOf(trackId: string): number {
-    const t = this.index.get(trackId);
-    return t === undefined ? -1 : t;
+    return this.lookup.get(trackId);
   }
+
+  /** Same content as `index`, laid out for the hot lookup. */
+  private readonly lookup: StringIndex;
 
   #dictionary: TrackDictionary | undefined;
 

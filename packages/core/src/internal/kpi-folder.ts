@@ -11,8 +11,13 @@ import type { ZoneClock } from '../zone.js';
 
 /** Folds listens of tracks of one songs table into one state. */
 export class KpiFolder {
+  /**
+   * Per pair of the songs table, packed so that one cache line serves a row:
+   * `[table genre, duration_ms, state track entry or -1]`.
+   */
+  private readonly pairs: Float64Array;
+  /** Table genre → state genre, or -1 (small: stays in cache). */
   private readonly genreMap: Int32Array;
-  private readonly pairMap: Int32Array;
   private lastDay = Number.NaN;
   private cells: (KpiCell | undefined)[] = [];
 
@@ -22,13 +27,18 @@ export class KpiFolder {
     /** The zone of the KPI date. */
     private readonly clock: ZoneClock,
   ) {
-    this.genreMap = new Int32Array(songs.genres.length).fill(-1);
     // A fresh state takes the table's numbering of track entries as is.
     const dictionary = songs.trackDictionary();
-    this.pairMap =
-      state.days.size === 0 && state.adoptTracks(dictionary)
-        ? dictionary.pairEntry
-        : new Int32Array(songs.pairGenre.length).fill(-1);
+    const adopted = state.days.size === 0 && state.adoptTracks(dictionary);
+    const n = songs.pairGenre.length;
+    const pairs = new Float64Array(3 * n);
+    for (let p = 0; p < n; p++) {
+      pairs[3 * p] = songs.pairGenre[p]!;
+      pairs[3 * p + 1] = songs.pairDuration[p]!;
+      pairs[3 * p + 2] = adopted ? dictionary.pairEntry[p]! : -1;
+    }
+    this.pairs = pairs;
+    this.genreMap = new Int32Array(songs.genres.length).fill(-1);
   }
 
   /** Counts one listen of track number `track` by `userId` at instant `utc`, in each genre of the track. */
@@ -40,18 +50,15 @@ export class KpiFolder {
       this.lastDay = day;
     }
     const cells = this.cells;
-    const songs = this.songs;
-    const { pairStart, pairGenre, pairDuration } = songs;
+    const pairs = this.pairs;
     const genreMap = this.genreMap;
-    const pairMap = this.pairMap;
+    const pairStart = this.songs.pairStart;
     const end = pairStart[track + 1]!;
     for (let p = pairStart[track]!; p < end; p++) {
-      const sg = pairGenre[p]!;
+      const at = 3 * p;
+      const sg = pairs[at]!;
       let g = genreMap[sg]!;
-      if (g < 0) {
-        g = state.internGenre(songs.genres[sg]!);
-        genreMap[sg] = g;
-      }
+      if (g < 0) g = this.internGenre(sg);
       let cell = cells[g];
       if (cell === undefined) {
         cell = state.newCell();
@@ -60,14 +67,24 @@ export class KpiFolder {
         cell = state.ownCell(cells, g);
       }
       cell.listens++;
-      cell.totalMs += pairDuration[p]!;
+      cell.totalMs += pairs[at + 1]!;
       cell.users.add(userId);
-      let st = pairMap[p]!;
-      if (st < 0) {
-        st = state.internTrack(songs.trackIds[track]!, songs.pairName[p]!);
-        pairMap[p] = st;
-      }
+      let st = pairs[at + 2]!;
+      if (st < 0) st = this.internTrack(track, p);
       cell.tracks.add(st, 1);
     }
+  }
+
+  private internGenre(sg: number): number {
+    const g = this.state.internGenre(this.songs.genres[sg]!);
+    this.genreMap[sg] = g;
+    return g;
+  }
+
+  private internTrack(track: number, p: number): number {
+    const songs = this.songs;
+    const st = this.state.internTrack(songs.trackIds[track]!, songs.pairName[p]!);
+    this.pairs[3 * p + 2] = st;
+    return st;
   }
 }
