@@ -168,6 +168,8 @@ export class SongsTableBuilder {
   private readonly trackGenres: number[][] = [];
   private readonly names: string[][] = [];
   private readonly durations: number[][] = [];
+  private lastGenre: string | undefined;
+  private lastGenreNumber = 0;
   private rows = 0;
   private duplicatePairs = 0;
   private pairs = 0;
@@ -175,12 +177,18 @@ export class SongsTableBuilder {
   /** Adds one song row (rows must be added in file order). */
   add(row: SongRow): void {
     this.rows++;
-    let g = this.genreIndex.get(row.track_genre);
+    // Song files are usually grouped by genre: skip the map for a repeat.
+    let g =
+      row.track_genre === this.lastGenre
+        ? this.lastGenreNumber
+        : this.genreIndex.get(row.track_genre);
     if (g === undefined) {
       g = this.genres.length;
       this.genres.push(flat(row.track_genre));
       this.genreIndex.set(row.track_genre, g);
     }
+    this.lastGenre = row.track_genre;
+    this.lastGenreNumber = g;
     let t = this.trackIndex.get(row.track_id);
     if (t === undefined) {
       t = this.trackIds.length;

@@ -109,6 +109,7 @@ export function csvRawRow(
 
 /** True when row `r` has no U+FFFD in any cell. */
 export function rowIsClean(batch: CsvRowBatch, r: number): boolean {
+  if (batch.clean) return true;
   const cells = batch.cells;
   const end = batch.starts[r + 1]!;
   for (let i = batch.starts[r]!; i < end; i++) {

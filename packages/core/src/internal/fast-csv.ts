@@ -87,6 +87,11 @@ export interface CsvRowBatch {
   readonly starts: number[];
   /** 1-based physical line (LF count) where each row starts; the header is line 1. */
   readonly lines: number[];
+  /**
+   * False when the text of this batch may contain U+FFFD (invalid UTF-8):
+   * when true, no cell of it does and per-cell checks can be skipped.
+   */
+  clean: boolean;
 }
 
 /** A push-based CSV tokenizer; see {@link createCsvTokenizer}. */
@@ -151,7 +156,7 @@ export function createCsvTokenizer(options: CsvTokenizerOptions = {}): CsvTokeni
 }
 
 function newBatch(): CsvRowBatch {
-  return { length: 0, cells: [], starts: [0], lines: [] };
+  return { length: 0, cells: [], starts: [0], lines: [], clean: true };
 }
 
 class FastCsvTokenizer implements CsvTokenizer {
@@ -246,9 +251,12 @@ class FastCsvTokenizer implements CsvTokenizer {
       this.started = true;
       if (text.charCodeAt(0) === BOM) pos = 1;
     }
+    // One native scan per decoded text instead of one per cell.
+    if (out.clean && text.indexOf('\uFFFD') !== -1) out.clean = false;
     const length0 = this.carry.length;
     if (length0 > 0) {
       // Resume the open row: it is in quotes at the end of the carry.
+      if (out.clean && this.carry.indexOf('\uFFFD') !== -1) out.clean = false;
       text = this.carry + text;
       this.carry = '';
       const end = this.findRowEnd(text, 0, length0, true);

@@ -24,11 +24,10 @@ export class StringIndex {
     let offset = 0;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
-      if (this.get(key) >= 0) continue;
-      for (let c = 0; c < key.length; c++) this.pool[offset + c] = key.charCodeAt(c);
       const h = hashString(key);
-      let s = h & this.mask;
-      while (this.slots[4 * s + 1] !== -1) s = (s + 1) & this.mask;
+      const s = this.find(key, h);
+      if (this.slots[4 * s + 1] !== -1) continue; // a repeated key: the first wins
+      for (let c = 0; c < key.length; c++) this.pool[offset + c] = key.charCodeAt(c);
       this.slots[4 * s] = h;
       this.slots[4 * s + 1] = i;
       this.slots[4 * s + 2] = offset;
@@ -39,20 +38,23 @@ export class StringIndex {
 
   /** The number of `key`, or -1. */
   get(key: string): number {
-    const h = hashString(key);
+    return this.slots[4 * this.find(key, hashString(key)) + 1]!;
+  }
+
+  /** The slot holding `key` (hash `h`), or the empty slot where it would go. */
+  private find(key: string, h: number): number {
     const slots = this.slots;
     const pool = this.pool;
     const length = key.length;
     let s = h & this.mask;
     for (;;) {
       const at = 4 * s;
-      const value = slots[at + 1]!;
-      if (value === -1) return -1;
+      if (slots[at + 1] === -1) return s;
       if (slots[at] === h && slots[at + 3] === length) {
         const offset = slots[at + 2]!;
         let i = 0;
         while (i < length && pool[offset + i] === key.charCodeAt(i)) i++;
-        if (i === length) return value;
+        if (i === length) return s;
       }
       s = (s + 1) & this.mask;
     }
