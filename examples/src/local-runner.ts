@@ -18,13 +18,13 @@ import {
   createAggregatePool,
   type DeadLetterEntry,
   type DeadLetterSink,
-  deserializeKpiState,
   fileDeadLetter,
   finalizeKpis,
   HeaderError,
   type KpiItem,
   type KpiState,
   memoryDeadLetter,
+  mergeKpiStateInto,
   mergeKpiStates,
   OptionsError,
   PipelineError,
@@ -315,7 +315,7 @@ export async function aggregateLocalStreamFile(
       metrics.stop();
       return {
         outcome: { file: source.key, status: 'processed', counts: metrics.source(source) },
-        state: deserializeKpiState(pooled.state),
+        state: pooled.state,
         metrics,
         unknownUserRows: pooled.unknownUsers,
       };
@@ -431,9 +431,12 @@ export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalK
           })
         : undefined;
     const limit = pLimit(pool === undefined ? o.concurrency : Math.max(o.concurrency, threads));
+    // Pooled states are private to this run: each is folded into one
+    // accumulator as it arrives instead of all being kept until the end.
+    let folded: KpiState | undefined;
     const results = await Promise.all(
       dataset.streams.map((path) =>
-        limit(async () => {
+        limit(async (): Promise<LocalStreamFileResult> => {
           const r = await aggregateLocalStreamFile(path, {
             input: o.input,
             ...(pool ? { pool } : {}),
@@ -445,12 +448,17 @@ export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalK
             ...sig,
           });
           onFile?.(r.outcome);
-          return r;
+          if (pool === undefined || r.state === undefined) return r;
+          if (folded === undefined) folded = r.state;
+          else mergeKpiStateInto(folded, r.state);
+          const { state: _folded, ...rest } = r;
+          return rest;
         }),
       ),
     );
     signal?.throwIfAborted();
     const states = results.flatMap((r) => (r.state === undefined ? [] : [r.state]));
+    if (folded !== undefined) states.push(folded);
     const [first, ...others] = states;
     const items = first === undefined ? [] : finalizeKpis(mergeKpiStates(first, ...others));
     const ok = results.filter((r) => r.outcome.status === 'processed');

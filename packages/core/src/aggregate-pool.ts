@@ -1,7 +1,10 @@
 /**
  * Stream objects aggregated on worker threads (issue 6): each thread turns
- * whole objects into serialized partial states — the same partials the
- * exactly-once protocol stores — and the caller merges them. Built on
+ * whole objects into partial states and the caller merges them. A state
+ * crosses threads cheaply — its typed arrays are moved and its track
+ * entries are numbers into the songs table both threads hold — or, on
+ * request, as the canonical per-date partials the exactly-once protocol
+ * stores, made on the thread. Built on
  * piscina (a maintained worker-thread pool: queueing, abort, thread
  * lifecycle) rather than hand-written `worker_threads` plumbing.
  */
@@ -10,9 +13,16 @@ import { Piscina } from 'piscina';
 import { z } from 'zod';
 import type { DeadLetterEntry } from './dead-letter.js';
 import { HeaderError, PipelineError } from './errors.js';
+import { kpiStateFromTransfer } from './internal/kpi-transfer.js';
 import { parseOptions } from './internal/options.js';
-import type { PoolTask, PoolTaskResult, PoolWorkerData } from './internal/pool-protocol.js';
+import type {
+  PoolResultKind,
+  PoolTask,
+  PoolTaskResult,
+  PoolWorkerData,
+} from './internal/pool-protocol.js';
 import { songsTableData } from './internal/table-transfer.js';
+import type { KpiState } from './kpi-state.js';
 import type { SourceCounts } from './metrics.js';
 import { SongsTable } from './songs-table.js';
 import type { SourceRef } from './types.js';
@@ -43,11 +53,9 @@ export const aggregatePoolOptionsSchema = z.object({
 /** Options of {@link createAggregatePool}. */
 export type AggregatePoolOptions = z.input<typeof aggregatePoolOptionsSchema>;
 
-/** One object's result from a worker thread. */
-export interface PooledAggregate {
+/** What every pooled object's result holds besides the KPI data. */
+export interface PooledObject {
   readonly source: SourceRef;
-  /** `serializeKpiState` bytes of the object's partial state. */
-  readonly state: Uint8Array;
   /** `rowsRead === rowsAggregated + rowsRejected`. */
   readonly counts: SourceCounts;
   readonly bytesRead: number;
@@ -56,6 +64,37 @@ export interface PooledAggregate {
   readonly deadLetters: readonly DeadLetterEntry[];
   /** Peak RSS seen by the worker's process (shared by all threads). */
   readonly peakRssBytes: number;
+}
+
+/** One object's result from a worker thread, as a state (`result: 'state'`, the default). */
+export interface PooledAggregate extends PooledObject {
+  /**
+   * The object's partial state, rebuilt on this thread over the pool's songs
+   * table (merges with other states of that table without string work).
+   * Owned by the caller: fold it into an accumulator with `mergeKpiStateInto`.
+   */
+  readonly state: KpiState;
+}
+
+/** One date's canonical partial of an object. */
+export interface DatePartial {
+  /** `YYYY-MM-DD`. */
+  readonly date: string;
+  /** `serializeKpiState(pickKpiDates(state, [date]))` of the object's state. */
+  readonly bytes: Uint8Array;
+}
+
+/** One object's result as per-date partials (`result: 'partials-by-date'`). */
+export interface PooledPartials extends PooledObject {
+  /** One per date with listens, dates ascending (as `kpiStateDates`). */
+  readonly partials: readonly DatePartial[];
+}
+
+/** Per-call options of {@link AggregatePool.aggregate}. */
+export interface PoolAggregateOptions {
+  readonly signal?: AbortSignal;
+  /** `'state'` (default) or `'partials-by-date'`. */
+  readonly result?: PoolResultKind;
 }
 
 /** A pool of aggregating worker threads. */
@@ -70,8 +109,18 @@ export interface AggregatePool {
   aggregate(
     source: SourceRef,
     input: unknown,
-    options?: { readonly signal?: AbortSignal },
+    options?: PoolAggregateOptions & { readonly result?: 'state' },
   ): Promise<PooledAggregate>;
+  /**
+   * Same, but the thread also cuts the state into its canonical per-date
+   * partials (`serializeKpiState(pickKpiDates(state, [date]))`), so this
+   * thread only handles bytes.
+   */
+  aggregate(
+    source: SourceRef,
+    input: unknown,
+    options: PoolAggregateOptions & { readonly result: 'partials-by-date' },
+  ): Promise<PooledPartials>;
   /** Stops the threads (waits for running tasks). */
   close(): Promise<void>;
 }
@@ -111,33 +160,46 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
     idleTimeout: Number.POSITIVE_INFINITY,
     workerData,
   });
+  async function aggregate(
+    source: SourceRef,
+    input: unknown,
+    callOptions: PoolAggregateOptions = {},
+  ): Promise<PooledAggregate | PooledPartials> {
+    const result = await pool.run(
+      {
+        source,
+        input,
+        ...(callOptions.result === undefined ? {} : { result: callOptions.result }),
+      },
+      callOptions.signal === undefined ? {} : { signal: callOptions.signal },
+    );
+    if (!result.ok) {
+      const { error } = result;
+      if (error.missing !== undefined) {
+        throw new HeaderError(error.missing, error.message, { source });
+      }
+      throw new PipelineError(error.code, error.message, {
+        source,
+        ...(error.line === undefined ? {} : { line: error.line }),
+      });
+    }
+    const done: PooledObject = {
+      source,
+      counts: result.counts,
+      bytesRead: result.bytesRead,
+      unknownUsers: result.unknownUsers,
+      deadLetters: result.deadLetters,
+      peakRssBytes: result.peakRssBytes,
+    };
+    if (result.kind === 'partials-by-date') {
+      const { dates, partials } = result;
+      return { ...done, partials: dates.map((date, i) => ({ date, bytes: partials[i]! })) };
+    }
+    return { ...done, state: kpiStateFromTransfer(result.state, o.songs.trackDictionary()) };
+  }
   return {
     threads,
-    async aggregate(source, input, callOptions = {}) {
-      const result = await pool.run(
-        { source, input },
-        callOptions.signal === undefined ? {} : { signal: callOptions.signal },
-      );
-      if (!result.ok) {
-        const { error } = result;
-        if (error.missing !== undefined) {
-          throw new HeaderError(error.missing, error.message, { source });
-        }
-        throw new PipelineError(error.code, error.message, {
-          source,
-          ...(error.line === undefined ? {} : { line: error.line }),
-        });
-      }
-      return {
-        source,
-        state: result.state,
-        counts: result.counts,
-        bytesRead: result.bytesRead,
-        unknownUsers: result.unknownUsers,
-        deadLetters: result.deadLetters,
-        peakRssBytes: result.peakRssBytes,
-      };
-    },
+    aggregate: aggregate as AggregatePool['aggregate'],
     async close() {
       await pool.close();
     },

@@ -1,19 +1,28 @@
 /**
  * The task function of an aggregating worker thread (see
  * `createAggregatePool`): rebuilds the lookup tables once from `workerData`,
- * then turns each task (one stream object) into a serialized partial state.
+ * then turns each task (one stream object) into a partial state, moved to
+ * the main thread as typed arrays (or, on request, into its canonical
+ * per-date partials).
  * Errors are returned as data, not thrown, so their `code` and fields survive
  * the thread boundary.
  */
 import { workerData } from 'node:worker_threads';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { aggregateStreamFile } from './aggregate-stream-file.js';
 import type { DeadLetterEntry } from './dead-letter.js';
 import { HeaderError, type PipelineError } from './errors.js';
 import type { ByteSource } from './internal/bytes.js';
-import type { PoolTask, PoolTaskResult, PoolWorkerData } from './internal/pool-protocol.js';
+import { kpiStateToTransfer } from './internal/kpi-transfer.js';
+import type {
+  PoolTask,
+  PoolTaskDone,
+  PoolTaskResult,
+  PoolWorkerData,
+} from './internal/pool-protocol.js';
 import { songsTableFromData, usersTableFromData } from './internal/table-transfer.js';
 import { createJoinMetrics } from './join-songs.js';
-import { serializeKpiState } from './kpi-state.js';
+import { kpiStateDates, pickKpiDates, serializeKpiState } from './kpi-state.js';
 import { RunMetrics } from './metrics.js';
 import type { SongsTable } from './songs-table.js';
 import type { UsersTable } from './users-table.js';
@@ -24,11 +33,14 @@ export type OpenBytes = (
   signal: AbortSignal | undefined,
 ) => Promise<ByteSource> | ByteSource;
 
-/** The task function a worker module exports as default. */
-export type AggregateWorkerTask = (task: PoolTask) => Promise<PoolTaskResult>;
+/**
+ * The task function a worker module exports as default. It resolves to the
+ * task's result wrapped for piscina to move its typed arrays (not copy them).
+ */
+export type AggregateWorkerTask = (task: PoolTask) => Promise<unknown>;
 
 interface Tables {
-  readonly data: PoolWorkerData;
+  readonly options: PoolWorkerData['options'];
   readonly songs: SongsTable;
   readonly users: UsersTable | undefined;
 }
@@ -36,14 +48,23 @@ let tables: Tables | undefined;
 
 function loadTables(): Tables {
   if (tables === undefined) {
-    const data = workerData as PoolWorkerData;
+    const data = workerData as { -readonly [K in keyof PoolWorkerData]?: PoolWorkerData[K] };
     tables = {
-      data,
-      songs: songsTableFromData(data.songs),
+      options: data.options as PoolWorkerData['options'],
+      songs: songsTableFromData(data.songs as PoolWorkerData['songs']),
       users: data.userIds === undefined ? undefined : usersTableFromData(data.userIds),
     };
+    // The tables are built: drop the structured-clone copy (workerData stays
+    // referenced by node and piscina for the thread's lifetime).
+    delete data.songs;
+    delete data.userIds;
   }
   return tables;
+}
+
+/** A result whose buffers piscina moves to the main thread instead of copying. */
+function moved(value: PoolTaskResult, transferList: ArrayBuffer[]): unknown {
+  return move({ [transferableSymbol]: transferList, [valueSymbol]: value });
 }
 
 /**
@@ -59,8 +80,8 @@ export function createAggregateWorkerTask(openBytes: OpenBytes): AggregateWorker
   return (task) => aggregateTask(task, openBytes);
 }
 
-async function aggregateTask(task: PoolTask, openBytes: OpenBytes): Promise<PoolTaskResult> {
-  const { data, songs, users } = loadTables();
+async function aggregateTask(task: PoolTask, openBytes: OpenBytes): Promise<unknown> {
+  const { options, songs, users } = loadTables();
   const metrics = new RunMetrics();
   const joinMetrics = createJoinMetrics();
   const deadLetters: DeadLetterEntry[] = [];
@@ -79,17 +100,28 @@ async function aggregateTask(task: PoolTask, openBytes: OpenBytes): Promise<Pool
       deadLetter,
       metrics,
       joinMetrics,
-      ...data.options,
+      ...options,
     });
-    return {
+    const done: PoolTaskDone = {
       ok: true,
-      state: serializeKpiState(state),
       counts,
       bytesRead: metrics.bytesRead,
       unknownUsers: joinMetrics.unknownUsers,
       deadLetters,
       peakRssBytes: metrics.peakRssBytes,
     };
+    if (task.result === 'partials-by-date') {
+      // The canonical per-date partials of the exactly-once protocol, made here
+      // so that the main thread only stores bytes.
+      const dates = kpiStateDates(state);
+      const partials = dates.map((date) => serializeKpiState(pickKpiDates(state, [date])));
+      return moved(
+        { ...done, kind: 'partials-by-date', dates, partials },
+        partials.map((p) => p.buffer as ArrayBuffer),
+      );
+    }
+    const transfer = kpiStateToTransfer(state, songs.trackDictionary());
+    return moved({ ...done, kind: 'state', state: transfer.value }, transfer.transferList);
   } catch (error) {
     const e = error as Partial<PipelineError> & { message?: string; name?: string };
     return {

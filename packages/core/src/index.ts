@@ -6,7 +6,15 @@ export {
   createAggregateMetrics,
 } from './aggregate-daily-kpis.js';
 // Worker-thread pool: stream objects to partial states on every core.
-export type { AggregatePool, AggregatePoolOptions, PooledAggregate } from './aggregate-pool.js';
+export type {
+  AggregatePool,
+  AggregatePoolOptions,
+  DatePartial,
+  PoolAggregateOptions,
+  PooledAggregate,
+  PooledObject,
+  PooledPartials,
+} from './aggregate-pool.js';
 export {
   aggregatePoolOptionsSchema,
   createAggregatePool,
@@ -47,6 +55,7 @@ export {
   KpiStateError,
   kpiStateDates,
   kpiStateStats,
+  mergeKpiStateInto,
   mergeKpiStates,
   pickKpiDates,
   serializeKpiState,

@@ -166,6 +166,14 @@ export class KpiState {
     return true;
   }
 
+  /**
+   * The songs dictionary whose numbering this state's leading track entries
+   * follow (see {@link KpiState.adoptTracks}), if any. @internal
+   */
+  get trackOrigin(): TrackDictionary | undefined {
+    return this.origin;
+  }
+
   /** Number of leading track entries equal to `other`'s (same songs dictionary). @internal */
   sharedPrefix(other: KpiState): number {
     return this.origin !== undefined && this.origin === other.origin
@@ -345,6 +353,20 @@ export function mergeKpiStates(first: KpiState, ...rest: KpiState[]): KpiState {
   if (largest !== first) foldInto(out, first);
   for (const s of rest) if (s !== largest) foldInto(out, s);
   return out;
+}
+
+/**
+ * Folds `source` into `target` in place, for a caller that owns `target`
+ * (an accumulator no one else reads): cheaper than {@link mergeKpiStates}
+ * when partials arrive one by one, with the same result. Cells and track
+ * arrays `target` shares with other states are copied before they change,
+ * so other states are never modified.
+ *
+ * @throws KpiStateError `KPI_STATE_MODE_MISMATCH` when the states count unique listeners differently.
+ */
+export function mergeKpiStateInto(target: KpiState, source: KpiState): void {
+  checkCompatible(target, source);
+  foldInto(target, source);
 }
 
 /** The dates (`YYYY-MM-DD`, ascending) that have at least one listen in `state`. */

@@ -8,9 +8,14 @@ import {
   createAggregatePool,
   finalizeKpis,
   HeaderError,
+  type KpiState,
+  kpiStateDates,
   memoryDeadLetter,
+  mergeKpiStateInto,
+  mergeKpiStates,
   OptionsError,
   PipelineError,
+  pickKpiDates,
   serializeKpiState,
   songsTableFromRows,
   usersTableFromIds,
@@ -32,10 +37,42 @@ const CSV = [
   '',
 ].join('\n');
 
+/** Several days and genres, a track with two names, ids above 2^32, bad rows. */
+const WIDE_SONGS = songsTableFromRows([
+  ...['pop', 'rock', 'jazz', 'folk'].flatMap((genre, g) =>
+    Array.from({ length: 30 }, (_, t) => ({
+      track_id: `t${t}`,
+      track_name: g === 1 && t % 7 === 0 ? `Other ${t}` : `Song ${t}`,
+      duration_ms: 1000 * (t + 1) + g,
+      track_genre: genre,
+    })),
+  ),
+]);
+function wideCsv(file: number): string {
+  const lines = ['user_id,track_id,listen_time'];
+  let x = 12345 + file * 7919;
+  const next = () => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return x;
+  };
+  for (let i = 0; i < 3000; i++) {
+    const user = next() % 17 === 0 ? 5_000_000_000 + (next() % 50) : 1 + (next() % 400);
+    const track = next() % 101 === 0 ? 'nope' : `t${next() % 40}`;
+    const day = 20 + (next() % 6);
+    const bad = next() % 97 === 0;
+    lines.push(
+      `${bad ? 'x' : user},${track},2024-06-${day} ${String(next() % 24).padStart(2, '0')}:15:00`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+const WIDE_FILES = 3;
+
 let dir: string;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pool-'));
   await writeFile(join(dir, 'a.csv'), CSV);
+  for (let f = 0; f < WIDE_FILES; f++) await writeFile(join(dir, `w${f}.csv`), wideCsv(f));
   await writeFile(join(dir, 'bad.csv'), 'user_id,listen_time\n1,2024-06-25 10:00:00\n');
 });
 after(async () => {
@@ -49,7 +86,7 @@ test('a pooled object yields the same partial, counts and dead letters as aggreg
   const pool = createAggregatePool({ songs, users, threads: 2 });
   try {
     const pooled = await pool.aggregate(source, { path: join(dir, 'a.csv') });
-    assert.deepEqual(pooled.state, serializeKpiState(direct.state));
+    assert.deepEqual(serializeKpiState(pooled.state), serializeKpiState(direct.state));
     assert.deepEqual(pooled.counts, direct.counts);
     assert.equal(pooled.counts.rowsRead, 5);
     assert.equal(pooled.counts.rowsRead, pooled.counts.rowsAggregated + pooled.counts.rowsRejected);
@@ -62,6 +99,77 @@ test('a pooled object yields the same partial, counts and dead letters as aggreg
     );
     assert.equal(pooled.unknownUsers, 1);
     assert.ok(finalizeKpis(direct.state).length > 0);
+  } finally {
+    await pool.close();
+  }
+});
+
+for (const uniqueListeners of ['exact', 'hll'] as const) {
+  test(`pooled ${uniqueListeners} states (moved, not serialized) equal in-process states, counts and dead letters, and fold into the same total`, async () => {
+    const pool = createAggregatePool({ songs: WIDE_SONGS, threads: 2, uniqueListeners });
+    try {
+      const direct: KpiState[] = [];
+      const pooled: KpiState[] = [];
+      let folded: KpiState | undefined;
+      for (let f = 0; f < WIDE_FILES; f++) {
+        const source = { id: `file://w${f}.csv`, key: `w${f}.csv` };
+        const deadLetter = memoryDeadLetter();
+        const d = await aggregateStreamFile([wideCsv(f)], {
+          source,
+          songs: WIDE_SONGS,
+          deadLetter,
+          uniqueListeners,
+        });
+        const p = await pool.aggregate(source, { path: join(dir, `w${f}.csv`) });
+        assert.deepEqual(serializeKpiState(p.state), serializeKpiState(d.state));
+        assert.deepEqual(finalizeKpis(p.state), finalizeKpis(d.state));
+        assert.deepEqual(p.counts, d.counts);
+        assert.ok(p.counts.rowsRejected > 0);
+        assert.deepEqual(p.deadLetters, deadLetter.entries);
+        direct.push(d.state);
+        pooled.push(p.state);
+        const before = serializeKpiState(p.state);
+        if (folded === undefined) folded = p.state;
+        else {
+          mergeKpiStateInto(folded, p.state);
+          assert.deepEqual(serializeKpiState(p.state), before, 'the folded-in state is unchanged');
+        }
+      }
+      const expected = mergeKpiStates(direct[0]!, ...direct.slice(1));
+      assert.deepEqual(serializeKpiState(folded!), serializeKpiState(expected));
+      assert.deepEqual(finalizeKpis(folded!), finalizeKpis(expected));
+      assert.ok(finalizeKpis(expected).length > 20);
+    } finally {
+      await pool.close();
+    }
+  });
+}
+
+test('a pool thread cuts an object into the exact per-date partial bytes of the in-process state', async () => {
+  const pool = createAggregatePool({ songs: WIDE_SONGS, threads: 1 });
+  try {
+    for (let f = 0; f < WIDE_FILES; f++) {
+      const source = { id: `file://w${f}.csv`, key: `w${f}.csv` };
+      const deadLetter = memoryDeadLetter();
+      const d = await aggregateStreamFile([wideCsv(f)], { source, songs: WIDE_SONGS, deadLetter });
+      const p = await pool.aggregate(
+        source,
+        { path: join(dir, `w${f}.csv`) },
+        { result: 'partials-by-date' },
+      );
+      const dates = kpiStateDates(d.state);
+      assert.equal(dates.length, 6);
+      assert.deepEqual(
+        p.partials.map((x) => x.date),
+        dates,
+      );
+      for (const { date, bytes } of p.partials) {
+        assert.deepEqual(bytes, serializeKpiState(pickKpiDates(d.state, [date])), date);
+      }
+      assert.deepEqual(p.counts, d.counts);
+      assert.deepEqual(p.deadLetters, deadLetter.entries);
+      assert.equal('state' in p, false);
+    }
   } finally {
     await pool.close();
   }

@@ -12,7 +12,7 @@ import {
   type AggregatePool,
   aggregateStreamFile,
   createAggregatePool,
-  deserializeKpiState,
+  type DatePartial,
   HeaderError,
   type KpiState,
   kpiStateDates,
@@ -436,7 +436,11 @@ async function processObject(object: S3ObjectInfo, c: ProcessContext): Promise<O
     source,
     ...sig,
   });
-  let result: { readonly state: KpiState; readonly counts: SourceCounts };
+  // A pool thread returns the per-date partial bytes itself (the same bytes
+  // as `serializeKpiState(pickKpiDates(state, [date]))` here).
+  let result:
+    | { readonly state: KpiState; readonly counts: SourceCounts }
+    | { readonly partials: readonly DatePartial[]; readonly counts: SourceCounts };
   try {
     if (opened !== undefined) {
       result = await aggregateStreamFile(opened.body, {
@@ -456,11 +460,14 @@ async function processObject(object: S3ObjectInfo, c: ProcessContext): Promise<O
         etag,
         client: c.workerClient ?? {},
       };
-      const pooled = await (c.pool as AggregatePool).aggregate(source, input, sig);
+      const pooled = await (c.pool as AggregatePool).aggregate(source, input, {
+        ...sig,
+        result: 'partials-by-date',
+      });
       await deadLetter.write(pooled.deadLetters);
       c.metrics.addCounts(source, pooled.counts);
       c.metrics.addBytes(pooled.bytesRead);
-      result = { state: deserializeKpiState(pooled.state), counts: pooled.counts };
+      result = { partials: pooled.partials, counts: pooled.counts };
     }
   } catch (error) {
     opened?.body.destroy();
@@ -490,14 +497,16 @@ async function processObject(object: S3ObjectInfo, c: ProcessContext): Promise<O
   }
   // Dead letters are durable before the object counts as committed.
   await deadLetter.close();
-  const dates = kpiStateDates(result.state);
-  for (const date of dates) {
-    await store.putPartial(
-      date,
-      objectId,
-      serializeKpiState(pickKpiDates(result.state, [date])),
-      signal,
-    );
+  const partials =
+    'partials' in result
+      ? result.partials
+      : kpiStateDates(result.state).map((date) => ({
+          date,
+          bytes: serializeKpiState(pickKpiDates(result.state, [date])),
+        }));
+  const dates = partials.map((p) => p.date);
+  for (const { date, bytes } of partials) {
+    await store.putPartial(date, objectId, bytes, signal);
   }
   const { counts } = result;
   await store.putManifest(

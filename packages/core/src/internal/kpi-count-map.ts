@@ -74,6 +74,23 @@ export class CountMap {
     return this.slots.byteLength;
   }
 
+  /** The backing `[key + 1, count]` slots, e.g. to move them to another thread. */
+  get table(): Float64Array {
+    return this.slots;
+  }
+
+  /**
+   * A map over a {@link table} of another map, taken as is (no rehash):
+   * `slots.length / 2` must be a power of two and `size` its used slots.
+   */
+  static fromTable(slots: Float64Array, size: number): CountMap {
+    const map = new CountMap(0);
+    map.slots = slots;
+    map.mask = slots.length / 2 - 1;
+    map.size = size;
+    return map;
+  }
+
   private grow(): void {
     const old = this.slots;
     const cap = (this.mask + 1) * 2;

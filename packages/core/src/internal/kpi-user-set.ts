@@ -91,6 +91,23 @@ export class UserIdSet {
     return this.keys.byteLength;
   }
 
+  /** The backing hash table (0 = empty slot), e.g. to move it to another thread. */
+  get table(): Uint32Array | Float64Array {
+    return this.keys;
+  }
+
+  /**
+   * A set over a {@link table} of another set, taken as is (no rehash):
+   * `keys.length` must be a power of two and `size` its non-zero slots.
+   */
+  static fromTable(keys: Uint32Array | Float64Array, size: number): UserIdSet {
+    const set = new UserIdSet(0);
+    set.keys = keys;
+    set.mask = keys.length - 1;
+    set.size = size;
+    return set;
+  }
+
   private rehash(capacity: number, wide: boolean): void {
     const old = this.keys;
     const keys = wide ? new Float64Array(capacity) : new Uint32Array(capacity);

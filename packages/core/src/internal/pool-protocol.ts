@@ -2,13 +2,22 @@
 import type { DeadLetterEntry } from '../dead-letter.js';
 import type { SourceCounts } from '../metrics.js';
 import type { SourceRef } from '../types.js';
+import type { KpiStateTransfer } from './kpi-transfer.js';
 import type { SongsTableData } from './table-transfer.js';
+
+/**
+ * What a task returns: the object's state (moved cheaply, see
+ * `kpi-transfer.ts`) or its canonical per-date partials.
+ */
+export type PoolResultKind = 'state' | 'partials-by-date';
 
 /** One stream object to aggregate. */
 export interface PoolTask {
   readonly source: SourceRef;
   /** Structured-clone input of the worker's `openBytes` (e.g. a path, or bucket/key/ETag). */
   readonly input: unknown;
+  /** Default `'state'`. */
+  readonly result?: PoolResultKind;
 }
 
 /** A failure, as data. */
@@ -20,18 +29,26 @@ export interface PoolTaskError {
   readonly line?: number;
 }
 
+/** What every successful task answers. */
+export interface PoolTaskDone {
+  readonly ok: true;
+  readonly counts: SourceCounts;
+  readonly bytesRead: number;
+  readonly unknownUsers: number;
+  readonly deadLetters: DeadLetterEntry[];
+  readonly peakRssBytes: number;
+}
+
 /** What a worker answers. */
 export type PoolTaskResult =
-  | {
-      readonly ok: true;
-      /** `serializeKpiState` of the object's state. */
-      readonly state: Uint8Array;
-      readonly counts: SourceCounts;
-      readonly bytesRead: number;
-      readonly unknownUsers: number;
-      readonly deadLetters: DeadLetterEntry[];
-      readonly peakRssBytes: number;
-    }
+  | (PoolTaskDone & { readonly kind: 'state'; readonly state: KpiStateTransfer })
+  | (PoolTaskDone & {
+      readonly kind: 'partials-by-date';
+      /** Ascending `YYYY-MM-DD` dates with listens… */
+      readonly dates: string[];
+      /** …and `serializeKpiState(pickKpiDates(state, [date]))` of each. */
+      readonly partials: Uint8Array[];
+    })
   | { readonly ok: false; readonly error: PoolTaskError };
 
 /** `workerData` of every worker. */
