@@ -11,7 +11,8 @@ import { z } from 'zod';
 import { OptionsError } from './errors.js';
 import { KpiFolder } from './internal/kpi-folder.js';
 import { parseKpiOptions } from './internal/kpi-options.js';
-import { listenTimeToUtc, strictUtc } from './internal/kpi-time.js';
+import { strictUtc } from './internal/kpi-time.js';
+import { fastListenUtc } from './internal/stream-row-fast.js';
 import type { JoinedListen } from './join-songs.js';
 import { createKpiState, KpiState } from './kpi-state.js';
 import type { SongsTable } from './songs-table.js';
@@ -123,7 +124,7 @@ export function aggregateDailyKpis(
           lastSourceId = row.source.id;
         }
         sourceRows++;
-        let utc = listenTimeToUtc(row.listenTime, sourceClock);
+        let utc = fastListenUtc(row.listenTime, sourceClock);
         if (Number.isNaN(utc)) utc = strictUtc(row, sourceClock);
         folder.fold(row.userId, row.track, utc);
       }

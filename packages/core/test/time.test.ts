@@ -30,3 +30,11 @@ test('rejects impossible and malformed timestamps', () => {
   }
   assert.equal(isValidTimestamp('2024-02-29 23:59:59'), true);
 });
+
+test('years before 100 are not shifted to the 1900s', () => {
+  const parts = parseTimestampParts('0024-06-25 17:43:13');
+  const expected = new Date(0);
+  expected.setUTCFullYear(24, 5, 25);
+  expected.setUTCHours(17, 43, 13, 0);
+  assert.equal(parts?.wallMs, expected.getTime());
+});

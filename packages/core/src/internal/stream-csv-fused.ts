@@ -24,7 +24,7 @@ import { type ByteSource, guardLines, toBuffer } from './bytes.js';
 import { type CsvHeader, csvHeader, csvRawRow, rowIsClean, withSource } from './csv-rows.js';
 import { type CsvRowBatch, createCsvTokenizer } from './fast-csv.js';
 import type { KpiFolder } from './kpi-folder.js';
-import { listenTimeToUtc, strictUtc } from './kpi-time.js';
+import { strictUtc } from './kpi-time.js';
 import { DEFAULT_BATCH_SIZE } from './parse-options.js';
 import { rowValidator } from './row-validator.js';
 import { fastListenUtc, fastUserId, isTrimmedNonEmpty } from './stream-row-fast.js';
@@ -219,7 +219,7 @@ class FusedRows {
     }
     if (users !== undefined && !users.has(v.user_id)) joinMetrics.unknownUsers++;
     joinMetrics.joined++;
-    let utc = listenTimeToUtc(v.listen_time, sourceClock);
+    let utc = fastListenUtc(v.listen_time, sourceClock);
     if (Number.isNaN(utc)) {
       utc = strictUtc({ listenTime: v.listen_time, source, line: row.line }, sourceClock);
     }

@@ -5,8 +5,9 @@
  * else, so the caller sends that row through the zod schema and the exact
  * dead-letter logic. Property tests check the subset claim.
  */
+
+import { daysFromCivil } from '../time.js';
 import type { ZoneClock } from '../zone.js';
-import { daysFromCivil } from './kpi-time.js';
 
 const DAY_MS = 86_400_000;
 const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -47,7 +48,7 @@ function d2(s: string, i: number): number {
  * The UTC instant of a `listen_time` in the strict form
  * `YYYY-MM-DD[ Tt]HH:MM:SS[.fff][Z|z|±HH:MM|±HHMM|±HH]` with no surrounding
  * space and a real calendar date; zone-less times are read in `source`.
- * Same value as `listenTimeToUtc`; NaN for anything else.
+ * NaN for anything else (callers fall back to `strictUtc`, which reports it).
  */
 export function fastListenUtc(s: string, source: ZoneClock): number {
   const len = s.length;
