@@ -28,16 +28,15 @@ import {
   mergeKpiStates,
   OptionsError,
   PipelineError,
+  type ReferenceFile,
   RunMetrics,
   type RunSummary,
-  readSongRows,
-  readUserRows,
   type SongsTable,
-  SongsTableBuilder,
   type SourceCounts,
   type SourceRef,
+  songsTableFromFiles,
   type UsersTable,
-  usersTableFromIds,
+  usersTableFromFiles,
 } from '@streamkpi/core';
 import pLimit from 'p-limit';
 import { z } from 'zod';
@@ -228,42 +227,23 @@ export async function loadLocalReference(
     );
   }
   const sig = signal ? { signal } : {};
+  const files = (paths: readonly string[]): ReferenceFile[] =>
+    paths.map((path) => ({ source: sourceOf(input, path), open: () => createReadStream(path) }));
   const songsMetrics = new RunMetrics();
-  const builder = new SongsTableBuilder();
-  for (const path of dataset.songs) {
-    const source = sourceOf(input, path);
-    for await (const batch of readSongRows(createReadStream(path), {
-      source,
-      deadLetter,
-      metrics: songsMetrics,
-      ...sig,
-    })) {
-      for (const row of batch) builder.add(row.value);
-      songsMetrics.addAggregated(source, batch.length);
-    }
-  }
+  const songs = await songsTableFromFiles(files(dataset.songs), {
+    deadLetter,
+    metrics: songsMetrics,
+    ...sig,
+  });
   songsMetrics.stop();
   const usersMetrics = new RunMetrics();
-  const ids: number[] = [];
-  for (const path of dataset.users) {
-    const source = sourceOf(input, path);
-    for await (const batch of readUserRows(createReadStream(path), {
-      source,
-      deadLetter,
-      metrics: usersMetrics,
-      ...sig,
-    })) {
-      for (const row of batch) ids.push(row.value.user_id);
-      usersMetrics.addAggregated(source, batch.length);
-    }
-  }
+  const users = await usersTableFromFiles(files(dataset.users), {
+    deadLetter,
+    metrics: usersMetrics,
+    ...sig,
+  });
   usersMetrics.stop();
-  return {
-    songs: builder.finish(),
-    users: dataset.users.length === 0 ? undefined : usersTableFromIds(ids),
-    songsMetrics,
-    usersMetrics,
-  };
+  return { songs: songs.table, users: users.table, songsMetrics, usersMetrics };
 }
 
 /** What {@link aggregateLocalStreamFile} needs besides the path. */

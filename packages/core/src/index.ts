@@ -60,8 +60,19 @@ export {
   pickKpiDates,
   serializeKpiState,
 } from './kpi-state.js';
-export type { LoadReferenceOptions } from './load-reference.js';
-export { loadSongsTable, loadUsersTable, readSongRows, readUserRows } from './load-reference.js';
+export type {
+  LoadReferenceOptions,
+  ReferenceFile,
+  ReferenceFilesOptions,
+} from './load-reference.js';
+export {
+  loadSongsTable,
+  loadUsersTable,
+  readSongRows,
+  readUserRows,
+  songsTableFromFiles,
+  usersTableFromFiles,
+} from './load-reference.js';
 export type { RunSummary, SourceCounts, StageMetrics } from './metrics.js';
 export { createMetrics, RunMetrics } from './metrics.js';
 export type { ByteParser, ParseCsvOptions } from './parse-csv.js';

@@ -6,9 +6,9 @@ import type { DeadLetterSink } from './dead-letter.js';
 import type { ByteSource } from './internal/bytes.js';
 import type { RunMetrics } from './metrics.js';
 import { parseFile } from './parse-file.js';
-import { buildSongsTable, type SongsTable } from './songs-table.js';
-import type { SourceRef } from './types.js';
-import { buildUsersTable, type UsersTable } from './users-table.js';
+import { buildSongsTable, type SongsTable, SongsTableBuilder } from './songs-table.js';
+import type { SongRow, SourceRef, UserRow } from './types.js';
+import { buildUsersTable, type UsersTable, usersTableFromIds } from './users-table.js';
 import { validateRows } from './validate-rows.js';
 
 /** Options of {@link loadSongsTable} and {@link loadUsersTable}. */
@@ -73,4 +73,77 @@ export function readSongRows(bytes: ByteSource, options: LoadReferenceOptions) {
 /** Batches of validated users rows from one file. */
 export function readUserRows(bytes: ByteSource, options: LoadReferenceOptions) {
   return rows('users', bytes, options);
+}
+
+/** One reference file: where it is and how to read it. */
+export interface ReferenceFile {
+  readonly source: SourceRef;
+  /** Opens the file's bytes; called once, when the file's turn comes. */
+  readonly open: () => ByteSource | Promise<ByteSource>;
+}
+
+/** Options of {@link songsTableFromFiles} and {@link usersTableFromFiles}. */
+export interface ReferenceFilesOptions {
+  /**
+   * Where invalid rows go: one sink for all files (not closed here), or a
+   * sink per file (closed after that file, e.g. an S3 dead letter per object).
+   */
+  readonly deadLetter: DeadLetterSink | ((source: SourceRef) => DeadLetterSink);
+  /** Counters: rows read, rejected, and (valid rows) aggregated into the table. */
+  readonly metrics: RunMetrics;
+  readonly signal?: AbortSignal;
+}
+
+async function forEachBatch<D extends 'songs' | 'users'>(
+  dataset: D,
+  files: AsyncIterable<ReferenceFile> | Iterable<ReferenceFile>,
+  options: ReferenceFilesOptions,
+  onRow: (row: D extends 'songs' ? SongRow : UserRow) => void,
+): Promise<number> {
+  const { metrics, signal } = options;
+  let count = 0;
+  for await (const file of files) {
+    signal?.throwIfAborted();
+    count++;
+    const perFile = typeof options.deadLetter === 'function';
+    const deadLetter =
+      typeof options.deadLetter === 'function'
+        ? options.deadLetter(file.source)
+        : options.deadLetter;
+    try {
+      const bytes = await file.open();
+      const load = { source: file.source, deadLetter, metrics, ...(signal ? { signal } : {}) };
+      for await (const batch of rows(dataset, bytes, load)) {
+        for (const row of batch) onRow(row.value as D extends 'songs' ? SongRow : UserRow);
+        metrics.addAggregated(file.source, batch.length);
+      }
+    } finally {
+      if (perFile) await deadLetter.close();
+    }
+  }
+  return count;
+}
+
+/**
+ * Builds one songs table from several files, in the order given (the first
+ * row of a track × genre pair wins across files too). `files` is 0 when there
+ * was none — the caller decides whether that is an error.
+ */
+export async function songsTableFromFiles(
+  files: AsyncIterable<ReferenceFile> | Iterable<ReferenceFile>,
+  options: ReferenceFilesOptions,
+): Promise<{ readonly table: SongsTable; readonly files: number }> {
+  const builder = new SongsTableBuilder();
+  const count = await forEachBatch('songs', files, options, (row) => builder.add(row));
+  return { table: builder.finish(), files: count };
+}
+
+/** Builds one users table from several files; `table` is undefined when there was no file. */
+export async function usersTableFromFiles(
+  files: AsyncIterable<ReferenceFile> | Iterable<ReferenceFile>,
+  options: ReferenceFilesOptions,
+): Promise<{ readonly table: UsersTable | undefined; readonly files: number }> {
+  const ids: number[] = [];
+  const count = await forEachBatch('users', files, options, (row) => ids.push(row.user_id));
+  return { table: count === 0 ? undefined : usersTableFromIds(ids), files: count };
 }

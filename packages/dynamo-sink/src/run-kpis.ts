@@ -19,16 +19,16 @@ import {
   OptionsError,
   PipelineError,
   pickKpiDates,
+  type ReferenceFile,
+  type ReferenceFilesOptions,
   RunMetrics,
   type RunSummary,
-  readSongRows,
-  readUserRows,
   type SongsTable,
-  SongsTableBuilder,
   type SourceCounts,
   serializeKpiState,
+  songsTableFromFiles,
   type UsersTable,
-  usersTableFromIds,
+  usersTableFromFiles,
 } from '@streamkpi/core';
 import {
   archiveObject,
@@ -587,6 +587,35 @@ function* headless(bucket: string, keys: readonly string[]): Iterable<S3ObjectIn
   for (const key of keys) yield { bucket, key, etag: '', size: 0, lastModified: undefined };
 }
 
+/** The reference files under `folder`, read lazily, each with its own S3 dead letter. */
+function referenceFiles(
+  s3: S3Client,
+  bucket: string,
+  folder: string,
+  deadLetterPrefix: string,
+  metrics: RunMetrics,
+  signal: AbortSignal | undefined,
+) {
+  const sig = signal ? { signal } : {};
+  async function* files(): AsyncGenerator<ReferenceFile> {
+    for await (const object of listObjects({ client: s3, bucket, prefix: folder, ...sig })) {
+      yield {
+        source: sourceRefOf(object),
+        open: async () =>
+          (await openObject({ client: s3, bucket, key: object.key, etag: object.etag, ...sig }))
+            .body,
+      };
+    }
+  }
+  const options: ReferenceFilesOptions = {
+    deadLetter: (source) =>
+      s3DeadLetter({ client: s3, bucket, prefix: deadLetterPrefix, source, ...sig }),
+    metrics,
+    ...sig,
+  };
+  return { files: files(), options };
+}
+
 async function loadSongs(
   s3: S3Client,
   bucket: string,
@@ -595,50 +624,15 @@ async function loadSongs(
   metrics: RunMetrics,
   signal: AbortSignal | undefined,
 ): Promise<SongsTable> {
-  const builder = new SongsTableBuilder();
-  let files = 0;
-  for await (const object of listObjects({
-    client: s3,
-    bucket,
-    prefix: folder,
-    ...(signal ? { signal } : {}),
-  })) {
-    files++;
-    const opened = await openObject({
-      client: s3,
-      bucket,
-      key: object.key,
-      etag: object.etag,
-      ...(signal ? { signal } : {}),
-    });
-    const deadLetter = s3DeadLetter({
-      client: s3,
-      bucket,
-      prefix: deadLetterPrefix,
-      source: opened.source,
-      ...(signal ? { signal } : {}),
-    });
-    try {
-      for await (const batch of readSongRows(opened.body, {
-        source: opened.source,
-        deadLetter,
-        metrics,
-        ...(signal ? { signal } : {}),
-      })) {
-        for (const row of batch) builder.add(row.value);
-        metrics.addAggregated(opened.source, batch.length);
-      }
-    } finally {
-      await deadLetter.close();
-    }
-  }
-  if (files === 0) {
+  const { files, options } = referenceFiles(s3, bucket, folder, deadLetterPrefix, metrics, signal);
+  const songs = await songsTableFromFiles(files, options);
+  if (songs.files === 0) {
     throw new PipelineError(
       'NO_SONGS',
       `No songs objects under s3://${bucket}/${folder}: the join needs the songs table`,
     );
   }
-  return builder.finish();
+  return songs.table;
 }
 
 async function loadUsers(
@@ -649,42 +643,6 @@ async function loadUsers(
   metrics: RunMetrics,
   signal: AbortSignal | undefined,
 ): Promise<UsersTable | undefined> {
-  const ids: number[] = [];
-  let files = 0;
-  for await (const object of listObjects({
-    client: s3,
-    bucket,
-    prefix: folder,
-    ...(signal ? { signal } : {}),
-  })) {
-    files++;
-    const opened = await openObject({
-      client: s3,
-      bucket,
-      key: object.key,
-      etag: object.etag,
-      ...(signal ? { signal } : {}),
-    });
-    const deadLetter = s3DeadLetter({
-      client: s3,
-      bucket,
-      prefix: deadLetterPrefix,
-      source: opened.source,
-      ...(signal ? { signal } : {}),
-    });
-    try {
-      for await (const batch of readUserRows(opened.body, {
-        source: opened.source,
-        deadLetter,
-        metrics,
-        ...(signal ? { signal } : {}),
-      })) {
-        for (const row of batch) ids.push(row.value.user_id);
-        metrics.addAggregated(opened.source, batch.length);
-      }
-    } finally {
-      await deadLetter.close();
-    }
-  }
-  return files === 0 ? undefined : usersTableFromIds(ids);
+  const { files, options } = referenceFiles(s3, bucket, folder, deadLetterPrefix, metrics, signal);
+  return (await usersTableFromFiles(files, options)).table;
 }

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  type DeadLetterEntry,
+  memoryDeadLetter,
+  RunMetrics,
+  type SourceRef,
+  songsTableFromFiles,
+  usersTableFromFiles,
+} from '../src/index.js';
+
+const SONGS_HEADER = 'track_id,track_name,duration_ms,track_genre';
+const file = (key: string, text: string) => ({
+  source: { id: `test://${key}`, key } as SourceRef,
+  open: () => [text],
+});
+
+test('songs from several files: the first row of a track × genre pair wins across files, bad rows dead-lettered per file', async () => {
+  const sinks = new Map<string, ReturnType<typeof memoryDeadLetter>>();
+  const metrics = new RunMetrics();
+  const { table, files } = await songsTableFromFiles(
+    [
+      file('songs/a.csv', `${SONGS_HEADER}\nt1,First,1000,pop\nt2,Two,-5,pop\n`),
+      file('songs/b.csv', `${SONGS_HEADER}\nt1,Second,2000,pop\nt1,First,1000,rock\n`),
+    ],
+    {
+      deadLetter: (source) => {
+        const sink = memoryDeadLetter();
+        sinks.set(source.key, sink);
+        return sink;
+      },
+      metrics,
+    },
+  );
+  assert.equal(files, 2);
+  const t1 = table.trackOf('t1');
+  assert.ok(t1 >= 0);
+  const pairs = [];
+  for (let p = table.pairStart[t1]!; p < table.pairStart[t1 + 1]!; p++) {
+    pairs.push([table.genres[table.pairGenre[p]!], table.pairName[p], table.pairDuration[p]]);
+  }
+  assert.deepEqual(pairs, [
+    ['pop', 'First', 1000],
+    ['rock', 'First', 1000],
+  ]);
+  assert.equal(table.trackOf('t2'), -1);
+  const rejected: DeadLetterEntry[] = sinks.get('songs/a.csv')!.entries as DeadLetterEntry[];
+  assert.deepEqual(
+    rejected.map((e) => [e.line, e.reasons[0]?.reason]),
+    [[3, 'invalid_duration_ms']],
+  );
+  assert.equal(sinks.get('songs/a.csv')!.closed, true);
+  assert.equal(sinks.get('songs/b.csv')!.closed, true);
+  assert.equal(metrics.rowsRead, 4);
+  assert.equal(metrics.rowsRead, metrics.rowsAggregated + metrics.rowsRejected);
+});
+
+test('users from files, one shared dead letter left open; no file gives no table', async () => {
+  const deadLetter = memoryDeadLetter();
+  const metrics = new RunMetrics();
+  const users = await usersTableFromFiles(
+    [
+      file('users/a.csv', 'user_id,user_name\n1,a\nx,b\n'),
+      file('users/b.ndjson', '{"user_id":"7"}\n'),
+    ],
+    { deadLetter, metrics },
+  );
+  assert.equal(users.files, 2);
+  assert.equal(users.table?.has(1), true);
+  assert.equal(users.table?.has(7), true);
+  assert.equal(users.table?.has(2), false);
+  assert.equal(deadLetter.entries.length, 1);
+  assert.equal(deadLetter.closed, false);
+  const none = await usersTableFromFiles([], { deadLetter, metrics: new RunMetrics() });
+  assert.deepEqual(none, { table: undefined, files: 0 });
+});
