@@ -18,6 +18,7 @@ import {
   createAggregatePool,
   type DeadLetterEntry,
   type DeadLetterSink,
+  detectFormat,
   fileDeadLetter,
   finalizeKpis,
   HeaderError,
@@ -40,18 +41,6 @@ import {
 } from '@streamkpi/core';
 import pLimit from 'p-limit';
 import { z } from 'zod';
-
-/** File names the runner reads (case-insensitive); everything else is ignored. */
-export const LOCAL_DATA_SUFFIXES: readonly string[] = [
-  '.csv',
-  '.csv.gz',
-  '.ndjson',
-  '.ndjson.gz',
-  '.jsonl',
-  '.jsonl.gz',
-  '.json',
-  '.json.gz',
-];
 
 /** Options of {@link runLocalKpis} (callbacks and signal aside). */
 export const runLocalKpisOptionsSchema = z.object({
@@ -142,7 +131,7 @@ export class LocalInputError extends PipelineError {}
 
 function isDataFile(name: string): boolean {
   const lower = name.toLowerCase();
-  return !lower.startsWith('.') && LOCAL_DATA_SUFFIXES.some((s) => lower.endsWith(s));
+  return !lower.startsWith('.') && detectFormat(lower) !== undefined;
 }
 
 async function filesBelow(dir: string): Promise<string[]> {
