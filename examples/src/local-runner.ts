@@ -33,10 +33,12 @@ import {
   RunMetrics,
   type RunSummary,
   type SongsTable,
+  type SongsTableStats,
   type SourceCounts,
   type SourceRef,
   songsTableFromFiles,
   type UsersTable,
+  type UsersTableStats,
   usersTableFromFiles,
 } from '@streamkpi/core';
 import pLimit from 'p-limit';
@@ -103,6 +105,8 @@ export interface LocalRunSummary {
   readonly streams: RunSummary;
   /** Reference data rows read and rejected. */
   readonly reference: { readonly songs: RunSummary; readonly users: RunSummary };
+  /** Sizes of the lookup tables built from the reference data. */
+  readonly tables: { readonly songs: SongsTableStats; readonly users: UsersTableStats | undefined };
   readonly files: {
     readonly processed: number;
     readonly rejected: number;
@@ -443,6 +447,7 @@ export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalK
         songs: reference.songsMetrics.summary(),
         users: reference.usersMetrics.summary(),
       },
+      tables: { songs: reference.songs.stats, users: reference.users?.stats },
       files: {
         processed: count('processed'),
         rejected: count('rejected'),

@@ -3,6 +3,7 @@
  * shape for `run`, `watch` (per pass) and `local`.
  */
 import { writeFile } from 'node:fs/promises';
+import type { SongsTableStats, UsersTableStats } from '@streamkpi/core';
 import type { RunKpisSummary } from '@streamkpi/dynamo-sink';
 import type { LocalRunSummary } from '../local-runner.js';
 
@@ -31,6 +32,15 @@ export interface CliSummary {
     readonly songsRejected: number;
     readonly usersRead: number;
     readonly usersRejected: number;
+  };
+  /** Lookup tables: songs (tracks, track × genre pairs, genres), users, approximate heap bytes. */
+  readonly lookupTables: {
+    readonly tracks: number;
+    readonly trackGenrePairs: number;
+    readonly genres: number;
+    readonly songsBytes: number;
+    readonly users: number;
+    readonly usersBytes: number;
   };
   /** KPI items written to DynamoDB (`local`: lines written). */
   readonly itemsWritten: number;
@@ -73,6 +83,7 @@ export function summaryOfRun(
       usersRead: s.reference.users.rowsRead,
       usersRejected: s.reference.users.rowsRejected,
     },
+    lookupTables: tablesOf(s.tables),
     itemsWritten: s.itemsWritten,
     itemsStale: s.itemsStale,
     dates: s.dates.map((d) => d.date),
@@ -106,6 +117,7 @@ export function summaryOfLocal(
       usersRead: s.reference.users.rowsRead,
       usersRejected: s.reference.users.rowsRejected,
     },
+    lookupTables: tablesOf(s.tables),
     itemsWritten,
     itemsStale: 0,
     dates,
@@ -141,6 +153,10 @@ export function formatSummary(s: CliSummary): string {
       `songs ${n(s.reference.songsRead)} (${n(s.reference.songsRejected)} rejected), users ${n(s.reference.usersRead)} (${n(s.reference.usersRejected)} rejected)`,
     ],
     [
+      'lookup tables',
+      `${n(s.lookupTables.tracks)} tracks in ${n(s.lookupTables.trackGenrePairs)} track × genre pairs, ${n(s.lookupTables.genres)} genres (${mb(s.lookupTables.songsBytes)}); ${n(s.lookupTables.users)} users (${mb(s.lookupTables.usersBytes)})`,
+    ],
+    [
       'items written',
       `${n(s.itemsWritten)}${s.itemsStale > 0 ? ` (${n(s.itemsStale)} stale)` : ''}`,
     ],
@@ -158,4 +174,22 @@ export function formatSummary(s: CliSummary): string {
 /** Writes the summary as pretty JSON. */
 export async function writeSummaryJson(path: string, summary: CliSummary): Promise<void> {
   await writeFile(path, `${JSON.stringify(summary, null, 2)}\n`);
+}
+
+function tablesOf(t: {
+  readonly songs: SongsTableStats;
+  readonly users: UsersTableStats | undefined;
+}): CliSummary['lookupTables'] {
+  return {
+    tracks: t.songs.tracks,
+    trackGenrePairs: t.songs.pairs,
+    genres: t.songs.genres,
+    songsBytes: t.songs.approxBytes,
+    users: t.users?.users ?? 0,
+    usersBytes: t.users?.approxBytes ?? 0,
+  };
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }

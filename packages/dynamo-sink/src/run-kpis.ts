@@ -24,10 +24,12 @@ import {
   RunMetrics,
   type RunSummary,
   type SongsTable,
+  type SongsTableStats,
   type SourceCounts,
   serializeKpiState,
   songsTableFromFiles,
   type UsersTable,
+  type UsersTableStats,
   usersTableFromFiles,
 } from '@streamkpi/core';
 import {
@@ -130,6 +132,8 @@ export interface RunKpisSummary {
   readonly streams: RunSummary;
   /** Reference data rows read and rejected. */
   readonly reference: { readonly songs: RunSummary; readonly users: RunSummary };
+  /** Sizes of the lookup tables built from the reference data. */
+  readonly tables: { readonly songs: SongsTableStats; readonly users: UsersTableStats | undefined };
   readonly objects: {
     readonly processed: number;
     readonly skipped: number;
@@ -341,6 +345,7 @@ export async function runKpis(options: RunKpisOptions): Promise<RunKpisSummary> 
   return {
     streams,
     reference: { songs: songsMetrics.summary(), users: usersMetrics.summary() },
+    tables: { songs: songs.stats, users: users?.stats },
     objects: {
       processed: count('processed'),
       skipped: count('skipped'),

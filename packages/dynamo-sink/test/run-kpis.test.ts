@@ -65,6 +65,11 @@ test('a run over songs, users and two stream files writes the oracle KPIs, archi
   });
   assert.equal(summary.objects.processed, 2);
   assert.equal(summary.objects.archived, 2);
+  assert.deepEqual(
+    [summary.tables.songs.tracks, summary.tables.songs.pairs, summary.tables.songs.genres],
+    [4, 5, 3],
+  );
+  assert.equal(summary.tables.users?.users, 3);
   assert.deepEqual(await keys('streams/'), ['streams/']);
   assert.deepEqual(await keys('archive/'), ['archive/a.csv', 'archive/b.csv']);
   assert.equal((await keys('dead-letter/')).length, 2);
