@@ -43,13 +43,11 @@ export class SongsTable {
   readonly pairName: readonly string[];
   /** Sizes, for the run summary. */
   readonly stats: SongsTableStats;
-  private readonly index: Map<string, number>;
 
   /** @internal Use {@link buildSongsTable} or {@link songsTableFromRows}. */
   constructor(parts: {
     genres: string[];
     trackIds: string[];
-    index: Map<string, number>;
     pairStart: Int32Array;
     pairGenre: Int32Array;
     pairDuration: Float64Array;
@@ -59,7 +57,6 @@ export class SongsTable {
   }) {
     this.genres = parts.genres;
     this.trackIds = parts.trackIds;
-    this.index = parts.index;
     this.pairStart = parts.pairStart;
     this.pairGenre = parts.pairGenre;
     this.pairDuration = parts.pairDuration;
@@ -80,8 +77,8 @@ export class SongsTable {
         parts.pairStart.byteLength +
         parts.pairGenre.byteLength +
         parts.pairDuration.byteLength +
-        // Map entry ≈ 3 words, array slots 1 word each.
-        parts.index.size * 24 +
+        this.lookup.byteLength +
+        // Array slots, 1 word each.
         (parts.trackIds.length + parts.pairName.length) * 8,
     };
   }
@@ -91,7 +88,7 @@ export class SongsTable {
     return this.lookup.get(trackId);
   }
 
-  /** Same content as `index`, laid out for the hot lookup. */
+  /** `track_id` → track number, laid out for the hot lookup. */
   private readonly lookup: StringIndex;
 
   #dictionary: TrackDictionary | undefined;
@@ -236,7 +233,6 @@ export class SongsTableBuilder {
     return new SongsTable({
       genres: this.genres,
       trackIds: this.trackIds,
-      index: this.trackIndex,
       pairStart,
       pairGenre,
       pairDuration,

@@ -13,6 +13,11 @@ export class StringIndex {
   private readonly mask: number;
 
   /** Indexes `keys[i] → i`; for a repeated key the first index wins. */
+  /** Bytes held by the index's typed arrays. */
+  get byteLength(): number {
+    return this.slots.byteLength + this.pool.byteLength;
+  }
+
   constructor(keys: readonly string[]) {
     let cap = 16;
     while (cap < keys.length * 2) cap *= 2;

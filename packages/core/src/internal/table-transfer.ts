@@ -33,12 +33,9 @@ export function songsTableData(table: SongsTable): SongsTableData {
 
 /** Rebuilds a songs table from {@link songsTableData}. */
 export function songsTableFromData(data: SongsTableData): SongsTable {
-  const index = new Map<string, number>();
-  for (let t = 0; t < data.trackIds.length; t++) index.set(data.trackIds[t]!, t);
   return new SongsTable({
     genres: [...data.genres],
     trackIds: [...data.trackIds],
-    index,
     pairStart: data.pairStart,
     pairGenre: data.pairGenre,
     pairDuration: data.pairDuration,
