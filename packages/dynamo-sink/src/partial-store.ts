@@ -6,7 +6,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { PipelineError } from '@streamkpi/core';
+import { OptionsError, PipelineError } from '@streamkpi/core';
 import { z } from 'zod';
 
 /** Options of {@link createPartialStore}. */
@@ -75,7 +75,13 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** Creates a {@link PartialStore} over an injected S3 client. */
 export function createPartialStore(options: PartialStoreOptions): PartialStore {
   const { client, ...rest } = options;
-  const { bucket, prefix } = partialStoreOptionsSchema.parse(rest);
+  const parsed = partialStoreOptionsSchema.safeParse(rest);
+  if (!parsed.success) {
+    throw new OptionsError(
+      `createPartialStore: invalid options — ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const { bucket, prefix } = parsed.data;
   const partialKey = (date: string, objectId: string) =>
     `${prefix}partials/${date}/${objectId}.kpis`;
   const manifestKey = (objectId: string) => `${prefix}objects/${objectId}.json`;

@@ -114,3 +114,19 @@ test('on the calling thread (threads: 0) a run gives the same table and counts a
   assert.equal((await keys('pool/dead-letter/')).length, 2);
   assert.equal((await keys('main/dead-letter/')).length, 2);
 });
+
+test('bad options throw OptionsError before any request', async () => {
+  const { OptionsError } = await import('@streamkpi/core');
+  const { createPartialStore } = await import('../src/index.js');
+  assert.throws(() => createPartialStore({ client: env.s3, bucket: 'x' }), OptionsError);
+  await assert.rejects(
+    runKpis({
+      s3: env.s3,
+      dynamo: env.dynamo,
+      bucket: BUCKET,
+      tableName: TABLE,
+      prefix: 'no-slash',
+    }),
+    OptionsError,
+  );
+});
