@@ -8,6 +8,7 @@ import { startS3rver } from '@streamkpi/s3-source/testing';
 import { oracleKpis } from '../../../core/test/helpers/oracle.js';
 import { readKpiItems, type StoredKpiItem } from '../../src/index.js';
 import { startDynalite } from '../../src/testing.js';
+import { kpiFields } from './kpi-fixtures.js';
 
 export const BUCKET = 'kpi-bucket';
 export const TABLE = 'kpis';
@@ -92,21 +93,7 @@ export async function tableItems(
 }
 
 function comparable(item: StoredKpiItem | KpiItem): Record<string, unknown> {
-  return {
-    date: item.date,
-    track_genre: item.track_genre,
-    listen_count: String(item.listen_count),
-    unique_listeners: String(item.unique_listeners),
-    total_listening_time: String(item.total_listening_time),
-    avg_listening_time_per_user: item.avg_listening_time_per_user,
-    top_3_songs: item.top_3_songs,
-    top_songs: item.top_songs.map((s) => ({
-      track_id: s.track_id,
-      track_name: s.track_name,
-      listen_count: String(s.listen_count),
-    })),
-    top_5_genres: item.top_5_genres,
-  };
+  return { ...kpiFields(item) };
 }
 
 /** Oracle items in the same comparable form as {@link tableItems}. */

@@ -65,9 +65,9 @@ export function randomItems(n: number, seed: number): KpiItem[] {
   return items;
 }
 
-/** What `readKpiItems` must return for an item written as `item`. */
-export function expectedStored(item: KpiItem): StoredKpiItem {
-  const stored: StoredKpiItem = {
+/** The KPI attributes of an item (written or read back) with every number as a string. */
+export function kpiFields(item: KpiItem | StoredKpiItem): StoredKpiItem {
+  return {
     date: item.date,
     track_genre: item.track_genre,
     listen_count: String(item.listen_count),
@@ -82,6 +82,11 @@ export function expectedStored(item: KpiItem): StoredKpiItem {
     })),
     top_5_genres: item.top_5_genres,
   };
+}
+
+/** What `readKpiItems` must return for an item written as `item`. */
+export function expectedStored(item: KpiItem): StoredKpiItem {
+  const stored = kpiFields(item);
   return {
     ...stored,
     ...(item.updated_at === undefined ? {} : { updated_at: item.updated_at }),
