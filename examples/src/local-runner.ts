@@ -52,6 +52,8 @@ export const runLocalKpisOptionsSchema = z.object({
   timeZone: z.string().default('UTC'),
   /** IANA zone of zone-less `listen_time`s. Default `UTC`. */
   sourceTimeZone: z.string().default('UTC'),
+  /** Unique listeners: `'exact'` (default) or `'hll'` (HyperLogLog, ≈1.6 % standard error). */
+  uniqueListeners: z.enum(['exact', 'hll']).default('exact'),
   /**
    * NDJSON file for rejected rows (created only when a row is rejected).
    * Without it (and without `deadLetter`), rejected rows are kept in memory
@@ -249,6 +251,7 @@ export interface LocalStreamFileContext {
   readonly deadLetter: DeadLetterSink;
   readonly timeZone: string;
   readonly sourceTimeZone: string;
+  readonly uniqueListeners?: 'exact' | 'hll';
   readonly signal?: AbortSignal;
 }
 
@@ -302,6 +305,7 @@ export async function aggregateLocalStreamFile(
       joinMetrics,
       timeZone: context.timeZone,
       sourceTimeZone: context.sourceTimeZone,
+      ...(context.uniqueListeners ? { uniqueListeners: context.uniqueListeners } : {}),
       ...(context.signal ? { signal: context.signal } : {}),
     });
     metrics.stop();
@@ -401,6 +405,7 @@ export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalK
             threads,
             timeZone: o.timeZone,
             sourceTimeZone: o.sourceTimeZone,
+            uniqueListeners: o.uniqueListeners,
           })
         : undefined;
     const limit = pLimit(pool === undefined ? o.concurrency : Math.max(o.concurrency, threads));
@@ -418,6 +423,7 @@ export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalK
             deadLetter,
             timeZone: o.timeZone,
             sourceTimeZone: o.sourceTimeZone,
+            uniqueListeners: o.uniqueListeners,
             ...sig,
           });
           onFile?.(r.outcome);

@@ -61,6 +61,39 @@ describe('runLocalKpis', () => {
     assert.equal(one.deadLetters?.length, manifest.streams.totals.dirtyRows);
   });
 
+  it('counts unique listeners approximately with hll: other KPIs exact, listeners within 4 standard errors', async () => {
+    const exact = await runLocalKpis({ input: dir, threads: 0 });
+    const approx = await runLocalKpis({ input: dir, threads: 2, uniqueListeners: 'hll' });
+    assert.equal(approx.items.length, exact.items.length);
+    for (const [i, e] of exact.items.entries()) {
+      const a = approx.items[i]!;
+      assert.deepEqual(
+        [
+          a.date,
+          a.track_genre,
+          a.listen_count,
+          a.total_listening_time,
+          a.top_3_songs,
+          a.top_5_genres,
+        ],
+        [
+          e.date,
+          e.track_genre,
+          e.listen_count,
+          e.total_listening_time,
+          e.top_3_songs,
+          e.top_5_genres,
+        ],
+      );
+      // Precision 12: standard error ≈ 1.04 / sqrt(4096) ≈ 1.6 %.
+      const bound = Math.max(2, 4 * 0.0163 * e.unique_listeners);
+      assert.ok(
+        Math.abs(a.unique_listeners - e.unique_listeners) <= bound,
+        `${e.date} ${e.track_genre}: ${a.unique_listeners} vs ${e.unique_listeners}`,
+      );
+    }
+  });
+
   it('gives the same items, counts and dead letters on worker threads as on the main thread', async () => {
     const main = await runLocalKpis({ input: dir, threads: 0 });
     const pooled = await runLocalKpis({ input: dir, threads: 2 });

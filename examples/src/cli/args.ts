@@ -20,6 +20,7 @@ export interface RunArgs {
   readonly archivePrefix: string;
   readonly timeZone: string;
   readonly sourceTimeZone: string;
+  readonly uniqueListeners: 'exact' | 'hll';
   readonly concurrency: number;
   /** Worker threads (0: main thread only); undefined: one per core. */
   readonly threads?: number;
@@ -38,6 +39,7 @@ export interface LocalArgs {
   readonly out: string;
   readonly timeZone: string;
   readonly sourceTimeZone: string;
+  readonly uniqueListeners: 'exact' | 'hll';
   readonly concurrency: number;
   /** Worker threads (0: main thread only); undefined: one per core. */
   readonly threads?: number;
@@ -85,6 +87,8 @@ run / watch:
   --archive-prefix P      prefix of archived objects (default archive/)
   --time-zone Z           IANA zone of the KPI date (default UTC)
   --source-time-zone Z    zone of listen_time values without an offset (default UTC)
+  --unique-listeners M    exact (default) or hll (HyperLogLog, ≈1.6 % standard error,
+                          constant memory per date × genre; keep one mode per state prefix)
   --concurrency N         stream objects read at once (default 2)
   --threads N             worker threads that parse and aggregate (default: one per core;
                           0 = main thread only)
@@ -98,7 +102,8 @@ local:
   --out FILE|-            NDJSON output, '-' for stdout (required)
   --dead-letter FILE      rejected rows, NDJSON (default <out>.dead-letter.ndjson,
                           or ./kpis-dead-letter.ndjson with --out -)
-  --time-zone Z, --source-time-zone Z, --concurrency N, --threads N, --summary-json FILE,
+  --time-zone Z, --source-time-zone Z, --unique-listeners M, --concurrency N, --threads N,
+  --summary-json FILE,
   --alert-webhook URL
 
 generate:
@@ -125,6 +130,7 @@ const S3_FLAGS = {
   'archive-prefix': { type: 'string' },
   'time-zone': { type: 'string' },
   'source-time-zone': { type: 'string' },
+  'unique-listeners': { type: 'string' },
   concurrency: { type: 'string' },
   threads: { type: 'string' },
   's3-force-path-style': { type: 'boolean' },
@@ -142,6 +148,7 @@ const FLAGS = {
     'dead-letter': { type: 'string' },
     'time-zone': { type: 'string' },
     'source-time-zone': { type: 'string' },
+    'unique-listeners': { type: 'string' },
     concurrency: { type: 'string' },
     threads: { type: 'string' },
     'summary-json': { type: 'string' },
@@ -196,6 +203,12 @@ function integer(
     );
   }
   return n;
+}
+
+function uniqueMode(values: Values): 'exact' | 'hll' {
+  const v = values['unique-listeners'];
+  if (v === undefined || v === 'exact' || v === 'hll') return v ?? 'exact';
+  throw new UsageError(`Expected --unique-listeners to be exact or hll, got "${String(v)}"`);
 }
 
 function threadsOf(values: Values): { threads?: number } {
@@ -298,6 +311,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         archivePrefix: folder(values, 'archive-prefix', 'archive/'),
         timeZone: zone(values, 'time-zone'),
         sourceTimeZone: zone(values, 'source-time-zone'),
+        uniqueListeners: uniqueMode(values),
         concurrency: integer(values, 'concurrency', 2, 1, 64),
         ...threadsOf(values),
         s3ForcePathStyle: values['s3-force-path-style'] === true,
@@ -316,6 +330,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
           (out === '-' ? 'kpis-dead-letter.ndjson' : `${out}.dead-letter.ndjson`),
         timeZone: zone(values, 'time-zone'),
         sourceTimeZone: zone(values, 'source-time-zone'),
+        uniqueListeners: uniqueMode(values),
         concurrency: integer(values, 'concurrency', 2, 1, 64),
         ...threadsOf(values),
         ...common,

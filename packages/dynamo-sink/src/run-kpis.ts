@@ -82,6 +82,13 @@ export const runKpisOptionsSchema = z.object({
   timeZone: z.string().default('UTC'),
   /** IANA zone of zone-less `listen_time`s. Default `UTC`. */
   sourceTimeZone: z.string().default('UTC'),
+  /**
+   * Unique listeners: `'exact'` (default) or `'hll'` (HyperLogLog, ≈1.6 %
+   * standard error, constant memory per date × genre). Every run over the
+   * same state prefix must use the same mode: partials of different modes do
+   * not merge.
+   */
+  uniqueListeners: z.enum(['exact', 'hll']).default('exact'),
   /** Stream objects read at once. Default 2. */
   concurrency: z.number().int().min(1).max(64).default(2),
   /**
@@ -220,6 +227,7 @@ export async function runKpis(options: RunKpisOptions): Promise<RunKpisSummary> 
           threads,
           timeZone: o.timeZone,
           sourceTimeZone: o.sourceTimeZone,
+          uniqueListeners: o.uniqueListeners,
           workerFile: S3_WORKER_FILE,
         })
       : undefined;
@@ -245,6 +253,7 @@ export async function runKpis(options: RunKpisOptions): Promise<RunKpisSummary> 
           streamsPrefix,
           timeZone: o.timeZone,
           sourceTimeZone: o.sourceTimeZone,
+          uniqueListeners: o.uniqueListeners,
           signal,
           ...(pool && workerClient ? { pool, workerClient } : {}),
         }),
@@ -384,6 +393,7 @@ interface ProcessContext {
   readonly streamsPrefix: string;
   readonly timeZone: string;
   readonly sourceTimeZone: string;
+  readonly uniqueListeners: 'exact' | 'hll';
   readonly signal: AbortSignal | undefined;
   /** When set, objects are read and aggregated on its threads. */
   readonly pool?: AggregatePool;
@@ -456,6 +466,7 @@ async function processObject(object: S3ObjectInfo, c: ProcessContext): Promise<O
         metrics: c.metrics,
         timeZone: c.timeZone,
         sourceTimeZone: c.sourceTimeZone,
+        uniqueListeners: c.uniqueListeners,
         ...sig,
       });
     } else {

@@ -130,3 +130,27 @@ test('bad options throw OptionsError before any request', async () => {
     OptionsError,
   );
 });
+
+test('with uniqueListeners hll the other KPIs are exact and small listener counts match', async () => {
+  const { songsCsv } = await import('./helpers/e2e.js');
+  await put(env.s3, 'hll/songs/songs.csv', songsCsv());
+  await put(env.s3, 'hll/streams/a.csv', FILE_A);
+  await put(env.s3, 'hll/streams/b.csv', FILE_B);
+  const summary = await runKpis({
+    s3: env.s3,
+    dynamo: env.dynamo,
+    bucket: BUCKET,
+    prefix: 'hll/',
+    tableName: 'kpis_hll',
+    uniqueListeners: 'hll',
+  });
+  assert.equal(summary.ok, true);
+  // HyperLogLog's small-range (linear counting) estimate is exact for a handful of ids.
+  assert.deepEqual(await tableItems(env.dynamo, 'kpis_hll'), expected([FILE_A, FILE_B]));
+  // The durable partials are HyperLogLog states.
+  const [partialKey] = await keys('hll/state/partials/');
+  const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+  const { deserializeKpiState } = await import('@streamkpi/core');
+  const body = await env.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: partialKey }));
+  assert.equal(deserializeKpiState(await body.Body!.transformToByteArray()).mode, 'hll');
+});

@@ -44,6 +44,7 @@ export async function localCommand(args: LocalArgs, ctx: CliContext): Promise<nu
       input: args.input,
       timeZone: args.timeZone,
       sourceTimeZone: args.sourceTimeZone,
+      uniqueListeners: args.uniqueListeners,
       concurrency: args.concurrency,
       ...(args.threads === undefined ? {} : { threads: args.threads }),
       deadLetterPath: args.deadLetter,

@@ -36,6 +36,7 @@ async function onePass(
     archivePrefix: args.archivePrefix,
     timeZone: args.timeZone,
     sourceTimeZone: args.sourceTimeZone,
+    uniqueListeners: args.uniqueListeners,
     concurrency: args.concurrency,
     ...(args.threads === undefined ? {} : { threads: args.threads }),
     signal,
