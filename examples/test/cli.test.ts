@@ -134,6 +134,10 @@ describe('kpis flags', () => {
       'Europe/Paris',
       '--concurrency',
       '4',
+      '--threads',
+      '1',
+      '--unique-listeners',
+      'hll',
       '--s3-force-path-style',
       '--summary-json',
       's.json',
@@ -151,13 +155,23 @@ describe('kpis flags', () => {
       archivePrefix: 'old/',
       timeZone: 'Europe/Paris',
       sourceTimeZone: 'UTC',
+      uniqueListeners: 'hll',
       concurrency: 4,
+      threads: 1,
       s3ForcePathStyle: true,
       interval: 30,
       summaryJson: 's.json',
       alertWebhook: 'https://hooks.example.com/x',
     });
     assert.throws(() => parseCliArgs(['generate', '--out', 'd', '--prefix', 'p/']), UsageError);
+    assert.throws(
+      () => parseCliArgs(['local', '--input', 'd', '--out', '-', '--unique-listeners', 'approx']),
+      /--unique-listeners to be exact or hll/,
+    );
+    assert.throws(
+      () => parseCliArgs(['local', '--input', 'd', '--out', '-', '--threads', '-1']),
+      /--threads/,
+    );
   });
 
   it('prints usage with exit code 0 for --help', async () => {
