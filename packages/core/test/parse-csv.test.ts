@@ -256,9 +256,20 @@ test('both engines emit the same rows, lines and problems for random dirty CSV',
       );
       // csv-parser counts lines from the values it keeps: with duplicate or
       // dropped columns a multi-line cell can vanish from its count.
+      // (The line also appears in an unterminated quote's message.)
       const comparable = (rows: typeof fast) =>
         header.startsWith('a,a') || header.includes('__proto__')
-          ? rows.map(({ line: _line, ...rest }) => rest)
+          ? rows.map(({ line: _line, problem, ...rest }) =>
+              problem === undefined
+                ? rest
+                : {
+                    ...rest,
+                    problem: {
+                      ...problem,
+                      message: problem.message.replace(/line \d+/g, 'line N'),
+                    },
+                  },
+            )
           : rows;
       assert.deepEqual(comparable(fast), comparable(slow));
     }),
