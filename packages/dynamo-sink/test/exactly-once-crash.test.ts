@@ -101,8 +101,21 @@ test('SIGKILL at 22 points across the protocol, then a re-run: table == oracle, 
         assert.equal(result.signal, 'SIGKILL', `kill point ${killAt} reached: ${result.stderr}`);
         killed.push(`#${killAt} ${mode}: ${proxy.killedAt}`);
 
-        const rerun = await runKpis({ s3: env.s3, dynamo: env.dynamo, bucket, tableName });
-        assert.equal(rerun.ok, true, `re-run after kill at #${killAt} (${proxy.killedAt})`);
+        const problems: string[] = [];
+        const rerun = await runKpis({
+          s3: env.s3,
+          dynamo: env.dynamo,
+          bucket,
+          tableName,
+          onError: (error, where) => {
+            problems.push(`${where.key ?? where.date}: ${String((error as Error).stack ?? error)}`);
+          },
+        });
+        assert.equal(
+          rerun.ok,
+          true,
+          `re-run after kill at #${killAt} (${proxy.killedAt}): ${problems.join('; ')}`,
+        );
         await assertExactlyOnce({
           s3: env.s3,
           dynamo: env.dynamo,
