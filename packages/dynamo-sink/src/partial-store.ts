@@ -6,8 +6,9 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { OptionsError, PipelineError } from '@streamkpi/core';
+import { PipelineError } from '@streamkpi/core';
 import { z } from 'zod';
+import { parseOptions } from './internal/options.js';
 
 /** Options of {@link createPartialStore}. */
 export const partialStoreOptionsSchema = z.object({
@@ -75,13 +76,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** Creates a {@link PartialStore} over an injected S3 client. */
 export function createPartialStore(options: PartialStoreOptions): PartialStore {
   const { client, ...rest } = options;
-  const parsed = partialStoreOptionsSchema.safeParse(rest);
-  if (!parsed.success) {
-    throw new OptionsError(
-      `createPartialStore: invalid options — ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  }
-  const { bucket, prefix } = parsed.data;
+  const { bucket, prefix } = parseOptions(partialStoreOptionsSchema, rest, 'createPartialStore');
   const partialKey = (date: string, objectId: string) =>
     `${prefix}partials/${date}/${objectId}.kpis`;
   const manifestKey = (objectId: string) => `${prefix}objects/${objectId}.json`;

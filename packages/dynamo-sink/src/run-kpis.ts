@@ -16,7 +16,6 @@ import {
   HeaderError,
   type KpiState,
   kpiStateDates,
-  OptionsError,
   PipelineError,
   pickKpiDates,
   type ReferenceFile,
@@ -51,6 +50,7 @@ import pLimit from 'p-limit';
 import { z } from 'zod';
 import { type CommitDateResult, commitDate } from './commit-date.js';
 import { ensureKpiTable } from './ensure-kpi-table.js';
+import { parseOptions } from './internal/options.js';
 import { createPartialStore, type PartialStore } from './partial-store.js';
 import { putItemsIfNewer } from './put-item-if-newer.js';
 
@@ -165,13 +165,7 @@ export interface RunKpisSummary {
  */
 export async function runKpis(options: RunKpisOptions): Promise<RunKpisSummary> {
   const { s3, dynamo, onError, onObject, signal, ...rest } = options;
-  const parsed = runKpisOptionsSchema.safeParse(rest);
-  if (!parsed.success) {
-    throw new OptionsError(
-      `runKpis: invalid options — ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  }
-  const o = parsed.data;
+  const o = parseOptions(runKpisOptionsSchema, rest, 'runKpis');
   const started = performance.now();
   const root = o.prefix;
   const store = createPartialStore({ client: s3, bucket: o.bucket, prefix: root + o.statePrefix });
