@@ -627,7 +627,8 @@ function readBody(r: ByteReader): KpiState {
       if (modeByte === 0) {
         const n = r.varint();
         if (n > listens) throw corrupt('more listeners than listens');
-        const users = new UserIdSet(n);
+        // Presized up to a point: a big set may turn into bitmaps as it grows.
+        const users = new UserIdSet(Math.min(n, 1024));
         let prev = 0;
         for (let i = 0; i < n; i++) {
           const delta = r.varint();

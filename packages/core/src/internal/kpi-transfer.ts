@@ -31,8 +31,10 @@ export interface KpiStateTransfer {
   readonly trackNameConflicts: boolean;
   /** {@link CELL_FIELDS} numbers per cell. */
   readonly cells: Float64Array;
-  /** Per cell: the users' hash table (exact) or HyperLogLog registers. */
+  /** Per cell: the users' hash table or bitmaps (exact) or HyperLogLog registers. */
   readonly users: readonly (Uint32Array | Float64Array | Uint8Array)[];
+  /** Per cell: the block numbers of bitmap users (exact), else null. */
+  readonly userBlocks: readonly (Float64Array | null)[];
   /** Per cell: the track counts' hash table. */
   readonly tracks: readonly Float64Array[];
 }
@@ -58,6 +60,7 @@ export function kpiStateToTransfer(
   }
   const meta = new Float64Array(count * CELL_FIELDS);
   const users: (Uint32Array | Float64Array | Uint8Array)[] = [];
+  const userBlocks: (Float64Array | null)[] = [];
   const tracks: Float64Array[] = [];
   const transferList: ArrayBuffer[] = [meta.buffer];
   const seen = new Set<ArrayBufferLike>([meta.buffer]);
@@ -81,7 +84,14 @@ export function kpiStateToTransfer(
       meta[i++] = cell.totalMs;
       meta[i++] = u instanceof UserIdSet ? u.size : 0;
       meta[i++] = cell.tracks.size;
-      users.push(move(u instanceof UserIdSet ? u.table : u.registers));
+      if (u instanceof UserIdSet) {
+        const set = u.toTransfer();
+        users.push(move(set.table));
+        userBlocks.push(set.blocks === undefined ? null : move(set.blocks));
+      } else {
+        users.push(move(u.registers));
+        userBlocks.push(null);
+      }
       tracks.push(move(cell.tracks.table));
     }
   }
@@ -96,6 +106,7 @@ export function kpiStateToTransfer(
       trackNameConflicts: state.trackNameConflicts,
       cells: meta,
       users,
+      userBlocks,
       tracks,
     },
     transferList,
@@ -135,7 +146,11 @@ export function kpiStateFromTransfer(
     const users =
       data.mode === 'hll'
         ? new HyperLogLog(data.hllPrecision, table as Uint8Array)
-        : UserIdSet.fromTable(table as Uint32Array | Float64Array, meta[i + 4]!);
+        : UserIdSet.fromTransfer({
+            table: table as Uint32Array | Float64Array,
+            size: meta[i + 4]!,
+            ...(data.userBlocks[c] ? { blocks: data.userBlocks[c]! } : {}),
+          });
     const cell = new KpiCell(users, CountMap.fromTable(data.tracks[c]!, meta[i + 5]!), state);
     cell.listens = meta[i + 2]!;
     cell.totalMs = meta[i + 3]!;

@@ -1,13 +1,63 @@
 /**
- * An open-addressing hash set of positive integer user ids in a typed array
- * (0 marks an empty slot). Ids up to 2^32-1 live in a Uint32Array; a larger
- * id widens the table to a Float64Array once. Memory ≈ 5–11 bytes per id.
+ * A set of positive integer user ids in typed arrays, in one of two forms:
+ *
+ * - **hash**: an open-addressing table (0 marks an empty slot), ≈ 5–11 bytes
+ *   per id. Ids up to 2^32-1 live in a Uint32Array; a larger id widens the
+ *   table to a Float64Array once.
+ * - **bitmap**: one 8 KiB bitmap per block of 65,536 consecutive ids that
+ *   holds any (the containers of Roaring bitmaps, without the array form).
+ *
+ * A set starts as a hash table and becomes a bitmap when, at a growth step,
+ * the bitmaps of its blocks would take no more memory than the grown table —
+ * i.e. when ids are dense, as user ids numbered from 1 are. From then on its
+ * memory is bounded by the id range, not by how many rows were counted, and
+ * an add is one bit test. A bitmap that gets too sparse (fewer than 256 ids
+ * per block on average) turns back into a hash table.
  */
+
+/** Ids per bitmap block. */
+const BLOCK_IDS = 65_536;
+/** 32-bit words per bitmap block (8 KiB). */
+const BLOCK_WORDS = BLOCK_IDS / 32;
+const BLOCK_BYTES = BLOCK_WORDS * 4;
+/** A bitmap holding fewer ids than this per block on average goes back to hashing. */
+const MIN_IDS_PER_BLOCK = 256;
+
+const NO_BLOCK = new Uint32Array(0);
+
+/** The block number of `id`. */
+function blockOf(id: number): number {
+  return id > 0xffffffff ? Math.floor(id / BLOCK_IDS) : id >>> 16;
+}
+
+/** Set bits of a 32-bit word. */
+function popcount(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
+/** A {@link UserIdSet} as typed arrays (see {@link UserIdSet.toTransfer}). */
+export interface UserIdSetTransfer {
+  /** The hash table, or the bitmaps of `blocks` one after the other. */
+  readonly table: Uint32Array | Float64Array;
+  /** Block numbers of a bitmap set; absent for a hash set. */
+  readonly blocks?: Float64Array;
+  readonly size: number;
+}
+
+/** A set of positive integer ids (see the module comment for its two forms). */
 export class UserIdSet {
   /** Number of distinct ids. */
   size = 0;
+  /** Hash form: the table; bitmap form: empty. */
   private keys: Uint32Array | Float64Array;
   private mask: number;
+  /** Bitmap form: block number → its 2,048-word bitmap. */
+  private blocks: Map<number, Uint32Array> | undefined;
+  /** The block of the last bitmap access (ids of a file cluster). */
+  private lastBlock = -1;
+  private lastBits: Uint32Array = NO_BLOCK;
 
   constructor(capacity = 8) {
     let cap = 8;
@@ -16,8 +66,29 @@ export class UserIdSet {
     this.mask = cap - 1;
   }
 
+  /** True when the set is held as bitmaps. */
+  get isBitmap(): boolean {
+    return this.blocks !== undefined;
+  }
+
   /** Adds a positive integer id (at most 2^53-1); returns true when it was new. */
   add(id: number): boolean {
+    if (this.blocks !== undefined) {
+      const block = blockOf(id);
+      let bits = this.lastBits;
+      if (block !== this.lastBlock) {
+        const found = this.blockBits(block);
+        if (found === undefined) return this.add(id); // back to hashing
+        bits = found;
+      }
+      const w = (id & 0xffff) >>> 5;
+      const m = 1 << (id & 31);
+      const word = bits[w]!;
+      if ((word & m) !== 0) return false;
+      bits[w] = word | m;
+      this.size++;
+      return true;
+    }
     if (id > 0xffffffff && this.keys instanceof Uint32Array) this.rehash(this.keys.length, true);
     const keys = this.keys;
     const mask = this.mask;
@@ -30,12 +101,25 @@ export class UserIdSet {
     }
     keys[i] = id;
     this.size++;
-    if (this.size * 4 > keys.length * 3) this.rehash(keys.length * 2, keys instanceof Float64Array);
+    if (this.size * 4 > keys.length * 3) this.grow();
     return true;
   }
 
   /** True when `id` is in the set. */
   has(id: number): boolean {
+    const blocks = this.blocks;
+    if (blocks !== undefined) {
+      const block = blockOf(id);
+      let bits = this.lastBits;
+      if (block !== this.lastBlock) {
+        const found = blocks.get(block);
+        if (found === undefined) return false;
+        this.lastBlock = block;
+        this.lastBits = found;
+        bits = found;
+      }
+      return (bits[(id & 0xffff) >>> 5]! & (1 << (id & 31))) !== 0;
+    }
     const keys = this.keys;
     const mask = this.mask;
     let i = hashId(id) & mask;
@@ -47,8 +131,12 @@ export class UserIdSet {
     }
   }
 
-  /** Calls `fn` for every id, in table order. */
+  /** Calls `fn` for every id, in no particular order. */
   forEach(fn: (id: number) => void): void {
+    if (this.blocks !== undefined) {
+      for (const [block, bits] of this.blocks) forEachBit(block, bits, fn);
+      return;
+    }
     const keys = this.keys;
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
@@ -60,6 +148,15 @@ export class UserIdSet {
   sorted(): Float64Array {
     const out = new Float64Array(this.size);
     let j = 0;
+    if (this.blocks !== undefined) {
+      const order = [...this.blocks.keys()].sort((a, b) => a - b);
+      for (const block of order) {
+        forEachBit(block, this.blocks.get(block)!, (id) => {
+          out[j++] = id;
+        });
+      }
+      return out;
+    }
     const keys = this.keys;
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
@@ -68,44 +165,176 @@ export class UserIdSet {
     return out.sort();
   }
 
-  /** An independent copy (typed array copied, no rehash). */
+  /** An independent copy (typed arrays copied, no rehash). */
   clone(): UserIdSet {
     const copy = new UserIdSet(0);
+    copy.size = this.size;
+    if (this.blocks !== undefined) {
+      copy.keys = NO_BLOCK;
+      copy.mask = 0;
+      copy.blocks = new Map();
+      for (const [block, bits] of this.blocks) copy.blocks.set(block, bits.slice());
+      return copy;
+    }
     copy.keys = this.keys.slice();
     copy.mask = this.mask;
-    copy.size = this.size;
     return copy;
   }
 
-  /** Adds every id of `other` (a plain scan of its table). */
+  /** Adds every id of `other` (bitmap into bitmap: word by word). */
   addAll(other: UserIdSet): void {
-    const keys = other.keys;
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]!;
-      if (k !== 0) this.add(k);
+    if (other.blocks !== undefined && this.blocks === undefined && other.size >= this.size) {
+      // Take the bigger (bitmap) side's form, then add this set's ids to it.
+      const mine = this.sorted();
+      const copy = other.clone();
+      this.keys = copy.keys;
+      this.mask = copy.mask;
+      this.blocks = copy.blocks;
+      this.size = copy.size;
+      this.lastBlock = -1;
+      this.lastBits = NO_BLOCK;
+      for (let i = 0; i < mine.length; i++) this.add(mine[i]!);
+      return;
     }
+    if (other.blocks !== undefined && this.blocks !== undefined) {
+      for (const [block, theirs] of other.blocks) {
+        const bits = this.blockBits(block);
+        if (bits === undefined) {
+          other.forEach((id) => this.add(id)); // this set went back to hashing
+          return;
+        }
+        let added = 0;
+        for (let w = 0; w < BLOCK_WORDS; w++) {
+          const a = bits[w]!;
+          const fresh = theirs[w]! & ~a;
+          if (fresh !== 0) {
+            bits[w] = a | fresh;
+            added += popcount(fresh);
+          }
+        }
+        this.size += added;
+      }
+      return;
+    }
+    other.forEach((id) => this.add(id));
   }
 
-  /** Bytes held by the table. */
+  /** Bytes held by the typed arrays. */
   get byteLength(): number {
-    return this.keys.byteLength;
-  }
-
-  /** The backing hash table (0 = empty slot), e.g. to move it to another thread. */
-  get table(): Uint32Array | Float64Array {
-    return this.keys;
+    return this.blocks !== undefined ? this.blocks.size * BLOCK_BYTES : this.keys.byteLength;
   }
 
   /**
-   * A set over a {@link table} of another set, taken as is (no rehash):
-   * `keys.length` must be a power of two and `size` its non-zero slots.
+   * The set as typed arrays, e.g. to move them to another thread: the hash
+   * table itself, or a fresh concatenation of the bitmaps.
    */
-  static fromTable(keys: Uint32Array | Float64Array, size: number): UserIdSet {
+  toTransfer(): UserIdSetTransfer {
+    if (this.blocks === undefined) return { table: this.keys, size: this.size };
+    const blocks = new Float64Array(this.blocks.size);
+    const table = new Uint32Array(this.blocks.size * BLOCK_WORDS);
+    let b = 0;
+    for (const [block, bits] of this.blocks) {
+      blocks[b] = block;
+      table.set(bits, b * BLOCK_WORDS);
+      b++;
+    }
+    return { table, blocks, size: this.size };
+  }
+
+  /**
+   * The set of a {@link toTransfer} result, over its arrays as they are (no
+   * rehash, no copy).
+   */
+  static fromTransfer(data: UserIdSetTransfer): UserIdSet {
     const set = new UserIdSet(0);
-    set.keys = keys;
-    set.mask = keys.length - 1;
-    set.size = size;
+    set.size = data.size;
+    if (data.blocks === undefined) {
+      set.keys = data.table;
+      set.mask = data.table.length - 1;
+      return set;
+    }
+    set.keys = NO_BLOCK;
+    set.mask = 0;
+    set.blocks = new Map();
+    const table = data.table as Uint32Array;
+    for (let b = 0; b < data.blocks.length; b++) {
+      set.blocks.set(data.blocks[b]!, table.subarray(b * BLOCK_WORDS, (b + 1) * BLOCK_WORDS));
+    }
     return set;
+  }
+
+  /**
+   * The bitmap of `block`, created if absent; undefined when creating it made
+   * the set too sparse for bitmaps (it is then a hash table again).
+   */
+  private blockBits(block: number): Uint32Array | undefined {
+    const blocks = this.blocks!;
+    let bits = blocks.get(block);
+    if (bits === undefined) {
+      if ((blocks.size + 1) * MIN_IDS_PER_BLOCK > this.size + MIN_IDS_PER_BLOCK) {
+        this.toHash();
+        return undefined;
+      }
+      bits = new Uint32Array(BLOCK_WORDS);
+      blocks.set(block, bits);
+    }
+    this.lastBlock = block;
+    this.lastBits = bits;
+    return bits;
+  }
+
+  /** Grows the hash table, or turns it into bitmaps when they are no bigger. */
+  private grow(): void {
+    const capacity = this.keys.length * 2;
+    const grownBytes = capacity * this.keys.BYTES_PER_ELEMENT;
+    if (grownBytes >= 2 * BLOCK_BYTES && distinctBlocks(this.keys, grownBytes / BLOCK_BYTES)) {
+      this.toBitmap();
+      return;
+    }
+    this.rehash(capacity, this.keys instanceof Float64Array);
+  }
+
+  private toBitmap(): void {
+    const old = this.keys;
+    const blocks = new Map<number, Uint32Array>();
+    for (let j = 0; j < old.length; j++) {
+      const id = old[j]!;
+      if (id === 0) continue;
+      const block = blockOf(id);
+      let bits = blocks.get(block);
+      if (bits === undefined) {
+        bits = new Uint32Array(BLOCK_WORDS);
+        blocks.set(block, bits);
+      }
+      bits[(id & 0xffff) >>> 5]! |= 1 << (id & 31);
+    }
+    this.blocks = blocks;
+    this.keys = NO_BLOCK;
+    this.mask = 0;
+    this.lastBlock = -1;
+    this.lastBits = NO_BLOCK;
+  }
+
+  private toHash(): void {
+    const blocks = this.blocks!;
+    let cap = 8;
+    while (cap * 3 < this.size * 4 + 4) cap *= 2;
+    let wide = false;
+    for (const block of blocks.keys()) if (block >= BLOCK_IDS) wide = true;
+    const keys = wide ? new Float64Array(cap) : new Uint32Array(cap);
+    const mask = cap - 1;
+    for (const [block, bits] of blocks) {
+      forEachBit(block, bits, (id) => {
+        let i = hashId(id) & mask;
+        while (keys[i] !== 0) i = (i + 1) & mask;
+        keys[i] = id;
+      });
+    }
+    this.blocks = undefined;
+    this.keys = keys;
+    this.mask = mask;
+    this.lastBlock = -1;
+    this.lastBits = NO_BLOCK;
   }
 
   private rehash(capacity: number, wide: boolean): void {
@@ -121,6 +350,31 @@ export class UserIdSet {
     }
     this.keys = keys;
     this.mask = mask;
+  }
+}
+
+/** True when the ids of hash table `keys` fall in at most `limit` blocks. */
+function distinctBlocks(keys: Uint32Array | Float64Array, limit: number): boolean {
+  const seen = new Set<number>();
+  for (let j = 0; j < keys.length; j++) {
+    const id = keys[j]!;
+    if (id === 0) continue;
+    seen.add(blockOf(id));
+    if (seen.size > limit) return false;
+  }
+  return true;
+}
+
+/** Calls `fn` for every id of bitmap `bits` of `block`, ascending. */
+function forEachBit(block: number, bits: Uint32Array, fn: (id: number) => void): void {
+  const base = block * BLOCK_IDS;
+  for (let w = 0; w < BLOCK_WORDS; w++) {
+    let word = bits[w]!;
+    while (word !== 0) {
+      const low = word & -word;
+      fn(base + w * 32 + (31 - Math.clz32(low)));
+      word ^= low;
+    }
   }
 }
 
