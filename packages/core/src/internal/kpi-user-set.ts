@@ -200,7 +200,10 @@ export class UserIdSet {
       for (const [block, theirs] of other.blocks) {
         const bits = this.blockBits(block);
         if (bits === undefined) {
-          other.forEach((id) => this.add(id)); // this set went back to hashing
+          // This set went back to hashing.
+          other.forEach((id) => {
+            this.add(id);
+          });
           return;
         }
         let added = 0;
@@ -216,7 +219,9 @@ export class UserIdSet {
       }
       return;
     }
-    other.forEach((id) => this.add(id));
+    other.forEach((id) => {
+      this.add(id);
+    });
   }
 
   /** Bytes held by the typed arrays. */
