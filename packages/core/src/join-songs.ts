@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { DeadLetterEntry, DeadLetterSink } from './dead-letter.js';
+import { flatFields } from './internal/flat-string.js';
 import { parseKpiOptions } from './internal/kpi-options.js';
 import { SongsTable } from './songs-table.js';
 import type { Batch, SourceRef, StageContext, StreamRow, ValidRow } from './types.js';
@@ -107,7 +108,11 @@ export function joinSongs(
           rejected.push({
             source: row.source,
             line: row.line,
-            raw: { user_id: String(v.user_id), track_id: v.track_id, listen_time: v.listen_time },
+            raw: flatFields({
+              user_id: String(v.user_id),
+              track_id: v.track_id,
+              listen_time: v.listen_time,
+            }),
             reasons: [
               {
                 reason: 'unknown_track',

@@ -8,6 +8,7 @@
  * (`pairStart[t]..pairStart[t+1]` are the pairs of track `t`) in typed
  * arrays, so a join costs one `Map` lookup and the fan-out is an index range.
  */
+import { flatString } from './internal/flat-string.js';
 import { StringIndex } from './internal/string-index.js';
 import type { Batch, SongRow, ValidRow } from './types.js';
 
@@ -145,16 +146,6 @@ export interface TrackDictionary {
   readonly conflicts: boolean;
 }
 
-/**
- * A flat copy of a string: cells cut from a big decoded chunk are slices of
- * it, which keep the chunk alive and compare more slowly as map keys.
- */
-function flat(s: string): string {
-  // Concatenation makes a small new string; the slice of it no longer
-  // points into the chunk.
-  return s.length < 13 ? s : ` ${s}`.slice(1);
-}
-
 /** Accumulates song rows in file order; `finish()` freezes the table. */
 export class SongsTableBuilder {
   private readonly genreIndex = new Map<string, number>();
@@ -181,7 +172,7 @@ export class SongsTableBuilder {
         : this.genreIndex.get(row.track_genre);
     if (g === undefined) {
       g = this.genres.length;
-      this.genres.push(flat(row.track_genre));
+      this.genres.push(flatString(row.track_genre));
       this.genreIndex.set(row.track_genre, g);
     }
     this.lastGenre = row.track_genre;
@@ -189,11 +180,11 @@ export class SongsTableBuilder {
     let t = this.trackIndex.get(row.track_id);
     if (t === undefined) {
       t = this.trackIds.length;
-      const id = flat(row.track_id);
+      const id = flatString(row.track_id);
       this.trackIds.push(id);
       this.trackIndex.set(id, t);
       this.trackGenres.push([g]);
-      this.names.push([flat(row.track_name)]);
+      this.names.push([flatString(row.track_name)]);
       this.durations.push([row.duration_ms]);
       this.pairs++;
       return;
@@ -204,7 +195,7 @@ export class SongsTableBuilder {
       return;
     }
     gs.push(g);
-    this.names[t]!.push(flat(row.track_name));
+    this.names[t]!.push(flatString(row.track_name));
     this.durations[t]!.push(row.duration_ms);
     this.pairs++;
   }

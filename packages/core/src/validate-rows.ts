@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DeadLetterEntry, DeadLetterSink } from './dead-letter.js';
+import { flatFields } from './internal/flat-string.js';
 import { parseOptions } from './internal/options.js';
 import { rowValidator } from './internal/row-validator.js';
 import { RunMetrics } from './metrics.js';
@@ -58,7 +59,7 @@ export function validateRows<D extends Dataset>(
           entry = {
             source: row.source,
             line: row.line,
-            raw: row.fields,
+            raw: flatFields(row.fields),
             reasons: [{ reason: row.problem.reason, message: row.problem.message }],
           };
         } else {
@@ -67,7 +68,12 @@ export function validateRows<D extends Dataset>(
             valid.push({ source: row.source, line: row.line, value: check.value });
             continue;
           }
-          entry = { source: row.source, line: row.line, raw: row.fields, reasons: check.reasons };
+          entry = {
+            source: row.source,
+            line: row.line,
+            raw: flatFields(row.fields),
+            reasons: check.reasons,
+          };
         }
         rejected ??= [];
         rejected.push(entry);

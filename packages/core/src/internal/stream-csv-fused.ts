@@ -23,6 +23,7 @@ import type { ZoneClock } from '../zone.js';
 import { type ByteSource, guardLines, toBuffer } from './bytes.js';
 import { type CsvHeader, csvHeader, csvRawRow, rowIsClean, withSource } from './csv-rows.js';
 import { type CsvRowBatch, createCsvTokenizer } from './fast-csv.js';
+import { flatFields } from './flat-string.js';
 import type { KpiFolder } from './kpi-folder.js';
 import { strictUtc } from './kpi-time.js';
 import { DEFAULT_BATCH_SIZE } from './parse-options.js';
@@ -186,7 +187,7 @@ class FusedRows {
       this.invalid.push({
         source,
         line: row.line,
-        raw: row.fields,
+        raw: flatFields(row.fields),
         reasons: [{ reason: row.problem.reason, message: row.problem.message }],
       });
       metrics.addRejected(source, row.problem.reason);
@@ -194,7 +195,12 @@ class FusedRows {
     }
     const check = validateStream(row.fields);
     if (!check.ok) {
-      this.invalid.push({ source, line: row.line, raw: row.fields, reasons: check.reasons });
+      this.invalid.push({
+        source,
+        line: row.line,
+        raw: flatFields(row.fields),
+        reasons: check.reasons,
+      });
       metrics.addRejected(source, check.reasons[0]?.reason ?? 'unknown');
       return;
     }
@@ -204,7 +210,11 @@ class FusedRows {
       this.unknown.push({
         source,
         line: row.line,
-        raw: { user_id: String(v.user_id), track_id: v.track_id, listen_time: v.listen_time },
+        raw: flatFields({
+          user_id: String(v.user_id),
+          track_id: v.track_id,
+          listen_time: v.listen_time,
+        }),
         reasons: [
           {
             reason: 'unknown_track',
