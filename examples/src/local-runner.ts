@@ -282,9 +282,8 @@ export async function aggregateLocalStreamFile(
       const pooled = await context.pool.aggregate(
         source,
         { path },
-        context.signal ? { signal: context.signal } : {},
+        { deadLetter: context.deadLetter, ...(context.signal ? { signal: context.signal } : {}) },
       );
-      await context.deadLetter.write(pooled.deadLetters);
       metrics.addCounts(source, pooled.counts);
       metrics.addBytes(pooled.bytesRead);
       metrics.peakRssBytes = Math.max(metrics.peakRssBytes, pooled.peakRssBytes);

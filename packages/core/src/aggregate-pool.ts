@@ -9,17 +9,20 @@
  * lifecycle) rather than hand-written `worker_threads` plumbing.
  */
 import { availableParallelism } from 'node:os';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { z } from 'zod';
-import type { DeadLetterEntry } from './dead-letter.js';
+import type { DeadLetterEntry, DeadLetterSink } from './dead-letter.js';
 import { HeaderError, PipelineError } from './errors.js';
 import { kpiStateFromTransfer } from './internal/kpi-transfer.js';
 import { parseOptions } from './internal/options.js';
-import type {
-  PoolResultKind,
-  PoolTask,
-  PoolTaskResult,
-  PoolWorkerData,
+import {
+  DEAD_LETTER_ACK,
+  type DeadLetterMessage,
+  type PoolResultKind,
+  type PoolTask,
+  type PoolTaskResult,
+  type PoolWorkerData,
 } from './internal/pool-protocol.js';
 import { songsTableData } from './internal/table-transfer.js';
 import type { KpiState } from './kpi-state.js';
@@ -48,7 +51,50 @@ export const aggregatePoolOptionsSchema = z.object({
    * (task input `{ path }`).
    */
   workerFile: z.union([z.string(), z.instanceof(URL)]).optional(),
+  /**
+   * V8 heap limits of each thread (`worker_threads` `resourceLimits`, in MB).
+   * Default: a small young generation and an old generation sized from the
+   * lookup tables ({@link defaultPoolResourceLimits}) — a thread's live heap
+   * is its tables plus a few batches, and without limits V8 lets garbage grow
+   * the heap far beyond that. A thread that runs out fails its object with
+   * `POOL_OUT_OF_MEMORY`.
+   */
+  resourceLimits: z
+    .object({
+      maxYoungGenerationSizeMb: z.number().positive().optional(),
+      maxOldGenerationSizeMb: z.number().positive().optional(),
+      codeRangeSizeMb: z.number().positive().optional(),
+      stackSizeMb: z.number().positive().optional(),
+    })
+    .optional(),
 });
+
+/** Heap limits of a pool thread, in MB (see `worker_threads` `ResourceLimits`). */
+export interface PoolResourceLimits {
+  readonly maxYoungGenerationSizeMb?: number;
+  readonly maxOldGenerationSizeMb?: number;
+  readonly codeRangeSizeMb?: number;
+  readonly stackSizeMb?: number;
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * The default heap limits of a pool thread for these tables: a 4 MB young
+ * generation (rows are short-lived: scavenges stay cheap) and an old
+ * generation of 96 MB plus twice the tables' size (their copy on the thread
+ * and room to collect).
+ */
+export function defaultPoolResourceLimits(
+  songs: SongsTable,
+  users?: UsersTable,
+): PoolResourceLimits {
+  const tableBytes = songs.stats.approxBytes + (users?.stats.approxBytes ?? 0);
+  return {
+    maxYoungGenerationSizeMb: 4,
+    maxOldGenerationSizeMb: 96 + Math.ceil((2 * tableBytes) / MIB),
+  };
+}
 
 /** Options of {@link createAggregatePool}. */
 export type AggregatePoolOptions = z.input<typeof aggregatePoolOptionsSchema>;
@@ -60,7 +106,10 @@ export interface PooledObject {
   readonly counts: SourceCounts;
   readonly bytesRead: number;
   readonly unknownUsers: number;
-  /** Rejected rows, in file order, for the caller's dead-letter sink. */
+  /**
+   * Rejected rows, in file order, for the caller's dead-letter sink — empty
+   * when the call had a `deadLetter` sink (they were written to it).
+   */
   readonly deadLetters: readonly DeadLetterEntry[];
   /** Peak RSS seen by the worker's process (shared by all threads). */
   readonly peakRssBytes: number;
@@ -95,6 +144,13 @@ export interface PoolAggregateOptions {
   readonly signal?: AbortSignal;
   /** `'state'` (default) or `'partials-by-date'`. */
   readonly result?: PoolResultKind;
+  /**
+   * Where rejected rows go, written on this thread in file order while the
+   * object is read (a thread holds at most a few batches of them), and all
+   * written before `aggregate` resolves or rejects. Not closed here. Without
+   * it, they are returned in `deadLetters` — as many as the object has.
+   */
+  readonly deadLetter?: DeadLetterSink;
 }
 
 /** A pool of aggregating worker threads. */
@@ -135,6 +191,42 @@ export function siblingModule(base: string, path: string): string {
 }
 
 /**
+ * Writes the dead-letter batches a thread posts on `port` to `sink`, one at a
+ * time and in order, acking each. `done()` resolves once the thread's end
+ * marker arrived and every batch was written, or rejects with the sink's
+ * first error.
+ */
+function relayDeadLetters(port: MessagePort, sink: DeadLetterSink): { done(): Promise<void> } {
+  let writes = Promise.resolve();
+  let failure: { error: unknown } | undefined;
+  let ended!: () => void;
+  const end = new Promise<void>((resolve) => {
+    ended = resolve;
+  });
+  port.on('message', (message: DeadLetterMessage) => {
+    if ('end' in message) {
+      ended();
+      return;
+    }
+    writes = writes.then(async () => {
+      try {
+        if (failure === undefined) await sink.write(message.entries);
+      } catch (error) {
+        failure = { error };
+      }
+      port.postMessage(DEAD_LETTER_ACK);
+    });
+  });
+  return {
+    async done() {
+      await end;
+      await writes;
+      if (failure !== undefined) throw failure.error;
+    },
+  };
+}
+
+/**
  * Starts worker threads that each hold a copy of the lookup tables.
  *
  * @throws OptionsError for invalid options, before any thread starts.
@@ -151,6 +243,7 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
       uniqueListeners: o.uniqueListeners,
     },
   };
+  const limits = o.resourceLimits ?? defaultPoolResourceLimits(o.songs, o.users);
   const pool = new Piscina<PoolTask, PoolTaskResult>({
     filename: String(o.workerFile ?? siblingModule(import.meta.url, './internal/file-worker')),
     minThreads: threads,
@@ -159,20 +252,44 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
     concurrentTasksPerWorker: 1,
     idleTimeout: Number.POSITIVE_INFINITY,
     workerData,
+    resourceLimits: limits,
   });
   async function aggregate(
     source: SourceRef,
     input: unknown,
     callOptions: PoolAggregateOptions = {},
   ): Promise<PooledAggregate | PooledPartials> {
-    const result = await pool.run(
-      {
-        source,
-        input,
-        ...(callOptions.result === undefined ? {} : { result: callOptions.result }),
-      },
-      callOptions.signal === undefined ? {} : { signal: callOptions.signal },
-    );
+    const sink = callOptions.deadLetter;
+    const channel = sink === undefined ? undefined : new MessageChannel();
+    const relay = channel === undefined ? undefined : relayDeadLetters(channel.port1, sink!);
+    let result: PoolTaskResult;
+    try {
+      result = await pool.run(
+        {
+          source,
+          input,
+          ...(callOptions.result === undefined ? {} : { result: callOptions.result }),
+          ...(channel === undefined ? {} : { deadLetterPort: channel.port2 }),
+        },
+        {
+          ...(callOptions.signal === undefined ? {} : { signal: callOptions.signal }),
+          ...(channel === undefined ? {} : { transferList: [channel.port2] }),
+        },
+      );
+      // Every batch the thread sent is written before the outcome is known.
+      await relay?.done();
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        throw new PipelineError(
+          'POOL_OUT_OF_MEMORY',
+          `${source.id}: a pool thread ran out of heap (resourceLimits ${JSON.stringify(limits)}); give createAggregatePool larger resourceLimits`,
+          { source, cause: error },
+        );
+      }
+      throw error;
+    } finally {
+      channel?.port1.close();
+    }
     if (!result.ok) {
       const { error } = result;
       if (error.missing !== undefined) {

@@ -7,18 +7,21 @@
  * Errors are returned as data, not thrown, so their `code` and fields survive
  * the thread boundary.
  */
-import { workerData } from 'node:worker_threads';
+import { type MessagePort, workerData } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { aggregateStreamFile } from './aggregate-stream-file.js';
-import type { DeadLetterEntry } from './dead-letter.js';
+import type { DeadLetterEntry, DeadLetterSink } from './dead-letter.js';
 import { HeaderError, type PipelineError } from './errors.js';
 import type { ByteSource } from './internal/bytes.js';
 import { kpiStateToTransfer } from './internal/kpi-transfer.js';
-import type {
-  PoolTask,
-  PoolTaskDone,
-  PoolTaskResult,
-  PoolWorkerData,
+import {
+  DEAD_LETTER_ACK,
+  DEAD_LETTER_WINDOW,
+  type DeadLetterMessage,
+  type PoolTask,
+  type PoolTaskDone,
+  type PoolTaskResult,
+  type PoolWorkerData,
 } from './internal/pool-protocol.js';
 import { songsTableFromData, usersTableFromData } from './internal/table-transfer.js';
 import { createJoinMetrics } from './join-songs.js';
@@ -85,12 +88,16 @@ async function aggregateTask(task: PoolTask, openBytes: OpenBytes): Promise<unkn
   const metrics = new RunMetrics();
   const joinMetrics = createJoinMetrics();
   const deadLetters: DeadLetterEntry[] = [];
-  const deadLetter = {
-    write: async (entries: readonly DeadLetterEntry[]) => {
-      for (const e of entries) deadLetters.push(e);
-    },
-    close: async () => {},
-  };
+  const port = task.deadLetterPort;
+  const deadLetter: DeadLetterSink =
+    port === undefined
+      ? {
+          write: async (entries) => {
+            for (const e of entries) deadLetters.push(e);
+          },
+          close: async () => {},
+        }
+      : portDeadLetter(port);
   try {
     const bytes = await openBytes(task.input, undefined);
     const { state, counts } = await aggregateStreamFile(bytes, {
@@ -134,5 +141,45 @@ async function aggregateTask(task: PoolTask, openBytes: OpenBytes): Promise<unkn
         ...(typeof e.line === 'number' ? { line: e.line } : {}),
       },
     };
+  } finally {
+    port?.postMessage({ end: true } satisfies DeadLetterMessage);
   }
+}
+
+/**
+ * A dead-letter sink that posts each batch to the caller and, with
+ * {@link DEAD_LETTER_WINDOW} batches unwritten, waits for the caller's acks:
+ * a thread never holds more than a few batches of rejected rows.
+ */
+function portDeadLetter(port: MessagePort): DeadLetterSink {
+  let unacked = 0;
+  let closed = false;
+  let wake: (() => void) | undefined;
+  const wakeUp = () => {
+    wake?.();
+    wake = undefined;
+  };
+  port.on('message', (message: unknown) => {
+    if (message !== DEAD_LETTER_ACK) return;
+    unacked--;
+    wakeUp();
+  });
+  // The caller gave up on the task (it stops reading): do not wait for acks.
+  port.once('close', () => {
+    closed = true;
+    wakeUp();
+  });
+  return {
+    async write(entries) {
+      if (entries.length === 0) return;
+      port.postMessage({ entries } satisfies DeadLetterMessage);
+      unacked++;
+      while (unacked >= DEAD_LETTER_WINDOW && !closed) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+    },
+    async close() {},
+  };
 }

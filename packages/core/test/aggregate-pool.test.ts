@@ -209,3 +209,73 @@ test('bad pool options throw before any thread starts', () => {
   assert.throws(() => createAggregatePool({ songs, threads: 0 }), OptionsError);
   assert.throws(() => createAggregatePool({ songs: {} as never }), /SongsTable/);
 });
+
+/** Many rows, most of them rejected: several dead-letter batches per object. */
+function dirtyCsv(rows: number): string {
+  const lines = ['user_id,track_id,listen_time'];
+  for (let i = 0; i < rows; i++) {
+    lines.push(i % 5 === 0 ? `${i + 1},t1,2024-06-25 10:00:00` : `bad${i},t1,2024-06-25 10:00:00`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+test('with a dead-letter sink, a thread streams rejected rows to it in file order, all written before aggregate resolves', async () => {
+  const csv = dirtyCsv(9000);
+  await writeFile(join(dir, 'dirty.csv'), csv);
+  const source = { id: 'file://dirty.csv', key: 'dirty.csv' };
+  const expected = memoryDeadLetter();
+  const direct = await aggregateStreamFile([csv], { source, songs, deadLetter: expected });
+  const written: unknown[] = [];
+  let batches = 0;
+  const slowSink = {
+    async write(entries: readonly unknown[]) {
+      batches++;
+      // A slow sink: the thread must wait for it rather than pile rows up.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      written.push(...entries);
+    },
+    async close() {},
+  };
+  const pool = createAggregatePool({ songs, threads: 1 });
+  try {
+    const pooled = await pool.aggregate(
+      source,
+      { path: join(dir, 'dirty.csv') },
+      { deadLetter: slowSink },
+    );
+    assert.deepEqual(pooled.deadLetters, []);
+    assert.ok(batches > 4, `expected several batches, got ${batches}`);
+    assert.equal(written.length, 7200);
+    assert.deepEqual(written, expected.entries);
+    assert.deepEqual(pooled.counts, direct.counts);
+    assert.deepEqual(serializeKpiState(pooled.state), serializeKpiState(direct.state));
+    // The same pool serves the next object (the port of the last one is closed).
+    const again = await pool.aggregate(source, { path: join(dir, 'dirty.csv') });
+    assert.equal(again.deadLetters.length, 7200);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a dead-letter sink that fails makes aggregate reject with its error', async () => {
+  await writeFile(join(dir, 'dirty2.csv'), dirtyCsv(3000));
+  const pool = createAggregatePool({ songs, threads: 1 });
+  try {
+    const failing = {
+      write: async () => {
+        throw new Error('disk full');
+      },
+      close: async () => {},
+    };
+    await assert.rejects(
+      pool.aggregate(
+        { id: 'file://dirty2.csv', key: 'dirty2.csv' },
+        { path: join(dir, 'dirty2.csv') },
+        { deadLetter: failing },
+      ),
+      /disk full/,
+    );
+  } finally {
+    await pool.close();
+  }
+});

@@ -473,8 +473,8 @@ async function processObject(object: S3ObjectInfo, c: ProcessContext): Promise<O
       const pooled = await (c.pool as AggregatePool).aggregate(source, input, {
         ...sig,
         result: 'partials-by-date',
+        deadLetter,
       });
-      await deadLetter.write(pooled.deadLetters);
       c.metrics.addCounts(source, pooled.counts);
       c.metrics.addBytes(pooled.bytesRead);
       result = { partials: pooled.partials, counts: pooled.counts };

@@ -1,4 +1,5 @@
 /** Messages between {@link createAggregatePool} and its worker threads. */
+import type { MessagePort } from 'node:worker_threads';
 import type { DeadLetterEntry } from '../dead-letter.js';
 import type { SourceCounts } from '../metrics.js';
 import type { SourceRef } from '../types.js';
@@ -18,7 +19,27 @@ export interface PoolTask {
   readonly input: unknown;
   /** Default `'state'`. */
   readonly result?: PoolResultKind;
+  /**
+   * When given, rejected rows are posted here as they are found
+   * ({@link DeadLetterMessage}) instead of being returned with the result.
+   */
+  readonly deadLetterPort?: MessagePort;
 }
+
+/**
+ * Worker → caller on a task's `deadLetterPort`: a batch of rejected rows (the
+ * caller answers each with {@link DEAD_LETTER_ACK} once written), or the end
+ * of the task's rows (sent last, also after a failure).
+ */
+export type DeadLetterMessage =
+  | { readonly entries: readonly DeadLetterEntry[] }
+  | { readonly end: true };
+
+/** Caller → worker on a `deadLetterPort`: one batch was written. */
+export const DEAD_LETTER_ACK = 'ack';
+
+/** Batches a worker may have in flight before it waits for the caller's writes. */
+export const DEAD_LETTER_WINDOW = 4;
 
 /** A failure, as data. */
 export interface PoolTaskError {
@@ -35,6 +56,7 @@ export interface PoolTaskDone {
   readonly counts: SourceCounts;
   readonly bytesRead: number;
   readonly unknownUsers: number;
+  /** Rejected rows, when the task had no `deadLetterPort` (else empty). */
   readonly deadLetters: DeadLetterEntry[];
   readonly peakRssBytes: number;
 }
