@@ -3,9 +3,6 @@
  * exit code instead of exiting, so tests and other tools can call it.
  */
 import { parseCliArgs, USAGE } from './args.js';
-import { generateCommand } from './commands/generate.js';
-import { localCommand } from './commands/local.js';
-import { runCommand, watchCommand } from './commands/run.js';
 import type { CliContext } from './context.js';
 import { classifyError, EXIT } from './errors.js';
 import { createLogger } from './logger.js';
@@ -32,13 +29,14 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     case 'help':
       ctx.print(`${USAGE}\n`);
       return EXIT.ok;
+    // Each command loads its own modules: `local` does not pay for the AWS SDK.
     case 'run':
-      return runCommand(args, ctx);
+      return (await import('./commands/run.js')).runCommand(args, ctx);
     case 'watch':
-      return watchCommand(args, ctx);
+      return (await import('./commands/run.js')).watchCommand(args, ctx);
     case 'local':
-      return localCommand(args, ctx);
+      return (await import('./commands/local.js')).localCommand(args, ctx);
     case 'generate':
-      return generateCommand(args, ctx);
+      return (await import('./commands/generate.js')).generateCommand(args, ctx);
   }
 }
