@@ -1,23 +1,24 @@
 /**
  * `pnpm bench [--rows 1000000,5000000] [--reps 3] [--tools duckdb,local,s3]`
  *
- * Generates (and caches) datasets, runs each tool as a separate process
+ * Builds the packages and examples (`tsc -b`), generates (and caches)
+ * datasets, runs each tool from the built JavaScript as a separate process
  * `--reps` times, and writes medians of wall time, rows/s and peak RSS to
  * `examples/bench/results/<date>.{md,json,svg}`. DuckDB is also the oracle:
  * any tool whose KPIs differ from DuckDB's fails the run (exit code 1).
  *
  * Tools:
- * - `duckdb`: `duckdb-child.ts` (SQL over the files, `--threads`, default 2).
+ * - `duckdb`: `dist/bench/duckdb-child.js` (SQL over the files, `--threads`, default 2).
  * - `local`: the runner CLI, `kpis local --input DIR --out FILE` (override the
  *   command with `--local-cmd` / `BENCH_LOCAL_CMD`).
  * - `s3`: the runner CLI against s3rver → dynalite running in another
  *   process, `kpis run --bucket B --table T` (override with `--s3-cmd` /
  *   `BENCH_S3_CMD`). The upload before each repetition is not timed.
  * Command templates may use {input} {out} {summary} {bucket} {table}.
- * `local` and `s3` are skipped with a message while `examples/src/cli.ts` does
+ * `local` and `s3` are skipped with a message while `examples/dist/cli.js` does
  * not exist and no command is given.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
@@ -39,8 +40,33 @@ import { type Measurement, measure, median } from './measure.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const EXAMPLES = join(ROOT, 'examples');
-const CLI = join(EXAMPLES, 'src/cli.ts');
-const NODE_TS = `${process.execPath} --conditions=source --import tsx`;
+const CLI = join(EXAMPLES, 'dist/cli.js');
+const NODE = process.execPath;
+
+/**
+ * The tools run as built JavaScript, as a user runs them: through tsx, every
+ * process and worker thread would also pay for compiling the sources (time
+ * and memory that are not the pipeline's). `tsc -b` is incremental.
+ */
+function buildTools(): void {
+  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+  const configs = ['core', 's3-source', 'dynamo-sink'].map(
+    (p) => `packages/${p}/tsconfig.build.json`,
+  );
+  process.stdout.write('building (tsc -b)…\n');
+  const built = spawnSync(
+    process.execPath,
+    [tsc, '-b', ...configs, 'examples/tsconfig.build.json'],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
+  if (built.status !== 0) {
+    process.stderr.write('bench: the build failed\n');
+    process.exit(1);
+  }
+}
 
 const { values } = parseArgs({
   options: {
@@ -82,17 +108,19 @@ for (const t of tools) {
   }
 }
 
+buildTools();
+
 const commands: Record<string, string | undefined> = {
-  duckdb: `${NODE_TS} ${join(EXAMPLES, 'src/bench/duckdb-child.ts')} --input {input} --out {out} --summary-json {summary} --threads ${values.threads}`,
+  duckdb: `${NODE} ${join(EXAMPLES, 'dist/bench/duckdb-child.js')} --input {input} --out {out} --summary-json {summary} --threads ${values.threads}`,
   local:
     values['local-cmd'] ??
     (existsSync(CLI)
-      ? `${NODE_TS} ${CLI} local --input {input} --out {out} --summary-json {summary}`
+      ? `${NODE} ${CLI} local --input {input} --out {out} --summary-json {summary}`
       : undefined),
   s3:
     values['s3-cmd'] ??
     (existsSync(CLI)
-      ? `${NODE_TS} ${CLI} run --bucket {bucket} --table {table} --s3-force-path-style --summary-json {summary}`
+      ? `${NODE} ${CLI} run --bucket {bucket} --table {table} --s3-force-path-style --summary-json {summary}`
       : undefined),
 };
 
