@@ -25,7 +25,7 @@ import {
 } from './internal/pool-protocol.js';
 import { songsTableFromData, usersTableFromData } from './internal/table-transfer.js';
 import { createJoinMetrics } from './join-songs.js';
-import { kpiStateDates, pickKpiDates, serializeKpiState } from './kpi-state.js';
+import { serializeKpiStateByDate } from './kpi-state.js';
 import { RunMetrics } from './metrics.js';
 import type { SongsTable } from './songs-table.js';
 import type { UsersTable } from './users-table.js';
@@ -120,8 +120,9 @@ async function aggregateTask(task: PoolTask, openBytes: OpenBytes): Promise<unkn
     if (task.result === 'partials-by-date') {
       // The canonical per-date partials of the exactly-once protocol, made here
       // so that the main thread only stores bytes.
-      const dates = kpiStateDates(state);
-      const partials = dates.map((date) => serializeKpiState(pickKpiDates(state, [date])));
+      const byDate = serializeKpiStateByDate(state);
+      const dates = byDate.map((p) => p.date);
+      const partials = byDate.map((p) => p.bytes);
       return moved(
         { ...done, kind: 'partials-by-date', dates, partials },
         partials.map((p) => p.buffer as ArrayBuffer),

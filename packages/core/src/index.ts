@@ -59,6 +59,7 @@ export {
   mergeKpiStates,
   pickKpiDates,
   serializeKpiState,
+  serializeKpiStateByDate,
 } from './kpi-state.js';
 export type {
   LoadReferenceOptions,

@@ -464,6 +464,65 @@ function sortedOrder(n: number, cmp: (a: number, b: number) => number): Int32Arr
 
 /** Serializes `state` to the compact, versioned, canonical binary format (see module docs). */
 export function serializeKpiState(state: KpiState): Uint8Array {
+  return serializeDays(
+    state,
+    [...state.days.keys()].sort((a, b) => a - b),
+  );
+}
+
+/**
+ * One canonical partial per date of `state`, dates ascending: byte for byte
+ * `serializeKpiState(pickKpiDates(state, [date]))`, without building the
+ * picked states. What the exactly-once protocol stores per (object, date).
+ */
+export function serializeKpiStateByDate(
+  state: KpiState,
+): { readonly date: string; readonly bytes: Uint8Array }[] {
+  return [...state.days.keys()]
+    .sort((a, b) => a - b)
+    .map((day) => ({ date: formatDay(day), bytes: serializeDays(state, [day]) }));
+}
+
+/**
+ * The track entries of a songs dictionary in canonical order (id, then
+ * name, by code points), each already encoded as the format writes it: a
+ * state bound to the dictionary serializes its tracks by copying bytes.
+ */
+interface EncodedDictionary {
+  /** Entry numbers in canonical order. */
+  readonly order: Int32Array;
+  /** Entry `e`'s encoded id and name are `bytes[start[e]..start[e + 1])`. */
+  readonly start: Int32Array;
+  readonly bytes: Uint8Array;
+}
+
+const encodedDictionaries = new WeakMap<TrackDictionary, EncodedDictionary>();
+
+function encodedDictionary(dictionary: TrackDictionary): EncodedDictionary {
+  let encoded = encodedDictionaries.get(dictionary);
+  if (encoded !== undefined) return encoded;
+  const { trackIds, trackNames } = dictionary;
+  const order = sortedOrder(
+    trackIds.length,
+    (a, b) =>
+      compareCodePoints(trackIds[a]!, trackIds[b]!) ||
+      compareCodePoints(trackNames[a]!, trackNames[b]!),
+  );
+  const w = new ByteWriter();
+  const start = new Int32Array(trackIds.length + 1);
+  for (let e = 0; e < trackIds.length; e++) {
+    start[e] = w.length;
+    w.string(trackIds[e]!);
+    w.string(trackNames[e]!);
+  }
+  start[trackIds.length] = w.length;
+  encoded = { order, start, bytes: w.finish() };
+  encodedDictionaries.set(dictionary, encoded);
+  return encoded;
+}
+
+/** {@link serializeKpiState} of the state made of `days` (ascending) of `state`. */
+function serializeDays(state: KpiState, days: readonly number[]): Uint8Array {
   const w = new ByteWriter();
   for (const b of MAGIC) w.u8(b);
   w.u8(KPI_STATE_FORMAT_VERSION);
@@ -473,7 +532,9 @@ export function serializeKpiState(state: KpiState): Uint8Array {
   // Mark used dictionary entries, then number them in sorted order.
   const usedGenre = new Uint8Array(state.genres.length);
   const usedTrack = new Uint8Array(state.trackIds.length);
-  for (const cells of state.days.values()) {
+  for (const day of days) {
+    const cells = state.days.get(day);
+    if (cells === undefined) continue;
     for (let g = 0; g < cells.length; g++) {
       const cell = cells[g];
       if (cell === undefined) continue;
@@ -493,30 +554,46 @@ export function serializeKpiState(state: KpiState): Uint8Array {
     genreNew[g] = genres.length;
     genres.push(g);
   }
-  const trackOrder = sortedOrder(
-    state.trackIds.length,
-    (a, b) =>
-      compareCodePoints(state.trackIds[a]!, state.trackIds[b]!) ||
-      compareCodePoints(state.trackNames[a]!, state.trackNames[b]!),
-  );
-  const trackNew = new Int32Array(state.trackIds.length).fill(-1);
-  const tracks: number[] = [];
-  for (const t of trackOrder) {
-    if (usedTrack[t] === 0) continue;
-    trackNew[t] = tracks.length;
-    tracks.push(t);
-  }
   w.varint(genres.length);
   for (const g of genres) w.string(state.genres[g]!);
-  w.varint(tracks.length);
-  for (const t of tracks) {
-    w.string(state.trackIds[t]!);
-    w.string(state.trackNames[t]!);
+  const trackNew = new Int32Array(state.trackIds.length).fill(-1);
+  const origin = state.trackOrigin;
+  if (origin !== undefined && state.trackIds.length === origin.trackIds.length) {
+    // Every entry is the dictionary's: its canonical order and bytes are cached.
+    const { order, start, bytes } = encodedDictionary(origin);
+    let used = 0;
+    for (let i = 0; i < order.length; i++) if (usedTrack[order[i]!] === 1) used++;
+    w.varint(used);
+    let n = 0;
+    for (let i = 0; i < order.length; i++) {
+      const t = order[i]!;
+      if (usedTrack[t] === 0) continue;
+      trackNew[t] = n++;
+      w.bytes(bytes.subarray(start[t]!, start[t + 1]!));
+    }
+  } else {
+    const trackOrder = sortedOrder(
+      state.trackIds.length,
+      (a, b) =>
+        compareCodePoints(state.trackIds[a]!, state.trackIds[b]!) ||
+        compareCodePoints(state.trackNames[a]!, state.trackNames[b]!),
+    );
+    const tracks: number[] = [];
+    for (const t of trackOrder) {
+      if (usedTrack[t] === 0) continue;
+      trackNew[t] = tracks.length;
+      tracks.push(t);
+    }
+    w.varint(tracks.length);
+    for (const t of tracks) {
+      w.string(state.trackIds[t]!);
+      w.string(state.trackNames[t]!);
+    }
   }
 
-  const days = [...state.days.keys()].sort((a, b) => a - b);
-  w.varint(days.length);
-  for (const day of days) {
+  const presentDays = days.filter((day) => state.days.has(day));
+  w.varint(presentDays.length);
+  for (const day of presentDays) {
     const cells = state.days.get(day)!;
     const present = genres.filter((g) => cells[g] !== undefined);
     w.svarint(day);

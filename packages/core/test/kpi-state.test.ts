@@ -12,6 +12,7 @@ import {
   type SongRow,
   type StreamRow,
   serializeKpiState,
+  serializeKpiStateByDate,
   songsTableFromRows,
 } from '../src/index.js';
 import { runKpis } from './helpers/kpi-fixtures.js';
@@ -91,6 +92,34 @@ test('one partial per (file, date), merged per date, equals the oracle (the exac
       assert.deepEqual(items, oracleKpis(songs, streams));
     }),
     { numRuns: 60 },
+  );
+});
+
+test('serializeKpiStateByDate gives, per date, the bytes of pickKpiDates + serializeKpiState, for bound, unbound and merged states', async () => {
+  await fc.assert(
+    fc.asyncProperty(splitArb, async ({ songs, files }) => {
+      const table = songsTableFromRows(songs);
+      const states = await Promise.all(
+        files.map(async (f) => (await runKpis(songs, f, { table })).state),
+      );
+      const bound = states[0]!;
+      const candidates = [
+        bound,
+        deserializeKpiState(serializeKpiState(bound)),
+        mergeKpiStates(bound, ...states.slice(1)),
+      ];
+      for (const state of candidates) {
+        const byDate = serializeKpiStateByDate(state);
+        assert.deepEqual(
+          byDate.map((p) => p.date),
+          kpiStateDates(state),
+        );
+        for (const { date, bytes } of byDate) {
+          assert.deepEqual(bytes, serializeKpiState(pickKpiDates(state, [date])));
+        }
+      }
+    }),
+    { numRuns: 80 },
   );
 });
 

@@ -15,9 +15,7 @@ import {
   type DatePartial,
   HeaderError,
   type KpiState,
-  kpiStateDates,
   PipelineError,
-  pickKpiDates,
   type ReferenceFile,
   type ReferenceFilesOptions,
   RunMetrics,
@@ -25,7 +23,7 @@ import {
   type SongsTable,
   type SongsTableStats,
   type SourceCounts,
-  serializeKpiState,
+  serializeKpiStateByDate,
   songsTableFromFiles,
   type UsersTable,
   type UsersTableStats,
@@ -446,7 +444,7 @@ async function processObject(object: S3ObjectInfo, c: ProcessContext): Promise<O
     ...sig,
   });
   // A pool thread returns the per-date partial bytes itself (the same bytes
-  // as `serializeKpiState(pickKpiDates(state, [date]))` here).
+  // as `serializeKpiStateByDate(state)` here).
   let result:
     | { readonly state: KpiState; readonly counts: SourceCounts }
     | { readonly partials: readonly DatePartial[]; readonly counts: SourceCounts };
@@ -507,13 +505,7 @@ async function processObject(object: S3ObjectInfo, c: ProcessContext): Promise<O
   }
   // Dead letters are durable before the object counts as committed.
   await deadLetter.close();
-  const partials =
-    'partials' in result
-      ? result.partials
-      : kpiStateDates(result.state).map((date) => ({
-          date,
-          bytes: serializeKpiState(pickKpiDates(result.state, [date])),
-        }));
+  const partials = 'partials' in result ? result.partials : serializeKpiStateByDate(result.state);
   const dates = partials.map((p) => p.date);
   for (const { date, bytes } of partials) {
     await store.putPartial(date, objectId, bytes, signal);

@@ -12,6 +12,11 @@ export class ByteWriter {
   private buf = new Uint8Array(1024);
   private pos = 0;
 
+  /** Bytes written so far. */
+  get length(): number {
+    return this.pos;
+  }
+
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let cap = this.buf.length * 2;
