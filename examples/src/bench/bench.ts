@@ -1,5 +1,6 @@
 /**
- * `pnpm bench [--rows 1000000,5000000] [--reps 3] [--tools duckdb,local,s3]`
+ * `pnpm bench [--rows 1000000,5000000] [--reps 3] [--tools duckdb,local,s3]
+ *   [--rss-rows 20000000] [--rss-duckdb]`
  *
  * Builds the packages and examples (`tsc -b`), generates (and caches)
  * datasets, runs each tool from the built JavaScript as a separate process
@@ -17,6 +18,17 @@
  * Command templates may use {input} {out} {summary} {bucket} {table}.
  * `local` and `s3` are skipped with a message while `examples/dist/cli.js` does
  * not exist and no command is given.
+ *
+ * Memory flatness (issue 6: peak RSS at 20M rows ≤ 1.2× that at 5M, same days
+ * and users): `--rss-rows` (default `20000000`, `''` disables) lists extra
+ * sizes, generated with the same files/days/dirty/seed, at which only `local`
+ * runs (`--reps` times; needs `local` in `--tools`), and `duckdb` too with
+ * `--rss-duckdb`. Without DuckDB there is no reference at those sizes, so
+ * their KPI check is row accounting only: the summary's `rowsRead` must equal
+ * the manifest's stream rows and `ok` be true. The report's "Memory vs rows"
+ * section (and `rssFlatness` in the JSON) gives `local`'s median peak RSS per
+ * size as a ratio to its peak at 5M rows (else the largest `--rows` size);
+ * these sizes stay out of the main table and the chart.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -37,6 +49,7 @@ import {
 import { renderChart } from './chart.js';
 import { firstDifference } from './compare.js';
 import { type Measurement, measure, median } from './measure.js';
+import { formatRssFlatness, rssFlatness } from './rss-flatness.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const EXAMPLES = join(ROOT, 'examples');
@@ -71,6 +84,8 @@ function buildTools(): void {
 const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '1000000,5000000' },
+    'rss-rows': { type: 'string', default: '20000000' },
+    'rss-duckdb': { type: 'boolean', default: false },
     reps: { type: 'string', default: '3' },
     tools: { type: 'string', default: 'duckdb,local,s3' },
     files: { type: 'string', default: '8' },
@@ -94,7 +109,23 @@ function positiveInt(name: string, text: string): number {
   return n;
 }
 
-const sizes = values.rows.split(',').map((r) => positiveInt('rows', r.replaceAll('_', '')));
+function sizeList(name: string, text: string): number[] {
+  return text
+    .split(',')
+    .map((r) => r.trim())
+    .filter((r) => r !== '')
+    .map((r) => positiveInt(name, r.replaceAll('_', '')));
+}
+
+const sizes = sizeList('rows', values.rows);
+if (sizes.length === 0) {
+  process.stderr.write('bench: expected --rows to list at least one size\n');
+  process.exit(2);
+}
+// A size already in --rows is measured there with every tool.
+const rssSizes = [...new Set(sizeList('rss-rows', values['rss-rows']))].filter(
+  (r) => !sizes.includes(r),
+);
 const reps = positiveInt('reps', values.reps);
 const streamFiles = positiveInt('files', values.files);
 const days = positiveInt('days', values.days);
@@ -198,9 +229,34 @@ async function scanTable(endpoint: string, table: string): Promise<Record<string
   return items;
 }
 
+/**
+ * Row accounting, the KPI check where no DuckDB reference ran: the run read
+ * every stream row of the dataset and reported success. Returns a problem or
+ * `undefined`.
+ */
+async function rowAccountingProblem(
+  summaryFile: string,
+  manifest: Manifest,
+): Promise<string | undefined> {
+  let summary: { rowsRead?: unknown; ok?: unknown };
+  try {
+    summary = JSON.parse(await readFile(summaryFile, 'utf8')) as typeof summary;
+  } catch (error) {
+    return `could not read its summary JSON ${summaryFile}: ${String(error)}`;
+  }
+  const expected = manifest.streams.totals.rows;
+  if (summary.rowsRead !== expected) {
+    return `read ${String(summary.rowsRead)} stream rows, the dataset has ${expected}`;
+  }
+  if (summary.ok !== true) return `its summary says ok: ${String(summary.ok)}`;
+  return undefined;
+}
+
 interface ToolResult {
   readonly rows: number;
   readonly tool: string;
+  /** Measured only for the memory-flatness section (a `--rss-rows` size). */
+  readonly rssOnly: boolean;
   readonly runs: Measurement[];
   readonly medianWallMs: number;
   readonly rowsPerSecond: number;
@@ -212,6 +268,7 @@ async function main(): Promise<number> {
   const work = await mkdtemp(join(tmpdir(), 'kpis-bench-'));
   const results: ToolResult[] = [];
   const failures: string[] = [];
+  let rssFailures = 0;
   let emulators: Emulators | undefined;
   const active = tools.filter((t) => {
     if (commands[t] !== undefined) return true;
@@ -222,11 +279,21 @@ async function main(): Promise<number> {
   });
   // DuckDB runs first: its output is the reference.
   active.sort((a, b) => Number(b === 'duckdb') - Number(a === 'duckdb'));
+  const plan = sizes.map((rows) => ({ rows, tools: active, rssOnly: false }));
+  if (rssSizes.length > 0 && !active.includes('local')) {
+    process.stdout.write(`skipping --rss-rows ${rssSizes.join(',')}: local does not run\n`);
+  } else {
+    const rssTools = values['rss-duckdb'] ? ['duckdb', 'local'] : ['local'];
+    for (const rows of rssSizes) plan.push({ rows, tools: rssTools, rssOnly: true });
+  }
   try {
-    for (const rows of sizes) {
-      const { dir } = await dataset(rows);
+    for (const { rows, tools: planTools, rssOnly } of plan) {
+      const { dir, manifest } = await dataset(rows);
+      const failuresBefore = failures.length;
+      // Without DuckDB at this size, the KPIs can only be checked by row accounting.
+      const accountingOnly = !planTools.includes('duckdb');
       let reference: Record<string, unknown>[] | undefined;
-      for (const tool of active) {
+      for (const tool of planTools) {
         const runs: Measurement[] = [];
         for (let rep = 1; rep <= reps; rep++) {
           const tag = `${tool}-${rows}-${rep}`;
@@ -272,6 +339,10 @@ async function main(): Promise<number> {
             break;
           }
           runs.push(m);
+          if (rssOnly && accountingOnly) {
+            const problem = await rowAccountingProblem(summary, manifest);
+            if (problem !== undefined) failures.push(`${tag}: ${problem}`);
+          }
           let items: Record<string, unknown>[];
           try {
             items =
@@ -296,24 +367,56 @@ async function main(): Promise<number> {
         results.push({
           rows,
           tool,
+          rssOnly,
           runs,
           medianWallMs: wall,
           rowsPerSecond: rows / (wall / 1000),
           medianPeakRssMb: rss.length === 0 ? undefined : median(rss) / 2 ** 20,
         });
       }
+      if (rssOnly) rssFailures += failures.length - failuresBefore;
     }
   } finally {
     emulators?.child.stdin?.end();
     emulators?.child.kill('SIGTERM');
     await rm(work, { recursive: true, force: true });
   }
-  await report(results, failures);
+  await report(results, failures, rssFailures);
   for (const f of failures) process.stderr.write(`FAIL ${f}\n`);
   return failures.length === 0 ? 0 : 1;
 }
 
-async function report(results: readonly ToolResult[], failures: readonly string[]): Promise<void> {
+/** The sentence of the "Memory vs rows" section on how KPIs at `--rss-rows` sizes were checked. */
+function rssKpiCheck(results: readonly ToolResult[], rssFailures: number): string {
+  const rss = results.filter((r) => r.rssOnly);
+  if (!rss.some((r) => r.tool === 'local')) return 'No `--rss-rows` size ran.';
+  const outcome = rssFailures === 0 ? 'passed' : `FAILED (${rssFailures} failure(s), listed above)`;
+  const duck = rss.filter((r) => r.tool === 'duckdb');
+  if (duck.length === 0) {
+    return `KPI check at the \`--rss-rows\` sizes is row accounting only (no DuckDB run; \`--rss-duckdb\` adds one): each run's \`rowsRead\` must equal the dataset's stream rows and \`ok\` be true — ${outcome}.`;
+  }
+  const figures = duck
+    .map(
+      (d) =>
+        `${d.rows.toLocaleString('en-US')} rows ${(d.medianWallMs / 1000).toFixed(2)} s, ${d.medianPeakRssMb === undefined ? '?' : Math.round(d.medianPeakRssMb)} MB`,
+    )
+    .join('; ');
+  return `KPI check at the \`--rss-rows\` sizes: \`local\`'s KPIs compared with DuckDB's (\`--rss-duckdb\`) — ${outcome}. DuckDB there: ${figures}.`;
+}
+
+async function report(
+  all: readonly ToolResult[],
+  failures: readonly string[],
+  rssFailures: number,
+): Promise<void> {
+  // `--rss-rows` sizes have their own section; the table and chart compare tools.
+  const results = all.filter((r) => !r.rssOnly);
+  const flatness = rssFlatness(
+    all
+      .filter((r) => r.tool === 'local')
+      .map((r) => ({ rows: r.rows, peakRssMb: r.medianPeakRssMb, wallMs: r.medianWallMs })),
+    sizes,
+  );
   const date = new Date().toISOString().slice(0, 10);
   const cpu = cpus();
   const machine = `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, ${process.platform}`;
@@ -343,13 +446,19 @@ async function report(results: readonly ToolResult[], failures: readonly string[
       `| ${r.rows.toLocaleString('en-US')} | ${r.tool} | ${(r.medianWallMs / 1000).toFixed(2)} | ${Math.round(r.rowsPerSecond).toLocaleString('en-US')} | ${r.medianPeakRssMb === undefined ? '?' : Math.round(r.medianPeakRssMb)} | ${wallRatio} | ${rssRatio} |`,
     );
   }
-  lines.push('', failures.length === 0 ? 'KPIs of all tools equal DuckDB’s.' : 'FAILURES:', '');
+  const firstTool = results[0]?.tool;
+  const agreement =
+    firstTool === 'duckdb'
+      ? 'KPIs of all tools equal DuckDB’s.'
+      : `No DuckDB run: KPIs of the table's tools are compared with ${firstTool ?? 'nothing'}'s only.`;
+  lines.push('', failures.length === 0 ? agreement : 'FAILURES:', '');
   for (const f of failures) lines.push(`- ${f.split('\n')[0]}`);
   lines.push('', `![chart](${date}.svg)`, '');
+  lines.push(...formatRssFlatness(flatness, rssKpiCheck(all, rssFailures)));
   await writeFile(join(values.out, `${date}.md`), lines.join('\n'));
   await writeFile(
     join(values.out, `${date}.json`),
-    `${JSON.stringify({ date, machine, duckdbVersion, freeMemBytes: freemem(), options: values, results, failures }, null, 2)}\n`,
+    `${JSON.stringify({ date, machine, duckdbVersion, freeMemBytes: freemem(), options: values, results: all, rssFlatness: flatness ?? null, failures }, null, 2)}\n`,
   );
   await writeFile(
     join(values.out, `${date}.svg`),
