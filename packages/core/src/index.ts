@@ -14,10 +14,12 @@ export type {
   PooledAggregate,
   PooledObject,
   PooledPartials,
+  PoolResourceLimits,
 } from './aggregate-pool.js';
 export {
   aggregatePoolOptionsSchema,
   createAggregatePool,
+  defaultPoolResourceLimits,
   siblingModule,
 } from './aggregate-pool.js';
 // End of issue-2 exports.
@@ -46,7 +48,12 @@ export { DEFAULT_BATCH_SIZE, DEFAULT_MAX_ROW_BYTES } from './internal/parse-opti
 export type { RowCheck } from './internal/row-validator.js';
 export type { JoinedListen, JoinMetrics, JoinSongsOptions } from './join-songs.js';
 export { createJoinMetrics, JoinSongsOptionsSchema, joinSongs } from './join-songs.js';
-export type { KpiStateOptions, KpiStateStats, UniqueListenersMode } from './kpi-state.js';
+export type {
+  DeserializeKpiStateOptions,
+  KpiStateOptions,
+  KpiStateStats,
+  UniqueListenersMode,
+} from './kpi-state.js';
 export {
   createKpiState,
   deserializeKpiState,

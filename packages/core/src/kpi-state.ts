@@ -26,7 +26,7 @@ import { ByteReadError, ByteReader, ByteWriter, crc32 } from './internal/kpi-byt
 import { compareCodePoints } from './internal/kpi-compare.js';
 import { CountMap } from './internal/kpi-count-map.js';
 import { UserIdSet } from './internal/kpi-user-set.js';
-import type { TrackDictionary } from './songs-table.js';
+import { SongsTable, type TrackDictionary } from './songs-table.js';
 import { formatDay, parseDay } from './zone.js';
 
 /** How `unique_listeners` is counted: exactly (default) or with HyperLogLog. */
@@ -633,8 +633,52 @@ function serializeDays(state: KpiState, days: readonly number[]): Uint8Array {
   return out;
 }
 
+/**
+ * Reads `count` track entries into `state` bound to `songs`' dictionary:
+ * each (id, name) becomes the dictionary's entry when the table has it (a
+ * lookup by id, then its few names), an extra entry otherwise. Returns the
+ * serialized number → entry map.
+ */
+function bindTracks(r: ByteReader, state: KpiState, songs: SongsTable, count: number): Int32Array {
+  const dictionary = songs.trackDictionary();
+  state.adoptTracks(dictionary);
+  const { pairEntry, trackNames, trackNext } = dictionary;
+  const map = new Int32Array(count);
+  const seen = new Uint8Array(dictionary.trackIds.length + count);
+  for (let i = 0; i < count; i++) {
+    const id = r.string();
+    const name = r.string();
+    let entry = -1;
+    const track = songs.trackOf(id);
+    if (track >= 0) {
+      for (let e = pairEntry[songs.pairStart[track]!]!; e >= 0; e = trackNext[e]!) {
+        if (trackNames[e] === name) {
+          entry = e;
+          break;
+        }
+      }
+    }
+    if (entry < 0) entry = state.internTrack(id, name);
+    if (seen[entry] === 1) throw corrupt('duplicate track');
+    seen[entry] = 1;
+    map[i] = entry;
+  }
+  return map;
+}
+
 function corrupt(detail: string, cause?: unknown): KpiStateError {
   return new KpiStateError('KPI_STATE_CORRUPT', `Corrupt KPI state: ${detail}`, { cause });
+}
+
+/** Options of {@link deserializeKpiState}. */
+export interface DeserializeKpiStateOptions {
+  /**
+   * Bind the state to this songs table's track dictionary (as states built
+   * from the table are): its track entries become the table's entries, so it
+   * merges with the table's states without string work. Entries the table
+   * lacks (e.g. a partial written with older songs) are kept as extra entries.
+   */
+  readonly songs?: SongsTable;
 }
 
 /**
@@ -644,8 +688,15 @@ function corrupt(detail: string, cause?: unknown): KpiStateError {
  *   does not know, `KPI_STATE_CORRUPT` for anything else that is wrong
  *   (bad magic, checksum mismatch, truncation, out-of-range values).
  */
-export function deserializeKpiState(bytes: Uint8Array): KpiState {
+export function deserializeKpiState(
+  bytes: Uint8Array,
+  options: DeserializeKpiStateOptions = {},
+): KpiState {
   if (!(bytes instanceof Uint8Array)) throw corrupt('expected a Uint8Array');
+  const songs = options?.songs;
+  if (songs !== undefined && !(songs instanceof SongsTable)) {
+    throw new KpiStateError('KPI_STATE_OPTIONS', 'Expected `songs` to be a SongsTable');
+  }
   if (bytes.length < 11 || MAGIC.some((b, i) => bytes[i] !== b)) {
     throw corrupt('not a KPI state (bad magic bytes)');
   }
@@ -663,7 +714,7 @@ export function deserializeKpiState(bytes: Uint8Array): KpiState {
   );
   if (crc32(bytes.subarray(0, bodyLength)) !== expected) throw corrupt('checksum mismatch');
   try {
-    return readBody(new ByteReader(bytes, bodyLength));
+    return readBody(new ByteReader(bytes, bodyLength), songs);
   } catch (error) {
     if (error instanceof KpiStateError) throw error;
     if (error instanceof ByteReadError || error instanceof RangeError)
@@ -672,7 +723,7 @@ export function deserializeKpiState(bytes: Uint8Array): KpiState {
   }
 }
 
-function readBody(r: ByteReader): KpiState {
+function readBody(r: ByteReader, songs: SongsTable | undefined): KpiState {
   r.pos = 5;
   const modeByte = r.u8();
   const precision = r.u8();
@@ -685,9 +736,13 @@ function readBody(r: ByteReader): KpiState {
     if (state.internGenre(r.string()) !== i) throw corrupt('duplicate genre');
   }
   const trackCount = r.varint();
-  for (let i = 0; i < trackCount; i++) {
-    const id = r.string();
-    if (state.internTrack(id, r.string()) !== i) throw corrupt('duplicate track');
+  // Serialized track number → the state's entry.
+  const trackMap = songs === undefined ? undefined : bindTracks(r, state, songs, trackCount);
+  if (trackMap === undefined) {
+    for (let i = 0; i < trackCount; i++) {
+      const id = r.string();
+      if (state.internTrack(id, r.string()) !== i) throw corrupt('duplicate track');
+    }
   }
   const dayCount = r.varint();
   for (let d = 0; d < dayCount; d++) {
@@ -726,8 +781,10 @@ function readBody(r: ByteReader): KpiState {
       const n = r.varint();
       let sum = 0;
       for (let i = 0; i < n; i++) {
-        const t = r.varint();
-        if (t >= trackCount || cell.tracks.get(t) !== 0) throw corrupt(`bad track index ${t}`);
+        const index = r.varint();
+        if (index >= trackCount) throw corrupt(`bad track index ${index}`);
+        const t = trackMap === undefined ? index : trackMap[index]!;
+        if (cell.tracks.get(t) !== 0) throw corrupt(`bad track index ${index}`);
         const count = r.varint();
         if (count === 0) throw corrupt('zero track count');
         sum += count;

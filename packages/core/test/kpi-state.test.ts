@@ -7,6 +7,7 @@ import {
   finalizeKpis,
   KpiStateError,
   kpiStateDates,
+  mergeKpiStateInto,
   mergeKpiStates,
   pickKpiDates,
   type SongRow,
@@ -84,7 +85,7 @@ test('one partial per (file, date), merged per date, equals the oracle (the exac
         }
       }
       const items = [...byDate.keys()].sort().flatMap((date) => {
-        const parts = byDate.get(date)!.map(deserializeKpiState);
+        const parts = byDate.get(date)!.map((b) => deserializeKpiState(b));
         const merged = mergeKpiStates(parts[0]!, ...parts.slice(1));
         assert.deepEqual(kpiStateDates(merged), [date]);
         return finalizeKpis(merged);
@@ -120,6 +121,38 @@ test('serializeKpiStateByDate gives, per date, the bytes of pickKpiDates + seria
       }
     }),
     { numRuns: 80 },
+  );
+});
+
+test('a state read bound to a songs table equals the unbound read and merges with that table’s states, even with tracks the table lacks', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      splitArb,
+      fc.array(songArb, { minLength: 1, maxLength: 10 }),
+      async ({ songs, files }, otherSongs) => {
+        const table = songsTableFromRows(songs);
+        // Partials written with another songs table: some entries are unknown to `table`.
+        const written = serializeKpiState((await runKpis(otherSongs, files[0] ?? [])).state);
+        const bound = deserializeKpiState(written, { songs: table });
+        assert.deepEqual(serializeKpiState(bound), written);
+        assert.deepEqual(finalizeKpis(bound), finalizeKpis(deserializeKpiState(written)));
+        const local = (await runKpis(songs, files[1] ?? [], { table })).state;
+        const viaBound = mergeKpiStates(bound, local);
+        const viaStrings = mergeKpiStates(deserializeKpiState(written), local);
+        assert.deepEqual(serializeKpiState(viaBound), serializeKpiState(viaStrings));
+        mergeKpiStateInto(bound, local);
+        assert.deepEqual(serializeKpiState(bound), serializeKpiState(viaStrings));
+      },
+    ),
+    { numRuns: 80 },
+  );
+});
+
+test('deserializeKpiState rejects a `songs` option that is not a SongsTable', () => {
+  const bytes = serializeKpiState(createKpiState());
+  assert.throws(
+    () => deserializeKpiState(bytes, { songs: {} as never }),
+    (e: unknown) => e instanceof KpiStateError && e.code === 'KPI_STATE_OPTIONS',
   );
 });
 

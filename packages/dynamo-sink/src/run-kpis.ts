@@ -287,6 +287,7 @@ export async function runKpis(options: RunKpisOptions): Promise<RunKpisSummary> 
           committed.push(
             await commitDate(date, {
               store,
+              songs,
               ...(signal ? { signal } : {}),
               putItemsIfNewer: async (items, s) => {
                 const version = items[0]?.version ?? 0;
