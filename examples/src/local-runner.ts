@@ -407,7 +407,9 @@ export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalK
             uniqueListeners: o.uniqueListeners,
           })
         : undefined;
-    const limit = pLimit(pool === undefined ? o.concurrency : Math.max(o.concurrency, threads));
+    // With a pool, one file more than threads waits in its queue: a thread
+    // never idles while this thread folds the last state in.
+    const limit = pLimit(pool === undefined ? o.concurrency : Math.max(o.concurrency, threads + 1));
     // Pooled states are private to this run: each is folded into one
     // accumulator as it arrives instead of all being kept until the end.
     let folded: KpiState | undefined;

@@ -494,6 +494,36 @@ interface EncodedDictionary {
   /** Entry `e`'s encoded id and name are `bytes[start[e]..start[e + 1])`. */
   readonly start: Int32Array;
   readonly bytes: Uint8Array;
+  /** Open-addressing table of `entry + 1` by {@link hashBytes} of its encoding (0 = empty). */
+  readonly index: Int32Array;
+}
+
+/** FNV-1a over `bytes`. */
+function hashBytes(bytes: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+/** The dictionary entry encoded exactly as `encoded` (id and name, length-prefixed), or -1. */
+function findEncoded(dictionary: EncodedDictionary, encoded: Uint8Array): number {
+  const { index, start, bytes } = dictionary;
+  const mask = index.length - 1;
+  for (let i = hashBytes(encoded) & mask; ; i = (i + 1) & mask) {
+    const slot = index[i]!;
+    if (slot === 0) return -1;
+    const e = slot - 1;
+    const from = start[e]!;
+    if (start[e + 1]! - from !== encoded.length) continue;
+    let same = true;
+    for (let k = 0; k < encoded.length; k++) {
+      if (bytes[from + k] !== encoded[k]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return e;
+  }
 }
 
 const encodedDictionaries = new WeakMap<TrackDictionary, EncodedDictionary>();
@@ -516,7 +546,16 @@ function encodedDictionary(dictionary: TrackDictionary): EncodedDictionary {
     w.string(trackNames[e]!);
   }
   start[trackIds.length] = w.length;
-  encoded = { order, start, bytes: w.finish() };
+  const bytes = w.finish();
+  let size = 8;
+  while (size < trackIds.length * 2) size *= 2;
+  const index = new Int32Array(size);
+  for (let e = 0; e < trackIds.length; e++) {
+    let i = hashBytes(bytes.subarray(start[e]!, start[e + 1]!)) & (size - 1);
+    while (index[i] !== 0) i = (i + 1) & (size - 1);
+    index[i] = e + 1;
+  }
+  encoded = { order, start, bytes, index };
   encodedDictionaries.set(dictionary, encoded);
   return encoded;
 }
@@ -635,30 +674,29 @@ function serializeDays(state: KpiState, days: readonly number[]): Uint8Array {
 
 /**
  * Reads `count` track entries into `state` bound to `songs`' dictionary:
- * each (id, name) becomes the dictionary's entry when the table has it (a
- * lookup by id, then its few names), an extra entry otherwise. Returns the
- * serialized number → entry map.
+ * each (id, name) becomes the dictionary's entry when the table has it, an
+ * extra entry otherwise. Returns the serialized number → entry map.
  */
 function bindTracks(r: ByteReader, state: KpiState, songs: SongsTable, count: number): Int32Array {
   const dictionary = songs.trackDictionary();
   state.adoptTracks(dictionary);
-  const { pairEntry, trackNames, trackNext } = dictionary;
+  // An entry is found by its encoded bytes (as the serializer wrote them):
+  // no string is decoded for the table's tracks.
+  const encoded = encodedDictionary(dictionary);
   const map = new Int32Array(count);
   const seen = new Uint8Array(dictionary.trackIds.length + count);
   for (let i = 0; i < count; i++) {
-    const id = r.string();
-    const name = r.string();
-    let entry = -1;
-    const track = songs.trackOf(id);
-    if (track >= 0) {
-      for (let e = pairEntry[songs.pairStart[track]!]!; e >= 0; e = trackNext[e]!) {
-        if (trackNames[e] === name) {
-          entry = e;
-          break;
-        }
-      }
+    const from = r.pos;
+    r.skipString();
+    r.skipString();
+    let entry = findEncoded(encoded, r.since(from));
+    if (entry < 0) {
+      const end = r.pos;
+      r.pos = from;
+      const id = r.string();
+      entry = state.internTrack(id, r.string());
+      r.pos = end;
     }
-    if (entry < 0) entry = state.internTrack(id, name);
     if (seen[entry] === 1) throw corrupt('duplicate track');
     seen[entry] = 1;
     map[i] = entry;

@@ -227,8 +227,10 @@ export async function runKpis(options: RunKpisOptions): Promise<RunKpisSummary> 
   try {
     for await (const outcome of processObjects({
       objects,
-      // Keep every thread busy.
-      concurrency: Math.max(o.concurrency, threads),
+      // Keep every thread busy: one object more than threads waits in the
+      // pool's queue, so a thread starts its next object while this thread
+      // stores the last one's partials and archives it.
+      concurrency: Math.max(o.concurrency, threads === 0 ? 0 : threads + 1),
       ...(signal ? { signal } : {}),
       process: (object) =>
         processObject(object, {

@@ -117,6 +117,16 @@ export class ByteReader {
     return z % 2 === 1 ? -(z + 1) / 2 : z / 2;
   }
 
+  /** Skips a length-prefixed string without decoding it. */
+  skipString(): void {
+    this.bytes(this.varint());
+  }
+
+  /** The bytes from `start` to the current position. */
+  since(start: number): Uint8Array {
+    return this.buf.subarray(start, this.pos);
+  }
+
   string(): string {
     const n = this.varint();
     try {
