@@ -314,34 +314,39 @@ export async function runKpis(options: RunKpisOptions): Promise<RunKpisSummary> 
   committed.sort((a, b) => (a.date < b.date ? -1 : 1));
   signal?.throwIfAborted();
 
-  // Archive last: only objects whose every date is committed.
-  const final: ObjectOutcome[] = [];
-  for (const x of outcomes) {
-    if (
-      (x.status === 'processed' || x.status === 'skipped') &&
-      !x.dates.some((d) => failedDates.has(d))
-    ) {
-      try {
-        await archiveObject({
-          client: s3,
-          bucket: o.bucket,
-          key: x.key,
-          etag: x.etag,
-          sourcePrefix: streamsPrefix,
-          archivePrefix: root + o.archivePrefix,
-          ...(o.archiveBucket ? { archiveBucket: o.archiveBucket } : {}),
-          ...(signal ? { signal } : {}),
-        });
-        final.push({ ...x, archived: true });
-      } catch (error) {
-        final.push({ ...x, archived: false, error });
-        await report(error, { key: x.key });
-      }
-    } else {
-      final.push(x);
-    }
-    onObject?.(final[final.length - 1]!);
-  }
+  // Archive last: only objects whose every date is committed. Archives are
+  // independent copies and deletes: a few run at once.
+  const archiveLimit = pLimit(4);
+  const final: ObjectOutcome[] = await Promise.all(
+    outcomes.map((x) =>
+      archiveLimit(async (): Promise<ObjectOutcome> => {
+        let done: ObjectOutcome = x;
+        if (
+          (x.status === 'processed' || x.status === 'skipped') &&
+          !x.dates.some((d) => failedDates.has(d))
+        ) {
+          try {
+            await archiveObject({
+              client: s3,
+              bucket: o.bucket,
+              key: x.key,
+              etag: x.etag,
+              sourcePrefix: streamsPrefix,
+              archivePrefix: root + o.archivePrefix,
+              ...(o.archiveBucket ? { archiveBucket: o.archiveBucket } : {}),
+              ...(signal ? { signal } : {}),
+            });
+            done = { ...x, archived: true };
+          } catch (error) {
+            done = { ...x, archived: false, error };
+            await report(error, { key: x.key });
+          }
+        }
+        onObject?.(done);
+        return done;
+      }),
+    ),
+  );
   metrics.stop();
 
   const count = (s: ObjectOutcome['status']) => final.filter((x) => x.status === s).length;
