@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--rows 1000000,5000000] [--reps 3] [--tools duckdb,local,s3]
+ * `pnpm bench [--rows 1000000,5000000] [--reps 3] [--tools duckdb,local,local-1t,s3]
  *   [--rss-rows 20000000] [--rss-duckdb]`
  *
  * Builds the packages and examples (`tsc -b`), generates (and caches)
@@ -11,7 +11,9 @@
  * Tools:
  * - `duckdb`: `dist/bench/duckdb-child.js` (SQL over the files, `--threads`, default 2).
  * - `local`: the runner CLI, `kpis local --input DIR --out FILE` (override the
- *   command with `--local-cmd` / `BENCH_LOCAL_CMD`).
+ *   command with `--local-cmd` / `BENCH_LOCAL_CMD`), worker threads = cores.
+ * - `local-1t`: the same with `--threads 0`: one thread, no worker isolates
+ *   (the memory-lean configuration).
  * - `s3`: the runner CLI against s3rver → dynalite running in another
  *   process, `kpis run --bucket B --table T` (override with `--s3-cmd` /
  *   `BENCH_S3_CMD`). The upload before each repetition is not timed.
@@ -87,7 +89,7 @@ const { values } = parseArgs({
     'rss-rows': { type: 'string', default: '20000000' },
     'rss-duckdb': { type: 'boolean', default: false },
     reps: { type: 'string', default: '3' },
-    tools: { type: 'string', default: 'duckdb,local,s3' },
+    tools: { type: 'string', default: 'duckdb,local,local-1t,s3' },
     files: { type: 'string', default: '8' },
     days: { type: 'string', default: '7' },
     dirty: { type: 'string', default: '0.01' },
@@ -133,8 +135,8 @@ const seed = positiveInt('seed', values.seed);
 const dirtyRate = Number(values.dirty);
 const tools = values.tools.split(',').map((t) => t.trim());
 for (const t of tools) {
-  if (!['duckdb', 'local', 's3'].includes(t)) {
-    process.stderr.write(`bench: unknown tool "${t}" (expected duckdb, local, s3)\n`);
+  if (!['duckdb', 'local', 'local-1t', 's3'].includes(t)) {
+    process.stderr.write(`bench: unknown tool "${t}" (expected duckdb, local, local-1t, s3)\n`);
     process.exit(2);
   }
 }
@@ -148,6 +150,9 @@ const commands: Record<string, string | undefined> = {
     (existsSync(CLI)
       ? `${NODE} ${CLI} local --input {input} --out {out} --summary-json {summary}`
       : undefined),
+  'local-1t': existsSync(CLI)
+    ? `${NODE} ${CLI} local --threads 0 --input {input} --out {out} --summary-json {summary}`
+    : undefined,
   s3:
     values['s3-cmd'] ??
     (existsSync(CLI)
