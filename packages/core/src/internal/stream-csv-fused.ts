@@ -12,17 +12,16 @@
  */
 import { checkHeader } from '../check-header.js';
 import type { DeadLetterEntry, DeadLetterSink } from '../dead-letter.js';
-import { decompress } from '../decompress.js';
-import { ParseError } from '../errors.js';
 import type { JoinMetrics } from '../join-songs.js';
 import type { RunMetrics } from '../metrics.js';
 import type { SongsTable } from '../songs-table.js';
 import type { SourceRef } from '../types.js';
 import type { UsersTable } from '../users-table.js';
 import type { ZoneClock } from '../zone.js';
-import { type ByteSource, guardLines, toBuffer } from './bytes.js';
-import { type CsvHeader, csvHeader, csvRawRow, rowIsClean, withSource } from './csv-rows.js';
-import { type CsvRowBatch, createCsvTokenizer } from './fast-csv.js';
+import type { ByteSource } from './bytes.js';
+import { driveFusedCsv } from './csv-fused-driver.js';
+import { type CsvHeader, csvHeader, csvRawRow, rowIsClean } from './csv-rows.js';
+import type { CsvRowBatch } from './fast-csv.js';
 import { flatFields } from './flat-string.js';
 import type { KpiFolder } from './kpi-folder.js';
 import { strictUtc } from './kpi-time.js';
@@ -48,49 +47,9 @@ const validateStream = rowValidator('streams');
 
 /** Folds one CSV stream object; resolves to the number of rows aggregated. */
 export async function foldStreamCsv(bytes: ByteSource, options: FusedCsvOptions): Promise<number> {
-  const { source, maxRowBytes, signal, metrics } = options;
-  const tokenizer = createCsvTokenizer({
-    maxRowBytes,
-    skipEmptyLines: true,
-    unterminatedQuote: 'row',
-  });
   const folder = new FusedRows(options);
-  const gunzip = decompress({ source });
-  const counted = countBytes(bytes, metrics);
-  try {
-    for await (const chunk of guardLines(gunzip(counted, { signal }), {
-      source,
-      maxLineBytes: maxRowBytes,
-      signal,
-    })) {
-      signal.throwIfAborted();
-      const rows = tokenizer.push(chunk);
-      if (folder.header === undefined && tokenizer.header !== undefined) {
-        folder.setHeader(tokenizer.header);
-      }
-      await folder.rows(rows, false);
-    }
-    const rest = tokenizer.end();
-    if (folder.header === undefined && tokenizer.header !== undefined) {
-      folder.setHeader(tokenizer.header);
-    }
-    await folder.rows(rest, tokenizer.unterminated);
-  } catch (err) {
-    throw withSource(err, source, maxRowBytes);
-  }
-  if (folder.header === undefined) {
-    throw new ParseError('EMPTY_FILE', `${source.id}: file has no header line`, { source });
-  }
-  await folder.flush();
+  await driveFusedCsv(bytes, options, folder);
   return folder.aggregated;
-}
-
-async function* countBytes(bytes: ByteSource, metrics: RunMetrics): AsyncGenerator<Buffer> {
-  for await (const chunk of bytes) {
-    const buf = toBuffer(chunk);
-    metrics.addBytes(buf.length);
-    yield buf;
-  }
 }
 
 class FusedRows {
