@@ -146,21 +146,30 @@ export interface TrackDictionary {
   readonly conflicts: boolean;
 }
 
-/** Accumulates song rows in file order; `finish()` freezes the table. */
+/**
+ * Accumulates song rows in file order; `finish()` freezes the table. Pairs
+ * are kept in a few flat arrays (insertion order, chained per track) rather
+ * than small arrays per track: a big songs file leaves little garbage.
+ */
 export class SongsTableBuilder {
   private readonly genreIndex = new Map<string, number>();
   private readonly genres: string[] = [];
   private readonly trackIndex = new Map<string, number>();
   private readonly trackIds: string[] = [];
-  // Per track: genre numbers and the pair data, in first-seen order.
-  private readonly trackGenres: number[][] = [];
-  private readonly names: string[][] = [];
-  private readonly durations: number[][] = [];
+  /** Per track: its first pair, or -1. */
+  private readonly trackFirst: number[] = [];
+  /** Per track: its last pair (where the chain grows). */
+  private readonly trackLast: number[] = [];
+  /** Per pair, in first-seen order: track, genre, next pair of the same track (-1), duration, name. */
+  private readonly pairTrack: number[] = [];
+  private readonly pairGenre: number[] = [];
+  private readonly pairNext: number[] = [];
+  private readonly pairDuration: number[] = [];
+  private readonly pairName: string[] = [];
   private lastGenre: string | undefined;
   private lastGenreNumber = 0;
   private rows = 0;
   private duplicatePairs = 0;
-  private pairs = 0;
 
   /** Adds one song row (rows must be added in file order). */
   add(row: SongRow): void {
@@ -183,44 +192,47 @@ export class SongsTableBuilder {
       const id = flatString(row.track_id);
       this.trackIds.push(id);
       this.trackIndex.set(id, t);
-      this.trackGenres.push([g]);
-      this.names.push([flatString(row.track_name)]);
-      this.durations.push([row.duration_ms]);
-      this.pairs++;
-      return;
+      this.trackFirst.push(-1);
+      this.trackLast.push(-1);
+    } else {
+      for (let p = this.trackFirst[t]!; p >= 0; p = this.pairNext[p]!) {
+        if (this.pairGenre[p] === g) {
+          this.duplicatePairs++;
+          return;
+        }
+      }
     }
-    const gs = this.trackGenres[t]!;
-    if (gs.includes(g)) {
-      this.duplicatePairs++;
-      return;
-    }
-    gs.push(g);
-    this.names[t]!.push(flatString(row.track_name));
-    this.durations[t]!.push(row.duration_ms);
-    this.pairs++;
+    const p = this.pairTrack.length;
+    this.pairTrack.push(t);
+    this.pairGenre.push(g);
+    this.pairNext.push(-1);
+    this.pairDuration.push(row.duration_ms);
+    this.pairName.push(flatString(row.track_name));
+    if (this.trackFirst[t] === -1) this.trackFirst[t] = p;
+    else this.pairNext[this.trackLast[t]!] = p;
+    this.trackLast[t] = p;
   }
 
   /** Builds the table. The builder must not be used afterwards. */
   finish(): SongsTable {
     const tracks = this.trackIds.length;
+    const pairs = this.pairTrack.length;
     const pairStart = new Int32Array(tracks + 1);
-    const pairGenre = new Int32Array(this.pairs);
-    const pairDuration = new Float64Array(this.pairs);
-    const pairName: string[] = new Array<string>(this.pairs);
-    let p = 0;
+    const pairGenre = new Int32Array(pairs);
+    const pairDuration = new Float64Array(pairs);
+    const pairName: string[] = new Array<string>(pairs);
+    // The pairs of each track, together, in first-seen order.
+    let at = 0;
     for (let t = 0; t < tracks; t++) {
-      pairStart[t] = p;
-      const gs = this.trackGenres[t]!;
-      const ns = this.names[t]!;
-      const ds = this.durations[t]!;
-      for (let i = 0; i < gs.length; i++) {
-        pairGenre[p] = gs[i]!;
-        pairDuration[p] = ds[i]!;
-        pairName[p] = ns[i]!;
-        p++;
+      pairStart[t] = at;
+      for (let p = this.trackFirst[t]!; p >= 0; p = this.pairNext[p]!) {
+        pairGenre[at] = this.pairGenre[p]!;
+        pairDuration[at] = this.pairDuration[p]!;
+        pairName[at] = this.pairName[p]!;
+        at++;
       }
     }
-    pairStart[tracks] = p;
+    pairStart[tracks] = at;
     return new SongsTable({
       genres: this.genres,
       trackIds: this.trackIds,

@@ -1,13 +1,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import {
+  buildSongsTable,
+  buildUsersTable,
   type DeadLetterEntry,
+  loadSongsTable,
+  loadUsersTable,
   memoryDeadLetter,
   RunMetrics,
+  readSongRows,
+  readUserRows,
   type SourceRef,
   songsTableFromFiles,
   usersTableFromFiles,
 } from '../src/index.js';
+import { songsTableData } from '../src/internal/table-transfer.js';
 
 const SONGS_HEADER = 'track_id,track_name,duration_ms,track_genre';
 const file = (key: string, text: string) => ({
@@ -73,4 +81,101 @@ test('users from files, one shared dead letter left open; no file gives no table
   assert.equal(deadLetter.closed, false);
   const none = await usersTableFromFiles([], { deadLetter, metrics: new RunMetrics() });
   assert.deepEqual(none, { table: undefined, files: 0 });
+});
+
+/** Songs CSV text: header variants, clean rows and every kind of bad row. */
+const songsCsvArb = fc
+  .record({
+    header: fc.constantFrom(
+      'track_id,track_name,duration_ms,track_genre',
+      'artists,track_id,album,track_name,popularity,duration_ms,explicit,track_genre',
+      'track_id,track_name,duration_ms,track_genre,track_name',
+      ' track_id ,track_name,duration_ms,track_genre,__proto__',
+    ),
+    rows: fc.array(
+      fc.record({
+        id: fc.constantFrom('t1', 't2', ' t3', '', 't4', 'ü5'),
+        name: fc.constantFrom(
+          'One',
+          ' Padded ',
+          '',
+          '"Quoted, name"',
+          '"multi\nline"',
+          'bad\uFFFD',
+        ),
+        duration: fc.constantFrom('1000', '0', '-5', '12.5', ' 7', '', '99999999999999999'),
+        genre: fc.constantFrom('pop', 'rock', ' jazz', ''),
+        shape: fc.constantFrom('ok', 'ok', 'ok', 'short', 'long'),
+      }),
+      { maxLength: 40 },
+    ),
+    tail: fc.constantFrom('\n', '', '\n\n', '\n"open'),
+  })
+  .map(({ header, rows, tail }) => {
+    const names = header.split(',').map((h) => h.trim());
+    const lines = rows.map((r) => {
+      const value: Record<string, string> = {
+        track_id: r.id,
+        track_name: r.name,
+        duration_ms: r.duration,
+        track_genre: r.genre,
+      };
+      const cells = names.map((n) => value[n] ?? 'x');
+      if (r.shape === 'short') cells.pop();
+      if (r.shape === 'long') cells.push('extra');
+      return cells.join(',');
+    });
+    return `${[header, ...lines].join('\n')}${tail}`;
+  });
+
+test('the fused CSV songs path gives the staged path’s table, dead letters and counters', async () => {
+  await fc.assert(
+    fc.asyncProperty(songsCsvArb, fc.integer({ min: 1, max: 64 }), async (text, cut) => {
+      const bytes = Buffer.from(text);
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += cut) chunks.push(bytes.subarray(i, i + cut));
+      const source: SourceRef = { id: 'test://songs.csv', key: 'songs.csv' };
+      const run = async (fused: boolean) => {
+        const deadLetter = memoryDeadLetter();
+        const metrics = new RunMetrics();
+        const options = { source, deadLetter, metrics };
+        try {
+          const table = fused
+            ? await loadSongsTable(chunks, options)
+            : await buildSongsTable(readSongRows(chunks, options));
+          return {
+            table: songsTableData(table),
+            dead: deadLetter.entries,
+            counts: metrics.source(source),
+          };
+        } catch (error) {
+          return { error: String(error) };
+        }
+      };
+      assert.deepEqual(await run(true), await run(false));
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('the fused CSV users path gives the staged path’s ids, dead letters and counters', async () => {
+  const text = 'user_id,user_name\n1,a\n 2,b\nx,c\n3\n4,d,e\n5,"quoted"\n0,z\n';
+  const source: SourceRef = { id: 'test://users.csv', key: 'users.csv' };
+  const fusedSink = memoryDeadLetter();
+  const fusedMetrics = new RunMetrics();
+  const fused = await loadUsersTable([text], {
+    source,
+    deadLetter: fusedSink,
+    metrics: fusedMetrics,
+  });
+  const stagedSink = memoryDeadLetter();
+  const stagedMetrics = new RunMetrics();
+  const staged = await buildUsersTable(
+    readUserRows([text], { source, deadLetter: stagedSink, metrics: stagedMetrics }),
+  );
+  assert.deepEqual([...fused.ids()].sort(), [...staged.ids()].sort());
+  assert.deepEqual([...fused.ids()].sort(), [1, 2, 5]);
+  assert.deepEqual(fusedSink.entries, stagedSink.entries);
+  assert.equal(fusedSink.entries.length, 4);
+  assert.deepEqual(fusedMetrics.source(source), stagedMetrics.source(source));
 });

@@ -46,7 +46,7 @@ export function rowValidator<D extends Dataset>(
 const UTC = new ZoneClock('UTC');
 
 /** 1–15 ASCII digits (no spaces): the value; -1 otherwise. */
-function fastNonNegative(s: string | undefined): number {
+export function fastNonNegative(s: string | undefined): number {
   if (typeof s !== 'string') return -1;
   const len = s.length;
   if (len === 0 || len > 15) return -1;
