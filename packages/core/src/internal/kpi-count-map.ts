@@ -2,17 +2,21 @@
  * An open-addressing map from non-negative int32 keys (interned track ids) to
  * listen counts, in one typed array of `[key + 1, count]` slots (0 marks an
  * empty slot) so that an update touches one cache line, not two.
+ *
+ * Slots are 32-bit (8 bytes a key) while every count fits in 32 bits; a
+ * count that would pass 2^32 - 1 widens the table to 64-bit floats once
+ * (exact up to 2^53), so no count is ever wrong.
  */
 export class CountMap {
   /** Number of distinct keys. */
   size = 0;
-  private slots: Float64Array;
+  private slots: Uint32Array | Float64Array;
   private mask: number;
 
   constructor(capacity = 4) {
     let cap = 4;
     while (cap < capacity * 2) cap *= 2;
-    this.slots = new Float64Array(cap * 2);
+    this.slots = new Uint32Array(cap * 2);
     this.mask = cap - 1;
   }
 
@@ -25,11 +29,22 @@ export class CountMap {
     for (;;) {
       const k = slots[2 * i]!;
       if (k === stored) {
-        slots[2 * i + 1]! += by;
+        const count = slots[2 * i + 1]! + by;
+        if (count > 0xffffffff && slots instanceof Uint32Array) {
+          this.widen();
+          this.add(key, by);
+          return;
+        }
+        slots[2 * i + 1] = count;
         return;
       }
       if (k === 0) break;
       i = (i + 1) & mask;
+    }
+    if (by > 0xffffffff && slots instanceof Uint32Array) {
+      this.widen();
+      this.add(key, by);
+      return;
     }
     slots[2 * i] = stored;
     slots[2 * i + 1] = by;
@@ -75,7 +90,7 @@ export class CountMap {
   }
 
   /** The backing `[key + 1, count]` slots, e.g. to move them to another thread. */
-  get table(): Float64Array {
+  get table(): Uint32Array | Float64Array {
     return this.slots;
   }
 
@@ -83,7 +98,7 @@ export class CountMap {
    * A map over a {@link table} of another map, taken as is (no rehash):
    * `slots.length / 2` must be a power of two and `size` its used slots.
    */
-  static fromTable(slots: Float64Array, size: number): CountMap {
+  static fromTable(slots: Uint32Array | Float64Array, size: number): CountMap {
     const map = new CountMap(0);
     map.slots = slots;
     map.mask = slots.length / 2 - 1;
@@ -91,10 +106,15 @@ export class CountMap {
     return map;
   }
 
+  /** Same slots as 64-bit floats (a count is about to pass 2^32 - 1). */
+  private widen(): void {
+    this.slots = Float64Array.from(this.slots);
+  }
+
   private grow(): void {
     const old = this.slots;
     const cap = (this.mask + 1) * 2;
-    const slots = new Float64Array(cap * 2);
+    const slots = old instanceof Uint32Array ? new Uint32Array(cap * 2) : new Float64Array(cap * 2);
     const mask = cap - 1;
     for (let j = 0; j < old.length; j += 2) {
       const k = old[j]!;

@@ -36,7 +36,7 @@ export interface KpiStateTransfer {
   /** Per cell: the block numbers of bitmap users (exact), else null. */
   readonly userBlocks: readonly (Float64Array | null)[];
   /** Per cell: the track counts' hash table. */
-  readonly tracks: readonly Float64Array[];
+  readonly tracks: readonly (Uint32Array | Float64Array)[];
 }
 
 /** A typed array that owns its whole buffer (so moving it moves nothing else). */
@@ -61,7 +61,7 @@ export function kpiStateToTransfer(
   const meta = new Float64Array(count * CELL_FIELDS);
   const users: (Uint32Array | Float64Array | Uint8Array)[] = [];
   const userBlocks: (Float64Array | null)[] = [];
-  const tracks: Float64Array[] = [];
+  const tracks: (Uint32Array | Float64Array)[] = [];
   const transferList: ArrayBuffer[] = [meta.buffer];
   const seen = new Set<ArrayBufferLike>([meta.buffer]);
   const move = <T extends Uint32Array | Float64Array | Uint8Array>(a: T): T => {
