@@ -9,7 +9,7 @@
  * arrays, so a join costs one `Map` lookup and the fan-out is an index range.
  */
 import { flatString } from './internal/flat-string.js';
-import { StringIndex } from './internal/string-index.js';
+import { StringIndex, type StringIndexParts } from './internal/string-index.js';
 import type { Batch, SongRow, ValidRow } from './types.js';
 
 /** Sizes of a loaded {@link SongsTable}, for the run summary. */
@@ -55,6 +55,8 @@ export class SongsTable {
     pairName: string[];
     rows: number;
     duplicatePairs: number;
+    /** The `track_id` index of another thread's copy of this table (shared memory). */
+    index?: StringIndexParts;
   }) {
     this.genres = parts.genres;
     this.trackIds = parts.trackIds;
@@ -62,7 +64,10 @@ export class SongsTable {
     this.pairGenre = parts.pairGenre;
     this.pairDuration = parts.pairDuration;
     this.pairName = parts.pairName;
-    this.lookup = new StringIndex(parts.trackIds);
+    this.lookup =
+      parts.index === undefined
+        ? new StringIndex(parts.trackIds)
+        : StringIndex.fromParts(parts.index);
     let stringBytes = 0;
     for (const s of parts.trackIds) stringBytes += 16 + s.length * 2;
     for (const s of parts.pairName) stringBytes += 16 + s.length * 2;
@@ -92,6 +97,11 @@ export class SongsTable {
   /** `track_id` → track number, laid out for the hot lookup. */
   private readonly lookup: StringIndex;
 
+  /** The `track_id` index's arrays (shared memory: another thread can use them as they are). @internal */
+  get indexParts(): StringIndexParts {
+    return this.lookup.parts;
+  }
+
   #dictionary: TrackDictionary | undefined;
 
   /**
@@ -102,7 +112,7 @@ export class SongsTable {
   trackDictionary(): TrackDictionary {
     if (this.#dictionary !== undefined) return this.#dictionary;
     const pairs = this.pairGenre.length;
-    const pairEntry = new Int32Array(pairs);
+    const pairEntry = new Int32Array(new SharedArrayBuffer(4 * pairs));
     const trackIds: string[] = [];
     const trackNames: string[] = [];
     const trackNext: number[] = [];
@@ -217,9 +227,10 @@ export class SongsTableBuilder {
   finish(): SongsTable {
     const tracks = this.trackIds.length;
     const pairs = this.pairTrack.length;
-    const pairStart = new Int32Array(tracks + 1);
-    const pairGenre = new Int32Array(pairs);
-    const pairDuration = new Float64Array(pairs);
+    // On shared memory: worker threads read the same arrays, not copies.
+    const pairStart = new Int32Array(new SharedArrayBuffer(4 * (tracks + 1)));
+    const pairGenre = new Int32Array(new SharedArrayBuffer(4 * pairs));
+    const pairDuration = new Float64Array(new SharedArrayBuffer(8 * pairs));
     const pairName: string[] = new Array<string>(pairs);
     // The pairs of each track, together, in first-seen order.
     let at = 0;

@@ -9,6 +9,21 @@ import type { KpiCell, KpiState } from '../kpi-state.js';
 import type { SongsTable } from '../songs-table.js';
 import type { ZoneClock } from '../zone.js';
 
+/** Packed pairs of tables whose numbering states adopted (read only). */
+const adoptedPairs = new WeakMap<SongsTable, Float64Array>();
+
+/** `[table genre, duration_ms, entry (or -1: intern on first use)]` per pair of `songs`. */
+function packPairs(songs: SongsTable, entries: Int32Array | undefined): Float64Array {
+  const n = songs.pairGenre.length;
+  const pairs = new Float64Array(3 * n);
+  for (let p = 0; p < n; p++) {
+    pairs[3 * p] = songs.pairGenre[p]!;
+    pairs[3 * p + 1] = songs.pairDuration[p]!;
+    pairs[3 * p + 2] = entries === undefined ? -1 : entries[p]!;
+  }
+  return pairs;
+}
+
 /** Folds listens of tracks of one songs table into one state. */
 export class KpiFolder {
   /**
@@ -30,14 +45,11 @@ export class KpiFolder {
     // A fresh state takes the table's numbering of track entries as is.
     const dictionary = songs.trackDictionary();
     const adopted = state.days.size === 0 && state.adoptTracks(dictionary);
-    const n = songs.pairGenre.length;
-    const pairs = new Float64Array(3 * n);
-    for (let p = 0; p < n; p++) {
-      pairs[3 * p] = songs.pairGenre[p]!;
-      pairs[3 * p + 1] = songs.pairDuration[p]!;
-      pairs[3 * p + 2] = adopted ? dictionary.pairEntry[p]! : -1;
-    }
-    this.pairs = pairs;
+    // With the table's numbering the packed pairs never change: one array per
+    // table serves every state (a thread folds many objects).
+    const cached = adopted ? adoptedPairs.get(songs) : undefined;
+    this.pairs = cached ?? packPairs(songs, adopted ? dictionary.pairEntry : undefined);
+    if (adopted && cached === undefined) adoptedPairs.set(songs, this.pairs);
     this.genreMap = new Int32Array(songs.genres.length).fill(-1);
   }
 

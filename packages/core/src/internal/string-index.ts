@@ -12,20 +12,40 @@ export class StringIndex {
   private readonly pool: Uint16Array;
   private readonly mask: number;
 
+  /**
+   * The index's arrays. They live on `SharedArrayBuffer`s: sent to a worker
+   * thread (structured clone), they are shared, not copied.
+   */
+  get parts(): StringIndexParts {
+    return { slots: this.slots, pool: this.pool };
+  }
+
+  /** An index over the {@link StringIndex.parts} of another (no copy). */
+  static fromParts(parts: StringIndexParts): StringIndex {
+    return new StringIndex(parts);
+  }
+
   /** Indexes `keys[i] → i`; for a repeated key the first index wins. */
   /** Bytes held by the index's typed arrays. */
   get byteLength(): number {
     return this.slots.byteLength + this.pool.byteLength;
   }
 
-  constructor(keys: readonly string[]) {
+  constructor(keys: readonly string[] | StringIndexParts) {
+    if (!Array.isArray(keys)) {
+      const parts = keys as StringIndexParts;
+      this.slots = parts.slots;
+      this.pool = parts.pool;
+      this.mask = parts.slots.length / 4 - 1;
+      return;
+    }
     let cap = 16;
     while (cap < keys.length * 2) cap *= 2;
     this.mask = cap - 1;
-    this.slots = new Int32Array(cap * 4).fill(-1);
+    this.slots = new Int32Array(new SharedArrayBuffer(cap * 16)).fill(-1);
     let chars = 0;
     for (const k of keys) chars += k.length;
-    this.pool = new Uint16Array(chars);
+    this.pool = new Uint16Array(new SharedArrayBuffer(chars * 2));
     let offset = 0;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
@@ -64,6 +84,16 @@ export class StringIndex {
       s = (s + 1) & this.mask;
     }
   }
+}
+
+/**
+ * The arrays of a {@link StringIndex}: `slots` of `[hash, value, offset,
+ * length]` (`value` -1 = empty) and the `pool` of the keys' UTF-16 code
+ * units, first occurrences back to back in key order.
+ */
+export interface StringIndexParts {
+  readonly slots: Int32Array;
+  readonly pool: Uint16Array;
 }
 
 /** FNV-1a over UTF-16 code units, then a murmur3 finaliser. */

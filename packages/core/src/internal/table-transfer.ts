@@ -4,6 +4,7 @@
  */
 import { SongsTable } from '../songs-table.js';
 import { type UsersTable, usersTableFromIds } from '../users-table.js';
+import type { StringIndexParts } from './string-index.js';
 
 /** A {@link SongsTable} as structured-clone data. */
 export interface SongsTableData {
@@ -15,6 +16,8 @@ export interface SongsTableData {
   readonly pairName: readonly string[];
   readonly rows: number;
   readonly duplicatePairs: number;
+  /** The `track_id` index (on shared memory, like the pair arrays of a built table). */
+  readonly index: StringIndexParts;
 }
 
 /** The data of a songs table. */
@@ -28,20 +31,23 @@ export function songsTableData(table: SongsTable): SongsTableData {
     pairName: table.pairName,
     rows: table.stats.rows,
     duplicatePairs: table.stats.duplicatePairs,
+    index: table.indexParts,
   };
 }
 
 /** Rebuilds a songs table from {@link songsTableData}. */
 export function songsTableFromData(data: SongsTableData): SongsTable {
   return new SongsTable({
-    genres: [...data.genres],
-    trackIds: [...data.trackIds],
+    // Fresh arrays from the structured clone: taken as they are.
+    genres: data.genres as string[],
+    trackIds: data.trackIds as string[],
     pairStart: data.pairStart,
     pairGenre: data.pairGenre,
     pairDuration: data.pairDuration,
-    pairName: [...data.pairName],
+    pairName: data.pairName as string[],
     rows: data.rows,
     duplicatePairs: data.duplicatePairs,
+    index: data.index,
   });
 }
 
