@@ -66,10 +66,33 @@ export class KpiState {
   readonly hllPrecision: number;
   /** Interned genre names. */
   readonly genres: string[] = [];
-  /** Interned track entries: ids… (may be shared with other states: read only) */
-  trackIds: readonly string[] = [];
+  #ids: readonly string[] | undefined = [];
+  #names: readonly string[] | undefined = [];
+  #next: readonly number[] | undefined = [];
+  /**
+   * Interned track entries: ids… (may be shared with other states: read
+   * only). Those of an adopted songs dictionary are fetched on first use: a
+   * worker thread that only folds rows never builds its strings.
+   */
+  get trackIds(): readonly string[] {
+    this.#ids ??= (this.origin as TrackDictionary).trackIds;
+    return this.#ids;
+  }
+  set trackIds(ids: readonly string[]) {
+    this.#ids = ids;
+  }
   /** …and their names. */
-  trackNames: readonly string[] = [];
+  get trackNames(): readonly string[] {
+    this.#names ??= (this.origin as TrackDictionary).trackNames;
+    return this.#names;
+  }
+  set trackNames(names: readonly string[]) {
+    this.#names = names;
+  }
+  /** Number of track entries (without fetching an adopted dictionary's strings). */
+  get trackCount(): number {
+    return this.#ids?.length ?? this.origin?.size ?? 0;
+  }
   /** Day number (days since 1970-01-01) → cells indexed by genre number. */
   readonly days = new Map<number, (KpiCell | undefined)[]>();
   /** True when some track id has entries with different names (see finalize). */
@@ -82,11 +105,17 @@ export class KpiState {
    */
   private trackIdIndex: Map<string, number> | undefined = new Map();
   /** Next entry with the same track id, or -1. */
-  private trackNext: readonly number[] = [];
+  private get trackNext(): readonly number[] {
+    this.#next ??= (this.origin as TrackDictionary).trackNext;
+    return this.#next;
+  }
+  private set trackNext(next: readonly number[]) {
+    this.#next = next;
+  }
   /** True while the track arrays are shared (copy before appending). */
   private sharedTracks = false;
   /**
-   * When set, entries `[0, origin.trackIds.length)` are exactly this songs
+   * When set, entries `[0, origin.size)` are exactly this songs
    * dictionary's: merging two states of one origin needs no interning.
    */
   private origin: TrackDictionary | undefined;
@@ -155,10 +184,11 @@ export class KpiState {
    * @internal Used by the aggregators.
    */
   adoptTracks(dictionary: TrackDictionary): boolean {
-    if (this.trackIds.length > 0) return false;
-    this.trackIds = dictionary.trackIds;
-    this.trackNames = dictionary.trackNames;
-    this.trackNext = dictionary.trackNext;
+    if (this.trackCount > 0) return false;
+    // The dictionary's arrays, fetched on first use.
+    this.#ids = undefined;
+    this.#names = undefined;
+    this.#next = undefined;
     this.sharedTracks = true;
     this.trackIdIndex = undefined;
     this.origin = dictionary;
@@ -176,9 +206,7 @@ export class KpiState {
 
   /** Number of leading track entries equal to `other`'s (same songs dictionary). @internal */
   sharedPrefix(other: KpiState): number {
-    return this.origin !== undefined && this.origin === other.origin
-      ? this.origin.trackIds.length
-      : 0;
+    return this.origin !== undefined && this.origin === other.origin ? this.origin.size : 0;
   }
 
   /**
@@ -191,9 +219,9 @@ export class KpiState {
     this.genres.push(...src.genres);
     this.genreIndex = new Map(src.genreIndex);
     // Share the track arrays; whoever appends first copies them.
-    this.trackIds = src.trackIds;
-    this.trackNames = src.trackNames;
-    this.trackNext = src.trackNext;
+    this.#ids = src.#ids;
+    this.#names = src.#names;
+    this.#next = src.#next;
     this.sharedTracks = true;
     src.sharedTracks = true;
     this.trackIdIndex = undefined;
@@ -283,7 +311,7 @@ function describeMode(s: KpiState): string {
 
 function foldInto(out: KpiState, src: KpiState): void {
   const genreMap = src.genres.map((g) => out.internGenre(g));
-  const trackMap = new Int32Array(src.trackIds.length).fill(-1);
+  const trackMap = new Int32Array(src.trackCount).fill(-1);
   const same = out.sharedPrefix(src);
   for (let t = 0; t < same; t++) trackMap[t] = t;
   for (const [day, cells] of src.days) {
@@ -395,7 +423,7 @@ export function pickKpiDates(state: KpiState, dates: Iterable<string>): KpiState
   }
   // Re-intern so the new state's dictionaries hold only what it uses.
   const genreMap = new Int32Array(state.genres.length).fill(-1);
-  const trackMap = new Int32Array(state.trackIds.length).fill(-1);
+  const trackMap = new Int32Array(state.trackCount).fill(-1);
   for (const day of [...wanted].sort((a, b) => a - b)) {
     const cells = state.days.get(day);
     if (cells === undefined) continue;
@@ -449,7 +477,7 @@ export function kpiStateStats(state: KpiState): KpiStateStats {
         cell.users instanceof UserIdSet ? cell.users.byteLength : cell.users.registers.byteLength;
     }
   }
-  return { dates: state.days.size, keys, tracks: state.trackIds.length, approxBytes: bytes };
+  return { dates: state.days.size, keys, tracks: state.trackCount, approxBytes: bytes };
 }
 
 const MAGIC = [0x53, 0x4b, 0x50, 0x49]; // "SKPI"
@@ -570,7 +598,7 @@ function serializeDays(state: KpiState, days: readonly number[]): Uint8Array {
 
   // Mark used dictionary entries, then number them in sorted order.
   const usedGenre = new Uint8Array(state.genres.length);
-  const usedTrack = new Uint8Array(state.trackIds.length);
+  const usedTrack = new Uint8Array(state.trackCount);
   for (const day of days) {
     const cells = state.days.get(day);
     if (cells === undefined) continue;
@@ -595,9 +623,9 @@ function serializeDays(state: KpiState, days: readonly number[]): Uint8Array {
   }
   w.varint(genres.length);
   for (const g of genres) w.string(state.genres[g]!);
-  const trackNew = new Int32Array(state.trackIds.length).fill(-1);
+  const trackNew = new Int32Array(state.trackCount).fill(-1);
   const origin = state.trackOrigin;
-  if (origin !== undefined && state.trackIds.length === origin.trackIds.length) {
+  if (origin !== undefined && state.trackCount === origin.size) {
     // Every entry is the dictionary's: its canonical order and bytes are cached.
     const { order, start, bytes } = encodedDictionary(origin);
     let used = 0;
@@ -612,7 +640,7 @@ function serializeDays(state: KpiState, days: readonly number[]): Uint8Array {
     }
   } else {
     const trackOrder = sortedOrder(
-      state.trackIds.length,
+      state.trackCount,
       (a, b) =>
         compareCodePoints(state.trackIds[a]!, state.trackIds[b]!) ||
         compareCodePoints(state.trackNames[a]!, state.trackNames[b]!),
@@ -684,7 +712,7 @@ function bindTracks(r: ByteReader, state: KpiState, songs: SongsTable, count: nu
   // no string is decoded for the table's tracks.
   const encoded = encodedDictionary(dictionary);
   const map = new Int32Array(count);
-  const seen = new Uint8Array(dictionary.trackIds.length + count);
+  const seen = new Uint8Array(dictionary.size + count);
   for (let i = 0; i < count; i++) {
     const from = r.pos;
     r.skipString();

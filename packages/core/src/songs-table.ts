@@ -28,65 +28,148 @@ export interface SongsTableStats {
   readonly approxBytes: number;
 }
 
+/**
+ * The strings of a songs table as UTF-16 code units on shared memory, for a
+ * worker thread's copy: it decodes them only if it ever needs them. @internal
+ */
+export interface SharedSongStrings {
+  /** Track ids back to back; id `t` is `idUnits[idStart[t]..idStart[t + 1])`. */
+  readonly idUnits: Uint16Array;
+  readonly idStart: Int32Array;
+  /** Pair names likewise. */
+  readonly nameUnits: Uint16Array;
+  readonly nameStart: Int32Array;
+}
+
+function decodeAll(units: Uint16Array, start: Int32Array): string[] {
+  const out = new Array<string>(start.length - 1);
+  for (let i = 0; i < out.length; i++) {
+    out[i] = String.fromCharCode.apply(
+      null,
+      units.subarray(start[i]!, start[i + 1]!) as unknown as number[],
+    );
+  }
+  return out;
+}
+
+/** Strings as {@link SharedSongStrings} parts. */
+function encodeAll(strings: readonly string[]): { units: Uint16Array; start: Int32Array } {
+  let length = 0;
+  for (const s of strings) length += s.length;
+  const units = new Uint16Array(new SharedArrayBuffer(2 * length));
+  const start = new Int32Array(new SharedArrayBuffer(4 * (strings.length + 1)));
+  let at = 0;
+  for (let i = 0; i < strings.length; i++) {
+    start[i] = at;
+    const s = strings[i]!;
+    for (let c = 0; c < s.length; c++) units[at + c] = s.charCodeAt(c);
+    at += s.length;
+  }
+  start[strings.length] = at;
+  return { units, start };
+}
+
+/** The parts of a {@link SongsTable}. @internal */
+export interface SongsTableParts {
+  genres: string[];
+  /** Track ids and pair names as strings (the building thread)… */
+  trackIds?: string[];
+  pairName?: string[];
+  /** …or shared, decoded on first use (a worker thread's copy). */
+  strings?: SharedSongStrings;
+  pairStart: Int32Array;
+  pairGenre: Int32Array;
+  pairDuration: Float64Array;
+  rows: number;
+  duplicatePairs: number;
+  /** The `track_id` index of another thread's copy of this table (shared memory). */
+  index?: StringIndexParts;
+  /** The track dictionary of another thread's copy (shared memory). */
+  dictionary?: TrackDictionaryParts;
+  /** Sizes, when they cannot be measured here (shared strings). */
+  stats?: SongsTableStats;
+}
+
 /** A compact, read-only songs lookup table. Build it with {@link buildSongsTable}. */
 export class SongsTable {
   /** Interned genre names. */
   readonly genres: readonly string[];
-  /** Distinct track ids; index = interned track number. */
-  readonly trackIds: readonly string[];
   /** Pair range start per track (length `tracks + 1`). */
   readonly pairStart: Int32Array;
   /** Genre number of each pair. */
   readonly pairGenre: Int32Array;
   /** `duration_ms` of each pair. */
   readonly pairDuration: Float64Array;
-  /** `track_name` of each pair (may be empty). */
-  readonly pairName: readonly string[];
   /** Sizes, for the run summary. */
   readonly stats: SongsTableStats;
+  #trackIds: string[] | undefined;
+  #pairName: string[] | undefined;
+  readonly #strings: SharedSongStrings | undefined;
 
   /** @internal Use {@link buildSongsTable} or {@link songsTableFromRows}. */
-  constructor(parts: {
-    genres: string[];
-    trackIds: string[];
-    pairStart: Int32Array;
-    pairGenre: Int32Array;
-    pairDuration: Float64Array;
-    pairName: string[];
-    rows: number;
-    duplicatePairs: number;
-    /** The `track_id` index of another thread's copy of this table (shared memory). */
-    index?: StringIndexParts;
-  }) {
+  constructor(parts: SongsTableParts) {
+    if (
+      parts.strings === undefined &&
+      (parts.trackIds === undefined || parts.pairName === undefined)
+    ) {
+      throw new TypeError('SongsTable: give trackIds and pairName, or shared strings');
+    }
     this.genres = parts.genres;
-    this.trackIds = parts.trackIds;
+    this.#trackIds = parts.trackIds;
+    this.#pairName = parts.pairName;
+    this.#strings = parts.strings;
     this.pairStart = parts.pairStart;
     this.pairGenre = parts.pairGenre;
     this.pairDuration = parts.pairDuration;
-    this.pairName = parts.pairName;
     this.lookup =
-      parts.index === undefined
-        ? new StringIndex(parts.trackIds)
-        : StringIndex.fromParts(parts.index);
+      parts.index !== undefined
+        ? StringIndex.fromParts(parts.index)
+        : new StringIndex(parts.trackIds as string[]);
+    if (parts.dictionary !== undefined) {
+      this.#dictionary = new TrackDictionary(this, parts.dictionary);
+    }
+    this.stats = parts.stats ?? this.measure(parts.rows, parts.duplicatePairs);
+  }
+
+  private measure(rows: number, duplicatePairs: number): SongsTableStats {
+    const trackIds = this.trackIds;
+    const pairName = this.pairName;
     let stringBytes = 0;
-    for (const s of parts.trackIds) stringBytes += 16 + s.length * 2;
-    for (const s of parts.pairName) stringBytes += 16 + s.length * 2;
-    for (const s of parts.genres) stringBytes += 16 + s.length * 2;
-    this.stats = {
-      rows: parts.rows,
-      duplicatePairs: parts.duplicatePairs,
-      tracks: parts.trackIds.length,
-      pairs: parts.pairGenre.length,
-      genres: parts.genres.length,
+    for (const s of trackIds) stringBytes += 16 + s.length * 2;
+    for (const s of pairName) stringBytes += 16 + s.length * 2;
+    for (const s of this.genres) stringBytes += 16 + s.length * 2;
+    return {
+      rows,
+      duplicatePairs,
+      tracks: trackIds.length,
+      pairs: this.pairGenre.length,
+      genres: this.genres.length,
       approxBytes:
         stringBytes +
-        parts.pairStart.byteLength +
-        parts.pairGenre.byteLength +
-        parts.pairDuration.byteLength +
+        this.pairStart.byteLength +
+        this.pairGenre.byteLength +
+        this.pairDuration.byteLength +
         this.lookup.byteLength +
         // Array slots, 1 word each.
-        (parts.trackIds.length + parts.pairName.length) * 8,
+        (trackIds.length + pairName.length) * 8,
     };
+  }
+
+  /** Distinct track ids; index = interned track number. */
+  get trackIds(): readonly string[] {
+    this.#trackIds ??= decodeAll(this.#strings!.idUnits, this.#strings!.idStart);
+    return this.#trackIds;
+  }
+
+  /** `track_name` of each pair (may be empty). */
+  get pairName(): readonly string[] {
+    this.#pairName ??= decodeAll(this.#strings!.nameUnits, this.#strings!.nameStart);
+    return this.#pairName;
+  }
+
+  /** Number of distinct track ids. */
+  get tracks(): number {
+    return this.pairStart.length - 1;
   }
 
   /** The interned number of `trackId`, or -1 when the track is unknown. */
@@ -102,6 +185,24 @@ export class SongsTable {
     return this.lookup.parts;
   }
 
+  #shared: SharedSongStrings | undefined;
+
+  /** The table's strings on shared memory, made once. @internal */
+  sharedStrings(): SharedSongStrings {
+    if (this.#strings !== undefined) return this.#strings;
+    if (this.#shared === undefined) {
+      const ids = encodeAll(this.trackIds);
+      const names = encodeAll(this.pairName);
+      this.#shared = {
+        idUnits: ids.units,
+        idStart: ids.start,
+        nameUnits: names.units,
+        nameStart: names.start,
+      };
+    }
+    return this.#shared;
+  }
+
   #dictionary: TrackDictionary | undefined;
 
   /**
@@ -112,48 +213,121 @@ export class SongsTable {
   trackDictionary(): TrackDictionary {
     if (this.#dictionary !== undefined) return this.#dictionary;
     const pairs = this.pairGenre.length;
+    const trackIds = this.trackIds;
+    const pairName = this.pairName;
     const pairEntry = new Int32Array(new SharedArrayBuffer(4 * pairs));
-    const trackIds: string[] = [];
-    const trackNames: string[] = [];
-    const trackNext: number[] = [];
+    // At most one entry per pair.
+    const entryTrack = new Int32Array(pairs);
+    const entryPair = new Int32Array(pairs);
+    const names: string[] = [];
+    let size = 0;
     let conflicts = false;
-    for (let t = 0; t < this.trackIds.length; t++) {
-      const first = trackIds.length;
+    for (let t = 0; t < trackIds.length; t++) {
+      const first = size;
       const end = this.pairStart[t + 1]!;
       for (let p = this.pairStart[t]!; p < end; p++) {
-        const name = this.pairName[p]!;
+        const name = pairName[p]!;
         let e = first;
-        while (e < trackIds.length && trackNames[e] !== name) e++;
-        if (e === trackIds.length) {
-          if (e > first) {
-            trackNext[e - 1] = e;
-            conflicts = true;
-          }
-          trackIds.push(this.trackIds[t]!);
-          trackNames.push(name);
-          trackNext.push(-1);
+        while (e < size && names[e] !== name) e++;
+        if (e === size) {
+          if (e > first) conflicts = true;
+          entryTrack[size] = t;
+          entryPair[size] = p;
+          names.push(name);
+          size++;
         }
         pairEntry[p] = e;
       }
     }
-    this.#dictionary = { trackIds, trackNames, trackNext, pairEntry, conflicts };
+    const shared = (a: Int32Array) => {
+      const out = new Int32Array(new SharedArrayBuffer(4 * size));
+      out.set(a.subarray(0, size));
+      return out;
+    };
+    this.#dictionary = new TrackDictionary(this, {
+      size,
+      pairEntry,
+      entryTrack: shared(entryTrack),
+      entryPair: shared(entryPair),
+      conflicts,
+    });
     return this.#dictionary;
   }
+}
+
+/** The arrays of a {@link TrackDictionary} (shared memory). @internal */
+export interface TrackDictionaryParts {
+  readonly size: number;
+  readonly pairEntry: Int32Array;
+  readonly entryTrack: Int32Array;
+  readonly entryPair: Int32Array;
+  readonly conflicts: boolean;
 }
 
 /**
  * Track entries of a {@link SongsTable} in KPI-state form: entry `e` is
  * (`trackIds[e]`, `trackNames[e]`), entries of one id are consecutive and
  * chained by `trackNext`; pair `p` of the table is entry `pairEntry[p]`.
- * Shared and never modified. @internal
+ * The string arrays are made on first use (a worker thread that only folds
+ * rows never needs them). Shared and never modified. @internal
  */
-export interface TrackDictionary {
-  readonly trackIds: readonly string[];
-  readonly trackNames: readonly string[];
-  readonly trackNext: readonly number[];
+export class TrackDictionary {
+  /** Number of entries. */
+  readonly size: number;
+  /** Entry of each pair of the table. */
   readonly pairEntry: Int32Array;
+  /** Track number of each entry… */
+  readonly entryTrack: Int32Array;
+  /** …and the pair its name comes from. */
+  readonly entryPair: Int32Array;
   /** Some id has entries with different names. */
   readonly conflicts: boolean;
+  #ids: string[] | undefined;
+  #names: string[] | undefined;
+  #next: number[] | undefined;
+
+  constructor(
+    private readonly table: SongsTable,
+    parts: TrackDictionaryParts,
+  ) {
+    this.size = parts.size;
+    this.pairEntry = parts.pairEntry;
+    this.entryTrack = parts.entryTrack;
+    this.entryPair = parts.entryPair;
+    this.conflicts = parts.conflicts;
+  }
+
+  /** The arrays, e.g. to send to another thread. */
+  get parts(): TrackDictionaryParts {
+    const { size, pairEntry, entryTrack, entryPair, conflicts } = this;
+    return { size, pairEntry, entryTrack, entryPair, conflicts };
+  }
+
+  get trackIds(): readonly string[] {
+    if (this.#ids === undefined) {
+      const ids = this.table.trackIds;
+      this.#ids = Array.from(this.entryTrack, (t) => ids[t]!);
+    }
+    return this.#ids;
+  }
+
+  get trackNames(): readonly string[] {
+    if (this.#names === undefined) {
+      const names = this.table.pairName;
+      this.#names = Array.from(this.entryPair, (p) => names[p]!);
+    }
+    return this.#names;
+  }
+
+  get trackNext(): readonly number[] {
+    if (this.#next === undefined) {
+      const track = this.entryTrack;
+      this.#next = Array.from(track, (t, e) =>
+        e + 1 < track.length && track[e + 1] === t ? e + 1 : -1,
+      );
+    }
+    return this.#next;
+  }
 }
 
 /**

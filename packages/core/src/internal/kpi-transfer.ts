@@ -53,7 +53,7 @@ export function kpiStateToTransfer(
   dictionary: TrackDictionary | undefined,
 ): { readonly value: KpiStateTransfer; readonly transferList: ArrayBuffer[] } {
   const bound = dictionary !== undefined && state.trackOrigin === dictionary;
-  const from = bound ? dictionary.trackIds.length : 0;
+  const from = bound ? dictionary.size : 0;
   let count = 0;
   for (const cells of state.days.values()) {
     for (const cell of cells) if (cell !== undefined) count++;
@@ -101,8 +101,9 @@ export function kpiStateToTransfer(
       hllPrecision: state.hllPrecision,
       genres: state.genres.slice(),
       dictionaryEntries: from,
-      extraTrackIds: state.trackIds.slice(from),
-      extraTrackNames: state.trackNames.slice(from),
+      // A bound state without extra entries never fetches the dictionary's strings.
+      extraTrackIds: state.trackCount > from ? state.trackIds.slice(from) : [],
+      extraTrackNames: state.trackCount > from ? state.trackNames.slice(from) : [],
       trackNameConflicts: state.trackNameConflicts,
       cells: meta,
       users,
@@ -127,10 +128,10 @@ export function kpiStateFromTransfer(
 ): KpiState {
   const state = new KpiState(data.mode, data.hllPrecision);
   if (data.dictionaryEntries > 0) {
-    if (data.dictionaryEntries !== dictionary.trackIds.length) {
+    if (data.dictionaryEntries !== dictionary.size) {
       throw new PipelineError(
         'POOL_TABLE_MISMATCH',
-        `A worker's songs table has ${data.dictionaryEntries} track entries, this thread's ${dictionary.trackIds.length}`,
+        `A worker's songs table has ${data.dictionaryEntries} track entries, this thread's ${dictionary.size}`,
       );
     }
     state.adoptTracks(dictionary);

@@ -1,53 +1,58 @@
 /**
  * Lookup tables as plain structured-clone data, so a table built once on the
- * main thread reaches worker threads without re-reading the files.
+ * main thread reaches worker threads without re-reading the files. A songs
+ * table travels as shared memory (its arrays, its `track_id` index, its
+ * strings as UTF-16 code units, its track dictionary): every thread reads
+ * the same bytes, and a thread decodes the strings only if it needs them.
  */
-import { SongsTable } from '../songs-table.js';
+import {
+  type SharedSongStrings,
+  SongsTable,
+  type SongsTableStats,
+  type TrackDictionaryParts,
+} from '../songs-table.js';
 import { type UsersTable, usersTableFromIds } from '../users-table.js';
 import type { StringIndexParts } from './string-index.js';
 
-/** A {@link SongsTable} as structured-clone data. */
+/** A {@link SongsTable} as structured-clone data (shared memory but `genres`). */
 export interface SongsTableData {
   readonly genres: readonly string[];
-  readonly trackIds: readonly string[];
+  readonly strings: SharedSongStrings;
   readonly pairStart: Int32Array;
   readonly pairGenre: Int32Array;
   readonly pairDuration: Float64Array;
-  readonly pairName: readonly string[];
-  readonly rows: number;
-  readonly duplicatePairs: number;
-  /** The `track_id` index (on shared memory, like the pair arrays of a built table). */
   readonly index: StringIndexParts;
+  readonly dictionary: TrackDictionaryParts;
+  readonly stats: SongsTableStats;
 }
 
 /** The data of a songs table. */
 export function songsTableData(table: SongsTable): SongsTableData {
   return {
     genres: table.genres,
-    trackIds: table.trackIds,
+    strings: table.sharedStrings(),
     pairStart: table.pairStart,
     pairGenre: table.pairGenre,
     pairDuration: table.pairDuration,
-    pairName: table.pairName,
-    rows: table.stats.rows,
-    duplicatePairs: table.stats.duplicatePairs,
     index: table.indexParts,
+    dictionary: table.trackDictionary().parts,
+    stats: table.stats,
   };
 }
 
-/** Rebuilds a songs table from {@link songsTableData}. */
+/** Rebuilds a songs table from {@link songsTableData}, over the same shared memory. */
 export function songsTableFromData(data: SongsTableData): SongsTable {
   return new SongsTable({
-    // Fresh arrays from the structured clone: taken as they are.
-    genres: data.genres as string[],
-    trackIds: data.trackIds as string[],
+    genres: [...data.genres],
+    strings: data.strings,
     pairStart: data.pairStart,
     pairGenre: data.pairGenre,
     pairDuration: data.pairDuration,
-    pairName: data.pairName as string[],
-    rows: data.rows,
-    duplicatePairs: data.duplicatePairs,
+    rows: data.stats.rows,
+    duplicatePairs: data.stats.duplicatePairs,
     index: data.index,
+    dictionary: data.dictionary,
+    stats: data.stats,
   });
 }
 
