@@ -43,7 +43,9 @@ test('UserIdSet holds exactly the ids added, in either form, like a Set', () => 
       assert.equal(set.size, model.size);
       assert.deepEqual([...set.sorted()], expected(ids));
       const seen: number[] = [];
-      set.forEach((id) => seen.push(id));
+      set.forEach((id) => {
+        seen.push(id);
+      });
       assert.deepEqual(
         seen.sort((a, b) => a - b),
         expected(ids),
