@@ -3,6 +3,7 @@
  * unsigned LEB128 varints for integers up to 2^53-1 (arithmetic, not bit ops,
  * so values above 2^31 survive), length-prefixed UTF-8 strings.
  */
+import * as zlib from 'node:zlib';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -138,8 +139,16 @@ export class ByteReader {
   }
 }
 
+/** zlib's native CRC-32 (Node ≥ 20.15), when this Node has it. */
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+
 /** CRC-32 (IEEE) of `bytes`, to detect corrupt stored state. */
 export function crc32(bytes: Uint8Array): number {
+  return nativeCrc32 === undefined ? tableCrc32(bytes) : nativeCrc32(bytes) >>> 0;
+}
+
+/** {@link crc32} in JavaScript, for Node versions without `zlib.crc32`. @internal */
+export function tableCrc32(bytes: Uint8Array): number {
   let crc = 0xffffffff;
   for (let i = 0; i < bytes.length; i++) {
     crc = CRC_TABLE[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8);
