@@ -13,19 +13,21 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { z } from 'zod';
 import type { DeadLetterEntry, DeadLetterSink } from './dead-letter.js';
-import { HeaderError, PipelineError } from './errors.js';
+import { HeaderError, OptionsError, PipelineError } from './errors.js';
 import { kpiStateFromTransfer } from './internal/kpi-transfer.js';
 import { parseOptions } from './internal/options.js';
 import {
   DEAD_LETTER_ACK,
   type DeadLetterMessage,
+  type PoolMergeResult,
+  type PoolMergeTask,
   type PoolResultKind,
   type PoolTask,
   type PoolTaskResult,
   type PoolWorkerData,
 } from './internal/pool-protocol.js';
 import { songsTableData } from './internal/table-transfer.js';
-import type { KpiState } from './kpi-state.js';
+import { type KpiState, KpiStateError } from './kpi-state.js';
 import type { SourceCounts } from './metrics.js';
 import { SongsTable } from './songs-table.js';
 import type { SourceRef } from './types.js';
@@ -177,6 +179,18 @@ export interface AggregatePool {
     input: unknown,
     options: PoolAggregateOptions & { readonly result: 'partials-by-date' },
   ): Promise<PooledPartials>;
+  /**
+   * Reads serialized KPI states (e.g. the stored partials of one date) and
+   * merges them on a free thread: the string work of reading them stays off
+   * this thread. The result is bound to the pool's songs table (it merges
+   * with the pool's other states without string work) and owned by the
+   * caller. Rejects with a `KpiStateError` (`KPI_STATE_CORRUPT`…) for bad
+   * bytes, an `OptionsError` for no state at all.
+   */
+  merge(
+    states: readonly Uint8Array[],
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<KpiState>;
   /** Stops the threads (waits for running tasks). */
   close(): Promise<void>;
 }
@@ -244,7 +258,7 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
     },
   };
   const limits = o.resourceLimits ?? defaultPoolResourceLimits(o.songs, o.users);
-  const pool = new Piscina<PoolTask, PoolTaskResult>({
+  const pool = new Piscina<PoolTask | PoolMergeTask, PoolTaskResult | PoolMergeResult>({
     filename: String(o.workerFile ?? siblingModule(import.meta.url, './internal/file-worker')),
     minThreads: threads,
     maxThreads: threads,
@@ -264,7 +278,7 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
     const relay = channel === undefined ? undefined : relayDeadLetters(channel.port1, sink!);
     let result: PoolTaskResult;
     try {
-      result = await pool.run(
+      result = (await pool.run(
         {
           source,
           input,
@@ -275,7 +289,7 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
           ...(callOptions.signal === undefined ? {} : { signal: callOptions.signal }),
           ...(channel === undefined ? {} : { transferList: [channel.port2] }),
         },
-      );
+      )) as PoolTaskResult;
       // Every batch the thread sent is written before the outcome is known.
       await relay?.done();
     } catch (error) {
@@ -314,9 +328,29 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
     }
     return { ...done, state: kpiStateFromTransfer(result.state, o.songs.trackDictionary()) };
   }
+  async function merge(
+    states: readonly Uint8Array[],
+    callOptions: { readonly signal?: AbortSignal } = {},
+  ): Promise<KpiState> {
+    if (states.length === 0) {
+      throw new OptionsError('AggregatePool.merge: expected at least one serialized state');
+    }
+    const result = (await pool.run(
+      { kind: 'merge', states },
+      callOptions.signal === undefined ? {} : { signal: callOptions.signal },
+    )) as PoolMergeResult;
+    if (!result.ok) {
+      const { code, message } = result.error;
+      throw code.startsWith('KPI_STATE_')
+        ? new KpiStateError(code, message)
+        : new PipelineError(code, message);
+    }
+    return kpiStateFromTransfer(result.state, o.songs.trackDictionary());
+  }
   return {
     threads,
     aggregate: aggregate as AggregatePool['aggregate'],
+    merge,
     async close() {
       await pool.close();
     },

@@ -18,14 +18,22 @@ import {
   DEAD_LETTER_ACK,
   DEAD_LETTER_WINDOW,
   type DeadLetterMessage,
+  type PoolMergeResult,
+  type PoolMergeTask,
   type PoolTask,
   type PoolTaskDone,
+  type PoolTaskError,
   type PoolTaskResult,
   type PoolWorkerData,
 } from './internal/pool-protocol.js';
 import { songsTableFromData, usersTableFromData } from './internal/table-transfer.js';
 import { createJoinMetrics } from './join-songs.js';
-import { serializeKpiStateByDate } from './kpi-state.js';
+import {
+  deserializeKpiState,
+  type KpiState,
+  mergeKpiStateInto,
+  serializeKpiStateByDate,
+} from './kpi-state.js';
 import { RunMetrics } from './metrics.js';
 import type { SongsTable } from './songs-table.js';
 import type { UsersTable } from './users-table.js';
@@ -40,7 +48,7 @@ export type OpenBytes = (
  * The task function a worker module exports as default. It resolves to the
  * task's result wrapped for piscina to move its typed arrays (not copy them).
  */
-export type AggregateWorkerTask = (task: PoolTask) => Promise<unknown>;
+export type AggregateWorkerTask = (task: PoolTask | PoolMergeTask) => Promise<unknown>;
 
 interface Tables {
   readonly options: PoolWorkerData['options'];
@@ -80,7 +88,38 @@ function moved(value: PoolTaskResult, transferList: ArrayBuffer[]): unknown {
  * ```
  */
 export function createAggregateWorkerTask(openBytes: OpenBytes): AggregateWorkerTask {
-  return (task) => aggregateTask(task, openBytes);
+  return (task) => ('kind' in task ? mergeTask(task) : aggregateTask(task, openBytes));
+}
+
+/** Reads serialized states bound to this thread's songs table and merges them. */
+async function mergeTask(task: PoolMergeTask): Promise<unknown> {
+  const { songs } = loadTables();
+  try {
+    let merged: KpiState | undefined;
+    for (const bytes of task.states) {
+      const state = deserializeKpiState(bytes, { songs });
+      if (merged === undefined) merged = state;
+      else mergeKpiStateInto(merged, state);
+    }
+    if (merged === undefined) throw new TypeError('merge task without states');
+    const transfer = kpiStateToTransfer(merged, songs.trackDictionary());
+    const result: PoolMergeResult = { ok: true, kind: 'merged', state: transfer.value };
+    return move({ [transferableSymbol]: transfer.transferList, [valueSymbol]: result });
+  } catch (error) {
+    return { ok: false, error: errorData(error) } satisfies PoolMergeResult;
+  }
+}
+
+/** A thrown error as data that survives the thread boundary. */
+function errorData(error: unknown): PoolTaskError {
+  const e = error as Partial<PipelineError> & { message?: string; name?: string };
+  return {
+    name: e.name ?? 'Error',
+    code: typeof e.code === 'string' ? e.code : 'UNKNOWN',
+    message: e.message ?? String(error),
+    ...(error instanceof HeaderError ? { missing: [...error.missing] } : {}),
+    ...(typeof e.line === 'number' ? { line: e.line } : {}),
+  };
 }
 
 async function aggregateTask(task: PoolTask, openBytes: OpenBytes): Promise<unknown> {
@@ -131,17 +170,7 @@ async function aggregateTask(task: PoolTask, openBytes: OpenBytes): Promise<unkn
     const transfer = kpiStateToTransfer(state, songs.trackDictionary());
     return moved({ ...done, kind: 'state', state: transfer.value }, transfer.transferList);
   } catch (error) {
-    const e = error as Partial<PipelineError> & { message?: string; name?: string };
-    return {
-      ok: false,
-      error: {
-        name: e.name ?? 'Error',
-        code: typeof e.code === 'string' ? e.code : 'UNKNOWN',
-        message: e.message ?? String(error),
-        ...(error instanceof HeaderError ? { missing: [...error.missing] } : {}),
-        ...(typeof e.line === 'number' ? { line: e.line } : {}),
-      },
-    };
+    return { ok: false, error: errorData(error) };
   } finally {
     port?.postMessage({ end: true } satisfies DeadLetterMessage);
   }

@@ -6,9 +6,11 @@ import { after, before, test } from 'node:test';
 import {
   aggregateStreamFile,
   createAggregatePool,
+  deserializeKpiState,
   finalizeKpis,
   HeaderError,
   type KpiState,
+  KpiStateError,
   kpiStateDates,
   memoryDeadLetter,
   mergeKpiStateInto,
@@ -275,6 +277,46 @@ test('a dead-letter sink that fails makes aggregate reject with its error', asyn
       ),
       /disk full/,
     );
+  } finally {
+    await pool.close();
+  }
+});
+
+test('pool.merge reads serialized partials on a thread, bound to the pool’s table: same state as reading and merging them here', async () => {
+  const pool = createAggregatePool({ songs: WIDE_SONGS, threads: 2 });
+  try {
+    const partials: Uint8Array[] = [];
+    for (let f = 0; f < WIDE_FILES; f++) {
+      const { state } = await aggregateStreamFile([wideCsv(f)], {
+        source: { id: `mem://w${f}`, key: `w${f}.csv` },
+        songs: WIDE_SONGS,
+        deadLetter: memoryDeadLetter(),
+      });
+      for (const date of kpiStateDates(state)) {
+        partials.push(serializeKpiState(pickKpiDates(state, [date])));
+      }
+    }
+    const here = partials.map((b) => deserializeKpiState(b));
+    const expected = mergeKpiStates(here[0]!, ...here.slice(1));
+    const merged = await pool.merge(partials);
+    assert.deepEqual(serializeKpiState(merged), serializeKpiState(expected));
+    assert.deepEqual(finalizeKpis(merged), finalizeKpis(expected));
+    // Bound to the pool's table: merges with a local state of that table.
+    const local = (
+      await aggregateStreamFile([wideCsv(0)], {
+        source: { id: 'mem://again', key: 'again.csv' },
+        songs: WIDE_SONGS,
+        deadLetter: memoryDeadLetter(),
+      })
+    ).state;
+    assert.equal(merged.sharedPrefix(local), WIDE_SONGS.trackDictionary().size);
+    const corrupt = partials[0]!.slice();
+    corrupt[corrupt.length - 1]! ^= 0xff;
+    await assert.rejects(
+      pool.merge([partials[1]!, corrupt]),
+      (e: unknown) => e instanceof KpiStateError && e.code === 'KPI_STATE_CORRUPT',
+    );
+    await assert.rejects(pool.merge([]), OptionsError);
   } finally {
     await pool.close();
   }

@@ -7,7 +7,7 @@ import {
   type SongsTable,
 } from '@streamkpi/core';
 import pLimit from 'p-limit';
-import type { PartialStore } from './partial-store.js';
+import type { PartialStore, StoredPartial } from './partial-store.js';
 
 /** What {@link commitDate} needs. */
 export interface CommitDateOptions {
@@ -28,6 +28,13 @@ export interface CommitDateOptions {
    * and merge without string work (same result without it, only slower).
    */
   readonly songs?: SongsTable;
+  /**
+   * Reads and merges serialized partials elsewhere (e.g. an aggregate pool's
+   * `merge`, on its threads); the result must be owned by the caller. Called
+   * with up to {@link MERGE_CHUNK} partials at a time; the chunks' states
+   * are folded here. Default: read and merge on this thread.
+   */
+  readonly merge?: (states: readonly Uint8Array[], signal?: AbortSignal) => Promise<KpiState>;
   readonly signal?: AbortSignal;
   /** Clock for `updated_at`; injectable for tests. */
   readonly now?: () => Date;
@@ -63,6 +70,10 @@ export async function commitDate(
   const version = partials.length;
   if (version === 0) return { date, version, itemsWritten: 0, itemsStale: 0 };
   const read = options.songs === undefined ? {} : { songs: options.songs };
+  if (options.merge !== undefined) {
+    const merged = await mergeElsewhere(partials, options.merge, limit, options);
+    return write(date, version, merged, options);
+  }
   // Each partial is folded in as it arrives (merging is commutative): only
   // the accumulator and the partials in flight are held.
   let merged: KpiState | undefined;
@@ -75,8 +86,50 @@ export async function commitDate(
       }),
     ),
   );
+  return write(date, version, merged as KpiState, options);
+}
+
+/** Partials handed to one `merge` call at most (bounds the bytes held at once). */
+export const MERGE_CHUNK = 16;
+
+async function mergeElsewhere(
+  partials: readonly StoredPartial[],
+  merge: NonNullable<CommitDateOptions['merge']>,
+  limit: ReturnType<typeof pLimit>,
+  options: CommitDateOptions,
+): Promise<KpiState> {
+  const { signal } = options;
+  const chunks: (readonly StoredPartial[])[] = [];
+  for (let i = 0; i < partials.length; i += MERGE_CHUNK) {
+    chunks.push(partials.slice(i, i + MERGE_CHUNK));
+  }
+  let merged: KpiState | undefined;
+  // Two chunks at a time: one being read while the other merges.
+  const chunkLimit = pLimit(2);
+  await Promise.all(
+    chunks.map((chunk) =>
+      chunkLimit(async () => {
+        const bytes = await Promise.all(
+          chunk.map((p) => limit(() => options.store.getPartial(p, signal))),
+        );
+        const state = await merge(bytes, signal);
+        if (merged === undefined) merged = state;
+        else mergeKpiStateInto(merged, state);
+      }),
+    ),
+  );
+  return merged as KpiState;
+}
+
+async function write(
+  date: string,
+  version: number,
+  merged: KpiState,
+  options: CommitDateOptions,
+): Promise<CommitDateResult> {
+  const { signal } = options;
   const updatedAt = (options.now?.() ?? new Date()).toISOString();
-  const items = finalizeKpis(merged as KpiState).map(
+  const items = finalizeKpis(merged).map(
     (item): VersionedKpiItem => ({ ...item, version, updated_at: updatedAt }),
   );
   const { written, stale } = await options.putItemsIfNewer(items, signal);

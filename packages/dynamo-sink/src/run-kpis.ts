@@ -268,10 +268,10 @@ export async function runKpis(options: RunKpisOptions): Promise<RunKpisSummary> 
         await report(outcome.error, { key: outcome.object.key });
       }
     }
-  } finally {
+  } catch (error) {
     await pool?.close();
+    throw error;
   }
-  signal?.throwIfAborted();
 
   // Commit every affected date once, from all its partials.
   const dates = [
@@ -282,35 +282,46 @@ export async function runKpis(options: RunKpisOptions): Promise<RunKpisSummary> 
   const committed: CommitDateResult[] = [];
   const failedDates = new Set<string>();
   const limit = pLimit(4);
-  await Promise.all(
-    dates.map((date) =>
-      limit(async () => {
-        try {
-          committed.push(
-            await commitDate(date, {
-              store,
-              songs,
-              ...(signal ? { signal } : {}),
-              putItemsIfNewer: async (items, s) => {
-                const version = items[0]?.version ?? 0;
-                const r = await putItemsIfNewer({
-                  client: dynamo,
-                  tableName: o.tableName,
-                  items: [...items],
-                  version,
-                  ...(s ? { signal: s } : {}),
-                });
-                return { written: r.written, stale: r.stale };
-              },
-            }),
-          );
-        } catch (error) {
-          failedDates.add(date);
-          await report(error, { date });
-        }
-      }),
-    ),
-  );
+  try {
+    signal?.throwIfAborted();
+    await Promise.all(
+      dates.map((date) =>
+        limit(async () => {
+          try {
+            committed.push(
+              await commitDate(date, {
+                store,
+                songs,
+                // Reading and merging partials is string work: on the pool's
+                // threads when there are any.
+                ...(pool === undefined
+                  ? {}
+                  : { merge: (states, s) => pool.merge(states, s ? { signal: s } : {}) }),
+                ...(signal ? { signal } : {}),
+                putItemsIfNewer: async (items, s) => {
+                  const version = items[0]?.version ?? 0;
+                  const r = await putItemsIfNewer({
+                    client: dynamo,
+                    tableName: o.tableName,
+                    items: [...items],
+                    version,
+                    ...(s ? { signal: s } : {}),
+                  });
+                  return { written: r.written, stale: r.stale };
+                },
+              }),
+            );
+          } catch (error) {
+            failedDates.add(date);
+            await report(error, { date });
+          }
+        }),
+      ),
+    );
+  } finally {
+    // The threads also merged the partials of the commits.
+    await pool?.close();
+  }
   committed.sort((a, b) => (a.date < b.date ? -1 : 1));
   signal?.throwIfAborted();
 

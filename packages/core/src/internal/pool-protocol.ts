@@ -12,6 +12,20 @@ import type { SongsTableData } from './table-transfer.js';
  */
 export type PoolResultKind = 'state' | 'partials-by-date';
 
+/**
+ * Serialized KPI states (e.g. the stored partials of one date) to read,
+ * bound to the thread's songs table, and merge into one state.
+ */
+export interface PoolMergeTask {
+  readonly kind: 'merge';
+  readonly states: readonly Uint8Array[];
+}
+
+/** What a merge task answers. */
+export type PoolMergeResult =
+  | { readonly ok: true; readonly kind: 'merged'; readonly state: KpiStateTransfer }
+  | { readonly ok: false; readonly error: PoolTaskError };
+
 /** One stream object to aggregate. */
 export interface PoolTask {
   readonly source: SourceRef;
