@@ -2,7 +2,7 @@ export type { BatchWriter, BatchWriterOptions, WriteCallOptions } from './batch-
 export { batchWriterOptionsSchema, createBatchWriter } from './batch-writer.js';
 // Exactly-once protocol and the runner.
 export type { CommitDateOptions, CommitDateResult, VersionedKpiItem } from './commit-date.js';
-export { commitDate } from './commit-date.js';
+export { commitDate, MERGE_CHUNK } from './commit-date.js';
 export type { EnsureKpiTableOptions, EnsureKpiTableResult } from './ensure-kpi-table.js';
 export { ensureKpiTable, ensureKpiTableOptionsSchema } from './ensure-kpi-table.js';
 export type { BatchWriteErrorCode, BatchWriteMetrics, KpiKey } from './errors.js';
