@@ -17,6 +17,9 @@
  * - `s3`: the runner CLI against s3rver → dynalite running in another
  *   process, `kpis run --bucket B --table T` (override with `--s3-cmd` /
  *   `BENCH_S3_CMD`). The upload before each repetition is not timed.
+ *   The emulators' process reports its CPU time before and after each
+ *   measured command; the report's "CPU split (s3 runs)" section compares it
+ *   with the CPU of `kpis run` (issue 6: "report the split").
  * Command templates may use {input} {out} {summary} {bucket} {table}.
  * `local` and `s3` are skipped with a message while `examples/dist/cli.js` does
  * not exist and no command is given.
@@ -50,6 +53,7 @@ import {
 } from '../generate/index.js';
 import { renderChart } from './chart.js';
 import { firstDifference } from './compare.js';
+import { formatCpuSplit } from './cpu-split.js';
 import { type Measurement, measure, median } from './measure.js';
 import { formatRssFlatness, rssFlatness } from './rss-flatness.js';
 
@@ -203,20 +207,51 @@ interface Emulators {
   readonly s3: string;
   readonly dynamodb: string;
   readonly child: ChildProcess;
+  /** The emulators' process CPU time so far (user + system), microseconds. */
+  cpuUs(): Promise<number>;
 }
 
+/**
+ * Starts `emulators-child.ts` and reads its endpoints. One readline iterator
+ * stays open over the child's stdout for the later `cpu` answers (a
+ * `for await` that returns would close it).
+ */
 async function startEmulators(): Promise<Emulators> {
   const child = spawn(
     process.execPath,
     ['--conditions=source', '--import', 'tsx', join(EXAMPLES, 'src/bench/emulators-child.ts')],
     { cwd: EXAMPLES, stdio: ['pipe', 'pipe', 'inherit'] },
   );
-  const lines = createInterface({ input: child.stdout! });
-  for await (const line of lines) {
-    const parsed = JSON.parse(line) as { s3: string; dynamodb: string };
-    return { ...parsed, child };
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  /** The next stdout line that is a JSON object, or an error once stdout ends. */
+  async function nextObject(): Promise<Record<string, unknown>> {
+    for (;;) {
+      const { value, done } = await lines.next();
+      if (done) throw new Error('the emulators child closed its stdout');
+      try {
+        const parsed: unknown = JSON.parse(value);
+        if (typeof parsed === 'object' && parsed !== null) return parsed as Record<string, unknown>;
+      } catch {
+        // Not one of our lines (an emulator's log); skip it.
+      }
+    }
   }
-  throw new Error('emulators child exited before printing its endpoints');
+  const endpoints = await nextObject();
+  if (typeof endpoints.s3 !== 'string' || typeof endpoints.dynamodb !== 'string') {
+    throw new Error(`emulators child printed no endpoints: ${JSON.stringify(endpoints)}`);
+  }
+  return {
+    s3: endpoints.s3,
+    dynamodb: endpoints.dynamodb,
+    child,
+    async cpuUs() {
+      child.stdin!.write('cpu\n');
+      for (;;) {
+        const answer = await nextObject();
+        if (typeof answer.cpuUs === 'number') return answer.cpuUs;
+      }
+    },
+  };
 }
 
 const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -257,15 +292,31 @@ async function rowAccountingProblem(
   return undefined;
 }
 
+/** One repetition: the tool's measurement, plus the emulators' CPU for `s3`. */
+interface Run extends Measurement {
+  /** CPU of the emulators' process during the measured command (`s3` only). */
+  readonly emulatorCpuMs: number | undefined;
+}
+
 interface ToolResult {
   readonly rows: number;
   readonly tool: string;
   /** Measured only for the memory-flatness section (a `--rss-rows` size). */
   readonly rssOnly: boolean;
-  readonly runs: Measurement[];
+  readonly runs: Run[];
   readonly medianWallMs: number;
   readonly rowsPerSecond: number;
   readonly medianPeakRssMb: number | undefined;
+  /** Median CPU of the tool's processes (user + system), ms. */
+  readonly medianCpuMs: number | undefined;
+  /** Median CPU of the emulators during the measured command, ms (`s3` only). */
+  readonly medianEmulatorCpuMs: number | undefined;
+}
+
+/** The median of the defined values, or `undefined` when there are none. */
+function medianDefined(values: readonly (number | undefined)[]): number | undefined {
+  const defined = values.filter((v): v is number => v !== undefined);
+  return defined.length === 0 ? undefined : median(defined);
 }
 
 async function main(): Promise<number> {
@@ -299,7 +350,7 @@ async function main(): Promise<number> {
       const accountingOnly = !planTools.includes('duckdb');
       let reference: Record<string, unknown>[] | undefined;
       for (const tool of planTools) {
-        const runs: Measurement[] = [];
+        const runs: Run[] = [];
         for (let rep = 1; rep <= reps; rep++) {
           const tag = `${tool}-${rows}-${rep}`;
           const out = join(work, `${tag}.ndjson`);
@@ -333,17 +384,27 @@ async function main(): Promise<number> {
             };
           }
           const [command, ...args] = fill(commands[tool] as string, vars);
+          // The emulators are idle here and after the command: their CPU
+          // growth in between is the serving of this run.
+          const emulatorCpuBefore = tool === 's3' ? await emulators!.cpuUs() : undefined;
           const m = await measure(command as string, args, env);
+          const emulatorCpuMs =
+            emulatorCpuBefore === undefined
+              ? undefined
+              : ((await emulators!.cpuUs()) - emulatorCpuBefore) / 1000;
           const rss =
             m.peakRssBytes === undefined ? '?' : `${Math.round(m.peakRssBytes / 2 ** 20)} MB`;
+          const cpu = (ms: number | undefined) => (ms === undefined ? '?' : (ms / 1000).toFixed(2));
+          const emulatorCpu =
+            emulatorCpuMs === undefined ? '' : `, emulators CPU ${cpu(emulatorCpuMs)} s`;
           process.stdout.write(
-            `${tool.padEnd(6)} ${String(rows).padStart(9)} rows  rep ${rep}: ${(m.wallMs / 1000).toFixed(2)} s, peak RSS ${rss}\n`,
+            `${tool.padEnd(6)} ${String(rows).padStart(9)} rows  rep ${rep}: ${(m.wallMs / 1000).toFixed(2)} s, peak RSS ${rss}, CPU ${cpu(m.cpuMs)} s${emulatorCpu}\n`,
           );
           if (m.exitCode !== 0) {
             failures.push(`${tag}: exit code ${m.exitCode}\n${m.stderrTail}`);
             break;
           }
-          runs.push(m);
+          runs.push({ ...m, emulatorCpuMs });
           if (rssOnly && accountingOnly) {
             const problem = await rowAccountingProblem(summary, manifest);
             if (problem !== undefined) failures.push(`${tag}: ${problem}`);
@@ -377,6 +438,8 @@ async function main(): Promise<number> {
           medianWallMs: wall,
           rowsPerSecond: rows / (wall / 1000),
           medianPeakRssMb: rss.length === 0 ? undefined : median(rss) / 2 ** 20,
+          medianCpuMs: medianDefined(runs.map((r) => r.cpuMs)),
+          medianEmulatorCpuMs: medianDefined(runs.map((r) => r.emulatorCpuMs)),
         });
       }
       if (rssOnly) rssFailures += failures.length - failuresBefore;
@@ -458,7 +521,19 @@ async function report(
       : `No DuckDB run: KPIs of the table's tools are compared with ${firstTool ?? 'nothing'}'s only.`;
   lines.push('', failures.length === 0 ? agreement : 'FAILURES:', '');
   for (const f of failures) lines.push(`- ${f.split('\n')[0]}`);
-  lines.push('', `![chart](${date}.svg)`, '');
+  const cpuSplit = formatCpuSplit(
+    results
+      .filter((r) => r.tool === 's3')
+      .map((r) => ({
+        rows: r.rows,
+        wallMs: r.medianWallMs,
+        toolCpuMs: r.medianCpuMs,
+        emulatorCpuMs: r.medianEmulatorCpuMs,
+      })),
+    cpu.length,
+  );
+  // The section ends with a blank line; without it the chart needs one.
+  lines.push(...cpuSplit, ...(cpuSplit.length === 0 ? [''] : []), `![chart](${date}.svg)`, '');
   lines.push(...formatRssFlatness(flatness, rssKpiCheck(all, rssFailures)));
   await writeFile(join(values.out, `${date}.md`), lines.join('\n'));
   await writeFile(

@@ -13,6 +13,11 @@ export interface Measurement {
    * an upper bound of the tree's peak; `undefined` if nothing was reported.
    */
   readonly peakRssBytes: number | undefined;
+  /**
+   * CPU time (user + system) in milliseconds, summed over the processes of
+   * the run, worker threads included; `undefined` if no process reported it.
+   */
+  readonly cpuMs: number | undefined;
   readonly exitCode: number | null;
   /** Last lines of stderr, for error messages. */
   readonly stderrTail: string;
@@ -21,9 +26,41 @@ export interface Measurement {
 const PROBE = pathToFileURL(join(import.meta.dirname, 'rss-probe.mjs')).href;
 let counter = 0;
 
+/** The figures of a probe file, see {@link parseProbeReport}. */
+export interface ProbeReport {
+  /** Sum over pids of each pid's largest ru_maxrss, bytes. */
+  readonly peakRssBytes: number | undefined;
+  /** Sum over pids of each pid's largest CPU time, milliseconds. */
+  readonly cpuMs: number | undefined;
+}
+
+/**
+ * Parses the lines the probe appends, `<pid> <maxRSS kB> [<CPU µs>]` (older
+ * probes wrote no CPU field). A figure is `undefined` when no line has it.
+ */
+export function parseProbeReport(text: string): ProbeReport {
+  const rss = new Map<string, number>();
+  const cpu = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const [pid, kb, us] = line.trim().split(/\s+/);
+    if (!pid) continue;
+    if (kb !== undefined && Number.isFinite(Number(kb))) {
+      rss.set(pid, Math.max(rss.get(pid) ?? 0, Number(kb)));
+    }
+    if (us !== undefined && Number.isFinite(Number(us))) {
+      cpu.set(pid, Math.max(cpu.get(pid) ?? 0, Number(us)));
+    }
+  }
+  const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+  return {
+    peakRssBytes: rss.size === 0 ? undefined : sum(rss) * 1024,
+    cpuMs: cpu.size === 0 ? undefined : sum(cpu) / 1000,
+  };
+}
+
 /**
  * Runs `command` with `args` as a separate process, timing it from spawn to
- * exit and collecting its peak RSS through the preloaded probe.
+ * exit and collecting its peak RSS and CPU time through the preloaded probe.
  */
 export async function measure(
   command: string,
@@ -47,19 +84,14 @@ export async function measure(
     child.once('close', (code) => resolve(code));
   });
   const wallMs = performance.now() - start;
-  let peakRssBytes: number | undefined;
+  let probe: ProbeReport;
   try {
-    const perPid = new Map<string, number>();
-    for (const line of (await readFile(rssFile, 'utf8')).split('\n')) {
-      const [pid, kb] = line.split(' ');
-      if (pid && kb) perPid.set(pid, Math.max(perPid.get(pid) ?? 0, Number(kb)));
-    }
-    if (perPid.size > 0) peakRssBytes = [...perPid.values()].reduce((a, b) => a + b, 0) * 1024;
+    probe = parseProbeReport(await readFile(rssFile, 'utf8'));
   } catch {
-    peakRssBytes = undefined;
+    probe = { peakRssBytes: undefined, cpuMs: undefined };
   }
   await rm(rssFile, { force: true });
-  return { wallMs, peakRssBytes, exitCode, stderrTail: stderr.split('\n').slice(-15).join('\n') };
+  return { wallMs, ...probe, exitCode, stderrTail: stderr.split('\n').slice(-15).join('\n') };
 }
 
 /** The median of a non-empty list. */
