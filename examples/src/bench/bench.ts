@@ -521,6 +521,23 @@ async function report(
       : `No DuckDB run: KPIs of the table's tools are compared with ${firstTool ?? 'nothing'}'s only.`;
   lines.push('', failures.length === 0 ? agreement : 'FAILURES:', '');
   for (const f of failures) lines.push(`- ${f.split('\n')[0]}`);
+  // Issue 6: the S3 → DynamoDB path within 2× of the local path.
+  const s3VsLocal = results
+    .filter((r) => r.tool === 's3')
+    .flatMap((r) => {
+      const local = results.find((l) => l.rows === r.rows && l.tool === 'local');
+      return local === undefined
+        ? []
+        : [
+            `${(r.medianWallMs / local.medianWallMs).toFixed(2)}× at ${r.rows.toLocaleString('en-US')} rows`,
+          ];
+    });
+  if (s3VsLocal.length > 0) {
+    lines.push(
+      `Wall time of \`s3\` (emulators included) vs \`local\`: ${s3VsLocal.join(', ')}.`,
+      '',
+    );
+  }
   const cpuSplit = formatCpuSplit(
     results
       .filter((r) => r.tool === 's3')
