@@ -190,6 +190,8 @@ function tablesOf(t: {
   };
 }
 
+/** Table sizes: MB, or KB below 0.1 MB (a bitmap users table is a few KiB). */
 function mb(bytes: number): string {
+  if (bytes < 0.1 * 1024 * 1024) return `${Math.ceil(bytes / 1024)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
