@@ -321,3 +321,32 @@ test('pool.merge reads serialized partials on a thread, bound to the pool’s ta
     await pool.close();
   }
 });
+
+test('a thread that runs out of its heap limit fails that object with POOL_OUT_OF_MEMORY; the pool goes on', async () => {
+  // Without a dead-letter sink the thread collects every rejected row in its heap.
+  await writeFile(join(dir, 'huge-bad.csv'), dirtyCsv(400_000));
+  const pool = createAggregatePool({
+    songs,
+    threads: 1,
+    resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 },
+  });
+  try {
+    await assert.rejects(
+      pool.aggregate(
+        { id: 'file://huge-bad.csv', key: 'huge-bad.csv' },
+        { path: join(dir, 'huge-bad.csv') },
+      ),
+      (e: unknown) =>
+        e instanceof PipelineError &&
+        e.code === 'POOL_OUT_OF_MEMORY' &&
+        /maxOldGenerationSizeMb/.test(e.message),
+    );
+    const next = await pool.aggregate(
+      { id: 'file://a.csv', key: 'a.csv' },
+      { path: join(dir, 'a.csv') },
+    );
+    assert.equal(next.counts.rowsRead, 5);
+  } finally {
+    await pool.close();
+  }
+});
