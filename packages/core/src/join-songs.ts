@@ -12,6 +12,26 @@ import { SongsTable } from './songs-table.js';
 import type { Batch, SourceRef, StageContext, StreamRow, ValidRow } from './types.js';
 import { UsersTable } from './users-table.js';
 
+/** The dead-letter entry of a valid listen whose track is not in the songs table. @internal */
+export function unknownTrackEntry(source: SourceRef, line: number, v: StreamRow): DeadLetterEntry {
+  return {
+    source,
+    line,
+    raw: flatFields({
+      user_id: String(v.user_id),
+      track_id: v.track_id,
+      listen_time: v.listen_time,
+    }),
+    reasons: [
+      {
+        reason: 'unknown_track',
+        field: 'track_id',
+        message: `track_id ${JSON.stringify(v.track_id)} is not in the songs table`,
+      },
+    ],
+  };
+}
+
 /** A stream row joined with the songs table. */
 export interface JoinedListen {
   readonly source: SourceRef;
@@ -105,22 +125,7 @@ export function joinSongs(
         const track = songs.trackOf(v.track_id);
         if (track < 0) {
           rejected ??= [];
-          rejected.push({
-            source: row.source,
-            line: row.line,
-            raw: flatFields({
-              user_id: String(v.user_id),
-              track_id: v.track_id,
-              listen_time: v.listen_time,
-            }),
-            reasons: [
-              {
-                reason: 'unknown_track',
-                field: 'track_id',
-                message: `track_id ${JSON.stringify(v.track_id)} is not in the songs table`,
-              },
-            ],
-          });
+          rejected.push(unknownTrackEntry(row.source, row.line, v));
           continue;
         }
         if (users !== undefined && !users.has(v.user_id)) metrics.unknownUsers++;

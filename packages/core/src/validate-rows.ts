@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { DeadLetterEntry, DeadLetterSink } from './dead-letter.js';
-import { flatFields } from './internal/flat-string.js';
 import { parseOptions } from './internal/options.js';
-import { rowValidator } from './internal/row-validator.js';
+import { checkRawRow, rowValidator } from './internal/row-validator.js';
 import { RunMetrics } from './metrics.js';
 import type { DatasetRow } from './schemas.js';
 import type { Batch, Dataset, RawRow, Stage, ValidRow } from './types.js';
@@ -54,30 +53,14 @@ export function validateRows<D extends Dataset>(
       const valid: Batch<ValidRow<DatasetRow[D]>> = [];
       let rejected: DeadLetterEntry[] | undefined;
       for (const row of batch) {
-        let entry: DeadLetterEntry | undefined;
-        if (row.problem !== undefined) {
-          entry = {
-            source: row.source,
-            line: row.line,
-            raw: flatFields(row.fields),
-            reasons: [{ reason: row.problem.reason, message: row.problem.message }],
-          };
-        } else {
-          const check = validate(row.fields);
-          if (check.ok) {
-            valid.push({ source: row.source, line: row.line, value: check.value });
-            continue;
-          }
-          entry = {
-            source: row.source,
-            line: row.line,
-            raw: flatFields(row.fields),
-            reasons: check.reasons,
-          };
+        const check = checkRawRow(row, validate);
+        if (check.ok) {
+          valid.push({ source: row.source, line: row.line, value: check.value });
+          continue;
         }
         rejected ??= [];
-        rejected.push(entry);
-        metrics?.addRejected(row.source, entry.reasons[0]?.reason ?? 'unknown');
+        rejected.push(check.entry);
+        metrics?.addRejected(row.source, check.entry.reasons[0]?.reason ?? 'unknown');
       }
       if (rejected !== undefined) await deadLetter.write(rejected);
       if (valid.length > 0) yield valid;

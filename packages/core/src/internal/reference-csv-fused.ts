@@ -17,9 +17,8 @@ import type { ByteSource } from './bytes.js';
 import { driveFusedCsv } from './csv-fused-driver.js';
 import { type CsvHeader, csvHeader, csvRawRow, rowIsClean } from './csv-rows.js';
 import type { CsvRowBatch } from './fast-csv.js';
-import { flatFields } from './flat-string.js';
 import { DEFAULT_BATCH_SIZE } from './parse-options.js';
-import { fastNonNegative, rowValidator } from './row-validator.js';
+import { checkRawRow, fastNonNegative, rowValidator } from './row-validator.js';
 import { fastUserId, isTrimmedNonEmpty } from './stream-row-fast.js';
 
 /** The row type of each reference dataset. */
@@ -142,26 +141,10 @@ class ReferenceRows<D extends keyof ReferenceRow> {
   /** Exactly what parse → validate do with one row. */
   private slow(header: CsvHeader, batch: CsvRowBatch, r: number, unterminated: boolean): void {
     const { source, metrics } = this.o;
-    const row = csvRawRow(header, batch, r, source, unterminated);
-    if (row.problem !== undefined) {
-      this.rejected.push({
-        source,
-        line: row.line,
-        raw: flatFields(row.fields),
-        reasons: [{ reason: row.problem.reason, message: row.problem.message }],
-      });
-      metrics.addRejected(source, row.problem.reason);
-      return;
-    }
-    const check = this.validate(row.fields);
+    const check = checkRawRow(csvRawRow(header, batch, r, source, unterminated), this.validate);
     if (!check.ok) {
-      this.rejected.push({
-        source,
-        line: row.line,
-        raw: flatFields(row.fields),
-        reasons: check.reasons,
-      });
-      metrics.addRejected(source, check.reasons[0]?.reason ?? 'unknown');
+      this.rejected.push(check.entry);
+      metrics.addRejected(source, check.entry.reasons[0]?.reason ?? 'unknown');
       return;
     }
     this.valid++;

@@ -1,7 +1,8 @@
-import type { RejectReason } from '../dead-letter.js';
+import type { DeadLetterEntry, RejectReason } from '../dead-letter.js';
 import { type DatasetRow, rowSchemas } from '../schemas.js';
-import type { Dataset, RawFields, SongRow, StreamRow, UserRow } from '../types.js';
+import type { Dataset, RawFields, RawRow, SongRow, StreamRow, UserRow } from '../types.js';
 import { ZoneClock } from '../zone.js';
+import { flatFields } from './flat-string.js';
 import { fastListenUtc, fastUserId, isTrimmedNonEmpty } from './stream-row-fast.js';
 
 /** Outcome of validating one row's fields. */
@@ -40,6 +41,38 @@ export function rowValidator<D extends Dataset>(
       });
     }
     return { ok: false, reasons };
+  };
+}
+
+/**
+ * What validation makes of one parsed row: its value, or its dead-letter
+ * entry (the parser's problem, else one reason per failing field; the raw
+ * fields as flat strings). The one rule shared by `validateRows` and the
+ * fused CSV paths.
+ */
+export function checkRawRow<T>(
+  row: RawRow,
+  validate: (fields: RawFields) => RowCheck<T>,
+):
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly entry: DeadLetterEntry } {
+  if (row.problem !== undefined) {
+    const reasons = [{ reason: row.problem.reason, message: row.problem.message }];
+    return {
+      ok: false,
+      entry: { source: row.source, line: row.line, raw: flatFields(row.fields), reasons },
+    };
+  }
+  const check = validate(row.fields);
+  if (check.ok) return check;
+  return {
+    ok: false,
+    entry: {
+      source: row.source,
+      line: row.line,
+      raw: flatFields(row.fields),
+      reasons: check.reasons,
+    },
   };
 }
 

@@ -12,7 +12,7 @@
  */
 import { checkHeader } from '../check-header.js';
 import type { DeadLetterEntry, DeadLetterSink } from '../dead-letter.js';
-import type { JoinMetrics } from '../join-songs.js';
+import { type JoinMetrics, unknownTrackEntry } from '../join-songs.js';
 import type { RunMetrics } from '../metrics.js';
 import type { SongsTable } from '../songs-table.js';
 import type { SourceRef } from '../types.js';
@@ -22,11 +22,10 @@ import type { ByteSource } from './bytes.js';
 import { driveFusedCsv } from './csv-fused-driver.js';
 import { type CsvHeader, csvHeader, csvRawRow, rowIsClean } from './csv-rows.js';
 import type { CsvRowBatch } from './fast-csv.js';
-import { flatFields } from './flat-string.js';
 import type { KpiFolder } from './kpi-folder.js';
 import { strictUtc } from './kpi-time.js';
 import { DEFAULT_BATCH_SIZE } from './parse-options.js';
-import { rowValidator } from './row-validator.js';
+import { checkRawRow, rowValidator } from './row-validator.js';
 import { fastListenUtc, fastUserId, isTrimmedNonEmpty } from './stream-row-fast.js';
 
 /** What the fused path reads from and adds to. */
@@ -142,46 +141,16 @@ class FusedRows {
   private slow(header: CsvHeader, batch: CsvRowBatch, r: number, unterminated: boolean): void {
     const { source, songs, users, metrics, joinMetrics, folder, sourceClock } = this.o;
     const row = csvRawRow(header, batch, r, source, unterminated);
-    if (row.problem !== undefined) {
-      this.invalid.push({
-        source,
-        line: row.line,
-        raw: flatFields(row.fields),
-        reasons: [{ reason: row.problem.reason, message: row.problem.message }],
-      });
-      metrics.addRejected(source, row.problem.reason);
-      return;
-    }
-    const check = validateStream(row.fields);
+    const check = checkRawRow(row, validateStream);
     if (!check.ok) {
-      this.invalid.push({
-        source,
-        line: row.line,
-        raw: flatFields(row.fields),
-        reasons: check.reasons,
-      });
-      metrics.addRejected(source, check.reasons[0]?.reason ?? 'unknown');
+      this.invalid.push(check.entry);
+      metrics.addRejected(source, check.entry.reasons[0]?.reason ?? 'unknown');
       return;
     }
     const v = check.value;
     const track = songs.trackOf(v.track_id);
     if (track < 0) {
-      this.unknown.push({
-        source,
-        line: row.line,
-        raw: flatFields({
-          user_id: String(v.user_id),
-          track_id: v.track_id,
-          listen_time: v.listen_time,
-        }),
-        reasons: [
-          {
-            reason: 'unknown_track',
-            field: 'track_id',
-            message: `track_id ${JSON.stringify(v.track_id)} is not in the songs table`,
-          },
-        ],
-      });
+      this.unknown.push(unknownTrackEntry(source, row.line, v));
       metrics.addRejected(source, 'unknown_track');
       joinMetrics.unknownTracks++;
       return;
