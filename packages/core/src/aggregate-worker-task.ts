@@ -74,7 +74,7 @@ function loadTables(): Tables {
 }
 
 /** A result whose buffers piscina moves to the main thread instead of copying. */
-function moved(value: PoolTaskResult, transferList: ArrayBuffer[]): unknown {
+function moved(value: PoolTaskResult | PoolMergeResult, transferList: ArrayBuffer[]): unknown {
   return move({ [transferableSymbol]: transferList, [valueSymbol]: value });
 }
 
@@ -103,8 +103,7 @@ async function mergeTask(task: PoolMergeTask): Promise<unknown> {
     }
     if (merged === undefined) throw new TypeError('merge task without states');
     const transfer = kpiStateToTransfer(merged, songs.trackDictionary());
-    const result: PoolMergeResult = { ok: true, kind: 'merged', state: transfer.value };
-    return move({ [transferableSymbol]: transfer.transferList, [valueSymbol]: result });
+    return moved({ ok: true, kind: 'merged', state: transfer.value }, transfer.transferList);
   } catch (error) {
     return { ok: false, error: errorData(error) } satisfies PoolMergeResult;
   }
