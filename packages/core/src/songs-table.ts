@@ -33,10 +33,12 @@ export interface SongsTableStats {
  * worker thread's copy: it decodes them only if it ever needs them. @internal
  */
 export interface SharedSongStrings {
-  /** Track ids back to back; id `t` is `idUnits[idStart[t]..idStart[t + 1])`. */
-  readonly idUnits: Uint16Array;
+  /**
+   * Track id `t` is `pool[idStart[t]..idStart[t + 1])` of the `track_id`
+   * index: the ids are distinct, so its pool holds them back to back in order.
+   */
   readonly idStart: Int32Array;
-  /** Pair names likewise. */
+  /** Pair names back to back: name `p` is `nameUnits[nameStart[p]..nameStart[p + 1])`. */
   readonly nameUnits: Uint16Array;
   readonly nameStart: Int32Array;
 }
@@ -52,20 +54,22 @@ function decodeAll(units: Uint16Array, start: Int32Array): string[] {
   return out;
 }
 
+/** Where each string starts when `strings` are written back to back (plus the end). */
+function startsOf(strings: readonly string[]): Int32Array {
+  const start = new Int32Array(new SharedArrayBuffer(4 * (strings.length + 1)));
+  for (let i = 0; i < strings.length; i++) start[i + 1] = start[i]! + strings[i]!.length;
+  return start;
+}
+
 /** Strings as {@link SharedSongStrings} parts. */
 function encodeAll(strings: readonly string[]): { units: Uint16Array; start: Int32Array } {
-  let length = 0;
-  for (const s of strings) length += s.length;
-  const units = new Uint16Array(new SharedArrayBuffer(2 * length));
-  const start = new Int32Array(new SharedArrayBuffer(4 * (strings.length + 1)));
-  let at = 0;
+  const start = startsOf(strings);
+  const units = new Uint16Array(new SharedArrayBuffer(2 * start[strings.length]!));
   for (let i = 0; i < strings.length; i++) {
-    start[i] = at;
     const s = strings[i]!;
+    const at = start[i]!;
     for (let c = 0; c < s.length; c++) units[at + c] = s.charCodeAt(c);
-    at += s.length;
   }
-  start[strings.length] = at;
   return { units, start };
 }
 
@@ -157,7 +161,7 @@ export class SongsTable {
 
   /** Distinct track ids; index = interned track number. */
   get trackIds(): readonly string[] {
-    this.#trackIds ??= decodeAll(this.#strings!.idUnits, this.#strings!.idStart);
+    this.#trackIds ??= decodeAll(this.lookup.parts.pool, this.#strings!.idStart);
     return this.#trackIds;
   }
 
@@ -191,14 +195,13 @@ export class SongsTable {
   sharedStrings(): SharedSongStrings {
     if (this.#strings !== undefined) return this.#strings;
     if (this.#shared === undefined) {
-      const ids = encodeAll(this.trackIds);
+      const idStart = startsOf(this.trackIds);
+      if (idStart[this.trackIds.length] !== this.lookup.parts.pool.length) {
+        // Only a table with a repeated id could get here (the builder interns ids).
+        throw new TypeError('SongsTable: track ids are not distinct');
+      }
       const names = encodeAll(this.pairName);
-      this.#shared = {
-        idUnits: ids.units,
-        idStart: ids.start,
-        nameUnits: names.units,
-        nameStart: names.start,
-      };
+      this.#shared = { idStart, nameUnits: names.units, nameStart: names.start };
     }
     return this.#shared;
   }

@@ -59,7 +59,7 @@ test('the shared data lives on SharedArrayBuffers', () => {
     data.pairDuration,
     data.index.slots,
     data.index.pool,
-    data.strings.idUnits,
+    data.strings.idStart,
     data.strings.nameUnits,
     data.dictionary.pairEntry,
     data.dictionary.entryTrack,
