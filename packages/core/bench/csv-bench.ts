@@ -7,7 +7,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import csvParser from 'csv-parser';
-import { createCsvTokenizer } from '../src/internal/fast-csv.js';
+import { createCsvTokenizer } from '../src/parse/internal/fast-csv.js';
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);
 const CHUNK = 64 * 1024;

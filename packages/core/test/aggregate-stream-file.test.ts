@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
+import { strictUtc } from '../src/aggregate/internal/kpi-time.js';
+import { ZoneClock } from '../src/aggregate/zone.js';
 import {
   aggregateStreamFile,
   createJoinMetrics,
@@ -18,9 +20,11 @@ import {
   streamRowSchema,
   usersTableFromIds,
 } from '../src/index.js';
-import { strictUtc } from '../src/internal/kpi-time.js';
-import { fastListenUtc, fastUserId, isTrimmedNonEmpty } from '../src/internal/stream-row-fast.js';
-import { ZoneClock } from '../src/zone.js';
+import {
+  fastListenUtc,
+  fastUserId,
+  isTrimmedNonEmpty,
+} from '../src/validate/internal/stream-row-fast.js';
 import { CollectingSink, sourceRef } from './helpers/kpi-fixtures.js';
 import { chunked } from './helpers/parse.js';
 

@@ -8,8 +8,8 @@ import { describe, it } from 'node:test';
 import csvParser from 'csv-parser';
 import fc from 'fast-check';
 import { ParseError } from '../src/errors.js';
-import { type CsvRowBatch, createCsvTokenizer } from '../src/internal/fast-csv.js';
-import { csvRecord, csvRecordKeys } from '../src/internal/fast-csv-record.js';
+import { type CsvRowBatch, createCsvTokenizer } from '../src/parse/internal/fast-csv.js';
+import { csvRecord, csvRecordKeys } from '../src/parse/internal/fast-csv-record.js';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 

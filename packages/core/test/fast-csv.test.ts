@@ -11,8 +11,12 @@ import {
   cellCount,
   createCsvTokenizer,
   rowCells,
-} from '../src/internal/fast-csv.js';
-import { csvColumnIndexes, csvRecord, csvRecordKeys } from '../src/internal/fast-csv-record.js';
+} from '../src/parse/internal/fast-csv.js';
+import {
+  csvColumnIndexes,
+  csvRecord,
+  csvRecordKeys,
+} from '../src/parse/internal/fast-csv-record.js';
 
 interface Tokenized {
   header: readonly string[] | undefined;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { crc32, tableCrc32 } from '../src/internal/kpi-bytes.js';
+import { crc32, tableCrc32 } from '../src/aggregate/internal/kpi-bytes.js';
 
 test('crc32 (native when Node has it) equals the JavaScript table CRC-32 and the IEEE check value', () => {
   assert.equal(crc32(new TextEncoder().encode('123456789')), 0xcbf43926);

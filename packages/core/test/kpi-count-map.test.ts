@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { CountMap } from '../src/internal/kpi-count-map.js';
+import { CountMap } from '../src/aggregate/internal/kpi-count-map.js';
 
 test('CountMap counts like a Map, through growth, clone and its table', () => {
   fc.assert(

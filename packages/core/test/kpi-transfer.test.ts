@@ -10,7 +10,7 @@ import {
   serializeKpiState,
   songsTableFromRows,
 } from '../src/index.js';
-import { kpiStateFromTransfer, kpiStateToTransfer } from '../src/internal/kpi-transfer.js';
+import { kpiStateFromTransfer, kpiStateToTransfer } from '../src/pool/internal/kpi-transfer.js';
 
 const rows = [
   { track_id: 't1', track_name: 'One', duration_ms: 1000, track_genre: 'pop' },

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { UserIdSet } from '../src/internal/kpi-user-set.js';
+import { UserIdSet } from '../src/aggregate/internal/kpi-user-set.js';
 
 /** Ids drawn like real data: dense from 1, clustered far away, sparse, beyond 2^32. */
 const idArb = fc.oneof(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { StringIndex } from '../src/internal/string-index.js';
+import { StringIndex } from '../src/join/internal/string-index.js';
 
 test('StringIndex answers like a Map of first occurrences, for any strings', () => {
   const key = fc.oneof(

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { songsTableFromRows } from '../src/index.js';
-import { songsTableData, songsTableFromData } from '../src/internal/table-transfer.js';
+import { songsTableData, songsTableFromData } from '../src/pool/internal/table-transfer.js';
 
 const songArb = fc.record({
   track_id: fc.oneof(

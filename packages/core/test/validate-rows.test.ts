@@ -8,9 +8,9 @@ import {
   RunMetrics,
   validateRows,
 } from '../src/index.js';
-import { rowValidator } from '../src/internal/row-validator.js';
-import { rowSchemas } from '../src/schemas.js';
 import type { Dataset } from '../src/types.js';
+import { rowValidator } from '../src/validate/row-check.js';
+import { rowSchemas } from '../src/validate/schemas.js';
 import { collectBatches, testSource } from './helpers/parse.js';
 
 const source = testSource('streams.csv');

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { functionSchema, sourceRefSchema } from '../../internal/options.js';
+import { RunMetrics } from '../../metrics.js';
+
+/** Called with the header (CSV) or first record's keys (JSON) before any row is emitted. */
+export type HeaderCallback = (header: readonly string[]) => void;
+
+/** Default number of rows per emitted batch. */
+export const DEFAULT_BATCH_SIZE = 1000;
+/** Default longest line / row / record, in bytes: 4 MiB. */
+export const DEFAULT_MAX_ROW_BYTES = 4 * 1024 * 1024;
+
+/** Options shared by every parser. */
+export const baseParseOptionsSchema = z.object({
+  /** The source object; every emitted row carries it. */
+  source: sourceRefSchema,
+  /** Rows per emitted batch. Default 1000. */
+  batchSize: z.number().int().min(1).max(1_000_000).default(DEFAULT_BATCH_SIZE),
+  /**
+   * Longest line (CSV, NDJSON), CSV row or JSON array element in bytes;
+   * longer input fails with `LINE_TOO_LONG`. Default 4 MiB.
+   */
+  maxRowBytes: z.number().int().min(16).default(DEFAULT_MAX_ROW_BYTES),
+  /** Called once with the header before any row flows; throw to reject the file. */
+  onHeader: functionSchema<HeaderCallback>('`onHeader`').optional(),
+  /** Run counters; `addRead` is called per emitted batch. */
+  metrics: z.instanceof(RunMetrics).optional(),
+});

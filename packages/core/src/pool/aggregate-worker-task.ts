@@ -1,0 +1,214 @@
+/**
+ * The task function of an aggregating worker thread (see
+ * `createAggregatePool`): rebuilds the lookup tables once from `workerData`,
+ * then turns each task (one stream object) into a partial state, moved to
+ * the main thread as typed arrays (or, on request, into its canonical
+ * per-date partials).
+ * Errors are returned as data, not thrown, so their `code` and fields survive
+ * the thread boundary.
+ */
+import { type MessagePort, workerData } from 'node:worker_threads';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
+import {
+  deserializeKpiState,
+  type KpiState,
+  mergeKpiStateInto,
+  serializeKpiStateByDate,
+} from '../aggregate/kpi-state.js';
+import type { DeadLetterEntry, DeadLetterSink } from '../dead-letter/dead-letter.js';
+import { HeaderError, type PipelineError } from '../errors.js';
+import { createJoinMetrics } from '../join/join-songs.js';
+import type { SongsTable } from '../join/songs-table.js';
+import type { UsersTable } from '../join/users-table.js';
+import { RunMetrics } from '../metrics.js';
+import type { ByteSource } from '../parse/internal/bytes.js';
+import { aggregateStreamFile } from '../pipeline/aggregate-stream-file.js';
+import { kpiStateToTransfer } from './internal/kpi-transfer.js';
+import {
+  DEAD_LETTER_ACK,
+  DEAD_LETTER_WINDOW,
+  type DeadLetterMessage,
+  type PoolMergeResult,
+  type PoolMergeTask,
+  type PoolTask,
+  type PoolTaskDone,
+  type PoolTaskError,
+  type PoolTaskResult,
+  type PoolWorkerData,
+} from './internal/pool-protocol.js';
+import { songsTableFromData, usersTableFromData } from './internal/table-transfer.js';
+
+/** How a worker thread gets the bytes of one task's object. */
+export type OpenBytes = (
+  input: unknown,
+  signal: AbortSignal | undefined,
+) => Promise<ByteSource> | ByteSource;
+
+/**
+ * The task function a worker module exports as default. It resolves to the
+ * task's result wrapped for piscina to move its typed arrays (not copy them).
+ */
+export type AggregateWorkerTask = (task: PoolTask | PoolMergeTask) => Promise<unknown>;
+
+interface Tables {
+  readonly options: PoolWorkerData['options'];
+  readonly songs: SongsTable;
+  readonly users: UsersTable | undefined;
+}
+let tables: Tables | undefined;
+
+function loadTables(): Tables {
+  if (tables === undefined) {
+    const data = workerData as { -readonly [K in keyof PoolWorkerData]?: PoolWorkerData[K] };
+    tables = {
+      options: data.options as PoolWorkerData['options'],
+      songs: songsTableFromData(data.songs as PoolWorkerData['songs']),
+      users: data.userIds === undefined ? undefined : usersTableFromData(data.userIds),
+    };
+    // The tables are built: drop the structured-clone copy (workerData stays
+    // referenced by node and piscina for the thread's lifetime).
+    delete data.songs;
+    delete data.userIds;
+  }
+  return tables;
+}
+
+/** A result whose buffers piscina moves to the main thread instead of copying. */
+function moved(value: PoolTaskResult | PoolMergeResult, transferList: ArrayBuffer[]): unknown {
+  return move({ [transferableSymbol]: transferList, [valueSymbol]: value });
+}
+
+/**
+ * Creates the default export of a worker module for `createAggregatePool`
+ * (`workerFile` option): `openBytes` turns a task's `input` into bytes.
+ *
+ * ```ts
+ * // my-worker.ts
+ * export default createAggregateWorkerTask(({ path }) => createReadStream(path));
+ * ```
+ */
+export function createAggregateWorkerTask(openBytes: OpenBytes): AggregateWorkerTask {
+  return (task) => ('kind' in task ? mergeTask(task) : aggregateTask(task, openBytes));
+}
+
+/** Reads serialized states bound to this thread's songs table and merges them. */
+async function mergeTask(task: PoolMergeTask): Promise<unknown> {
+  const { songs } = loadTables();
+  try {
+    let merged: KpiState | undefined;
+    for (const bytes of task.states) {
+      const state = deserializeKpiState(bytes, { songs });
+      if (merged === undefined) merged = state;
+      else mergeKpiStateInto(merged, state);
+    }
+    if (merged === undefined) throw new TypeError('merge task without states');
+    const transfer = kpiStateToTransfer(merged, songs.trackDictionary());
+    return moved({ ok: true, kind: 'merged', state: transfer.value }, transfer.transferList);
+  } catch (error) {
+    return { ok: false, error: errorData(error) } satisfies PoolMergeResult;
+  }
+}
+
+/** A thrown error as data that survives the thread boundary. */
+function errorData(error: unknown): PoolTaskError {
+  const e = error as Partial<PipelineError> & { message?: string; name?: string };
+  return {
+    name: e.name ?? 'Error',
+    code: typeof e.code === 'string' ? e.code : 'UNKNOWN',
+    message: e.message ?? String(error),
+    ...(error instanceof HeaderError ? { missing: [...error.missing] } : {}),
+    ...(typeof e.line === 'number' ? { line: e.line } : {}),
+  };
+}
+
+async function aggregateTask(task: PoolTask, openBytes: OpenBytes): Promise<unknown> {
+  const { options, songs, users } = loadTables();
+  const metrics = new RunMetrics();
+  const joinMetrics = createJoinMetrics();
+  const deadLetters: DeadLetterEntry[] = [];
+  const port = task.deadLetterPort;
+  const deadLetter: DeadLetterSink =
+    port === undefined
+      ? {
+          write: async (entries) => {
+            for (const e of entries) deadLetters.push(e);
+          },
+          close: async () => {},
+        }
+      : portDeadLetter(port);
+  try {
+    const bytes = await openBytes(task.input, undefined);
+    const { state, counts } = await aggregateStreamFile(bytes, {
+      source: task.source,
+      songs,
+      ...(users === undefined ? {} : { users }),
+      deadLetter,
+      metrics,
+      joinMetrics,
+      ...options,
+    });
+    const done: PoolTaskDone = {
+      ok: true,
+      counts,
+      bytesRead: metrics.bytesRead,
+      unknownUsers: joinMetrics.unknownUsers,
+      deadLetters,
+      peakRssBytes: metrics.peakRssBytes,
+    };
+    if (task.result === 'partials-by-date') {
+      // The canonical per-date partials of the exactly-once protocol, made here
+      // so that the main thread only stores bytes.
+      const byDate = serializeKpiStateByDate(state);
+      const dates = byDate.map((p) => p.date);
+      const partials = byDate.map((p) => p.bytes);
+      return moved(
+        { ...done, kind: 'partials-by-date', dates, partials },
+        partials.map((p) => p.buffer as ArrayBuffer),
+      );
+    }
+    const transfer = kpiStateToTransfer(state, songs.trackDictionary());
+    return moved({ ...done, kind: 'state', state: transfer.value }, transfer.transferList);
+  } catch (error) {
+    return { ok: false, error: errorData(error) };
+  } finally {
+    port?.postMessage({ end: true } satisfies DeadLetterMessage);
+  }
+}
+
+/**
+ * A dead-letter sink that posts each batch to the caller and, with
+ * {@link DEAD_LETTER_WINDOW} batches unwritten, waits for the caller's acks:
+ * a thread never holds more than a few batches of rejected rows.
+ */
+function portDeadLetter(port: MessagePort): DeadLetterSink {
+  let unacked = 0;
+  let closed = false;
+  let wake: (() => void) | undefined;
+  const wakeUp = () => {
+    wake?.();
+    wake = undefined;
+  };
+  port.on('message', (message: unknown) => {
+    if (message !== DEAD_LETTER_ACK) return;
+    unacked--;
+    wakeUp();
+  });
+  // The caller gave up on the task (it stops reading): do not wait for acks.
+  port.once('close', () => {
+    closed = true;
+    wakeUp();
+  });
+  return {
+    async write(entries) {
+      if (entries.length === 0) return;
+      port.postMessage({ entries } satisfies DeadLetterMessage);
+      unacked++;
+      while (unacked >= DEAD_LETTER_WINDOW && !closed) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+    },
+    async close() {},
+  };
+}

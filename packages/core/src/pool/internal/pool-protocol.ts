@@ -1,0 +1,99 @@
+/** Messages between {@link createAggregatePool} and its worker threads. */
+import type { MessagePort } from 'node:worker_threads';
+import type { DeadLetterEntry } from '../../dead-letter/dead-letter.js';
+import type { SourceCounts } from '../../metrics.js';
+import type { SourceRef } from '../../types.js';
+import type { KpiStateTransfer } from './kpi-transfer.js';
+import type { SongsTableData } from './table-transfer.js';
+
+/**
+ * What a task returns: the object's state (moved cheaply, see
+ * `kpi-transfer.ts`) or its canonical per-date partials.
+ */
+export type PoolResultKind = 'state' | 'partials-by-date';
+
+/**
+ * Serialized KPI states (e.g. the stored partials of one date) to read,
+ * bound to the thread's songs table, and merge into one state.
+ */
+export interface PoolMergeTask {
+  readonly kind: 'merge';
+  readonly states: readonly Uint8Array[];
+}
+
+/** What a merge task answers. */
+export type PoolMergeResult =
+  | { readonly ok: true; readonly kind: 'merged'; readonly state: KpiStateTransfer }
+  | { readonly ok: false; readonly error: PoolTaskError };
+
+/** One stream object to aggregate. */
+export interface PoolTask {
+  readonly source: SourceRef;
+  /** Structured-clone input of the worker's `openBytes` (e.g. a path, or bucket/key/ETag). */
+  readonly input: unknown;
+  /** Default `'state'`. */
+  readonly result?: PoolResultKind;
+  /**
+   * When given, rejected rows are posted here as they are found
+   * ({@link DeadLetterMessage}) instead of being returned with the result.
+   */
+  readonly deadLetterPort?: MessagePort;
+}
+
+/**
+ * Worker → caller on a task's `deadLetterPort`: a batch of rejected rows (the
+ * caller answers each with {@link DEAD_LETTER_ACK} once written), or the end
+ * of the task's rows (sent last, also after a failure).
+ */
+export type DeadLetterMessage =
+  | { readonly entries: readonly DeadLetterEntry[] }
+  | { readonly end: true };
+
+/** Caller → worker on a `deadLetterPort`: one batch was written. */
+export const DEAD_LETTER_ACK = 'ack';
+
+/** Batches a worker may have in flight before it waits for the caller's writes. */
+export const DEAD_LETTER_WINDOW = 4;
+
+/** A failure, as data. */
+export interface PoolTaskError {
+  readonly name: string;
+  readonly code: string;
+  readonly message: string;
+  readonly missing?: string[];
+  readonly line?: number;
+}
+
+/** What every successful task answers. */
+export interface PoolTaskDone {
+  readonly ok: true;
+  readonly counts: SourceCounts;
+  readonly bytesRead: number;
+  readonly unknownUsers: number;
+  /** Rejected rows, when the task had no `deadLetterPort` (else empty). */
+  readonly deadLetters: DeadLetterEntry[];
+  readonly peakRssBytes: number;
+}
+
+/** What a worker answers. */
+export type PoolTaskResult =
+  | (PoolTaskDone & { readonly kind: 'state'; readonly state: KpiStateTransfer })
+  | (PoolTaskDone & {
+      readonly kind: 'partials-by-date';
+      /** Ascending `YYYY-MM-DD` dates with listens… */
+      readonly dates: string[];
+      /** …and `serializeKpiState(pickKpiDates(state, [date]))` of each. */
+      readonly partials: Uint8Array[];
+    })
+  | { readonly ok: false; readonly error: PoolTaskError };
+
+/** `workerData` of every worker. */
+export interface PoolWorkerData {
+  readonly songs: SongsTableData;
+  readonly userIds?: Float64Array;
+  readonly options: {
+    readonly timeZone: string;
+    readonly sourceTimeZone: string;
+    readonly uniqueListeners: 'exact' | 'hll';
+  };
+}

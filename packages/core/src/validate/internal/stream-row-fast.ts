@@ -1,0 +1,121 @@
+/**
+ * Allocation-free checks of the three stream columns for the fused CSV path.
+ * Each accepts a subset of what `streamRowSchema` accepts — the common,
+ * already-clean forms — and gives up (returns -1 / false / NaN) on anything
+ * else, so the caller sends that row through the zod schema and the exact
+ * dead-letter logic. Property tests check the subset claim.
+ */
+
+import type { ZoneClock } from '../../aggregate/zone.js';
+import { daysFromCivil } from '../time.js';
+
+const DAY_MS = 86_400_000;
+const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * `user_id` written as 1–15 ASCII digits (no spaces) and above 0: its value.
+ * -1 otherwise (maybe still valid: padded, 16+ digits — ask the schema).
+ */
+export function fastUserId(s: string): number {
+  const len = s.length;
+  if (len === 0 || len > 15) return -1;
+  let n = 0;
+  for (let i = 0; i < len; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n > 0 ? n : -1;
+}
+
+/** True when `s` is non-empty and `trim()` would not change it (printable ASCII at both ends). */
+export function isTrimmedNonEmpty(s: string): boolean {
+  const len = s.length;
+  if (len === 0) return false;
+  const a = s.charCodeAt(0);
+  const b = s.charCodeAt(len - 1);
+  return a > 32 && a < 127 && b > 32 && b < 127;
+}
+
+function d2(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  if (a < 0 || a > 9 || b < 0 || b > 9) return -1;
+  return a * 10 + b;
+}
+
+/**
+ * The UTC instant of a `listen_time` in the strict form
+ * `YYYY-MM-DD[ Tt]HH:MM:SS[.fff][Z|z|±HH:MM|±HHMM|±HH]` with no surrounding
+ * space and a real calendar date; zone-less times are read in `source`.
+ * NaN for anything else (callers fall back to `strictUtc`, which reports it).
+ */
+export function fastListenUtc(s: string, source: ZoneClock): number {
+  const len = s.length;
+  if (len < 19) return Number.NaN;
+  const y1 = d2(s, 0);
+  const y2 = d2(s, 2);
+  const month = d2(s, 5);
+  const day = d2(s, 8);
+  const hour = d2(s, 11);
+  const minute = d2(s, 14);
+  const second = d2(s, 17);
+  const sep = s.charCodeAt(10);
+  if (
+    (y1 | y2 | hour | minute | second) < 0 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59 ||
+    s.charCodeAt(4) !== 45 ||
+    s.charCodeAt(7) !== 45 ||
+    (sep !== 32 && sep !== 84 && sep !== 116) ||
+    s.charCodeAt(13) !== 58 ||
+    s.charCodeAt(16) !== 58
+  ) {
+    return Number.NaN;
+  }
+  const year = y1 * 100 + y2;
+  if (day > DAYS_IN_MONTH[month]!) {
+    const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+    if (!(month === 2 && day === 29 && leap)) return Number.NaN;
+  }
+  let i = 19;
+  let millis = 0;
+  if (i < len && s.charCodeAt(i) === 46) {
+    i++;
+    const start = i;
+    let scale = 100;
+    while (i < len) {
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      millis += c * scale;
+      scale /= 10;
+      i++;
+    }
+    if (i === start) return Number.NaN;
+    millis = Math.floor(millis);
+  }
+  const wall =
+    daysFromCivil(year, month, day) * DAY_MS +
+    hour * 3_600_000 +
+    minute * 60_000 +
+    second * 1000 +
+    millis;
+  if (i === len) return source.wallToUtc(wall);
+  const c = s.charCodeAt(i);
+  if ((c === 90 || c === 122) && i === len - 1) return wall;
+  if (c !== 43 && c !== 45) return Number.NaN;
+  const rest = len - i - 1;
+  const oh = d2(s, i + 1);
+  let om: number;
+  if (rest === 5 && s.charCodeAt(i + 3) === 58) om = d2(s, i + 4);
+  else if (rest === 4) om = d2(s, i + 3);
+  else if (rest === 2) om = 0;
+  else return Number.NaN;
+  if (oh < 0 || oh > 23 || om < 0 || om > 59) return Number.NaN;
+  const offset = (oh * 60 + om) * 60_000;
+  return c === 45 ? wall + offset : wall - offset;
+}
