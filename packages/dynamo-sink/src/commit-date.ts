@@ -99,6 +99,7 @@ export async function commitDate(
   const maxAttempts = options.maxAttempts ?? 100;
   let written = 0;
   let stale = 0;
+  let missingSeen = false;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     signal?.throwIfAborted();
     const head = await heads.getHead(date, signal);
@@ -138,7 +139,16 @@ export async function commitDate(
         };
       }
     }
-    const merged = await mergeStates(base, todo, date, options);
+    let merged: KpiState;
+    try {
+      merged = await mergeStates(base, todo, date, options);
+    } catch (error) {
+      // A pending partial removed by retention is covered by a newer head: read it again (once).
+      if (!(error instanceof PipelineError && error.code === 'STATE_MISSING') || missingSeen)
+        throw error;
+      missingSeen = true;
+      continue;
+    }
     const objects = [...(base?.header.objects ?? []), ...todo.map((p) => p.objectId)].sort();
     const version = objects.length;
     const items = finalizeKpis(merged);

@@ -38,6 +38,8 @@ export {
   putItemsIfNewer,
   putItemsIfNewerOptionsSchema,
 } from './put-item-if-newer.js';
+export type { PruneStateOptions, PruneStateResult } from './prune-state.js';
+export { pruneState, pruneStateOptionsSchema } from './prune-state.js';
 export type { ReadKpiItemsOptions } from './read-kpi-items.js';
 export { readKpiItems } from './read-kpi-items.js';
 export type {

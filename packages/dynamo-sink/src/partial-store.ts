@@ -88,6 +88,8 @@ export interface PartialStore {
   ): Promise<ListedStateObject[]>;
   /** Deletes a state object (retention); deleting a missing one is fine. */
   deleteObject(key: string, signal?: AbortSignal): Promise<void>;
+  /** Every date that has partials, ascending (all pages). */
+  listDates(signal?: AbortSignal): Promise<string[]>;
 }
 
 /** SDK call options carrying the signal only when there is one (exactOptionalPropertyTypes). */
@@ -220,6 +222,29 @@ export function createPartialStore(options: PartialStoreOptions): PartialStore {
     getSnapshot: get,
 
     listDateObjects,
+
+    async listDates(signal) {
+      const dates: string[] = [];
+      let token: string | undefined;
+      const listPrefix = `${prefix}partials/`;
+      do {
+        const page = await client.send(
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            Prefix: listPrefix,
+            Delimiter: '/',
+            ContinuationToken: token,
+          }),
+          sendOptions(signal),
+        );
+        for (const p of page.CommonPrefixes ?? []) {
+          const date = p.Prefix?.slice(listPrefix.length, -1) ?? '';
+          if (DATE.test(date)) dates.push(date);
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      return dates.sort();
+    },
 
     async deleteObject(key, signal) {
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), sendOptions(signal));
