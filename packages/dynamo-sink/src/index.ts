@@ -26,6 +26,8 @@ export type {
   StoredPartial,
 } from './partial-store.js';
 export { createPartialStore, partialStoreOptionsSchema } from './partial-store.js';
+export type { PruneStateOptions, PruneStateResult } from './prune-state.js';
+export { pruneState, pruneStateOptionsSchema } from './prune-state.js';
 export type {
   PutIfNewerOutcome,
   PutItemIfNewerOptions,
@@ -38,8 +40,6 @@ export {
   putItemsIfNewer,
   putItemsIfNewerOptionsSchema,
 } from './put-item-if-newer.js';
-export type { PruneStateOptions, PruneStateResult } from './prune-state.js';
-export { pruneState, pruneStateOptionsSchema } from './prune-state.js';
 export type { ReadKpiItemsOptions } from './read-kpi-items.js';
 export { readKpiItems } from './read-kpi-items.js';
 export type {

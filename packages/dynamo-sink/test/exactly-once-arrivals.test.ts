@@ -13,7 +13,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { runKpis } from '../src/index.js';
 import { DYNAMO_BACKENDS } from '../src/testing.js';
 import { expected, put, startEmulators, streamsCsv, tableItems } from './helpers/e2e.js';
-import { rng, seedBucket, type StreamFile } from './helpers/exactly-once.js';
+import { rng, type StreamFile, seedBucket } from './helpers/exactly-once.js';
 
 const ARRIVALS = 200;
 const DATE = '2024-06-25';
