@@ -24,7 +24,15 @@ export interface CliSummary {
     readonly skipped: number;
     readonly rejected: number;
     readonly failed: number;
+    /** Left to another worker's live claim (`run`/`watch`; 0 for `local`). */
+    readonly claimed: number;
     readonly archived: number;
+  };
+  /** Landing (Last-Modified) → committed, over the objects read (`run`/`watch`; undefined for `local`). */
+  readonly landingToCommitted?: {
+    readonly count: number;
+    readonly p50Ms: number;
+    readonly p95Ms: number;
   };
   /** Reference data rows read / rejected. */
   readonly reference: {
@@ -77,6 +85,11 @@ export function summaryOfRun(
     rowsRejected: s.streams.rowsRejected,
     rejectedByReason: s.streams.rejectedByReason,
     objects: s.objects,
+    landingToCommitted: {
+      count: s.landingToCommitted.count,
+      p50Ms: Math.round(s.landingToCommitted.p50Ms),
+      p95Ms: Math.round(s.landingToCommitted.p95Ms),
+    },
     reference: {
       songsRead: s.reference.songs.rowsRead,
       songsRejected: s.reference.songs.rowsRejected,
@@ -110,7 +123,7 @@ export function summaryOfLocal(
     rowsAggregated: s.streams.rowsAggregated,
     rowsRejected: s.streams.rowsRejected,
     rejectedByReason: s.streams.rejectedByReason,
-    objects: { ...s.files, skipped: 0, archived: 0 },
+    objects: { ...s.files, skipped: 0, claimed: 0, archived: 0 },
     reference: {
       songsRead: s.reference.songs.rowsRead,
       songsRejected: s.reference.songs.rowsRejected,
@@ -146,8 +159,16 @@ export function formatSummary(s: CliSummary): string {
     ['rows rejected', `${n(s.rowsRejected)}${reasons === '' ? '' : ` (${reasons})`}`],
     [
       'objects',
-      `processed ${s.objects.processed}, skipped ${s.objects.skipped}, archived ${s.objects.archived}, rejected ${s.objects.rejected}, failed ${s.objects.failed}`,
+      `processed ${s.objects.processed}, skipped ${s.objects.skipped}, archived ${s.objects.archived}, rejected ${s.objects.rejected}, failed ${s.objects.failed}${s.objects.claimed > 0 ? `, left to other workers ${s.objects.claimed}` : ''}`,
     ],
+    ...(s.landingToCommitted === undefined || s.landingToCommitted.count === 0
+      ? []
+      : [
+          [
+            'landing → committed',
+            `p50 ${(s.landingToCommitted.p50Ms / 1000).toFixed(2)} s, p95 ${(s.landingToCommitted.p95Ms / 1000).toFixed(2)} s`,
+          ] as [string, string],
+        ]),
     [
       'reference rows',
       `songs ${n(s.reference.songsRead)} (${n(s.reference.songsRejected)} rejected), users ${n(s.reference.usersRead)} (${n(s.reference.usersRejected)} rejected)`,
