@@ -30,6 +30,12 @@ export {
 } from './put-item-if-newer.js';
 export type { ReadKpiItemsOptions } from './read-kpi-items.js';
 export { readKpiItems } from './read-kpi-items.js';
+export type {
+  CachedReference,
+  ReferenceCache,
+  ReferenceCacheEntry,
+} from './reference-cache.js';
+export { createReferenceCache } from './reference-cache.js';
 export type { ObjectOutcome, RunKpisOptions, RunKpisSummary } from './run-kpis.js';
 export { runKpis, runKpisOptionsSchema } from './run-kpis.js';
 export type { WriteDynamoDbOptions } from './write-dynamodb.js';

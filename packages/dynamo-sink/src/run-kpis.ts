@@ -51,6 +51,8 @@ import { ensureKpiTable } from './ensure-kpi-table.js';
 import { parseOptions } from './internal/options.js';
 import { createPartialStore, type PartialStore } from './partial-store.js';
 import { putItemsIfNewer } from './put-item-if-newer.js';
+import type { ReferenceCache } from './reference-cache.js';
+import { loadReferenceData } from './reference-data.js';
 
 const prefix = z.string().refine((p) => p === '' || p.endsWith('/'), {
   message: "Expected a prefix that is '' or ends with '/'",
@@ -128,6 +130,12 @@ export type RunKpisOptions = z.input<typeof runKpisOptionsSchema> & {
   ) => void | Promise<void>;
   /** Called as each stream object is done (progress). */
   readonly onObject?: (outcome: ObjectOutcome) => void;
+  /**
+   * Keeps the songs and users tables for the next call while their objects'
+   * ETags are unchanged (see {@link createReferenceCache}). Default: none,
+   * every call reads the reference data.
+   */
+  readonly referenceCache?: ReferenceCache;
   readonly signal?: AbortSignal;
 };
 
@@ -135,8 +143,12 @@ export type RunKpisOptions = z.input<typeof runKpisOptionsSchema> & {
 export interface RunKpisSummary {
   /** Stream rows: `rowsRead === rowsAggregated + rowsRejected`. */
   readonly streams: RunSummary;
-  /** Reference data rows read and rejected. */
-  readonly reference: { readonly songs: RunSummary; readonly users: RunSummary };
+  /** Reference data rows read and rejected (when the table was built), and which tables were reused. */
+  readonly reference: {
+    readonly songs: RunSummary;
+    readonly users: RunSummary;
+    readonly reused: { readonly songs: boolean; readonly users: boolean };
+  };
   /** Sizes of the lookup tables built from the reference data. */
   readonly tables: { readonly songs: SongsTableStats; readonly users: UsersTableStats | undefined };
   readonly objects: {
@@ -172,26 +184,16 @@ export async function runKpis(options: RunKpisOptions): Promise<RunKpisSummary> 
   if (o.createTable)
     await ensureKpiTable({ client: dynamo, tableName: o.tableName, ...(signal ? { signal } : {}) });
 
-  const songsMetrics = new RunMetrics();
-  const usersMetrics = new RunMetrics();
-  const songs = await loadSongs(
+  const reference = await loadReferenceData({
     s3,
-    o.bucket,
-    `${root}songs/`,
+    bucket: o.bucket,
+    songsPrefix: `${root}songs/`,
+    usersPrefix: `${root}users/`,
     deadLetterPrefix,
-    songsMetrics,
+    cache: options.referenceCache,
     signal,
-  );
-  const users = await loadUsers(
-    s3,
-    o.bucket,
-    `${root}users/`,
-    deadLetterPrefix,
-    usersMetrics,
-    signal,
-  );
-  songsMetrics.stop();
-  usersMetrics.stop();
+  });
+  const { songs, users } = reference;
 
   const metrics = new RunMetrics();
   const outcomes: ObjectOutcome[] = [];
@@ -364,7 +366,7 @@ export async function runKpis(options: RunKpisOptions): Promise<RunKpisSummary> 
   const streams = metrics.summary();
   return {
     streams,
-    reference: { songs: songsMetrics.summary(), users: usersMetrics.summary() },
+    reference: { ...reference.summary, reused: reference.reused },
     tables: { songs: songs.stats, users: users?.stats },
     objects: {
       processed: count('processed'),
@@ -380,7 +382,7 @@ export async function runKpis(options: RunKpisOptions): Promise<RunKpisSummary> 
     durationMs: performance.now() - started,
     peakRssBytes: Math.max(
       streams.peakRssBytes,
-      songsMetrics.peakRssBytes,
+      reference.summary.songs.peakRssBytes,
       process.memoryUsage.rss(),
     ),
     ok:
@@ -606,64 +608,4 @@ function isNotFound(error: unknown): boolean {
 
 function* headless(bucket: string, keys: readonly string[]): Iterable<S3ObjectInfo> {
   for (const key of keys) yield { bucket, key, etag: '', size: 0, lastModified: undefined };
-}
-
-/** The reference files under `folder`, read lazily, each with its own S3 dead letter. */
-function referenceFiles(
-  s3: S3Client,
-  bucket: string,
-  folder: string,
-  deadLetterPrefix: string,
-  metrics: RunMetrics,
-  signal: AbortSignal | undefined,
-) {
-  const sig = signal ? { signal } : {};
-  async function* files(): AsyncGenerator<ReferenceFile> {
-    for await (const object of listObjects({ client: s3, bucket, prefix: folder, ...sig })) {
-      yield {
-        source: sourceRefOf(object),
-        open: async () =>
-          (await openObject({ client: s3, bucket, key: object.key, etag: object.etag, ...sig }))
-            .body,
-      };
-    }
-  }
-  const options: ReferenceFilesOptions = {
-    deadLetter: (source) =>
-      s3DeadLetter({ client: s3, bucket, prefix: deadLetterPrefix, source, ...sig }),
-    metrics,
-    ...sig,
-  };
-  return { files: files(), options };
-}
-
-async function loadSongs(
-  s3: S3Client,
-  bucket: string,
-  folder: string,
-  deadLetterPrefix: string,
-  metrics: RunMetrics,
-  signal: AbortSignal | undefined,
-): Promise<SongsTable> {
-  const { files, options } = referenceFiles(s3, bucket, folder, deadLetterPrefix, metrics, signal);
-  const songs = await songsTableFromFiles(files, options);
-  if (songs.files === 0) {
-    throw new PipelineError(
-      'NO_SONGS',
-      `No songs objects under s3://${bucket}/${folder}: the join needs the songs table`,
-    );
-  }
-  return songs.table;
-}
-
-async function loadUsers(
-  s3: S3Client,
-  bucket: string,
-  folder: string,
-  deadLetterPrefix: string,
-  metrics: RunMetrics,
-  signal: AbortSignal | undefined,
-): Promise<UsersTable | undefined> {
-  const { files, options } = referenceFiles(s3, bucket, folder, deadLetterPrefix, metrics, signal);
-  return (await usersTableFromFiles(files, options)).table;
 }
