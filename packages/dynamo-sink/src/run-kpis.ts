@@ -16,18 +16,14 @@ import {
   HeaderError,
   type KpiState,
   PipelineError,
-  type ReferenceFile,
-  type ReferenceFilesOptions,
   RunMetrics,
   type RunSummary,
   type SongsTable,
   type SongsTableStats,
   type SourceCounts,
   serializeKpiStateByDate,
-  songsTableFromFiles,
   type UsersTable,
   type UsersTableStats,
-  usersTableFromFiles,
 } from '@streamkpi/core';
 import {
   archiveObject,

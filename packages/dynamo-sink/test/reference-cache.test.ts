@@ -122,8 +122,8 @@ describe('reference cache', () => {
     // A's t9 row was unknown when A was read (06-25 stays as it was); C's
     // joins with the new table.
     const table = await tableItems(env.dynamo);
-    const onDate = (date: string, items: readonly Record<string, unknown>[]) =>
-      items.filter((i) => i.date === date);
+    const onDate = (date: string, items: readonly object[]) =>
+      items.filter((i) => (i as { date?: unknown }).date === date);
     assert.deepEqual(
       onDate('2024-06-25', table),
       onDate('2024-06-25', oracleOf([FILE_A, FILE_B]).map(kpiFields)),
@@ -132,7 +132,11 @@ describe('reference cache', () => {
       onDate('2024-06-26', table),
       onDate('2024-06-26', oracleOf([FILE_A, FILE_B, FILE_C], SONGS_WITH_T9).map(kpiFields)),
     );
-    assert.ok(onDate('2024-06-26', table).some((i) => i.track_genre === 'metal'));
+    assert.ok(
+      onDate('2024-06-26', table).some(
+        (i) => (i as { track_genre?: unknown }).track_genre === 'metal',
+      ),
+    );
   });
 
   it('without a cache every run reads the reference data again', async () => {

@@ -10,6 +10,7 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -84,7 +85,24 @@ export class KpiStack extends Stack {
       { prefix: `${p.prefix}streams/` },
     );
 
+    const logGroup = new logs.LogGroup(this, 'HandlerLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Its own role instead of AWSLambdaBasicExecutionRole (logs on `*`):
+    // log writes to this function's log group only.
+    const role = new iam.Role(this, 'HandlerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'streamkpi handler: the README permissions, nothing else',
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
     this.handler = new nodejs.NodejsFunction(this, 'Handler', {
+      role,
       // The handler is the examples package's (`examples/src/lambda-handler.ts`).
       entry: here('../../../src/lambda-handler.ts'),
       handler: 'handler',
@@ -94,10 +112,7 @@ export class KpiStack extends Stack {
       architecture: lambda.Architecture.ARM_64,
       memorySize: p.memoryMb,
       timeout,
-      logGroup: new logs.LogGroup(this, 'HandlerLogs', {
-        retention: logs.RetentionDays.ONE_MONTH,
-        removalPolicy: RemovalPolicy.DESTROY,
-      }),
+      logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: {
         KPI_TABLE: this.table.tableName,
@@ -113,7 +128,7 @@ export class KpiStack extends Stack {
       bundling: bundling(),
     });
     for (const statement of handlerStatements(this.bucket.bucketArn, p.prefix, this.table.tableArn))
-      this.handler.addToRolePolicy(statement);
+      role.addToPolicy(statement);
     this.handler.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: p.batchSize,

@@ -62,7 +62,9 @@ export type ResolvedKpiStackParams = z.output<typeof kpiStackParamsSchema>;
 export function parseKpiStackParams(input: unknown): ResolvedKpiStackParams {
   const parsed = kpiStackParamsSchema.safeParse(input);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    const problems = parsed.error.issues.map(
+      (i) => `${i.path.join('.') || '(root)'}: ${i.message}`,
+    );
     throw new OptionsError(`Invalid KPI stack parameters: ${problems.join('; ')}`);
   }
   return parsed.data;
