@@ -25,7 +25,7 @@ before(async () => {
   synth = await synthesize();
   const size = (await stat(synth.bundle)).size;
   console.log(
-    `# synth ${synth.synthMs.toFixed(0)} ms; Lambda bundle ${(size / 1024).toFixed(0)} KiB`,
+    `synth ${synth.synthMs.toFixed(0)} ms; Lambda bundle ${(size / 1024).toFixed(0)} KiB`,
   );
 });
 after(async () => {

@@ -127,9 +127,7 @@ export function bundleSuite(synthesized: () => Synthesized): void {
     bundle = (await import(pathToFileURL(file).href)) as BundleModule;
     const initMs = performance.now() - started;
     const kib = (await stat(file)).size / 1024;
-    console.log(
-      `# Lambda bundle ${kib.toFixed(0)} KiB; cold init (import) ${initMs.toFixed(0)} ms`,
-    );
+    console.log(`Lambda bundle ${kib.toFixed(0)} KiB; cold init (import) ${initMs.toFixed(0)} ms`);
   });
 
   after(async () => {

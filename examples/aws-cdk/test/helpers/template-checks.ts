@@ -111,7 +111,7 @@ interface MapState {
     readonly StartAt: string;
     readonly States: Record<string, { readonly Resource: string; readonly Arguments: unknown }>;
   };
-  readonly Outputs: Record<string, string>;
+  readonly Output: Record<string, string>;
 }
 
 /** The backfill: Distributed Map over `<prefix>streams/`, batched, invoking the handler. */
@@ -142,7 +142,7 @@ export function checkBackfill(template: Template, bucketId: string, fnId: string
     FunctionName: `\${${fnId}.Arn}`,
     Payload: '{% $states.input %}',
   });
-  assert.equal(map.Outputs.rowsRead, '{% $sum($states.result.rowsRead) %}');
-  assert.equal(map.Outputs.batches, '{% $count($states.result) %}');
+  assert.equal(map.Output.rowsRead, '{% $sum($states.result.rowsRead) %}');
+  assert.equal(map.Output.batches, '{% $count($states.result) %}');
   return smId;
 }
