@@ -14,7 +14,7 @@ import {
   type NamedObject,
   objectsOfMessage,
 } from './inputs.js';
-import { type InvocationRunOptions, type KpiRunResult, runForObjects } from './run.js';
+import { type InvocationRunOptions, type KpiRunResult, NO_RUN, runForObjects } from './run.js';
 
 /** A run over an input's objects left failures (they stay for a retry). */
 export class KpiRunError extends Error {
@@ -61,7 +61,16 @@ export function createKpiHandler(rt: KpiHandlerRuntime): KpiHandler {
             work.event,
             async (record: SQSRecord) => {
               rt.logger.setCorrelationId(record.messageId);
-              await runEach(rt, objectsOfMessage(record.body), invocation, record.messageId);
+              try {
+                await runEach(rt, objectsOfMessage(record.body), invocation, record.messageId);
+              } catch (error) {
+                // Reported in batchItemFailures: SQS redelivers it, then dead-letters it.
+                rt.logger.error('SQS message failed', {
+                  messageId: record.messageId,
+                  error: error as Error,
+                });
+                throw error;
+              }
             },
             processor,
             // Objects one after the other: one reference table set, bounded memory.
@@ -105,7 +114,7 @@ async function runEach(
   for (const [bucket, named] of buckets) {
     last = checked(await runForObjects(rt, bucket, named, invocation), what);
   }
-  return last ?? (await runForObjects(rt, '', [], invocation));
+  return last ?? NO_RUN;
 }
 
 function checked(result: KpiRunResult, what: string): KpiRunResult {

@@ -33,7 +33,8 @@ export interface InvocationRunOptions {
   readonly signal?: AbortSignal;
 }
 
-const EMPTY: KpiRunResult = {
+/** The result when an input names no stream object (a test event, a folder marker). */
+export const NO_RUN: KpiRunResult = {
   objects: 0,
   processed: 0,
   skipped: 0,
@@ -61,7 +62,7 @@ export async function runForObjects(
   const s = rt.settings;
   const streams = `${s.prefix}streams/`;
   const named = objects?.filter((o) => o.key.startsWith(streams) && !o.key.endsWith('/'));
-  if (named !== undefined && named.length === 0) return EMPTY;
+  if (named !== undefined && named.length === 0) return NO_RUN;
   const errors: string[] = [];
   const summary = await runKpis({
     s3: rt.s3,
