@@ -48,6 +48,12 @@ export type {
   RunKpisOptions,
   RunKpisSummary,
 } from './run-kpis.js';
+export type {
+  CachedReference,
+  ReferenceCache,
+  ReferenceCacheEntry,
+} from './reference-cache.js';
+export { createReferenceCache } from './reference-cache.js';
 export { runKpis, runKpisOptionsSchema } from './run-kpis.js';
 export type { Snapshot, SnapshotHeader } from './snapshot.js';
 export { decodeSnapshot } from './snapshot.js';

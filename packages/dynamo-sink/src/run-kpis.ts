@@ -20,6 +20,7 @@ import { listObjects, processObjects, type S3ObjectInfo } from '@streamkpi/s3-so
 import { z } from 'zod';
 import type { CommitDateResult } from './commit-date.js';
 import { parseOptions } from './internal/options.js';
+import type { ReferenceCache } from './reference-cache.js';
 import { connect } from './run/connect.js';
 import { createDateCommitter } from './run/date-committer.js';
 import { runLayout } from './run/layout.js';
@@ -116,6 +117,12 @@ export type RunKpisOptions = z.input<typeof runKpisOptionsSchema> & {
   ) => void | Promise<void>;
   /** Called as each stream object is done (progress). */
   readonly onObject?: (outcome: ObjectOutcome) => void;
+  /**
+   * Keeps the songs and users tables for the next call while their objects'
+   * ETags are unchanged (see {@link createReferenceCache}). Default: none,
+   * every call reads the reference data.
+   */
+  readonly referenceCache?: ReferenceCache;
   readonly signal?: AbortSignal;
 };
 
@@ -131,8 +138,12 @@ export interface LatencySummary {
 export interface RunKpisSummary {
   /** Stream rows: `rowsRead === rowsAggregated + rowsRejected`. */
   readonly streams: RunSummary;
-  /** Reference data rows read and rejected. */
-  readonly reference: { readonly songs: RunSummary; readonly users: RunSummary };
+  /** Reference data rows read and rejected (when the table was built), and which tables were reused. */
+  readonly reference: {
+    readonly songs: RunSummary;
+    readonly users: RunSummary;
+    readonly reused: { readonly songs: boolean; readonly users: boolean };
+  };
   /** Sizes of the lookup tables built from the reference data. */
   readonly tables: { readonly songs: SongsTableStats; readonly users: UsersTableStats | undefined };
   readonly objects: {
@@ -186,6 +197,7 @@ export async function runKpis(options: RunKpisOptions): Promise<RunKpisSummary> 
     timeZone: o.timeZone,
     sourceTimeZone: o.sourceTimeZone,
     uniqueListeners: o.uniqueListeners,
+    referenceCache: options.referenceCache,
     signal,
   });
   const metrics = new RunMetrics();

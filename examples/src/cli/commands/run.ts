@@ -3,7 +3,12 @@
  * seconds): S3 → DynamoDB with `runKpis`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type RunKpisSummary, runKpis } from '@streamkpi/dynamo-sink';
+import {
+  createReferenceCache,
+  type ReferenceCache,
+  type RunKpisSummary,
+  runKpis,
+} from '@streamkpi/dynamo-sink';
 import { listObjects } from '@streamkpi/s3-source';
 import type { RunArgs } from '../args.js';
 import { type AwsClients, createAwsClients } from '../aws-clients.js';
@@ -24,6 +29,7 @@ async function onePass(
   alert: ReturnType<typeof alerter>,
   signal: AbortSignal,
   progress: Progress,
+  referenceCache?: ReferenceCache,
 ): Promise<Pass> {
   const retriesBefore = clients.retries();
   const raw = await runKpis({
@@ -40,6 +46,7 @@ async function onePass(
     concurrency: args.concurrency,
     ...(args.threads === undefined ? {} : { threads: args.threads }),
     signal,
+    ...(referenceCache === undefined ? {} : { referenceCache }),
     onObject: (outcome) => {
       progress.done(outcome.key);
       ctx.logger.debug(
@@ -153,6 +160,8 @@ export async function watchCommand(args: RunArgs, ctx: CliContext): Promise<numb
   const clients = createAwsClients({ forcePathStyle: args.s3ForcePathStyle });
   const interrupts = handleInterrupts(ctx.logger);
   const alert = alerter('watch', args.alertWebhook, ctx.logger);
+  // Songs and users are read again only when their objects change.
+  const referenceCache = createReferenceCache();
   let passes = 0;
   let failed = false;
   try {
@@ -166,6 +175,7 @@ export async function watchCommand(args: RunArgs, ctx: CliContext): Promise<numb
           alert,
           interrupts.hard,
           createProgress(false),
+          referenceCache,
         );
         await finish(args, ctx, pass);
         if (!pass.summary.ok) failed = true;

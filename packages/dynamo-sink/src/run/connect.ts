@@ -7,26 +7,14 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import {
   type AggregatePool,
   createAggregatePool,
-  PipelineError,
-  type ReferenceFile,
-  type ReferenceFilesOptions,
-  RunMetrics,
   type SongsTable,
-  songsTableFromFiles,
   type UsersTable,
-  usersTableFromFiles,
 } from '@streamkpi/core';
-import {
-  listObjects,
-  openObject,
-  S3_WORKER_FILE,
-  type S3WorkerClientConfig,
-  s3DeadLetter,
-  sourceRefOf,
-  workerClientConfig,
-} from '@streamkpi/s3-source';
+import { S3_WORKER_FILE, type S3WorkerClientConfig, workerClientConfig } from '@streamkpi/s3-source';
 import { ensureKpiTable, ensureStateTable } from '../ensure-kpi-table.js';
 import { createPartialStore, type PartialStore } from '../partial-store.js';
+import type { ReferenceCache } from '../reference-cache.js';
+import { loadReferenceData, type ReferenceData } from '../reference-data.js';
 import { createStateTable, type StateTable } from '../state-table.js';
 import type { RunLayout } from './layout.js';
 
@@ -43,6 +31,7 @@ export interface ConnectOptions {
   readonly timeZone: string;
   readonly sourceTimeZone: string;
   readonly uniqueListeners: 'exact' | 'hll';
+  readonly referenceCache: ReferenceCache | undefined;
   readonly signal: AbortSignal | undefined;
 }
 
@@ -52,8 +41,8 @@ export interface Connection {
   readonly heads: StateTable;
   readonly songs: SongsTable;
   readonly users: UsersTable | undefined;
-  readonly songsMetrics: RunMetrics;
-  readonly usersMetrics: RunMetrics;
+  /** The tables' build summaries, or which were reused from the cache. */
+  readonly reference: ReferenceData;
   /** Reads, aggregates and merges on threads when set. */
   readonly pool:
     | { readonly pool: AggregatePool; readonly client: S3WorkerClientConfig }
@@ -76,21 +65,16 @@ export async function connect(o: ConnectOptions): Promise<Connection> {
     scope: `s3://${layout.bucket}/${layout.state}`,
   });
 
-  const songsMetrics = new RunMetrics();
-  const usersMetrics = new RunMetrics();
-  const songsFiles = referenceFiles(s3, layout, layout.songs, songsMetrics, signal);
-  const loaded = await songsTableFromFiles(songsFiles.files, songsFiles.options);
-  if (loaded.files === 0) {
-    throw new PipelineError(
-      'NO_SONGS',
-      `No songs objects under s3://${layout.bucket}/${layout.songs}: the join needs the songs table`,
-    );
-  }
-  const songs = loaded.table;
-  const usersFiles = referenceFiles(s3, layout, layout.users, usersMetrics, signal);
-  const users = (await usersTableFromFiles(usersFiles.files, usersFiles.options)).table;
-  songsMetrics.stop();
-  usersMetrics.stop();
+  const reference = await loadReferenceData({
+    s3,
+    bucket: layout.bucket,
+    songsPrefix: layout.songs,
+    usersPrefix: layout.users,
+    deadLetterPrefix: layout.deadLetter,
+    cache: o.referenceCache,
+    signal,
+  });
+  const { songs, users } = reference;
 
   const pool =
     o.threads > 0
@@ -116,40 +100,10 @@ export async function connect(o: ConnectOptions): Promise<Connection> {
     heads,
     songs,
     users,
-    songsMetrics,
-    usersMetrics,
+    reference,
     pool: pool && client ? { pool, client } : undefined,
     close: async () => {
       await pool?.close();
     },
   };
-}
-
-/** The reference files under `folder`, read lazily, each with its own S3 dead letter. */
-function referenceFiles(
-  s3: S3Client,
-  layout: RunLayout,
-  folder: string,
-  metrics: RunMetrics,
-  signal: AbortSignal | undefined,
-) {
-  const sig = signal ? { signal } : {};
-  const bucket = layout.bucket;
-  async function* files(): AsyncGenerator<ReferenceFile> {
-    for await (const object of listObjects({ client: s3, bucket, prefix: folder, ...sig })) {
-      yield {
-        source: sourceRefOf(object),
-        open: async () =>
-          (await openObject({ client: s3, bucket, key: object.key, etag: object.etag, ...sig }))
-            .body,
-      };
-    }
-  }
-  const options: ReferenceFilesOptions = {
-    deadLetter: (source) =>
-      s3DeadLetter({ client: s3, bucket, prefix: layout.deadLetter, source, ...sig }),
-    metrics,
-    ...sig,
-  };
-  return { files: files(), options };
 }

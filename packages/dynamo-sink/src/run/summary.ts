@@ -39,7 +39,7 @@ export function summarize(input: {
   const streams = metrics.summary();
   return {
     streams,
-    reference: { songs: c.songsMetrics.summary(), users: c.usersMetrics.summary() },
+    reference: { ...c.reference.summary, reused: c.reference.reused },
     tables: { songs: c.songs.stats, users: c.users?.stats },
     objects: {
       processed: count('processed'),
@@ -63,7 +63,7 @@ export function summarize(input: {
     durationMs: performance.now() - input.started,
     peakRssBytes: Math.max(
       streams.peakRssBytes,
-      c.songsMetrics.peakRssBytes,
+      c.reference.summary.songs.peakRssBytes,
       process.memoryUsage.rss(),
     ),
     ok:
