@@ -86,6 +86,15 @@ export interface LocalDataset {
   readonly songs: readonly string[];
   readonly users: readonly string[];
   readonly streams: readonly string[];
+  /** Entries of the dataset folders that are not read, with why. */
+  readonly skipped: readonly LocalSkippedFile[];
+}
+
+/** A file of a dataset folder that is not read: a symlink, hidden, or not a data file. */
+export interface LocalSkippedFile {
+  /** Path relative to the input folder, `/`-separated. */
+  readonly file: string;
+  readonly reason: 'symlink' | 'hidden' | 'unknown_suffix';
 }
 
 /** What happened to one stream file. */
@@ -115,6 +124,8 @@ export interface LocalRunSummary {
     readonly failed: number;
   };
   readonly outcomes: readonly LocalFileOutcome[];
+  /** Files of the dataset folders not read (symlinks, hidden, other suffixes). */
+  readonly skipped: readonly LocalSkippedFile[];
   /** Aggregated listens whose user is not in the users files (kept). */
   readonly unknownUserRows: number;
   readonly durationMs: number;
@@ -140,12 +151,27 @@ function isDataFile(name: string): boolean {
   return !lower.startsWith('.') && detectFormat(lower) !== undefined;
 }
 
-async function filesBelow(dir: string): Promise<string[]> {
+async function filesBelow(
+  input: string,
+  dir: string,
+  skipped: LocalSkippedFile[],
+): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile() && isDataFile(e.name))
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
+  const files: string[] = [];
+  for (const e of entries) {
+    const path = join(e.parentPath, e.name);
+    const file = relative(input, path).split(sep).join('/');
+    const hidden = relative(dir, path)
+      .split(sep)
+      .some((part) => part.startsWith('.'));
+    if (e.isSymbolicLink()) skipped.push({ file, reason: 'symlink' });
+    else if (!e.isFile()) continue;
+    else if (hidden) skipped.push({ file, reason: 'hidden' });
+    else if (isDataFile(e.name)) files.push(path);
+    else skipped.push({ file, reason: 'unknown_suffix' });
+  }
+  skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  return files.sort();
 }
 
 async function kind(path: string): Promise<'file' | 'dir' | undefined> {
@@ -158,8 +184,13 @@ async function kind(path: string): Promise<'file' | 'dir' | undefined> {
 }
 
 /** `<name>/` (every data file below it) or a single `<name>.<ext>` file at the top. */
-async function datasetFiles(input: string, name: string): Promise<string[]> {
-  if ((await kind(join(input, name))) === 'dir') return filesBelow(join(input, name));
+async function datasetFiles(
+  input: string,
+  name: string,
+  skipped: LocalSkippedFile[],
+): Promise<string[]> {
+  if ((await kind(join(input, name))) === 'dir')
+    return filesBelow(input, join(input, name), skipped);
   const top = await readdir(input);
   return top
     .filter((f) => f.toLowerCase().startsWith(`${name}.`) && isDataFile(f))
@@ -168,8 +199,9 @@ async function datasetFiles(input: string, name: string): Promise<string[]> {
 }
 
 /**
- * Finds the data files of a dataset folder. `manifest.json`, hidden files
- * and files of other types are ignored.
+ * Finds the data files of a dataset folder. `manifest.json` is ignored;
+ * symlinks, hidden files (or files in hidden folders) and files of other
+ * types in the dataset folders are not read but listed in `skipped`.
  *
  * @throws LocalInputError `INPUT_NOT_FOUND` when `input` is not a folder.
  */
@@ -177,10 +209,12 @@ export async function findLocalDataset(input: string): Promise<LocalDataset> {
   if ((await kind(input)) !== 'dir') {
     throw new LocalInputError('INPUT_NOT_FOUND', `Input folder not found: ${input}`);
   }
+  const skipped: LocalSkippedFile[] = [];
   return {
-    songs: await datasetFiles(input, 'songs'),
-    users: await datasetFiles(input, 'users'),
-    streams: await datasetFiles(input, 'streams'),
+    songs: await datasetFiles(input, 'songs', skipped),
+    users: await datasetFiles(input, 'users', skipped),
+    streams: await datasetFiles(input, 'streams', skipped),
+    skipped,
   };
 }
 
@@ -461,6 +495,7 @@ export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalK
         failed: count('failed'),
       },
       outcomes: results.map((r) => r.outcome),
+      skipped: dataset.skipped,
       unknownUserRows: ok.reduce((n, r) => n + r.unknownUserRows, 0),
       durationMs: performance.now() - started,
       peakRssBytes: Math.max(streams.peakRssBytes, process.memoryUsage.rss()),

@@ -64,6 +64,8 @@ export interface CliSummary {
   readonly peakRssBytes: number;
   /** Failed objects/files with their error, for the log and the JSON. */
   readonly failures: readonly { readonly object: string; readonly error: string }[];
+  /** `local`: files of the dataset folders not read, with why (symlink, hidden, unknown_suffix). */
+  readonly skippedFiles?: readonly { readonly file: string; readonly reason: string }[];
 }
 
 function describe(error: unknown): string {
@@ -123,7 +125,7 @@ export function summaryOfLocal(
     rowsAggregated: s.streams.rowsAggregated,
     rowsRejected: s.streams.rowsRejected,
     rejectedByReason: s.streams.rejectedByReason,
-    objects: { ...s.files, skipped: 0, claimed: 0, archived: 0 },
+    objects: { ...s.files, skipped: s.skipped.length, claimed: 0, archived: 0 },
     reference: {
       songsRead: s.reference.songs.rowsRead,
       songsRejected: s.reference.songs.rowsRejected,
@@ -141,6 +143,7 @@ export function summaryOfLocal(
     failures: s.outcomes
       .filter((o) => o.error !== undefined)
       .map((o) => ({ object: o.file, error: describe(o.error) })),
+    skippedFiles: s.skipped,
   };
 }
 
@@ -188,6 +191,7 @@ export function formatSummary(s: CliSummary): string {
     ['peak RSS', `${Math.round(s.peakRssBytes / 2 ** 20)} MB`],
   ];
   for (const f of s.failures) rows.push(['failed', `${f.object}: ${f.error}`]);
+  for (const f of s.skippedFiles ?? []) rows.push(['skipped', `${f.file}: ${f.reason}`]);
   const width = Math.max(...rows.map((r) => r[0].length));
   return `${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`;
 }

@@ -151,8 +151,11 @@ export type {
   ValidRow,
 } from './types.js';
 export type { RowCheck } from './validate/row-check.js';
-export type { DatasetRow } from './validate/schemas.js';
+export type { DatasetRow, ListenTimeWindowInput } from './validate/schemas.js';
 export {
+  LISTEN_TIME_OUT_OF_RANGE,
+  listenTimeSchema,
+  listenTimeWindowSchema,
   nonEmptyTrimmedSchema,
   nonNegativeIntSchema,
   positiveIdSchema,
@@ -160,10 +163,18 @@ export {
   rowSchemas,
   songRowSchema,
   streamRowSchema,
+  streamRowSchemaFor,
   timestampSchema,
   userRowSchema,
 } from './validate/schemas.js';
-export type { TimestampParts } from './validate/time.js';
-export { isValidTimestamp, parseTimestampParts } from './validate/time.js';
+export type { ListenTimeWindow, TimestampParts } from './validate/time.js';
+export {
+  DEFAULT_LISTEN_TIME_FROM_MS,
+  isValidTimestamp,
+  LISTEN_TIME_LIMITS,
+  listenTimeCheckMs,
+  listenTimeInWindow,
+  parseTimestampParts,
+} from './validate/time.js';
 export type { ValidateRowsOptions } from './validate/validate-rows.js';
 export { validateRows, validateRowsOptionsSchema } from './validate/validate-rows.js';

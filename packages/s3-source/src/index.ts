@@ -1,5 +1,7 @@
 export type { ArchiveObjectOptions, ArchiveResult } from './archive-object.js';
 export { archiveObject, archiveObjectOptionsSchema } from './archive-object.js';
+export type { ObjectKeyProblem } from './check-object-key.js';
+export { assertSafeObjectKey, checkObjectKey, unsafeKeyStandIn } from './check-object-key.js';
 export type { S3SourceErrorCode, S3SourceErrorOptions } from './errors.js';
 export { S3SourceError } from './errors.js';
 export type { HeadInfo, MoveStatus } from './internal/move-object.js';

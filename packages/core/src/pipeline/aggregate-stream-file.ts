@@ -18,6 +18,7 @@ import type { ByteSource } from '../parse/internal/bytes.js';
 import { DEFAULT_MAX_ROW_BYTES } from '../parse/internal/parse-options.js';
 import { detectFormat, parseFile } from '../parse/parse-file.js';
 import type { SourceRef } from '../types.js';
+import { listenTimeWindowSchema } from '../validate/schemas.js';
 import { validateRows } from '../validate/validate-rows.js';
 import { foldStreamCsv } from './internal/stream-csv-fused.js';
 
@@ -50,6 +51,11 @@ export const aggregateStreamFileOptionsSchema = z.object({
   timeZone: z.string().default('UTC'),
   /** IANA zone of zone-less `listen_time`s. Default `UTC`. */
   sourceTimeZone: z.string().default('UTC'),
+  /**
+   * Accepted `listen_time` instants `{ from?, to? }` (default 2000-01-01 to
+   * one day after now); rows outside → `listen_time_out_of_range`.
+   */
+  listenTimeWindow: listenTimeWindowSchema.optional(),
   /** Exact (default) or HyperLogLog unique listeners. */
   uniqueListeners: z.enum(['exact', 'hll']).default('exact'),
   /** Format; default from the key suffix. */
@@ -105,6 +111,7 @@ export async function aggregateStreamFile(
       sourceClock: new ZoneClock(opts.sourceTimeZone),
       maxRowBytes: opts.maxRowBytes ?? DEFAULT_MAX_ROW_BYTES,
       signal: context.signal,
+      listenTimeWindow: opts.listenTimeWindow,
     });
     metrics.addAggregated(source, rowsAggregated);
     metrics.sampleMemory();
@@ -117,7 +124,14 @@ export async function aggregateStreamFile(
     ...(opts.format === undefined ? {} : { format: opts.format }),
     ...(opts.maxRowBytes === undefined ? {} : { maxRowBytes: opts.maxRowBytes }),
   });
-  const validate = validateRows({ dataset: 'streams', deadLetter: opts.deadLetter, metrics });
+  const validate = validateRows({
+    dataset: 'streams',
+    deadLetter: opts.deadLetter,
+    metrics,
+    ...(options.listenTimeWindow === undefined
+      ? {}
+      : { listenTimeWindow: options.listenTimeWindow }),
+  });
   // Rows the join rejects (unknown_track) are counted here, so the run
   // metrics keep rowsRead = rowsAggregated + rowsRejected.
   const joinDeadLetter: DeadLetterSink = {

@@ -3,7 +3,8 @@ import type { DeadLetterEntry, RejectReason } from '../dead-letter/dead-letter.j
 import { flatFields } from '../join/internal/flat-string.js';
 import type { Dataset, RawFields, RawRow, SongRow, StreamRow, UserRow } from '../types.js';
 import { fastListenUtc, fastUserId, isTrimmedNonEmpty } from './internal/stream-row-fast.js';
-import { type DatasetRow, rowSchemas } from './schemas.js';
+import { type DatasetRow, rowSchemas, streamRowSchemaFor } from './schemas.js';
+import { type ListenTimeWindow, listenTimeInWindow } from './time.js';
 
 /** Outcome of validating one row's fields. */
 export type RowCheck<T> =
@@ -19,9 +20,13 @@ export type RowCheck<T> =
  */
 export function rowValidator<D extends Dataset>(
   dataset: D,
+  listenTimeWindow?: ListenTimeWindow,
 ): (fields: RawFields) => RowCheck<DatasetRow[D]> {
-  const schema = rowSchemas[dataset];
-  const fast = FAST[dataset] as (fields: RawFields) => DatasetRow[D] | undefined;
+  const streams = dataset === 'streams' && listenTimeWindow !== undefined;
+  const schema = streams ? streamRowSchemaFor(listenTimeWindow) : rowSchemas[dataset];
+  const fast = (streams ? fastStreams(listenTimeWindow) : FAST[dataset]) as (
+    fields: RawFields,
+  ) => DatasetRow[D] | undefined;
   return (fields) => {
     const value = fast(fields);
     if (value !== undefined) return { ok: true, value };
@@ -34,8 +39,9 @@ export function rowValidator<D extends Dataset>(
       if (seen.has(field)) continue;
       seen.add(field);
       const missing = fields[field] === undefined;
+      const code = issue.code === 'custom' ? issue.params?.reason : undefined;
       reasons.push({
-        reason: missing ? 'missing_field' : `invalid_${field}`,
+        reason: missing ? 'missing_field' : typeof code === 'string' ? code : `invalid_${field}`,
         field,
         message: missing ? `${field} is missing` : `${field}: ${issue.message}`,
       });
@@ -97,18 +103,26 @@ export function fastNonNegative(s: string | undefined): number {
  * returns exactly the schema's output for the rows it accepts and
  * `undefined` for everything else (then zod decides, with its reasons).
  */
-const FAST: { readonly [D in Dataset]: (fields: RawFields) => DatasetRow[D] | undefined } = {
-  streams(fields): StreamRow | undefined {
+function fastStreams(window?: ListenTimeWindow): (fields: RawFields) => StreamRow | undefined {
+  return (fields) => {
     const u = fields.user_id;
     const t = fields.track_id;
     const l = fields.listen_time;
     if (typeof u !== 'string' || typeof t !== 'string' || typeof l !== 'string') return undefined;
     const user_id = fastUserId(u);
-    if (user_id < 0 || !isTrimmedNonEmpty(t) || Number.isNaN(fastListenUtc(l, UTC))) {
+    if (
+      user_id < 0 ||
+      !isTrimmedNonEmpty(t) ||
+      !listenTimeInWindow(fastListenUtc(l, UTC), window)
+    ) {
       return undefined;
     }
     return { user_id, track_id: t, listen_time: l };
-  },
+  };
+}
+
+const FAST: { readonly [D in Dataset]: (fields: RawFields) => DatasetRow[D] | undefined } = {
+  streams: fastStreams(),
   songs(fields): SongRow | undefined {
     const t = fields.track_id;
     const n = fields.track_name;

@@ -4,7 +4,7 @@ import { parseOptions } from '../internal/options.js';
 import { RunMetrics } from '../metrics.js';
 import type { Batch, Dataset, RawRow, Stage, ValidRow } from '../types.js';
 import { checkRawRow, rowValidator } from './row-check.js';
-import type { DatasetRow } from './schemas.js';
+import { type DatasetRow, listenTimeWindowSchema } from './schemas.js';
 
 function isDeadLetterSink(value: unknown): value is DeadLetterSink {
   const v = value as Partial<DeadLetterSink> | null;
@@ -26,6 +26,11 @@ export const validateRowsOptionsSchema = z.object({
   }),
   /** Run counters; rejected rows are counted under their first reason. */
   metrics: z.instanceof(RunMetrics).optional(),
+  /**
+   * Streams: accepted `listen_time` instants `{ from?, to? }` (default
+   * 2000-01-01 to one day after now); outside → `listen_time_out_of_range`.
+   */
+  listenTimeWindow: listenTimeWindowSchema.optional(),
 });
 
 /** Options of {@link validateRows}. */
@@ -44,8 +49,12 @@ export type ValidateRowsOptions<D extends Dataset = Dataset> = Omit<
 export function validateRows<D extends Dataset>(
   options: ValidateRowsOptions<D>,
 ): Stage<RawRow, ValidRow<DatasetRow[D]>> {
-  const { deadLetter, metrics } = parseOptions('validateRows', validateRowsOptionsSchema, options);
-  const validate = rowValidator(options.dataset);
+  const { deadLetter, metrics, listenTimeWindow } = parseOptions(
+    'validateRows',
+    validateRowsOptionsSchema,
+    options,
+  );
+  const validate = rowValidator(options.dataset, listenTimeWindow);
 
   return async function* validateRowsStage(source, { signal }) {
     for await (const batch of source) {

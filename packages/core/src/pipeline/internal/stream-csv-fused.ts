@@ -13,7 +13,7 @@
 
 import type { KpiFolder } from '../../aggregate/internal/kpi-folder.js';
 import { strictUtc } from '../../aggregate/internal/kpi-time.js';
-import type { ZoneClock } from '../../aggregate/zone.js';
+import { ZoneClock } from '../../aggregate/zone.js';
 import type { DeadLetterEntry, DeadLetterSink } from '../../dead-letter/dead-letter.js';
 import { type JoinMetrics, unknownTrackEntry } from '../../join/join-songs.js';
 import type { SongsTable } from '../../join/songs-table.js';
@@ -31,6 +31,7 @@ import {
   isTrimmedNonEmpty,
 } from '../../validate/internal/stream-row-fast.js';
 import { checkRawRow, rowValidator } from '../../validate/row-check.js';
+import { type ListenTimeWindow, listenTimeInWindow } from '../../validate/time.js';
 import { driveFusedCsv } from './csv-fused-driver.js';
 
 /** What the fused path reads from and adds to. */
@@ -45,9 +46,10 @@ export interface FusedCsvOptions {
   readonly sourceClock: ZoneClock;
   readonly maxRowBytes: number;
   readonly signal: AbortSignal;
+  readonly listenTimeWindow: ListenTimeWindow | undefined;
 }
 
-const validateStream = rowValidator('streams');
+const UTC = new ZoneClock('UTC');
 
 /** Folds one CSV stream object; resolves to the number of rows aggregated. */
 export async function foldStreamCsv(bytes: ByteSource, options: FusedCsvOptions): Promise<number> {
@@ -66,8 +68,14 @@ class FusedRows {
   private groupRows = 0;
   private invalid: DeadLetterEntry[] = [];
   private unknown: DeadLetterEntry[] = [];
+  private readonly validateStream: ReturnType<typeof rowValidator<'streams'>>;
 
-  constructor(private readonly o: FusedCsvOptions) {}
+  private readonly utcSource: boolean;
+
+  constructor(private readonly o: FusedCsvOptions) {
+    this.validateStream = rowValidator('streams', o.listenTimeWindow);
+    this.utcSource = o.sourceClock.timeZone === 'UTC';
+  }
 
   setHeader(cells: readonly string[]): void {
     const header = csvHeader(cells);
@@ -118,8 +126,12 @@ class FusedRows {
     const { songs, users, folder, sourceClock, joinMetrics } = this.o;
     const track = songs.trackOf(trackId);
     if (track < 0) return false;
-    const utc = fastListenUtc(cells[base + this.timeCol]!, sourceClock);
+    const time = cells[base + this.timeCol]!;
+    const utc = fastListenUtc(time, sourceClock);
     if (Number.isNaN(utc) || !rowIsClean(batch, r)) return false;
+    // The window sees zone-less times read as UTC, as validateRows does.
+    const checkMs = this.utcSource ? utc : fastListenUtc(time, UTC);
+    if (!listenTimeInWindow(checkMs, this.o.listenTimeWindow)) return false;
     if (users !== undefined && !users.has(userId)) joinMetrics.unknownUsers++;
     folder.fold(userId, track, utc);
     return true;
@@ -146,7 +158,7 @@ class FusedRows {
   private slow(header: CsvHeader, batch: CsvRowBatch, r: number, unterminated: boolean): void {
     const { source, songs, users, metrics, joinMetrics, folder, sourceClock } = this.o;
     const row = csvRawRow(header, batch, r, source, unterminated);
-    const check = checkRawRow(row, validateStream);
+    const check = checkRawRow(row, this.validateStream);
     if (!check.ok) {
       this.invalid.push(check.entry);
       metrics.addRejected(source, check.entry.reasons[0]?.reason ?? 'unknown');
