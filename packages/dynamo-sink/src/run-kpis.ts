@@ -11,6 +11,8 @@ import { availableParallelism } from 'node:os';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
+  type ListenTimeWindowInput,
+  listenTimeWindowSchema,
   RunMetrics,
   type RunSummary,
   type SongsTableStats,
@@ -73,6 +75,11 @@ export const runKpisOptionsSchema = z.object({
    * not merge.
    */
   uniqueListeners: z.enum(['exact', 'hll']).default('exact'),
+  /**
+   * Accepted `listen_time`s: rows outside are dead-lettered as
+   * `listen_time_out_of_range`. Default 2000-01-01 to one day after now.
+   */
+  listenTimeWindow: listenTimeWindowSchema.optional(),
   /** Stream objects read at once. Default 2. */
   concurrency: z.number().int().min(1).max(64).default(2),
   /**
@@ -197,6 +204,7 @@ export async function runKpis(options: RunKpisOptions): Promise<RunKpisSummary> 
     timeZone: o.timeZone,
     sourceTimeZone: o.sourceTimeZone,
     uniqueListeners: o.uniqueListeners,
+    listenTimeWindow: options.listenTimeWindow,
     referenceCache: options.referenceCache,
     signal,
   });
@@ -214,6 +222,7 @@ export async function runKpis(options: RunKpisOptions): Promise<RunKpisSummary> 
       timeZone: o.timeZone,
       sourceTimeZone: o.sourceTimeZone,
       uniqueListeners: o.uniqueListeners,
+      listenTimeWindow: options.listenTimeWindow,
       signal,
     },
     committer,

@@ -8,13 +8,16 @@ import {
   aggregateStreamFile,
   type DatePartial,
   HeaderError,
+  type ListenTimeWindowInput,
   PipelineError,
   type RunMetrics,
   type SourceCounts,
   serializeKpiStateByDate,
 } from '@streamkpi/core';
 import {
+  checkObjectKey,
   headObject,
+  type ObjectKeyProblem,
   openObject,
   rejectObject,
   type S3ObjectInfo,
@@ -34,6 +37,7 @@ export interface CaptureContext {
   readonly timeZone: string;
   readonly sourceTimeZone: string;
   readonly uniqueListeners: 'exact' | 'hll';
+  readonly listenTimeWindow: ListenTimeWindowInput | undefined;
   readonly signal: AbortSignal | undefined;
 }
 
@@ -54,7 +58,8 @@ export type Captured =
       readonly status: 'rejected';
       readonly key: string;
       readonly etag: string;
-      readonly error: HeaderError;
+      /** A `HeaderError`, or an `UNSAFE_KEY` S3SourceError for a key no other key may be built from. */
+      readonly error: Error;
     };
 
 /** Steps 1–4 of the protocol for one object. */
@@ -62,6 +67,8 @@ export async function captureObject(object: S3ObjectInfo, c: CaptureContext): Pr
   const { s3, signal } = c;
   const { store, pool } = c.connection;
   const sig = signal ? { signal } : {};
+  const unsafe = checkObjectKey(object.key);
+  if (unsafe !== undefined) return quarantineUnsafeKey(object, unsafe, c);
   // Listed with its ETag: captured already (an earlier run, another worker)? Then not read again.
   if (object.etag) {
     const done = await capturedEarlier(object.key, object.etag, c);
@@ -138,6 +145,7 @@ export async function captureObject(object: S3ObjectInfo, c: CaptureContext): Pr
         timeZone: c.timeZone,
         sourceTimeZone: c.sourceTimeZone,
         uniqueListeners: c.uniqueListeners,
+        ...(c.listenTimeWindow === undefined ? {} : { listenTimeWindow: c.listenTimeWindow }),
         ...sig,
       });
       partials = serializeKpiStateByDate(result.state);
@@ -226,4 +234,32 @@ async function archivedEtag(key: string, c: CaptureContext): Promise<string | un
   const archiveKey = archiveKeyOf(c.layout, key);
   if (archiveKey === undefined) return undefined;
   return (await headObject(c.s3, c.layout.archiveBucket, archiveKey, c.signal))?.etag || undefined;
+}
+
+/**
+ * A key that other keys must not be built from (`..` segments, control
+ * characters) can never be processed: it is moved to `rejected/` under a
+ * hashed stand-in with a report naming it, so no later run retries it.
+ */
+async function quarantineUnsafeKey(
+  object: S3ObjectInfo,
+  problem: ObjectKeyProblem,
+  c: CaptureContext,
+): Promise<Captured> {
+  const error = new S3SourceError('UNSAFE_KEY', `Unsafe stream object key: ${problem.message}`, {
+    bucket: object.bucket,
+    key: object.key,
+  });
+  await rejectObject({
+    client: c.s3,
+    bucket: object.bucket,
+    key: object.key,
+    etag: object.etag,
+    sourcePrefix: c.layout.streams,
+    rejectedPrefix: c.layout.rejected,
+    missing: [],
+    reason: error.message,
+    ...(c.signal ? { signal: c.signal } : {}),
+  });
+  return { status: 'rejected', key: object.key, etag: object.etag, error };
 }

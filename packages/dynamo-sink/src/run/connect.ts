@@ -7,10 +7,15 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import {
   type AggregatePool,
   createAggregatePool,
+  type ListenTimeWindowInput,
   type SongsTable,
   type UsersTable,
 } from '@streamkpi/core';
-import { S3_WORKER_FILE, type S3WorkerClientConfig, workerClientConfig } from '@streamkpi/s3-source';
+import {
+  S3_WORKER_FILE,
+  type S3WorkerClientConfig,
+  workerClientConfig,
+} from '@streamkpi/s3-source';
 import { ensureKpiTable, ensureStateTable } from '../ensure-kpi-table.js';
 import { createPartialStore, type PartialStore } from '../partial-store.js';
 import type { ReferenceCache } from '../reference-cache.js';
@@ -31,6 +36,7 @@ export interface ConnectOptions {
   readonly timeZone: string;
   readonly sourceTimeZone: string;
   readonly uniqueListeners: 'exact' | 'hll';
+  readonly listenTimeWindow: ListenTimeWindowInput | undefined;
   readonly referenceCache: ReferenceCache | undefined;
   readonly signal: AbortSignal | undefined;
 }
@@ -85,6 +91,7 @@ export async function connect(o: ConnectOptions): Promise<Connection> {
           timeZone: o.timeZone,
           sourceTimeZone: o.sourceTimeZone,
           uniqueListeners: o.uniqueListeners,
+          ...(o.listenTimeWindow === undefined ? {} : { listenTimeWindow: o.listenTimeWindow }),
           workerFile: S3_WORKER_FILE,
         })
       : undefined;
