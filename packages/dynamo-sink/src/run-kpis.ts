@@ -11,7 +11,6 @@ import { availableParallelism } from 'node:os';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
-  type ListenTimeWindowInput,
   listenTimeWindowSchema,
   RunMetrics,
   type RunSummary,
