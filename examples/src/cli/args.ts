@@ -78,6 +78,7 @@ Commands:
   watch     Like run, every --interval seconds until Ctrl-C (stops after the current commit)
   local     The same pipeline on a local folder → NDJSON, one KPI item per line
   generate  Write a synthetic dataset (optionally upload it to S3)
+  dashboard Serve a page with the KPIs and the pipeline's health (see dashboard --help)
 
 run / watch:
   --bucket B              bucket with songs/, users/, streams/ below --prefix (required)
@@ -274,7 +275,9 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     return { command: 'help' };
   }
   if (!(command in FLAGS)) {
-    throw new UsageError(`Unknown command "${command}" (expected run, watch, local or generate)`);
+    throw new UsageError(
+      `Unknown command "${command}" (expected run, watch, local, generate or dashboard)`,
+    );
   }
   const cmd = command as Command;
   let values: Values;

@@ -17,6 +17,10 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     printError: options.printError ?? ((text) => process.stderr.write(text)),
     logger: options.logger ?? createLogger(),
   };
+  // `dashboard` parses its own flags: it shares none of the pipeline's options.
+  if (argv[0] === 'dashboard') {
+    return (await import('./commands/dashboard.js')).dashboardCommand(argv.slice(1), ctx);
+  }
   let args: ReturnType<typeof parseCliArgs>;
   try {
     args = parseCliArgs(argv);
