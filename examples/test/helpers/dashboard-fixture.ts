@@ -14,6 +14,9 @@ import { type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
 import { type RunningDashboard, startDashboard } from '../../src/dashboard/server.js';
 import { generateDataset, uploadDirectory } from '../../src/generate/index.js';
 
+// The SDK's Node-version notice is not news in a test log.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /** What {@link startDashboardFixture} gives a test. */
 export interface DashboardFixture {
   readonly root: string;
