@@ -40,6 +40,8 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       return (await import('./commands/run.js')).watchCommand(args, ctx);
     case 'local':
       return (await import('./commands/local.js')).localCommand(args, ctx);
+    case 'status':
+      return (await import('./commands/status.js')).statusCommand(args, ctx);
     case 'generate':
       return (await import('./commands/generate.js')).generateCommand(args, ctx);
   }

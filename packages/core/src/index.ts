@@ -147,6 +147,8 @@ export type {
   UserRow,
   ValidRow,
 } from './types.js';
+export type { UnprocessableFile } from './unprocessable-file.js';
+export { unprocessableFile } from './unprocessable-file.js';
 export type { UsersTableStats } from './users-table.js';
 export { buildUsersTable, UsersTable, usersTableFromIds } from './users-table.js';
 export type { ValidateRowsOptions } from './validate-rows.js';

@@ -17,6 +17,14 @@ export type {
 } from './partial-store.js';
 export { createPartialStore, partialStoreOptionsSchema } from './partial-store.js';
 export type {
+  CommittedDate,
+  PendingObject,
+  PipelineStatus,
+  PipelineStatusOptions,
+  QuarantinedFile,
+} from './pipeline-status.js';
+export { pipelineStatusOptionsSchema, readPipelineStatus } from './pipeline-status.js';
+export type {
   PutIfNewerOutcome,
   PutItemIfNewerOptions,
   PutItemsIfNewerOptions,
@@ -30,6 +38,26 @@ export {
 } from './put-item-if-newer.js';
 export type { ReadKpiItemsOptions } from './read-kpi-items.js';
 export { readKpiItems } from './read-kpi-items.js';
+// Run history: one record per run in the state store.
+export type {
+  ListRunRecordsOptions,
+  RunFailure,
+  RunFailureStep,
+  RunHistoryOptions,
+  RunRecord,
+  RunRecordContext,
+  RunRecordObjects,
+} from './run-history.js';
+export {
+  failedRunRecordOf,
+  listRunRecords,
+  listRunRecordsOptionsSchema,
+  RUN_RECORD_MAX_KEYS,
+  runHistoryOptionsSchema,
+  runRecordKey,
+  runRecordOf,
+  writeRunRecord,
+} from './run-history.js';
 export type { ObjectOutcome, RunKpisOptions, RunKpisSummary } from './run-kpis.js';
 export { runKpis, runKpisOptionsSchema } from './run-kpis.js';
 export type { WriteDynamoDbOptions } from './write-dynamodb.js';

@@ -13,9 +13,9 @@ import {
   aggregateStreamFile,
   createAggregatePool,
   type DatePartial,
-  HeaderError,
   type KpiState,
   PipelineError,
+  REQUIRED_FIELDS,
   type ReferenceFile,
   type ReferenceFilesOptions,
   RunMetrics,
@@ -27,6 +27,7 @@ import {
   songsTableFromFiles,
   type UsersTable,
   type UsersTableStats,
+  unprocessableFile,
   usersTableFromFiles,
 } from '@streamkpi/core';
 import {
@@ -106,8 +107,9 @@ export interface ObjectOutcome {
   readonly etag: string;
   /**
    * `processed`: read and committed now; `skipped`: committed earlier (its
-   * dates are re-committed and it is archived); `rejected`: header check
-   * failed, moved to `rejected/`; `failed`: left in place, see `error`.
+   * dates are re-committed and it is archived); `rejected`: quarantined —
+   * empty, or its header lacks required columns — moved to `rejected/` with
+   * a report (`error` says why); `failed`: left in place, see `error`.
    */
   readonly status: 'processed' | 'skipped' | 'rejected' | 'failed';
   readonly dates: readonly string[];
@@ -152,7 +154,7 @@ export interface RunKpisSummary {
   readonly itemsStale: number;
   readonly durationMs: number;
   readonly peakRssBytes: number;
-  /** False when any object or date failed. */
+  /** False when any object or date failed (left for a retry); quarantined objects do not count. */
   readonly ok: boolean;
 }
 
@@ -383,8 +385,12 @@ export async function runKpis(options: RunKpisOptions): Promise<RunKpisSummary> 
       songsMetrics.peakRssBytes,
       process.memoryUsage.rss(),
     ),
+    // A quarantined object is handled (moved to `rejected/`), not a failure.
     ok:
-      failedDates.size === 0 && !final.some((x) => x.status === 'failed' || x.error !== undefined),
+      failedDates.size === 0 &&
+      !final.some(
+        (x) => x.status === 'failed' || (x.status !== 'rejected' && x.error !== undefined),
+      ),
   };
 }
 
@@ -505,7 +511,8 @@ async function processObject(object: S3ObjectInfo, c: ProcessContext): Promise<O
       if (done !== undefined) return done;
       throw error;
     }
-    if (error instanceof HeaderError) {
+    const unprocessable = unprocessableFile(error, REQUIRED_FIELDS.streams);
+    if (unprocessable !== undefined) {
       await deadLetter.close();
       await rejectObject({
         client: s3,
@@ -514,8 +521,8 @@ async function processObject(object: S3ObjectInfo, c: ProcessContext): Promise<O
         etag,
         sourcePrefix: c.streamsPrefix,
         rejectedPrefix: c.rejectedPrefix,
-        missing: error.missing,
-        reason: error.message,
+        missing: unprocessable.missing,
+        reason: unprocessable.message,
         ...sig,
       });
       return { key: object.key, etag, status: 'rejected', dates: [], archived: false, error };
