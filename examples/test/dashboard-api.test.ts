@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { OptionsError } from '@streamkpi/core';
-import { readKpiItems, type StoredKpiItem } from '@streamkpi/dynamo-sink';
+import { readKpiItems, readPipelineStatus, type StoredKpiItem } from '@streamkpi/dynamo-sink';
+import type { DashboardHealth } from '../src/dashboard/health-api.js';
 import type { KpiDate, KpiDay, KpiTrend } from '../src/dashboard/kpi-api.js';
 import { type RunningDashboard, startDashboard } from '../src/dashboard/server.js';
 import { type DashboardFixture, startDashboardFixture } from './helpers/dashboard-fixture.js';
@@ -130,6 +131,32 @@ describe('dashboard JSON API', () => {
         ),
       })),
     );
+  });
+
+  it('reports the pipeline status of the bucket: its run record, nothing pending or quarantined', async () => {
+    const r = await call(base, '/api/health');
+    assert.equal(r.status, 200);
+    const { available, checkedAt, oldestPendingAgeMs, ...health } = r.json<
+      DashboardHealth & { available: boolean }
+    >();
+    assert.equal(available, true);
+    assert.ok(Number.isFinite(Date.parse(checkedAt)));
+    const status = await readPipelineStatus({
+      s3: f.s3,
+      dynamo: f.dynamo,
+      bucket: f.bucket,
+      tableName: f.table,
+      runs: 10,
+    });
+    const { checkedAt: _, ...expected } = status;
+    assert.deepEqual(health, expected);
+    assert.equal(health.runs.length, 1);
+    assert.equal(health.runs[0]!.ok, true);
+    assert.equal(health.runs[0]!.objects.committed.count, 3);
+    assert.equal(health.pending.count, 0);
+    assert.equal(oldestPendingAgeMs, null);
+    assert.equal(health.quarantined.count, 0);
+    assert.ok(health.deadLetter.objects > 0, 'the dirty rows went to the dead letter');
   });
 
   it('rejects malformed and impossible dates with 400 BAD_DATE naming the value', async () => {

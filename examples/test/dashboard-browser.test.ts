@@ -2,7 +2,8 @@
  * The dashboard in a real browser (Debian's Chromium through playwright-core)
  * over s3rver + dynalite after a pipeline run on a generated dataset: the
  * page shows exactly `readKpiItems`, its charts follow the chosen date, the
- * table sorts by keyboard, a new commit shows up on refresh, the layout
+ * table sorts by keyboard, a new commit shows up on refresh, the health
+ * panel shows the run history (a failed `kpis run` in red), the layout
  * holds at 1280×800 and on a phone-sized window, and nothing is logged as an
  * error.
  */
@@ -11,11 +12,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { readKpiItems, runKpis, type StoredKpiItem } from '@streamkpi/dynamo-sink';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './helpers/chromium.js';
 import { type DashboardFixture, startDashboardFixture } from './helpers/dashboard-fixture.js';
+import { emulatorEnv, runCli } from './helpers/spawn-cli.js';
 
 interface Row {
   readonly genre: string;
@@ -80,9 +83,26 @@ async function topChart(page: Page): Promise<ChartState> {
   });
 }
 
-// Page-side expressions are strings: this project type-checks without the DOM library.
+/**
+ * The page's globals used here: the project type-checks without the DOM
+ * library, and the page's CSP forbids string evaluation, so page-side
+ * callbacks reach them through `globalThis` with these types.
+ */
+interface PageGlobals {
+  readonly document: {
+    readonly body: { readonly dataset: Record<string, string | undefined> };
+    readonly documentElement: { readonly scrollWidth: number };
+    querySelector(selector: string): { scrollTop: number } | null;
+  };
+  readonly innerWidth: number;
+  getComputedStyle(element: unknown): { readonly color: string; readonly backgroundColor: string };
+}
+
 const refreshes = (page: Page, n: number) =>
-  page.waitForFunction(`Number(document.body.dataset.refreshes) >= ${n}`);
+  page.waitForFunction(
+    (k) => Number((globalThis as unknown as PageGlobals).document.body.dataset.refreshes) >= k,
+    n,
+  );
 
 describe('dashboard in Chromium', () => {
   let f: DashboardFixture;
@@ -241,9 +261,76 @@ describe('dashboard in Chromium', () => {
     assert.ok(BigInt(row.listens) > BigInt(genre.listen_count));
   });
 
+  it('shows the run history: the fixture run as ok, nothing waiting', async () => {
+    assert.equal(await page.textContent('#card-last-run dd'), 'ok');
+    assert.equal(await page.textContent('#card-pending dd'), '0');
+    assert.equal(await page.textContent('#card-quarantined dd'), '0');
+    const runs = await page.$$eval('#runs tbody tr', (trs) =>
+      trs.map((tr) => tr.getAttribute('data-status')),
+    );
+    assert.deepEqual(runs, ['ok']);
+  });
+
+  it('shows a failed kpis run as failed, with its failure, the file left waiting and the quarantined file', async () => {
+    const csv = `user_id,track_id,listen_time\n${'1,unknown-track,2024-06-25 10:00:00\n'.repeat(2_000)}`;
+    const gz = gzipSync(csv);
+    await f.s3.send(
+      new PutObjectCommand({
+        Bucket: f.bucket,
+        Key: 'streams/broken.csv.gz',
+        Body: gz.subarray(0, Math.floor(gz.length / 2)),
+      }),
+    );
+    await f.s3.send(
+      new PutObjectCommand({ Bucket: f.bucket, Key: 'streams/no-columns.csv', Body: 'a,b\n1,2\n' }),
+    );
+    const run = await runCli(
+      ['run', '--bucket', f.bucket, '--table', f.table, '--s3-force-path-style', '--threads', '0'],
+      emulatorEnv(f.s3rver.endpoint, f.dynalite.endpoint),
+    );
+    assert.equal(run.code, 1, run.stderr);
+    await page.click('#refresh');
+    await refreshes(page, ++done);
+    const runs = await page.$$eval('#runs tbody tr', (trs) =>
+      trs.map((tr) => ({
+        status: tr.getAttribute('data-status'),
+        badge: tr.querySelector('.badge')?.textContent,
+        objects: tr.children[3]?.textContent,
+      })),
+    );
+    assert.deepEqual(runs, [
+      { status: 'failed', badge: 'failed', objects: '0 committed, 1 quarantined, 1 failed' },
+      { status: 'ok', badge: 'ok', objects: '3 committed' },
+    ]);
+    // Red: white text on the failure colour.
+    const colours = await page.$eval('#runs tbody tr .badge', (b) => {
+      const style = (globalThis as unknown as PageGlobals).getComputedStyle(b);
+      return { fg: style.color, bg: style.backgroundColor };
+    });
+    assert.deepEqual(colours, { fg: 'rgb(255, 255, 255)', bg: 'rgb(179, 38, 30)' });
+    assert.equal(await page.textContent('#card-last-run dd'), 'failed');
+    const failures = await page.$$eval('#failures li', (lis) =>
+      lis.map((li) => li.textContent ?? ''),
+    );
+    assert.equal(failures.length, 1);
+    assert.match(failures[0]!, / · process · streams\/broken\.csv\.gz: \S+ — /);
+    assert.equal(await page.textContent('#card-pending dd'), '1');
+    assert.notEqual(await page.textContent('#card-lag dd'), '–');
+    assert.equal(await page.textContent('#card-quarantined dd'), '1');
+    const lists = await page.$$eval('#quarantine li', (lis) =>
+      lis.map((li) => li.textContent ?? ''),
+    );
+    assert.equal(lists.length, 2);
+    assert.match(lists[0]!, /^streams\/broken\.csv\.gz \(\d+ bytes\)$/);
+    assert.match(lists[1]!, /no-columns\.csv — /);
+  });
+
   it('writes a screenshot at 1280×800 and fits a narrow window without sideways scrolling', async () => {
     const shot = join(dir, 'dashboard-1280x800.png');
-    await page.evaluate("document.querySelector('.table-wrap').scrollTop = 0");
+    await page.evaluate(() => {
+      const wrap = (globalThis as unknown as PageGlobals).document.querySelector('.table-wrap');
+      if (wrap !== null) wrap.scrollTop = 0;
+    });
     await page.screenshot({ path: shot });
     const png = await readFile(shot);
     assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');
@@ -252,13 +339,19 @@ describe('dashboard in Chromium', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     // Chart.js resizes its canvases from a ResizeObserver callback, after the window changed.
     await page
-      .waitForFunction('document.documentElement.scrollWidth <= window.innerWidth', null, {
-        timeout: 5_000,
-      })
+      .waitForFunction(
+        () => {
+          const g = globalThis as unknown as PageGlobals;
+          return g.document.documentElement.scrollWidth <= g.innerWidth;
+        },
+        null,
+        { timeout: 5_000 },
+      )
       .catch(() => undefined);
-    const widths = await page.evaluate<{ page: number; window: number }>(
-      '({ page: document.documentElement.scrollWidth, window: window.innerWidth })',
-    );
+    const widths = await page.evaluate(() => {
+      const g = globalThis as unknown as PageGlobals;
+      return { page: g.document.documentElement.scrollWidth, window: g.innerWidth };
+    });
     await page.screenshot({ path: join(dir, 'dashboard-390.png'), fullPage: true });
     assert.ok(
       widths.page <= widths.window,

@@ -1,14 +1,15 @@
 /**
  * A pipeline that has run, for the dashboard tests: s3rver and dynalite
- * in-process, a generated dataset uploaded and processed by `runKpis`, and a
- * dashboard server over the resulting table and bucket.
+ * in-process, a generated dataset uploaded and processed by `runKpis` with
+ * its run record written as `kpis run` writes it, and a dashboard server
+ * over the resulting table and bucket.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { runKpis } from '@streamkpi/dynamo-sink';
+import { runKpis, runRecordOf, writeRunRecord } from '@streamkpi/dynamo-sink';
 import { type DynaliteHandle, startDynalite } from '@streamkpi/dynamo-sink/testing';
 import { type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
 import { type RunningDashboard, startDashboard } from '../../src/dashboard/server.js';
@@ -54,8 +55,10 @@ export async function startDashboardFixture(
     dirtyRate: 0.02,
   });
   await uploadDirectory({ client: s3, bucket, dir: join(root, 'data') });
+  const startedAt = new Date();
   const summary = await runKpis({ s3, dynamo, bucket, tableName: table, threads: 0 });
   if (!summary.ok) throw new Error('the fixture run failed');
+  await writeRunRecord(runRecordOf(summary, { command: 'run', startedAt }), { s3, bucket });
   const dashboard = await startDashboard({
     dynamo,
     s3,

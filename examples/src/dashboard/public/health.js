@@ -1,13 +1,14 @@
 /**
- * The pipeline-health panel: summary cards, the last runs (a failed run in
- * red, with its failures listed), quarantined files, and commits per date.
+ * The pipeline-health panel from `GET /api/health` (the pipeline status and
+ * its run records): summary cards, the last runs (a failed run in red, its
+ * failures listed), quarantined files, and commits per date.
  */
 import { duration, el, groupDigits, timeCell } from './format.js';
 
 const $ = (id) => document.getElementById(id);
 
-function card(term, value, badge) {
-  const box = document.createElement('div');
+function card(term, value, badge, id) {
+  const box = el('div', null, id === undefined ? {} : { id });
   const dd = el('dd');
   if (badge === undefined) dd.textContent = value;
   else dd.append(el('span', value, { class: `badge ${badge}` }));
@@ -16,38 +17,49 @@ function card(term, value, badge) {
 }
 
 function reasons(byReason) {
-  const entries = Object.entries(byReason ?? {}).filter(([, n]) => n > 0);
-  if (entries.length === 0) return '–';
-  return entries.map(([reason, n]) => `${reason} ${groupDigits(n)}`).join(', ');
+  return Object.entries(byReason ?? {})
+    .filter(([, n]) => n > 0)
+    .map(([reason, n]) => `${reason} ${groupDigits(n)}`)
+    .join(', ');
 }
 
 function objectsText(o) {
-  const parts = [`${o.processed} processed`];
-  if (o.skipped > 0) parts.push(`${o.skipped} skipped`);
-  if (o.rejected > 0) parts.push(`${o.rejected} quarantined`);
-  if (o.failed > 0) parts.push(`${o.failed} failed`);
+  const parts = [`${o.committed.count} committed`];
+  if (o.skipped.count > 0) parts.push(`${o.skipped.count} skipped`);
+  if (o.quarantined.count > 0) parts.push(`${o.quarantined.count} quarantined`);
+  if (o.failed.count > 0) parts.push(`${o.failed.count} failed`);
   return parts.join(', ');
 }
 
+const statusOf = (run) => (run.ok ? 'ok' : 'failed');
+
 function runRow(run) {
-  const failed = run.status !== 'ok' && run.status !== 'running';
-  const tr = el('tr', null, { class: failed ? 'failed' : 'ok', 'data-status': run.status });
+  const status = statusOf(run);
+  const tr = el('tr', null, { class: status, 'data-status': status, 'data-run': run.runId });
   const started = el('td');
   started.append(timeCell(run.startedAt));
-  const status = el('td');
-  status.append(el('span', run.status, { class: `badge ${failed ? 'failed' : 'ok'}` }));
+  const badge = el('td');
+  badge.append(el('span', status, { class: `badge ${status}` }));
+  const rejected = reasons(run.rows.rejectedByReason);
   tr.append(
     started,
-    status,
-    el('td', duration(run.durationMs), { class: 'num' }),
+    badge,
+    el('td', duration(run.durations.totalMs), { class: 'num' }),
     el('td', objectsText(run.objects)),
-    el('td', groupDigits(run.rowsRead), { class: 'num' }),
+    el('td', groupDigits(run.rows.read), { class: 'num' }),
     el(
       'td',
-      `${groupDigits(run.rowsRejected)}${run.rowsRejected > 0 ? ` (${reasons(run.rejectedByReason)})` : ''}`,
+      rejected === ''
+        ? groupDigits(run.rows.rejected)
+        : `${groupDigits(run.rows.rejected)} (${rejected})`,
     ),
   );
   return tr;
+}
+
+function failureText(run, f) {
+  const where = f.key ?? (f.date === undefined ? f.step : `date ${f.date}`);
+  return `${run.startedAt} · ${f.step} · ${where}: ${f.code} — ${f.message}`;
 }
 
 /** Fills the "Commits per date" table from `GET /api/dates`. */
@@ -67,62 +79,86 @@ export function showDates(table, dates) {
   table.tBodies[0].replaceChildren(...rows);
 }
 
-/** Fills the cards, the runs table, the failures and the quarantine list from `GET /api/health`. */
+function list(title, label, items, kind = 'plain') {
+  if (items.length === 0) return [];
+  const ul = el('ul', null, { class: `listing ${kind}`, 'aria-label': label });
+  ul.append(...items.map((text) => el('li', text)));
+  return [el('h3', title), ul];
+}
+
+/** Fills the cards, the runs table, the failures and the quarantine list. */
 export function showHealth(health) {
   const cards = $('health-cards');
   const runsBody = $('runs').tBodies[0];
   if (!health.available) {
     $('health-note').textContent = health.reason;
-    cards.replaceChildren();
-    runsBody.replaceChildren();
-    $('failures').replaceChildren();
-    $('quarantine').replaceChildren();
+    for (const node of [cards, runsBody, $('failures'), $('quarantine')]) node.replaceChildren();
     return;
   }
   $('health-note').textContent = '';
   const last = health.runs[0];
-  const lastFailed = last !== undefined && last.status !== 'ok' && last.status !== 'running';
+  const lastCommit = health.dates
+    .map((d) => d.lastCommitAt)
+    .filter((t) => t !== undefined)
+    .sort()
+    .at(-1);
+  const dl = health.deadLetter;
   cards.replaceChildren(
     last === undefined
-      ? card('Last run', 'none yet')
-      : card('Last run', last.status, lastFailed ? 'failed' : 'ok'),
+      ? card('Last run', 'none yet', undefined, 'card-last-run')
+      : card('Last run', statusOf(last), statusOf(last), 'card-last-run'),
     card(
       'Pending objects',
-      groupDigits(health.pending.objects),
-      health.pending.objects > 0 ? 'warn' : undefined,
+      groupDigits(health.pending.count),
+      health.pending.count > 0 ? 'warn' : undefined,
+      'card-pending',
+    ),
+    card(
+      'Oldest waiting (landing → now)',
+      duration(health.oldestPendingAgeMs),
+      undefined,
+      'card-lag',
     ),
     card(
       'Quarantined files',
       groupDigits(health.quarantined.count),
       health.quarantined.count > 0 ? 'warn' : undefined,
+      'card-quarantined',
     ),
     card(
-      'Dead-letter rows',
-      health.deadLetter.rows === null
-        ? `${groupDigits(health.deadLetter.objects)} objects`
-        : groupDigits(health.deadLetter.rows),
+      'Dead-letter files',
+      `${groupDigits(dl.objects)} for ${groupDigits(dl.sources)} sources`,
+      undefined,
+      'card-dead-letter',
     ),
-    card('Lag landing → commit', duration(health.lagMs.last)),
-    card('Max lag (last run)', duration(health.lagMs.max)),
+    card(
+      'Last commit',
+      lastCommit === undefined ? '–' : timeCell(lastCommit).textContent,
+      undefined,
+      'card-last-commit',
+    ),
   );
   runsBody.replaceChildren(...health.runs.map(runRow));
-  const failures = health.runs.flatMap((r) =>
-    r.failures.map((f) => `${r.startedAt}: ${f.where ? `${f.where} — ` : ''}${f.message}`),
+  $('failures').replaceChildren(
+    ...list(
+      'Failures',
+      'Failures of the last runs',
+      health.runs.flatMap((r) => r.failures.map((f) => failureText(r, f))).slice(0, 20),
+      'failures',
+    ),
   );
-  const failureBox = $('failures');
-  if (failures.length === 0) failureBox.replaceChildren();
-  else {
-    const list = el('ul', null, { class: 'failures', 'aria-label': 'Failures of the last runs' });
-    list.append(...failures.slice(0, 20).map((f) => el('li', f)));
-    failureBox.replaceChildren(el('h3', 'Failures'), list);
-  }
-  const q = $('quarantine');
-  if (health.quarantined.count === 0) q.replaceChildren();
-  else {
-    const list = el('ul', null, { 'aria-label': 'Quarantined files' });
-    list.append(
-      ...health.quarantined.files.map((f) => el('li', f.reason ? `${f.key} — ${f.reason}` : f.key)),
-    );
-    q.replaceChildren(el('h3', 'Quarantined files'), list);
-  }
+  $('quarantine').replaceChildren(
+    ...list(
+      'Waiting in streams/',
+      'Stream objects waiting',
+      health.pending.objects.map((o) => `${o.key} (${groupDigits(o.size)} bytes)`),
+    ),
+    ...list(
+      'Quarantined files',
+      'Quarantined files',
+      health.quarantined.files.map((f) =>
+        f.reason === undefined ? f.key : `${f.key} — ${f.reason}`,
+      ),
+    ),
+  );
 }
