@@ -92,8 +92,15 @@ describe('pnpm demo with DEMO_KEEP=1', () => {
       };
       assert.equal(dates.length, 2);
       for (const d of dates) assert.equal(d.genres, 114);
-      const health = (await (await fetch(`${url}api/health`)).json()) as { available: boolean };
+      const health = (await (await fetch(`${url}api/health`)).json()) as {
+        available: boolean;
+        runs: { command: string; ok: boolean }[];
+      };
       assert.equal(health.available, true);
+      assert.deepEqual(
+        health.runs.map((r) => [r.command, r.ok]),
+        [['demo', true]],
+      );
       dashboard.kill('SIGINT');
       assert.equal((await collect(dashboard)).code, 0);
       dashboard = undefined;
