@@ -298,7 +298,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   }
   if (!(command in FLAGS)) {
     throw new UsageError(
-      `Unknown command "${command}" (expected run, watch, local, generate or dashboard)`,
+      `Unknown command "${command}" (expected run, watch, local, generate, status or dashboard)`,
     );
   }
   const cmd = command as Command;
