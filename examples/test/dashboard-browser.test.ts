@@ -231,6 +231,21 @@ describe('dashboard in Chromium', () => {
     assert.deepEqual(next.series.at(-1)!.data, listens(genre));
   });
 
+  it('refreshes itself on the interval picked on the page', async () => {
+    const before = Number(await page.getAttribute('body', 'data-refreshes'));
+    await page.selectOption('#auto-refresh', '5');
+    // Two more refreshes without a click: the interval runs, not a one-off.
+    done = before + 2;
+    await refreshes(page, done);
+    await page.selectOption('#auto-refresh', '0');
+    // A refresh the timer started just before may still be loading: let it land first.
+    await page.waitForFunction(
+      () => (globalThis as unknown as PageGlobals).document.body.dataset.busy === '0',
+    );
+    done = Number(await page.getAttribute('body', 'data-refreshes'));
+    assert.ok(done >= before + 2);
+  });
+
   it('shows a newly committed file after Refresh', async () => {
     await page.selectOption('#date', dates.at(-1)!);
     await refreshes(page, ++done);

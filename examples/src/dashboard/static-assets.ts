@@ -3,6 +3,7 @@
  * Chart.js's browser build from the installed `chart.js` package, read once
  * at start. The page needs nothing from the network.
  */
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
@@ -25,8 +26,14 @@ const TYPES: Readonly<Record<string, string>> = {
 /** URL path of Chart.js's UMD build (it defines the global `Chart`). */
 export const CHART_JS_PATH = '/vendor/chart.umd.min.js';
 
-/** Folder of the page's own files. */
-export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
+/**
+ * Folder of the page's own files: next to this module in `src/`; a `tsc`
+ * build copies no assets, so from `dist/` it is the one in `src/`.
+ */
+export const PUBLIC_DIR =
+  [new URL('./public/', import.meta.url), new URL('../../src/dashboard/public/', import.meta.url)]
+    .map((url) => fileURLToPath(url))
+    .find((dir) => existsSync(dir)) ?? fileURLToPath(new URL('./public/', import.meta.url));
 
 /** `chart.js`'s package exports only its module builds; the UMD file sits next to them. */
 function chartJsFile(): string {

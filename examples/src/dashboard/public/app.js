@@ -2,7 +2,8 @@
  * The dashboard page: loads the JSON API, fills the date picker, the genre
  * table, both charts and the health panel, and refreshes them on the button
  * or on an interval. `document.body.dataset.refreshes` counts finished
- * refreshes (tests wait on it rather than on time).
+ * refreshes and `dataset.busy` the ones in flight (tests wait on them
+ * rather than on time).
  */
 import { createTopChart, createTrendChart } from './charts.js';
 import { groupDigits } from './format.js';
@@ -27,6 +28,8 @@ const state = {
   picked: false,
   timer: undefined,
   refreshes: 0,
+  /** Loads in flight (`document.body.dataset.busy`). */
+  busy: 0,
   /** Latest day request; an older answer arriving late is dropped. */
   dayTicket: 0,
 };
@@ -115,10 +118,14 @@ async function loadHealth() {
 
 /** Runs loaders; the first error is shown, the others still run. */
 async function run(...loaders) {
+  state.busy++;
+  document.body.dataset.busy = String(state.busy);
   const results = await Promise.allSettled(loaders.map((load) => load()));
   const failed = results.find((r) => r.status === 'rejected');
   showError(failed?.reason);
+  state.busy--;
   state.refreshes++;
+  document.body.dataset.busy = String(state.busy);
   document.body.dataset.refreshes = String(state.refreshes);
   const now = new Date();
   $('updated').textContent = `Updated ${now.toLocaleTimeString()}`;
