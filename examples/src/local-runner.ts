@@ -21,7 +21,6 @@ import {
   detectFormat,
   fileDeadLetter,
   finalizeKpis,
-  HeaderError,
   type KpiItem,
   type KpiState,
   memoryDeadLetter,
@@ -39,6 +38,7 @@ import {
   songsTableFromFiles,
   type UsersTable,
   type UsersTableStats,
+  unprocessableFile,
   usersTableFromFiles,
 } from '@streamkpi/core';
 import pLimit from 'p-limit';
@@ -102,8 +102,9 @@ export interface LocalFileOutcome {
   /** Path relative to the input folder, `/`-separated. */
   readonly file: string;
   /**
-   * `processed`: aggregated; `rejected`: header lacks a required column (not
-   * aggregated); `failed`: unreadable or malformed, see `error`.
+   * `processed`: aggregated; `rejected`: unprocessable — empty, or the
+   * header lacks a required column (not aggregated); `failed`: unreadable or
+   * malformed, see `error`.
    */
   readonly status: 'processed' | 'rejected' | 'failed';
   readonly counts: SourceCounts;
@@ -130,7 +131,7 @@ export interface LocalRunSummary {
   readonly unknownUserRows: number;
   readonly durationMs: number;
   readonly peakRssBytes: number;
-  /** False when any stream file was rejected or failed. */
+  /** False when any stream file failed; rejected (unprocessable) files do not count. */
   readonly ok: boolean;
 }
 
@@ -354,7 +355,7 @@ export async function aggregateLocalStreamFile(
     return {
       outcome: {
         file: source.key,
-        status: error instanceof HeaderError ? 'rejected' : 'failed',
+        status: unprocessableFile(error) === undefined ? 'failed' : 'rejected',
         counts: metrics.source(source),
         error,
       },
@@ -499,7 +500,7 @@ export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalK
       unknownUserRows: ok.reduce((n, r) => n + r.unknownUserRows, 0),
       durationMs: performance.now() - started,
       peakRssBytes: Math.max(streams.peakRssBytes, process.memoryUsage.rss()),
-      ok: ok.length === results.length,
+      ok: !results.some((r) => r.outcome.status === 'failed'),
     };
     return memory === undefined
       ? { items, summary }

@@ -80,6 +80,8 @@ export type { ParseJsonArrayOptions } from './parse/parse-json-array.js';
 export { parseJsonArray, parseJsonArrayOptionsSchema } from './parse/parse-json-array.js';
 export type { ParseNdjsonOptions } from './parse/parse-ndjson.js';
 export { parseNdjson, parseNdjsonOptionsSchema } from './parse/parse-ndjson.js';
+export type { UnprocessableFile } from './parse/unprocessable-file.js';
+export { unprocessableFile } from './parse/unprocessable-file.js';
 // End of issue-2 exports.
 // Composition: one stream object to state; reference data to lookup tables.
 export type {

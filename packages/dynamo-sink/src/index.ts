@@ -26,6 +26,14 @@ export type {
   StoredPartial,
 } from './partial-store.js';
 export { createPartialStore, partialStoreOptionsSchema } from './partial-store.js';
+export type {
+  CommittedDate,
+  PendingObject,
+  PipelineStatus,
+  PipelineStatusOptions,
+  QuarantinedFile,
+} from './pipeline-status.js';
+export { pipelineStatusOptionsSchema, readPipelineStatus } from './pipeline-status.js';
 export type { PruneStateOptions, PruneStateResult } from './prune-state.js';
 export { pruneState, pruneStateOptionsSchema } from './prune-state.js';
 export type {
@@ -48,6 +56,26 @@ export type {
   ReferenceCacheEntry,
 } from './reference-cache.js';
 export { createReferenceCache } from './reference-cache.js';
+// Run history: one record per run in the state store.
+export type {
+  ListRunRecordsOptions,
+  RunFailure,
+  RunFailureStep,
+  RunHistoryOptions,
+  RunRecord,
+  RunRecordContext,
+  RunRecordObjects,
+} from './run-history.js';
+export {
+  failedRunRecordOf,
+  listRunRecords,
+  listRunRecordsOptionsSchema,
+  RUN_RECORD_MAX_KEYS,
+  runHistoryOptionsSchema,
+  runRecordKey,
+  runRecordOf,
+  writeRunRecord,
+} from './run-history.js';
 export type {
   LatencySummary,
   ObjectOutcome,

@@ -99,7 +99,8 @@ export interface ObjectOutcome {
   /**
    * `processed`: read and committed now; `skipped`: captured earlier (its
    * dates are committed if they were not, and it is archived); `rejected`:
-   * header check failed, moved to `rejected/`; `claimed`: another live
+   * quarantined — empty, its header lacks required columns, or its key is
+   * unsafe — moved to `rejected/` with a report (`error` says why); `claimed`: another live
    * worker holds it, left to that worker; `failed`: left in place, see `error`.
    */
   readonly status: 'processed' | 'skipped' | 'rejected' | 'claimed' | 'failed';
@@ -170,7 +171,7 @@ export interface RunKpisSummary {
   readonly landingToCommitted: LatencySummary;
   readonly durationMs: number;
   readonly peakRssBytes: number;
-  /** False when any object or date failed. */
+  /** False when any object or date failed (left for a retry); quarantined objects do not count. */
   readonly ok: boolean;
 }
 

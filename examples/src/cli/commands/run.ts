@@ -15,6 +15,7 @@ import { type AwsClients, createAwsClients } from '../aws-clients.js';
 import { alerter, type CliContext, handleInterrupts } from '../context.js';
 import { classifyError, EXIT } from '../errors.js';
 import { createProgress, type Progress } from '../progress.js';
+import { recordPass } from '../run-record.js';
 import { type CliSummary, formatSummary, summaryOfRun, writeSummaryJson } from '../summary.js';
 
 interface Pass {
@@ -32,39 +33,52 @@ async function onePass(
   referenceCache?: ReferenceCache,
 ): Promise<Pass> {
   const retriesBefore = clients.retries();
-  const raw = await runKpis({
-    s3: clients.s3,
-    dynamo: clients.dynamo,
-    bucket: args.bucket,
-    prefix: args.prefix,
-    tableName: args.table,
-    ...(args.archiveBucket === undefined ? {} : { archiveBucket: args.archiveBucket }),
-    archivePrefix: args.archivePrefix,
-    timeZone: args.timeZone,
-    sourceTimeZone: args.sourceTimeZone,
-    uniqueListeners: args.uniqueListeners,
-    concurrency: args.concurrency,
-    ...(args.threads === undefined ? {} : { threads: args.threads }),
-    signal,
-    ...(referenceCache === undefined ? {} : { referenceCache }),
-    onObject: (outcome) => {
-      progress.done(outcome.key);
-      ctx.logger.debug(
-        {
-          key: outcome.key,
-          status: outcome.status,
-          archived: outcome.archived,
-          dates: outcome.dates,
-        },
-        'object done',
-      );
-    },
-    onError: (error, where) =>
-      alert(error, {
-        ...(where.key === undefined ? {} : { object: `s3://${args.bucket}/${where.key}` }),
-        ...(where.date === undefined ? {} : { date: where.date }),
-      }),
-  });
+  const startedAt = new Date();
+  const dateFailures: { date: string; error: unknown }[] = [];
+  let raw: RunKpisSummary;
+  try {
+    raw = await runKpis({
+      s3: clients.s3,
+      dynamo: clients.dynamo,
+      bucket: args.bucket,
+      prefix: args.prefix,
+      tableName: args.table,
+      ...(args.archiveBucket === undefined ? {} : { archiveBucket: args.archiveBucket }),
+      archivePrefix: args.archivePrefix,
+      timeZone: args.timeZone,
+      sourceTimeZone: args.sourceTimeZone,
+      uniqueListeners: args.uniqueListeners,
+      concurrency: args.concurrency,
+      ...(args.threads === undefined ? {} : { threads: args.threads }),
+      signal,
+      ...(referenceCache === undefined ? {} : { referenceCache }),
+      onObject: (outcome) => {
+        progress.done(outcome.key);
+        ctx.logger.debug(
+          {
+            key: outcome.key,
+            status: outcome.status,
+            archived: outcome.archived,
+            dates: outcome.dates,
+          },
+          'object done',
+        );
+      },
+      onError: (error, where) => {
+        if (where.date !== undefined && where.key === undefined) {
+          dateFailures.push({ date: where.date, error });
+        }
+        return alert(error, {
+          ...(where.key === undefined ? {} : { object: `s3://${args.bucket}/${where.key}` }),
+          ...(where.date === undefined ? {} : { date: where.date }),
+        });
+      },
+    });
+  } catch (error) {
+    if (!signal.aborted) await recordPass(args, clients, ctx, { error }, { startedAt });
+    throw error;
+  }
+  await recordPass(args, clients, ctx, { summary: raw }, { startedAt, dateFailures });
   const summary = summaryOfRun(args.command, raw, clients.retries() - retriesBefore);
   return { summary, raw };
 }

@@ -7,12 +7,13 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import {
   aggregateStreamFile,
   type DatePartial,
-  HeaderError,
   type ListenTimeWindowInput,
   PipelineError,
+  REQUIRED_FIELDS,
   type RunMetrics,
   type SourceCounts,
   serializeKpiStateByDate,
+  unprocessableFile,
 } from '@streamkpi/core';
 import {
   checkObjectKey,
@@ -58,7 +59,7 @@ export type Captured =
       readonly status: 'rejected';
       readonly key: string;
       readonly etag: string;
-      /** A `HeaderError`, or an `UNSAFE_KEY` S3SourceError for a key no other key may be built from. */
+      /** Why it can never be processed: an empty file, a header without the required columns, or an `UNSAFE_KEY` S3SourceError. */
       readonly error: Error;
     };
 
@@ -173,7 +174,8 @@ export async function captureObject(object: S3ObjectInfo, c: CaptureContext): Pr
       if (done !== undefined) return done;
       throw error;
     }
-    if (error instanceof HeaderError) {
+    const unprocessable = unprocessableFile(error, REQUIRED_FIELDS.streams);
+    if (unprocessable !== undefined) {
       await deadLetter.close();
       await rejectObject({
         client: s3,
@@ -182,11 +184,11 @@ export async function captureObject(object: S3ObjectInfo, c: CaptureContext): Pr
         etag,
         sourcePrefix: c.layout.streams,
         rejectedPrefix: c.layout.rejected,
-        missing: error.missing,
-        reason: error.message,
+        missing: unprocessable.missing,
+        reason: unprocessable.message,
         ...sig,
       });
-      return { status: 'rejected', key: object.key, etag, error };
+      return { status: 'rejected', key: object.key, etag, error: error as Error };
     }
     throw error;
   }

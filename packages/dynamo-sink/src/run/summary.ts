@@ -66,8 +66,11 @@ export function summarize(input: {
       c.reference.summary.songs.peakRssBytes,
       process.memoryUsage.rss(),
     ),
+    // A quarantined object is handled (moved to `rejected/`), not a failure.
     ok:
       input.failedDates === 0 &&
-      !outcomes.some((x) => x.status === 'failed' || x.error !== undefined),
+      !outcomes.some(
+        (x) => x.status === 'failed' || (x.status !== 'rejected' && x.error !== undefined),
+      ),
   };
 }
