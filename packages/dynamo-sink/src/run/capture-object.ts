@@ -169,7 +169,8 @@ export async function captureObject(object: S3ObjectInfo, c: CaptureContext): Pr
     opened?.body.destroy();
     if (error instanceof PipelineError && error.code === 'SOURCE_MISSING') {
       // Archived by another worker while a pool thread was about to read it.
-      await deadLetter.close();
+      // The sink is dropped, not closed: closing would flush a torn last part
+      // over that worker's complete one and remove its parts as stale.
       const done = await capturedEarlier(object.key, etag, c);
       if (done !== undefined) return done;
       throw error;
