@@ -9,8 +9,8 @@
  * arrays, so a join costs one `Map` lookup and the fan-out is an index range.
  */
 
-import type { Batch, SongRow, ValidRow } from '../types.js';
-import { flatString } from './internal/flat-string.js';
+import { flatString } from '../internal/flat-string.js';
+import type { SongRow } from '../types.js';
 import { StringIndex, type StringIndexParts } from './internal/string-index.js';
 
 /** Sizes of a loaded {@link SongsTable}, for the run summary. */
@@ -361,23 +361,25 @@ export class SongsTableBuilder {
 
   /** Adds one song row (rows must be added in file order). */
   add(row: SongRow): void {
+    this.addSong(row.track_id, row.track_name, row.duration_ms, row.track_genre);
+  }
+
+  /** Adds one song from its validated fields (rows must be added in file order). */
+  addSong(trackId: string, trackName: string, durationMs: number, trackGenre: string): void {
     this.rows++;
     // Song files are usually grouped by genre: skip the map for a repeat.
-    let g =
-      row.track_genre === this.lastGenre
-        ? this.lastGenreNumber
-        : this.genreIndex.get(row.track_genre);
+    let g = trackGenre === this.lastGenre ? this.lastGenreNumber : this.genreIndex.get(trackGenre);
     if (g === undefined) {
       g = this.genres.length;
-      this.genres.push(flatString(row.track_genre));
-      this.genreIndex.set(row.track_genre, g);
+      this.genres.push(flatString(trackGenre));
+      this.genreIndex.set(trackGenre, g);
     }
-    this.lastGenre = row.track_genre;
+    this.lastGenre = trackGenre;
     this.lastGenreNumber = g;
-    let t = this.trackIndex.get(row.track_id);
+    let t = this.trackIndex.get(trackId);
     if (t === undefined) {
       t = this.trackIds.length;
-      const id = flatString(row.track_id);
+      const id = flatString(trackId);
       this.trackIds.push(id);
       this.trackIndex.set(id, t);
       this.trackFirst.push(-1);
@@ -394,8 +396,8 @@ export class SongsTableBuilder {
     this.pairTrack.push(t);
     this.pairGenre.push(g);
     this.pairNext.push(-1);
-    this.pairDuration.push(row.duration_ms);
-    this.pairName.push(flatString(row.track_name));
+    this.pairDuration.push(durationMs);
+    this.pairName.push(flatString(trackName));
     if (this.trackFirst[t] === -1) this.trackFirst[t] = p;
     else this.pairNext[this.trackLast[t]!] = p;
     this.trackLast[t] = p;
@@ -439,23 +441,5 @@ export class SongsTableBuilder {
 export function songsTableFromRows(rows: Iterable<SongRow>): SongsTable {
   const builder = new SongsTableBuilder();
   for (const row of rows) builder.add(row);
-  return builder.finish();
-}
-
-/**
- * Builds a {@link SongsTable} by streaming validated song batches (e.g. the
- * output of the parse → validate stages over the songs file). Batches must
- * arrive in file order. Honours `signal` between batches.
- */
-export async function buildSongsTable(
-  source: AsyncIterable<Batch<ValidRow<SongRow>>> | Iterable<Batch<ValidRow<SongRow>>>,
-  options: { readonly signal?: AbortSignal } = {},
-): Promise<SongsTable> {
-  const builder = new SongsTableBuilder();
-  for await (const batch of source) {
-    options.signal?.throwIfAborted();
-    for (let i = 0; i < batch.length; i++) builder.add(batch[i]!.value);
-  }
-  options.signal?.throwIfAborted();
   return builder.finish();
 }

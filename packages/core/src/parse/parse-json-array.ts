@@ -34,9 +34,9 @@ export type ParseJsonArrayOptions = z.input<typeof parseJsonArrayOptionsSchema>;
  */
 export function parseJsonArray(options: ParseJsonArrayOptions): ByteParser {
   const { source, batchSize, maxRowBytes, onHeader, metrics } = parseOptions(
-    'parseJsonArray',
     parseJsonArrayOptionsSchema,
     options,
+    'parseJsonArray',
   );
 
   return async function* parseJsonArrayStage(bytes: ByteSource, context) {
@@ -50,7 +50,7 @@ export function parseJsonArray(options: ParseJsonArrayOptions): ByteParser {
     // the first error), so the promise itself only needs a handler.
     pipeline(input, tokens).catch(() => {});
 
-    const batcher = new RowBatcher(batchSize, source, metrics);
+    const batcher = new RowBatcher(batchSize, source, metrics ?? context?.metrics);
     let started = false;
     let element: Assembler | undefined;
     let index = 0;

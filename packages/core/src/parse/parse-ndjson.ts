@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { parseOptions } from '../internal/options.js';
-import type { RawRow, SourceRef } from '../types.js';
+import type { RawRow, RowBatch, SourceRef } from '../types.js';
 import { type ByteSource, guardLines } from './internal/bytes.js';
 import { isJsonObject, rawValueFields, toRawFields } from './internal/json-fields.js';
 import { baseParseOptionsSchema } from './internal/parse-options.js';
@@ -66,18 +66,18 @@ function toRow(source: SourceRef, line: number, text: string): RawRow | undefine
  */
 export function parseNdjson(options: ParseNdjsonOptions): ByteParser {
   const { source, batchSize, maxRowBytes, onHeader, metrics } = parseOptions(
-    'parseNdjson',
     parseNdjsonOptionsSchema,
     options,
+    'parseNdjson',
   );
 
   return async function* parseNdjsonStage(bytes: ByteSource, context) {
     const signal = context?.signal;
-    const batcher = new RowBatcher(batchSize, source, metrics);
+    const batcher = new RowBatcher(batchSize, source, metrics ?? context?.metrics);
     let headerChecked = false;
     let line = 1;
     let pending: Buffer[] = [];
-    const emit = (text: string): RawRow[] | undefined => {
+    const emit = (text: string): RowBatch | undefined => {
       const row = toRow(source, line, text);
       if (row === undefined) return undefined;
       if (!headerChecked && row.problem === undefined) {

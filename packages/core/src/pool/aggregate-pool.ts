@@ -246,7 +246,7 @@ function relayDeadLetters(port: MessagePort, sink: DeadLetterSink): { done(): Pr
  * @throws OptionsError for invalid options, before any thread starts.
  */
 export function createAggregatePool(options: AggregatePoolOptions): AggregatePool {
-  const o = parseOptions('createAggregatePool', aggregatePoolOptionsSchema, options);
+  const o = parseOptions(aggregatePoolOptionsSchema, options, 'createAggregatePool');
   const threads = o.threads ?? availableParallelism();
   const workerData: PoolWorkerData = {
     songs: songsTableData(o.songs),
