@@ -493,6 +493,7 @@ async function processObject(object: S3ObjectInfo, c: ProcessContext): Promise<O
         deadLetter,
       });
       c.metrics.addCounts(source, pooled.counts);
+      c.metrics.addStages(pooled.stages);
       c.metrics.addBytes(pooled.bytesRead);
       result = { partials: pooled.partials, counts: pooled.counts };
     }

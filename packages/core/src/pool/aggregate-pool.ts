@@ -18,7 +18,7 @@ import { HeaderError, OptionsError, PipelineError } from '../errors.js';
 import { parseOptions } from '../internal/options.js';
 import { SongsTable } from '../join/songs-table.js';
 import { UsersTable } from '../join/users-table.js';
-import type { SourceCounts } from '../metrics.js';
+import type { SourceCounts, StageMetrics } from '../metrics.js';
 import type { SourceRef } from '../types.js';
 import { kpiStateFromTransfer } from './internal/kpi-transfer.js';
 import {
@@ -115,6 +115,8 @@ export interface PooledObject {
   readonly deadLetters: readonly DeadLetterEntry[];
   /** Peak RSS seen by the worker's process (shared by all threads). */
   readonly peakRssBytes: number;
+  /** Per-stage counters of the object's pipeline (parse, validate, join, aggregate). */
+  readonly stages: readonly StageMetrics[];
 }
 
 /** One object's result from a worker thread, as a state (`result: 'state'`, the default). */
@@ -321,6 +323,7 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
       unknownUsers: result.unknownUsers,
       deadLetters: result.deadLetters,
       peakRssBytes: result.peakRssBytes,
+      stages: result.stages,
     };
     if (result.kind === 'partials-by-date') {
       const { dates, partials } = result;

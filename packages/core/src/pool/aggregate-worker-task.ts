@@ -154,6 +154,7 @@ async function aggregateTask(task: PoolTask, openBytes: OpenBytes): Promise<unkn
       unknownUsers: joinMetrics.unknownUsers,
       deadLetters,
       peakRssBytes: metrics.peakRssBytes,
+      stages: metrics.stages,
     };
     if (task.result === 'partials-by-date') {
       // The canonical per-date partials of the exactly-once protocol, made here

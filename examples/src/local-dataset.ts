@@ -1,0 +1,136 @@
+/**
+ * A local folder laid out like the bucket (`songs.csv` or `songs/`,
+ * `users.csv` or `users/`, `streams/`): finding its data files and loading
+ * its reference data into lookup tables.
+ */
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import {
+  type DeadLetterSink,
+  detectFormat,
+  PipelineError,
+  type ReferenceFile,
+  RunMetrics,
+  type SongsTable,
+  type SourceRef,
+  songsTableFromFiles,
+  type UsersTable,
+  usersTableFromFiles,
+} from '@streamkpi/core';
+
+/** The data files of a local dataset folder, each list sorted. */
+export interface LocalDataset {
+  readonly songs: readonly string[];
+  readonly users: readonly string[];
+  readonly streams: readonly string[];
+}
+
+/** The input folder is missing or has no songs. */
+export class LocalInputError extends PipelineError {}
+
+function isDataFile(name: string): boolean {
+  const lower = name.toLowerCase();
+  return !lower.startsWith('.') && detectFormat(lower) !== undefined;
+}
+
+async function filesBelow(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && isDataFile(e.name))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+async function kind(path: string): Promise<'file' | 'dir' | undefined> {
+  try {
+    const s = await stat(path);
+    return s.isDirectory() ? 'dir' : s.isFile() ? 'file' : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `<name>/` (every data file below it) or a single `<name>.<ext>` file at the top. */
+async function datasetFiles(input: string, name: string): Promise<string[]> {
+  if ((await kind(join(input, name))) === 'dir') return filesBelow(join(input, name));
+  const top = await readdir(input);
+  return top
+    .filter((f) => f.toLowerCase().startsWith(`${name}.`) && isDataFile(f))
+    .sort()
+    .map((f) => join(input, f));
+}
+
+/**
+ * Finds the data files of a dataset folder. `manifest.json`, hidden files
+ * and files of other types are ignored.
+ *
+ * @throws LocalInputError `INPUT_NOT_FOUND` when `input` is not a folder.
+ */
+export async function findLocalDataset(input: string): Promise<LocalDataset> {
+  if ((await kind(input)) !== 'dir') {
+    throw new LocalInputError('INPUT_NOT_FOUND', `Input folder not found: ${input}`);
+  }
+  return {
+    songs: await datasetFiles(input, 'songs'),
+    users: await datasetFiles(input, 'users'),
+    streams: await datasetFiles(input, 'streams'),
+  };
+}
+
+export function sourceOf(input: string, path: string): SourceRef {
+  const key = relative(input, path).split(sep).join('/');
+  return { id: `file://${path}`, key };
+}
+
+/** Options of {@link loadLocalReference}. */
+export interface LoadLocalReferenceOptions {
+  readonly input: string;
+  readonly deadLetter: DeadLetterSink;
+  readonly signal?: AbortSignal;
+}
+
+/** The lookup tables of a local dataset and the counters of loading them. */
+export interface LocalReference {
+  readonly songs: SongsTable;
+  readonly users: UsersTable | undefined;
+  readonly songsMetrics: RunMetrics;
+  readonly usersMetrics: RunMetrics;
+}
+
+/**
+ * Streams the songs (and users, when present) files into lookup tables;
+ * invalid rows go to `deadLetter`.
+ *
+ * @throws LocalInputError `NO_SONGS` when the folder has no songs file.
+ */
+export async function loadLocalReference(
+  dataset: LocalDataset,
+  options: LoadLocalReferenceOptions,
+): Promise<LocalReference> {
+  const { input, deadLetter, signal } = options;
+  if (dataset.songs.length === 0) {
+    throw new LocalInputError(
+      'NO_SONGS',
+      `No songs file in ${input} (expected songs.csv or a songs/ folder): the join needs the songs table`,
+    );
+  }
+  const sig = signal ? { signal } : {};
+  const files = (paths: readonly string[]): ReferenceFile[] =>
+    paths.map((path) => ({ source: sourceOf(input, path), open: () => createReadStream(path) }));
+  const songsMetrics = new RunMetrics();
+  const songs = await songsTableFromFiles(files(dataset.songs), {
+    deadLetter,
+    metrics: songsMetrics,
+    ...sig,
+  });
+  songsMetrics.stop();
+  const usersMetrics = new RunMetrics();
+  const users = await usersTableFromFiles(files(dataset.users), {
+    deadLetter,
+    metrics: usersMetrics,
+    ...sig,
+  });
+  usersMetrics.stop();
+  return { songs: songs.table, users: users.table, songsMetrics, usersMetrics };
+}
