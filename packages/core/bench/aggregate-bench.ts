@@ -7,7 +7,7 @@
  * Prints songs-table load time, rows/s of join + aggregate, and state bytes
  * per date × genre key (serialized size / keys, and heap delta / keys).
  */
-import { kpiStateStats } from '../src/aggregate/kpi-state.js';
+import { kpiStateStats } from '../src/aggregate/kpi-merge.js';
 import {
   aggregateDailyKpis,
   buildSongsTable,

@@ -4,18 +4,16 @@
 // Composition.
 export type { AggregateDailyKpisOptions } from './aggregate/aggregate-daily-kpis.js';
 export { aggregateDailyKpis } from './aggregate/aggregate-daily-kpis.js';
-// KPI state: mergeable, serializable.
+export { serializeKpiState, serializeKpiStateByDate } from './aggregate/kpi-codec.js';
+export { deserializeKpiState } from './aggregate/kpi-decode.js';
 export {
-  deserializeKpiState,
-  KpiState,
-  KpiStateError,
   kpiStateDates,
   mergeKpiStateInto,
   mergeKpiStates,
   pickKpiDates,
-  serializeKpiState,
-  serializeKpiStateByDate,
-} from './aggregate/kpi-state.js';
+} from './aggregate/kpi-merge.js';
+// KPI state: mergeable, serializable.
+export { KpiState, KpiStateError } from './aggregate/kpi-state.js';
 export { isValidTimeZone } from './aggregate/zone.js';
 // Dead letters.
 export type { DeadLetterEntry, DeadLetterSink, RejectReason } from './dead-letter/dead-letter.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { kpiStateStats } from '../src/aggregate/kpi-state.js';
+import { kpiStateStats } from '../src/aggregate/kpi-merge.js';
 import {
   aggregateDailyKpis,
   finalizeKpis,

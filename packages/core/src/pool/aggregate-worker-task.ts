@@ -9,12 +9,10 @@
  */
 import { type MessagePort, workerData } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import {
-  deserializeKpiState,
-  type KpiState,
-  mergeKpiStateInto,
-  serializeKpiStateByDate,
-} from '../aggregate/kpi-state.js';
+import { serializeKpiStateByDate } from '../aggregate/kpi-codec.js';
+import { deserializeKpiState } from '../aggregate/kpi-decode.js';
+import { mergeKpiStateInto } from '../aggregate/kpi-merge.js';
+import type { KpiState } from '../aggregate/kpi-state.js';
 import type { DeadLetterEntry, DeadLetterSink } from '../dead-letter/dead-letter.js';
 import { HeaderError, type PipelineError } from '../errors.js';
 import { createJoinMetrics } from '../join/join-songs.js';
