@@ -33,7 +33,8 @@ export { joinSongs } from './join/join-songs.js';
 export { buildSongsTable, buildUsersTable } from './join/reference-tables.js';
 // Reference tables.
 export type { SongsTableStats } from './join/songs-table.js';
-export { SongsTable, songsTableFromRows } from './join/songs-table.js';
+export { SongsTable } from './join/songs-table.js';
+export { songsTableFromRows } from './join/songs-table-builder.js';
 export type { UsersTableStats } from './join/users-table.js';
 export { UsersTable } from './join/users-table.js';
 export type { RunSummary, SourceCounts, StageMetrics } from './metrics.js';

@@ -3,7 +3,8 @@
  * table out. `pipeline(bytes).through(parseFile(o)).through(validateRows(o)).to(buildSongsTable())`.
  */
 import type { BatchSink, SongRow, UserRow, ValidBatch } from '../types.js';
-import { type SongsTable, SongsTableBuilder } from './songs-table.js';
+import type { SongsTable } from './songs-table.js';
+import { SongsTableBuilder } from './songs-table-builder.js';
 import { type UsersTable, usersTableFromIds } from './users-table.js';
 
 /**

@@ -10,7 +10,8 @@ import {
   buildSongsTable,
   buildUsersTable,
 } from '../join/reference-tables.js';
-import { type SongsTable, SongsTableBuilder } from '../join/songs-table.js';
+import type { SongsTable } from '../join/songs-table.js';
+import { SongsTableBuilder } from '../join/songs-table-builder.js';
 import { type UsersTable, usersTableFromIds } from '../join/users-table.js';
 import type { RunMetrics } from '../metrics.js';
 import type { ByteSource } from '../parse/internal/bytes.js';
