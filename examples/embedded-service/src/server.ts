@@ -2,26 +2,32 @@
  * The pipeline embedded in an HTTP service: `POST /streams` with a streams
  * file as the request body answers with the run summary and the KPIs of the
  * uploaded rows. The body is never buffered: the request stream is the byte
- * source of `aggregateStreamFile`, so memory stays bounded by the batch size
+ * source of parse → validate → join → aggregate on the pipeline builder, so
+ * memory stays bounded by the batch size
  * and the KPI state, whatever the upload size.
  */
 import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { basename } from 'node:path';
 import {
-  aggregateStreamFile,
+  aggregateDailyKpis,
   type DeadLetterEntry,
   type DeadLetterSink,
   finalizeKpis,
   HeaderError,
+  joinSongs,
   type KpiItem,
   loadSongsTable,
   loadUsersTable,
   OptionsError,
   PipelineError,
+  parseFile,
+  pipeline,
+  RunMetrics,
   type SongsTable,
   type SourceCounts,
   type UsersTable,
+  validateRows,
 } from '@streamkpi/core';
 import { z } from 'zod';
 
@@ -204,19 +210,15 @@ export async function createKpiService(options: KpiServiceOptions): Promise<Serv
     };
     res.once('close', onClose);
     try {
-      const { state, counts } = await aggregateStreamFile(
-        // Not destroying the request on an early stop keeps the socket open for the 400.
-        req.iterator({ destroyOnReturn: false }),
-        {
-          source,
-          songs,
-          deadLetter,
-          signal: abort.signal,
-          timeZone: o.timeZone,
-          sourceTimeZone: o.sourceTimeZone,
-          ...(users === undefined ? {} : { users }),
-        },
-      );
+      const metrics = new RunMetrics();
+      // Not destroying the request on an early stop keeps the socket open for the 400.
+      const { value: state } = await pipeline(req.iterator({ destroyOnReturn: false }))
+        .through(parseFile({ source, dataset: 'streams' }), 'parse')
+        .through(validateRows({ dataset: 'streams', deadLetter }))
+        .through(joinSongs({ songs, deadLetter, ...(users === undefined ? {} : { users }) }))
+        .to(aggregateDailyKpis({ timeZone: o.timeZone, sourceTimeZone: o.sourceTimeZone }))
+        .run({ signal: abort.signal, metrics });
+      const counts = metrics.source(source);
       const kpis = finalizeKpis(state).filter((item) => date === null || item.date === date);
       const body: StreamsResponse = {
         summary: counts,
