@@ -32,7 +32,7 @@ export type UniqueListenersMode = 'exact' | 'hll';
 /** A problem with a KPI state: corrupt bytes, unknown version, or mismatched modes. */
 export class KpiStateError extends PipelineError {}
 
-/** The aggregates of one date × genre. @internal */
+/** The aggregates of one date × genre (read by the codec and the finalizer). */
 export class KpiCell {
   /** Number of listens. */
   listens = 0;

@@ -21,7 +21,7 @@ export interface SongsTableStats {
 
 /**
  * The strings of a songs table as UTF-16 code units on shared memory, for a
- * worker thread's copy: it decodes them only if it ever needs them. @internal
+ * worker thread's copy: it decodes them only if it ever needs them.
  */
 export interface SharedSongStrings {
   /**
@@ -64,7 +64,7 @@ function encodeAll(strings: readonly string[]): { units: Uint16Array; start: Int
   return { units, start };
 }
 
-/** The parts of a {@link SongsTable}. @internal */
+/** The parts of a {@link SongsTable} (to rebuild it on a worker thread). */
 export interface SongsTableParts {
   genres: string[];
   /** Track ids and pair names as strings (the building thread)… */

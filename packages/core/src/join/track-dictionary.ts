@@ -1,7 +1,7 @@
 /** The track entries of a songs table in the numbering KPI states use. */
 import type { SongsTable } from './songs-table.js';
 
-/** The arrays of a {@link TrackDictionary} (shared memory). @internal */
+/** The arrays of a {@link TrackDictionary} (shared memory). */
 export interface TrackDictionaryParts {
   readonly size: number;
   readonly pairEntry: Int32Array;
@@ -15,7 +15,7 @@ export interface TrackDictionaryParts {
  * (`trackIds[e]`, `trackNames[e]`), entries of one id are consecutive and
  * chained by `trackNext`; pair `p` of the table is entry `pairEntry[p]`.
  * The string arrays are made on first use (a worker thread that only folds
- * rows never needs them). Shared and never modified. @internal
+ * rows never needs them). Shared and never modified.
  */
 export class TrackDictionary {
   /** Number of entries. */
