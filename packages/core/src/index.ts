@@ -72,7 +72,6 @@ export type {
   Batch,
   BatchSink,
   BatchStage,
-  Dataset,
   RowBatch,
   RowProblem,
   SongRow,
