@@ -2,15 +2,18 @@
  * `pnpm demo`: the whole product in one command, nothing to install or
  * configure. Starts s3rver and dynalite in-process on 127.0.0.1, generates a
  * small dirty dataset, uploads it, runs the S3 → DynamoDB pipeline, prints
- * one day's KPI table (read back from DynamoDB) and the run summary, then
- * shuts everything down and deletes its temporary files.
+ * one day's KPI table (read back from DynamoDB) and the run summary, and
+ * ends with the `kpis dashboard` command for these emulators. In a terminal
+ * (or with `DEMO_KEEP=1`) the emulators then keep running for the dashboard
+ * until Ctrl-C; otherwise (`DEMO_KEEP=0`, piped output) it shuts everything
+ * down at once. Either way it deletes its temporary files.
  *
  * `DEMO_ROWS` (default 50000) sets the number of stream rows.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readKpiItems, runKpis } from '@streamkpi/dynamo-sink';
+import { readKpiItems, runKpis, runRecordOf, writeRunRecord } from '@streamkpi/dynamo-sink';
 import { type DynaliteHandle, startDynalite } from '@streamkpi/dynamo-sink/testing';
 import { type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
 import { formatKpiTable } from './cli/kpi-table.js';
@@ -26,6 +29,17 @@ const rows = Number(process.env.DEMO_ROWS ?? 50_000);
 
 const out = (text: string) => process.stdout.write(text);
 const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
+
+/** The shell command that opens the dashboard over the demo's emulators. */
+function dashboardCommand(s3Endpoint: string, dynamoEndpoint: string): string {
+  return [
+    `AWS_ENDPOINT_URL_S3=${s3Endpoint} AWS_ENDPOINT_URL_DYNAMODB=${dynamoEndpoint} \\`,
+    'AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER \\',
+    `pnpm kpis dashboard --table ${TABLE} --bucket ${BUCKET} --s3-force-path-style`,
+  ]
+    .map((line) => `  ${line}`)
+    .join('\n');
+}
 
 async function demo(): Promise<number> {
   const started = performance.now();
@@ -66,12 +80,18 @@ async function demo(): Promise<number> {
 
     const dynamo = dynalite.client({ maxAttempts: 3 });
     out(`Running the pipeline s3://${BUCKET}/ → DynamoDB table ${TABLE}…\n\n`);
+    const runStarted = new Date();
     const summary = await runKpis({
       s3,
       dynamo,
       bucket: BUCKET,
       tableName: TABLE,
       signal: interrupted.signal,
+    });
+    // The run record, as `kpis run` leaves it: the dashboard's health panel reads it.
+    await writeRunRecord(runRecordOf(summary, { command: 'demo', startedAt: runStarted }), {
+      s3,
+      bucket: BUCKET,
     });
 
     const date = summary.dates[0]?.date;
@@ -82,7 +102,22 @@ async function demo(): Promise<number> {
     }
     out('Run summary\n');
     out(formatSummary(summaryOfRun('run', summary, 0)));
-    out(`\nDone in ${seconds(started)}; stopping the emulators and deleting ${dir}.\n`);
+    out(`\nDone in ${seconds(started)}.\n`);
+
+    const keep =
+      process.env.DEMO_KEEP === undefined
+        ? process.stdout.isTTY === true
+        : process.env.DEMO_KEEP === '1';
+    out(
+      `\nSee it in the browser: in another terminal run\n\n${dashboardCommand(s3rver.endpoint, dynalite.endpoint)}\n\n`,
+    );
+    if (keep && !interrupted.signal.aborted) {
+      out('The emulators keep running for the dashboard; press Ctrl-C to stop them.\n');
+      await new Promise((resolve) => interrupted.signal.addEventListener('abort', resolve));
+    } else if (!keep) {
+      out('(DEMO_KEEP=1 keeps the emulators running for it.)\n');
+    }
+    out(`Stopping the emulators and deleting ${dir}.\n`);
     return summary.ok ? 0 : 1;
   } finally {
     process.off('SIGINT', onSignal);

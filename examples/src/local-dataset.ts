@@ -24,6 +24,15 @@ export interface LocalDataset {
   readonly songs: readonly string[];
   readonly users: readonly string[];
   readonly streams: readonly string[];
+  /** Entries of the dataset folders that are not read, with why. */
+  readonly skipped: readonly LocalSkippedFile[];
+}
+
+/** A file of a dataset folder that is not read: a symlink, hidden, or not a data file. */
+export interface LocalSkippedFile {
+  /** Path relative to the input folder, `/`-separated. */
+  readonly file: string;
+  readonly reason: 'symlink' | 'hidden' | 'unknown_suffix';
 }
 
 /** The input folder is missing or has no songs. */
@@ -34,12 +43,27 @@ function isDataFile(name: string): boolean {
   return !lower.startsWith('.') && detectFormat(lower) !== undefined;
 }
 
-async function filesBelow(dir: string): Promise<string[]> {
+async function filesBelow(
+  input: string,
+  dir: string,
+  skipped: LocalSkippedFile[],
+): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile() && isDataFile(e.name))
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
+  const files: string[] = [];
+  for (const e of entries) {
+    const path = join(e.parentPath, e.name);
+    const file = relative(input, path).split(sep).join('/');
+    const hidden = relative(dir, path)
+      .split(sep)
+      .some((part) => part.startsWith('.'));
+    if (e.isSymbolicLink()) skipped.push({ file, reason: 'symlink' });
+    else if (!e.isFile()) continue;
+    else if (hidden) skipped.push({ file, reason: 'hidden' });
+    else if (isDataFile(e.name)) files.push(path);
+    else skipped.push({ file, reason: 'unknown_suffix' });
+  }
+  skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  return files.sort();
 }
 
 async function kind(path: string): Promise<'file' | 'dir' | undefined> {
@@ -52,8 +76,13 @@ async function kind(path: string): Promise<'file' | 'dir' | undefined> {
 }
 
 /** `<name>/` (every data file below it) or a single `<name>.<ext>` file at the top. */
-async function datasetFiles(input: string, name: string): Promise<string[]> {
-  if ((await kind(join(input, name))) === 'dir') return filesBelow(join(input, name));
+async function datasetFiles(
+  input: string,
+  name: string,
+  skipped: LocalSkippedFile[],
+): Promise<string[]> {
+  if ((await kind(join(input, name))) === 'dir')
+    return filesBelow(input, join(input, name), skipped);
   const top = await readdir(input);
   return top
     .filter((f) => f.toLowerCase().startsWith(`${name}.`) && isDataFile(f))
@@ -71,10 +100,12 @@ export async function findLocalDataset(input: string): Promise<LocalDataset> {
   if ((await kind(input)) !== 'dir') {
     throw new LocalInputError('INPUT_NOT_FOUND', `Input folder not found: ${input}`);
   }
+  const skipped: LocalSkippedFile[] = [];
   return {
-    songs: await datasetFiles(input, 'songs'),
-    users: await datasetFiles(input, 'users'),
-    streams: await datasetFiles(input, 'streams'),
+    songs: await datasetFiles(input, 'songs', skipped),
+    users: await datasetFiles(input, 'users', skipped),
+    streams: await datasetFiles(input, 'streams', skipped),
+    skipped,
   };
 }
 

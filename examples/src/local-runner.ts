@@ -25,14 +25,19 @@ import {
 } from '@streamkpi/core';
 import pLimit from 'p-limit';
 import { z } from 'zod';
-import { findLocalDataset, type LocalDataset, loadLocalReference } from './local-dataset.js';
+import {
+  findLocalDataset,
+  type LocalDataset,
+  type LocalSkippedFile,
+  loadLocalReference,
+} from './local-dataset.js';
 import {
   aggregateLocalStreamFile,
   type LocalFileOutcome,
   type LocalStreamFileResult,
 } from './local-stream-file.js';
 
-export { type LocalDataset, LocalInputError } from './local-dataset.js';
+export { type LocalDataset, LocalInputError, type LocalSkippedFile } from './local-dataset.js';
 export type { LocalFileOutcome } from './local-stream-file.js';
 
 /** Options of {@link runLocalKpis} (callbacks and signal aside). */
@@ -86,11 +91,13 @@ export interface LocalRunSummary {
     readonly failed: number;
   };
   readonly outcomes: readonly LocalFileOutcome[];
+  /** Files of the dataset folders not read (symlinks, hidden, other suffixes). */
+  readonly skipped: readonly LocalSkippedFile[];
   /** Aggregated listens whose user is not in the users files (kept). */
   readonly unknownUserRows: number;
   readonly durationMs: number;
   readonly peakRssBytes: number;
-  /** False when any stream file was rejected or failed. */
+  /** False when any stream file failed; rejected (unprocessable) files do not count. */
   readonly ok: boolean;
 }
 
@@ -208,10 +215,11 @@ export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalK
         failed: count('failed'),
       },
       outcomes: results.map((r) => r.outcome),
+      skipped: dataset.skipped,
       unknownUserRows: ok.reduce((n, r) => n + r.unknownUserRows, 0),
       durationMs: performance.now() - started,
       peakRssBytes: Math.max(streams.peakRssBytes, process.memoryUsage.rss()),
-      ok: ok.length === results.length,
+      ok: !results.some((r) => r.outcome.status === 'failed'),
     };
     return memory === undefined
       ? { items, summary }

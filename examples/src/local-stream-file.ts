@@ -7,7 +7,6 @@ import {
   type AggregatePool,
   aggregateDailyKpis,
   type DeadLetterSink,
-  HeaderError,
   type JoinMetrics,
   joinSongs,
   type KpiState,
@@ -17,6 +16,7 @@ import {
   type SongsTable,
   type SourceCounts,
   type UsersTable,
+  unprocessableFile,
   validateRows,
 } from '@streamkpi/core';
 import { sourceOf } from './local-dataset.js';
@@ -26,7 +26,8 @@ export interface LocalFileOutcome {
   /** Path relative to the input folder, `/`-separated. */
   readonly file: string;
   /**
-   * `processed`: aggregated; `rejected`: header lacks a required column (not
+   * `processed`: aggregated; `rejected`: unprocessable — empty, or the
+   * header lacks a required column (not
    * aggregated); `failed`: unreadable or malformed, see `error`.
    */
   readonly status: 'processed' | 'rejected' | 'failed';
@@ -60,7 +61,7 @@ export interface LocalStreamFileResult {
 
 /**
  * One stream file → its KPI state, with its own counters. Never throws for
- * a bad file: a missing column gives `rejected`, any other error `failed`
+ * a bad file: an empty file or a missing column gives `rejected`, any other error `failed`
  * (an abort is rethrown).
  */
 export async function aggregateLocalStreamFile(
@@ -116,7 +117,7 @@ export async function aggregateLocalStreamFile(
     return {
       outcome: {
         file: source.key,
-        status: error instanceof HeaderError ? 'rejected' : 'failed',
+        status: unprocessableFile(error) === undefined ? 'failed' : 'rejected',
         counts: metrics.source(source),
         error,
       },

@@ -101,8 +101,13 @@ describe('generator → s3rver → kpis run → dynalite', () => {
       skipped: 0,
       rejected: 0,
       failed: 0,
+      claimed: 0,
       archived: 3,
     });
+    assert.equal(summary.landingToCommitted?.count, 3, 'latency of every object read');
+    assert.ok(
+      (summary.landingToCommitted?.p95Ms ?? -1) >= (summary.landingToCommitted?.p50Ms ?? 0),
+    );
     assert.equal(summary.itemsWritten, stored.length);
 
     const archived = await keys(s3, 'archive/');

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { OptionsError } from '@streamkpi/core';
+import { formatSummary, summaryOfLocal } from '../src/cli/summary.js';
 import { generateDataset, type Manifest } from '../src/generate/index.js';
 import { LocalInputError, runLocalKpis } from '../src/local-runner.js';
 import { comparableItems, datasetOracle } from './helpers/dataset-oracle.js';
@@ -138,11 +139,36 @@ describe('runLocalKpis', () => {
     await writeFile(join(flat, 'streams/b.csv'), 'user_id,track_id\n1,x\n');
     const { items, summary } = await runLocalKpis({ input: flat });
     assert.deepEqual(summary.files, { processed: 1, rejected: 1, failed: 0 });
-    assert.equal(summary.ok, false);
+    assert.equal(summary.ok, true, 'a rejected file is handled, not a failure');
     const rejected = summary.outcomes.find((o) => o.status === 'rejected');
     assert.equal(rejected?.file, 'streams/b.csv');
     assert.equal(summary.streams.rowsRead, manifest.streams.files[0]?.rows);
     assert.ok(items.length > 0);
+  });
+
+  it('lists the files of the dataset folders it does not read, with why', async () => {
+    const odd = join(root, 'odd');
+    await mkdir(join(odd, 'streams', '.cache'), { recursive: true });
+    await mkdir(join(odd, 'songs'), { recursive: true });
+    await copyFile(join(dir, 'songs/songs.csv'), join(odd, 'songs/songs.csv'));
+    await copyFile(join(dir, 'streams/streams-0001.csv'), join(odd, 'streams/a.csv'));
+    await writeFile(join(odd, 'streams/notes.txt'), 'not data');
+    await writeFile(join(odd, 'streams/.hidden.csv'), 'user_id,track_id,listen_time\n');
+    await writeFile(join(odd, 'streams/.cache/c.csv'), 'user_id,track_id,listen_time\n');
+    await symlink(join(odd, 'streams/a.csv'), join(odd, 'streams/link.csv'));
+    await symlink(join(dir, 'streams'), join(odd, 'streams/linked-folder'));
+    const { summary } = await runLocalKpis({ input: odd, threads: 0 });
+    assert.deepEqual(summary.files, { processed: 1, rejected: 0, failed: 0 });
+    assert.deepEqual(summary.skipped, [
+      { file: 'streams/.cache/c.csv', reason: 'hidden' },
+      { file: 'streams/.hidden.csv', reason: 'hidden' },
+      { file: 'streams/link.csv', reason: 'symlink' },
+      { file: 'streams/linked-folder', reason: 'symlink' },
+      { file: 'streams/notes.txt', reason: 'unknown_suffix' },
+    ]);
+    const cli = summaryOfLocal(summary, 0, []);
+    assert.equal(cli.objects.skipped, 5);
+    assert.match(formatSummary(cli), /skipped +streams\/linked-folder: symlink/);
   });
 
   it('counts a malformed file as failed and still returns the other files', async () => {

@@ -1,7 +1,9 @@
 /**
  * Starts the embedded KPI service from the environment:
  * `SONGS_PATH` (required), `USERS_PATH`, `PORT` (default 3000; 0 picks a free
- * port), `HOST` (default 127.0.0.1), `TIME_ZONE`, `SOURCE_TIME_ZONE`.
+ * port), `HOST` (default 127.0.0.1), `TIME_ZONE`, `SOURCE_TIME_ZONE`, and the
+ * limits `MAX_BODY_BYTES`, `HEADERS_TIMEOUT_MS`, `REQUEST_TIMEOUT_MS`,
+ * `IDLE_TIMEOUT_MS`, `MAX_DATES`.
  *
  *   SONGS_PATH=songs.csv node --conditions=source --import tsx examples/embedded-service/src/main.ts
  *   curl -T streams.csv -H 'content-type: text/csv' -X POST http://127.0.0.1:3000/streams
@@ -9,6 +11,15 @@
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { createKpiService } from './server.js';
+
+/** Environment variables of the service's limits (see limits.ts). */
+const LIMIT_ENV = {
+  MAX_BODY_BYTES: 'maxBodyBytes',
+  HEADERS_TIMEOUT_MS: 'headersTimeoutMs',
+  REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
+  IDLE_TIMEOUT_MS: 'idleTimeoutMs',
+  MAX_DATES: 'maxDates',
+} as const;
 
 /** Reads the environment, starts the service and stops it on SIGINT/SIGTERM. */
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -24,8 +35,14 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     process.exitCode = 2;
     return;
   }
+  const limits: Partial<Record<(typeof LIMIT_ENV)[keyof typeof LIMIT_ENV], number>> = {};
+  for (const [name, option] of Object.entries(LIMIT_ENV)) {
+    const value = env[name];
+    if (value) limits[option] = Number(value);
+  }
   const server = await createKpiService({
     songsPath,
+    ...limits,
     ...(env.USERS_PATH ? { usersPath: env.USERS_PATH } : {}),
     ...(env.TIME_ZONE ? { timeZone: env.TIME_ZONE } : {}),
     ...(env.SOURCE_TIME_ZONE ? { sourceTimeZone: env.SOURCE_TIME_ZONE } : {}),

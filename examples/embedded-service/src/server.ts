@@ -17,11 +17,13 @@ import {
   HeaderError,
   joinSongs,
   type KpiItem,
+  kpiStateDates,
   loadSongsTable,
   loadUsersTable,
   OptionsError,
   PipelineError,
   parseFile,
+  pickKpiDates,
   pipeline,
   RunMetrics,
   type SongsTable,
@@ -30,6 +32,13 @@ import {
   validateRows,
 } from '@streamkpi/core';
 import { z } from 'zod';
+import {
+  checkContentLength,
+  limitedBody,
+  ServiceLimitError,
+  type ServiceLimits,
+  serviceLimitsSchema,
+} from './limits.js';
 
 /** Options of {@link createKpiService}. Exactly one of `songsPath` and `songs` is required. */
 export const kpiServiceOptionsSchema = z
@@ -49,6 +58,7 @@ export const kpiServiceOptionsSchema = z
     /** Rejected rows returned in a response (all are counted). Default 100. */
     maxDeadLetters: z.number().int().min(0).default(100),
   })
+  .extend(serviceLimitsSchema.shape)
   .refine((o) => (o.songsPath === undefined) !== (o.songs === undefined), {
     message: 'Expected exactly one of `songsPath` and `songs`',
   });
@@ -129,6 +139,9 @@ function sendJson(
 }
 
 function errorBody(error: unknown): { status: number; body: ErrorResponse } {
+  if (error instanceof ServiceLimitError) {
+    return { status: error.status, body: { error: { code: error.code, message: error.message } } };
+  }
   if (error instanceof HeaderError) {
     return {
       status: 400,
@@ -210,16 +223,24 @@ export async function createKpiService(options: KpiServiceOptions): Promise<Serv
     };
     res.once('close', onClose);
     try {
+      checkContentLength(req, limits);
       const metrics = new RunMetrics();
-      // Not destroying the request on an early stop keeps the socket open for the 400.
-      const { value: state } = await pipeline(req.iterator({ destroyOnReturn: false }))
+      const { value: state } = await pipeline(limitedBody(req, limits))
         .through(parseFile({ source, dataset: 'streams' }), 'parse')
         .through(validateRows({ dataset: 'streams', deadLetter }))
         .through(joinSongs({ songs, deadLetter, ...(users === undefined ? {} : { users }) }))
         .to(aggregateDailyKpis({ timeZone: o.timeZone, sourceTimeZone: o.sourceTimeZone }))
         .run({ signal: abort.signal, metrics });
       const counts = metrics.source(source);
-      const kpis = finalizeKpis(state).filter((item) => date === null || item.date === date);
+      const dates = kpiStateDates(state);
+      if (date === null && dates.length > limits.maxDates) {
+        throw new ServiceLimitError(
+          422,
+          'TOO_MANY_DATES',
+          `The upload spans ${dates.length} dates, more than ${limits.maxDates} (maxDates); ask for one with ?date=YYYY-MM-DD`,
+        );
+      }
+      const kpis = finalizeKpis(date === null ? state : pickKpiDates(state, [date]));
       const body: StreamsResponse = {
         summary: counts,
         deadLetters: {
@@ -239,29 +260,43 @@ export async function createKpiService(options: KpiServiceOptions): Promise<Serv
     }
   }
 
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/streams') {
-      if (req.method !== 'POST') {
-        res.setHeader('allow', 'POST');
-        sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'Use POST' } }, true);
+  const limits: ServiceLimits = o;
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      // Body time is enforced per upload (limitedBody), answered in JSON.
+      requestTimeout: 0,
+      connectionsCheckingInterval: limits.timeoutCheckIntervalMs,
+    },
+    (req, res) => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname === '/streams') {
+        if (req.method !== 'POST') {
+          res.setHeader('allow', 'POST');
+          sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'Use POST' } }, true);
+          return;
+        }
+        postStreams(req, res, url).catch((error: unknown) => {
+          if (!res.headersSent) sendJson(res, 500, errorBody(error).body, true);
+          else res.destroy(error as Error);
+        });
         return;
       }
-      postStreams(req, res, url).catch((error: unknown) => {
-        if (!res.headersSent) sendJson(res, 500, errorBody(error).body, true);
-        else res.destroy(error as Error);
-      });
-      return;
-    }
-    if (url.pathname === '/health' && req.method === 'GET') {
-      sendJson(res, 200, {
-        ok: true,
-        songs: { ...songs.stats, source: basename(songsKey) },
-        referenceRowsRejected: referenceDeadLetter.count,
-      });
-      return;
-    }
-    sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `No route ${url.pathname}` } }, true);
-  });
+      if (url.pathname === '/health' && req.method === 'GET') {
+        sendJson(res, 200, {
+          ok: true,
+          songs: { ...songs.stats, source: basename(songsKey) },
+          referenceRowsRejected: referenceDeadLetter.count,
+        });
+        return;
+      }
+      sendJson(
+        res,
+        404,
+        { error: { code: 'NOT_FOUND', message: `No route ${url.pathname}` } },
+        true,
+      );
+    },
+  );
   return server;
 }

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--rows 1000000,5000000] [--reps 3] [--tools duckdb,local,local-1t,s3]
+ * `pnpm bench [--scenario tools|arrivals] [--rows 1000000,5000000] [--reps 3] [--tools duckdb,local,local-1t,s3]
  *   [--rss-rows 20000000] [--rss-duckdb]`
  *
  * Builds the packages and examples (`tsc -b`), generates (and caches)
@@ -7,6 +7,8 @@
  * `--reps` times, and writes medians of wall time, rows/s and peak RSS to
  * `examples/bench/results/<date>.{md,json,svg}`. DuckDB is also the oracle:
  * any tool whose KPIs differ from DuckDB's fails the run (exit code 1).
+ *
+ * `--scenario arrivals` runs the drop-by-drop scenario instead (arrivals.ts).
  *
  * Tools:
  * - `duckdb`: `dist/bench/duckdb-child.js` (SQL over the files, `--threads`, default 2).
@@ -87,8 +89,24 @@ function buildTools(): void {
   }
 }
 
+// `--scenario arrivals` is its own run (see arrivals.ts); the default scenario is the tools table.
+const { scenario } = parseArgs({
+  options: { scenario: { type: 'string', default: 'tools' } },
+  strict: false,
+}).values;
+if (scenario === 'arrivals') {
+  const { runArrivals } = await import('./arrivals.js');
+  process.exit(await runArrivals(process.argv.slice(2), join(EXAMPLES, 'bench/results')));
+} else if (scenario !== 'tools') {
+  process.stderr.write(
+    `bench: unknown --scenario "${String(scenario)}" (expected tools or arrivals)\n`,
+  );
+  process.exit(2);
+}
+
 const { values } = parseArgs({
   options: {
+    scenario: { type: 'string', default: 'tools' },
     rows: { type: 'string', default: '1000000,5000000' },
     'rss-rows': { type: 'string', default: '20000000' },
     'rss-duckdb': { type: 'boolean', default: false },

@@ -8,7 +8,7 @@ import { isValidTimeZone } from '@streamkpi/core';
 import { UsageError } from './errors.js';
 
 /** The CLI's commands. */
-export type Command = 'run' | 'watch' | 'local' | 'generate';
+export type Command = 'run' | 'watch' | 'local' | 'status' | 'generate';
 
 /** Flags of `run` (and `watch`). */
 export interface RunArgs {
@@ -48,6 +48,18 @@ export interface LocalArgs {
   readonly alertWebhook?: string;
 }
 
+/** Flags of `status`. */
+export interface StatusArgs {
+  readonly command: 'status';
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly table: string;
+  /** Newest run records shown. */
+  readonly runs: number;
+  readonly json: boolean;
+  readonly s3ForcePathStyle: boolean;
+}
+
 /** Flags of `generate`. */
 export interface GenerateArgs {
   readonly command: 'generate';
@@ -67,6 +79,7 @@ export interface GenerateArgs {
 export type CliArgs =
   | RunArgs
   | LocalArgs
+  | StatusArgs
   | GenerateArgs
   | { readonly command: 'help'; readonly topic?: Command };
 
@@ -78,6 +91,7 @@ Commands:
   watch     Like run, every --interval seconds until Ctrl-C (stops after the current commit)
   local     The same pipeline on a local folder → NDJSON, one KPI item per line
   generate  Write a synthetic dataset (optionally upload it to S3)
+  dashboard Serve a page with the KPIs and the pipeline's health (see dashboard --help)
 
 run / watch:
   --bucket B              bucket with songs/, users/, streams/ below --prefix (required)
@@ -153,6 +167,15 @@ const FLAGS = {
     threads: { type: 'string' },
     'summary-json': { type: 'string' },
     'alert-webhook': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  status: {
+    bucket: { type: 'string' },
+    prefix: { type: 'string' },
+    table: { type: 'string' },
+    runs: { type: 'string' },
+    json: { type: 'boolean' },
+    's3-force-path-style': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
   generate: {
@@ -274,7 +297,9 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     return { command: 'help' };
   }
   if (!(command in FLAGS)) {
-    throw new UsageError(`Unknown command "${command}" (expected run, watch, local or generate)`);
+    throw new UsageError(
+      `Unknown command "${command}" (expected run, watch, local, generate, status or dashboard)`,
+    );
   }
   const cmd = command as Command;
   let values: Values;
@@ -336,6 +361,16 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         ...common,
       };
     }
+    case 'status':
+      return {
+        command: cmd,
+        bucket: bucketName(required(values, 'bucket', cmd), 'bucket'),
+        prefix: folder(values, 'prefix', ''),
+        table: required(values, 'table', cmd),
+        runs: integer(values, 'runs', 10, 1, 1000),
+        json: values.json === true,
+        s3ForcePathStyle: values['s3-force-path-style'] === true,
+      };
     case 'generate': {
       const bucket = optional(values, 'bucket');
       if (bucket === undefined && values.prefix !== undefined) {

@@ -17,6 +17,10 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     printError: options.printError ?? ((text) => process.stderr.write(text)),
     logger: options.logger ?? createLogger(),
   };
+  // `dashboard` parses its own flags: it shares none of the pipeline's options.
+  if (argv[0] === 'dashboard') {
+    return (await import('./commands/dashboard.js')).dashboardCommand(argv.slice(1), ctx);
+  }
   let args: ReturnType<typeof parseCliArgs>;
   try {
     args = parseCliArgs(argv);
@@ -36,6 +40,8 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       return (await import('./commands/run.js')).watchCommand(args, ctx);
     case 'local':
       return (await import('./commands/local.js')).localCommand(args, ctx);
+    case 'status':
+      return (await import('./commands/status.js')).statusCommand(args, ctx);
     case 'generate':
       return (await import('./commands/generate.js')).generateCommand(args, ctx);
   }

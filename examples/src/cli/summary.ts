@@ -24,7 +24,15 @@ export interface CliSummary {
     readonly skipped: number;
     readonly rejected: number;
     readonly failed: number;
+    /** Left to another worker's live claim (`run`/`watch`; 0 for `local`). */
+    readonly claimed: number;
     readonly archived: number;
+  };
+  /** Landing (Last-Modified) → committed, over the objects read (`run`/`watch`; undefined for `local`). */
+  readonly landingToCommitted?: {
+    readonly count: number;
+    readonly p50Ms: number;
+    readonly p95Ms: number;
   };
   /** Reference data rows read / rejected. */
   readonly reference: {
@@ -56,6 +64,8 @@ export interface CliSummary {
   readonly peakRssBytes: number;
   /** Failed objects/files with their error, for the log and the JSON. */
   readonly failures: readonly { readonly object: string; readonly error: string }[];
+  /** `local`: files of the dataset folders not read, with why (symlink, hidden, unknown_suffix). */
+  readonly skippedFiles?: readonly { readonly file: string; readonly reason: string }[];
 }
 
 function describe(error: unknown): string {
@@ -77,6 +87,11 @@ export function summaryOfRun(
     rowsRejected: s.streams.rowsRejected,
     rejectedByReason: s.streams.rejectedByReason,
     objects: s.objects,
+    landingToCommitted: {
+      count: s.landingToCommitted.count,
+      p50Ms: Math.round(s.landingToCommitted.p50Ms),
+      p95Ms: Math.round(s.landingToCommitted.p95Ms),
+    },
     reference: {
       songsRead: s.reference.songs.rowsRead,
       songsRejected: s.reference.songs.rowsRejected,
@@ -110,7 +125,7 @@ export function summaryOfLocal(
     rowsAggregated: s.streams.rowsAggregated,
     rowsRejected: s.streams.rowsRejected,
     rejectedByReason: s.streams.rejectedByReason,
-    objects: { ...s.files, skipped: 0, archived: 0 },
+    objects: { ...s.files, skipped: s.skipped.length, claimed: 0, archived: 0 },
     reference: {
       songsRead: s.reference.songs.rowsRead,
       songsRejected: s.reference.songs.rowsRejected,
@@ -128,6 +143,7 @@ export function summaryOfLocal(
     failures: s.outcomes
       .filter((o) => o.error !== undefined)
       .map((o) => ({ object: o.file, error: describe(o.error) })),
+    skippedFiles: s.skipped,
   };
 }
 
@@ -146,8 +162,16 @@ export function formatSummary(s: CliSummary): string {
     ['rows rejected', `${n(s.rowsRejected)}${reasons === '' ? '' : ` (${reasons})`}`],
     [
       'objects',
-      `processed ${s.objects.processed}, skipped ${s.objects.skipped}, archived ${s.objects.archived}, rejected ${s.objects.rejected}, failed ${s.objects.failed}`,
+      `processed ${s.objects.processed}, skipped ${s.objects.skipped}, archived ${s.objects.archived}, rejected ${s.objects.rejected}, failed ${s.objects.failed}${s.objects.claimed > 0 ? `, left to other workers ${s.objects.claimed}` : ''}`,
     ],
+    ...(s.landingToCommitted === undefined || s.landingToCommitted.count === 0
+      ? []
+      : [
+          [
+            'landing → committed',
+            `p50 ${(s.landingToCommitted.p50Ms / 1000).toFixed(2)} s, p95 ${(s.landingToCommitted.p95Ms / 1000).toFixed(2)} s`,
+          ] as [string, string],
+        ]),
     [
       'reference rows',
       `songs ${n(s.reference.songsRead)} (${n(s.reference.songsRejected)} rejected), users ${n(s.reference.usersRead)} (${n(s.reference.usersRejected)} rejected)`,
@@ -167,6 +191,7 @@ export function formatSummary(s: CliSummary): string {
     ['peak RSS', `${Math.round(s.peakRssBytes / 2 ** 20)} MB`],
   ];
   for (const f of s.failures) rows.push(['failed', `${f.object}: ${f.error}`]);
+  for (const f of s.skippedFiles ?? []) rows.push(['skipped', `${f.file}: ${f.reason}`]);
   const width = Math.max(...rows.map((r) => r[0].length));
   return `${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`;
 }

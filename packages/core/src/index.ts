@@ -17,7 +17,6 @@ export { KpiState, KpiStateError } from './aggregate/kpi-state.js';
 export { isValidTimeZone } from './aggregate/zone.js';
 // Dead letters.
 export type { DeadLetterEntry, DeadLetterSink, RejectReason } from './dead-letter/dead-letter.js';
-export { isDeadLetterSink } from './dead-letter/dead-letter.js';
 export { fileDeadLetter } from './dead-letter/dead-letter-file.js';
 export { memoryDeadLetter } from './dead-letter/dead-letter-memory.js';
 // Errors and options.
@@ -26,7 +25,7 @@ export { HeaderError, OptionsError, ParseError, PipelineError } from './errors.j
 export type { KpiItem } from './finalize/finalize-kpis.js';
 export { finalizeKpis } from './finalize/finalize-kpis.js';
 export type { DecimalKpiItem } from './finalize/to-decimal.js';
-export { kpiItemToDecimal, toDecimalString } from './finalize/to-decimal.js';
+export { kpiItemToDecimal } from './finalize/to-decimal.js';
 export { parseOptions } from './internal/options.js';
 export type { JoinedBatch, JoinMetrics, JoinSongsOptions } from './join/join-songs.js';
 export { joinSongs } from './join/join-songs.js';
@@ -48,6 +47,7 @@ export { detectFormat, parseFile } from './parse/parse-file.js';
 export { parseJsonArray } from './parse/parse-json-array.js';
 export { parseNdjson } from './parse/parse-ndjson.js';
 // Runners' building blocks.
+export { unprocessableFile } from './parse/unprocessable-file.js';
 export type {
   AggregateStreamFileOptions,
   StreamFileResult,
@@ -83,7 +83,7 @@ export type {
   ValidBatch,
 } from './types.js';
 export type { ValidatedBatch } from './validate/row-acceptors.js';
-export { songRowSchema, streamRowSchema } from './validate/schemas.js';
-export { isValidTimestamp } from './validate/time.js';
+export { listenTimeWindowSchema, songRowSchema, streamRowSchema } from './validate/schemas.js';
+export type { ListenTimeWindow } from './validate/time.js';
 export type { ValidateRowsOptions } from './validate/validate-rows.js';
 export { validateRows } from './validate/validate-rows.js';

@@ -213,6 +213,41 @@ test('a header error in a thread is rethrown as a HeaderError naming the missing
   }
 });
 
+test('threads apply the same listen_time window as the calling thread, default or configured', async () => {
+  const csv =
+    'user_id,track_id,listen_time\n1,t1,1999-12-31 23:00:00\n1,t1,2024-06-25 10:00:00\n1,t1,9999-12-31T23:59:59-01:00\n';
+  await writeFile(join(dir, 'window.csv'), csv);
+  const source = { id: 'file://window.csv', key: 'window.csv' };
+  for (const listenTimeWindow of [undefined, { from: '1990-01-01', to: '2030-01-01' }]) {
+    const pool = createAggregatePool({
+      songs,
+      threads: 1,
+      ...(listenTimeWindow === undefined ? {} : { listenTimeWindow }),
+    });
+    try {
+      const pooled = await pool.aggregate(source, { path: join(dir, 'window.csv') });
+      const here = await aggregateStreamFile([csv], {
+        source,
+        songs,
+        deadLetter: memoryDeadLetter(),
+        ...(listenTimeWindow === undefined ? {} : { listenTimeWindow }),
+      });
+      assert.deepEqual(pooled.counts, here.counts);
+      assert.equal(
+        pooled.counts.rejectedByReason.listen_time_out_of_range,
+        listenTimeWindow === undefined ? 2 : 1,
+      );
+    } finally {
+      await pool.close();
+    }
+  }
+  assert.throws(
+    () =>
+      createAggregatePool({ songs, listenTimeWindow: { from: '2030-01-01', to: '2000-01-01' } }),
+    OptionsError,
+  );
+});
+
 test('bad pool options throw before any thread starts', () => {
   assert.throws(() => createAggregatePool({ songs, threads: 0 }), OptionsError);
   assert.throws(() => createAggregatePool({ songs: {} as never }), /SongsTable/);

@@ -29,9 +29,9 @@ test('an element that is not an object becomes a not_an_object row', async () =>
     rows.map((r) => [r.line, r.problem?.reason ?? null, r.fields]),
     [
       [1, null, { a: '1' }],
-      [2, 'not_an_object', { _raw: '"42"' }],
+      [2, 'not_an_object', { _raw: '42' }],
       [3, 'not_an_object', { _raw: '"x"' }],
-      [4, 'not_an_object', { _raw: '["1"]' }],
+      [4, 'not_an_object', { _raw: '[1]' }],
     ],
   );
 });
@@ -43,18 +43,84 @@ test('a JSON file that is not an array fails with JSON_NOT_ARRAY', async () => {
   });
 });
 
-test('malformed JSON fails with JSON_MALFORMED naming the element', async () => {
-  await assert.rejects(
-    collectRows(parseJsonArray({ source })(chunked('[{"a":1},{"a":2,}]'))),
-    (err: unknown) => err instanceof ParseError && err.code === 'JSON_MALFORMED' && err.line === 2,
+test('a malformed element is a malformed_json row; broken structure fails naming the real element', async () => {
+  const rows = await collectRows(parseJsonArray({ source })(chunked('[{"a":1},{"a":2,},{"a":3}]')));
+  assert.deepEqual(
+    rows.map((r) => [r.line, r.problem?.reason ?? null]),
+    [
+      [1, null],
+      [2, 'malformed_json'],
+      [3, null],
+    ],
   );
+  const elements = Array.from({ length: 300 }, (_, i) => `{"a":${i}}`);
+  for (const [text, line] of [
+    [`[${elements.slice(0, 288).join(',')} {"a":1}]`, 288],
+    [`[${elements.join(',')},]`, 301],
+    [`[${elements.join(',')}`, 300],
+    [`[${elements.slice(0, 288).join(',')},{"a":"`, 289],
+    [`[${elements.join(',')}] x`, 300],
+  ] as const) {
+    await assert.rejects(
+      collectRows(parseJsonArray({ source })(chunked(text, 64))),
+      (err: unknown) =>
+        err instanceof ParseError &&
+        err.code === 'JSON_MALFORMED' &&
+        err.line === line &&
+        err.message.includes(`element ${line}`),
+      text.slice(-20),
+    );
+  }
 });
 
-test('an element larger than maxRowBytes fails with LINE_TOO_LONG', async () => {
-  const big = `[{"a":"${'x'.repeat(200_000)}"}]`;
-  await assert.rejects(
-    collectRows(parseJsonArray({ source, maxRowBytes: 65536 })(chunked(big, 8192))),
-    { code: 'LINE_TOO_LONG' },
+test('an element larger than maxRowBytes is a row_too_large row with its first KiB; the rest go on', async () => {
+  const big = `[{"a":"${'x'.repeat(200_000)}"},{"a":"ok"}]`;
+  const rows = await collectRows(
+    parseJsonArray({ source, maxRowBytes: 65536 })(chunked(big, 8192)),
+  );
+  assert.deepEqual(
+    rows.map((r) => [r.line, r.problem?.reason ?? null]),
+    [
+      [1, 'row_too_large'],
+      [2, null],
+    ],
+  );
+  assert.ok((rows[0]?.fields._raw?.length ?? 0) <= 1025);
+  assert.ok(rows[0]?.fields._raw?.startsWith('{"a":"xxx'));
+});
+
+test('an element nested deeper than maxDepth is a too_deep row, even a million levels deep', async () => {
+  const deep = `${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`;
+  const text = `[{"a":1},${deep},{"b":{"c":[1,{"d":2}]}},{"e":${'['.repeat(70)}${']'.repeat(70)}}]`;
+  const rows = await collectRows(
+    parseJsonArray({ source, maxRowBytes: 4 * 1024 * 1024 })(chunked(text, 65536)),
+  );
+  assert.deepEqual(
+    rows.map((r) => [r.line, r.problem?.reason ?? null]),
+    [
+      [1, null],
+      [2, 'too_deep'],
+      [3, null],
+      [4, 'too_deep'],
+    ],
+  );
+  assert.throws(() => parseJsonArray({ source, maxDepth: 0 }), OptionsError);
+});
+
+test('numbers keep their text; invalid UTF-8 is flagged; a U+FFFD in the input is a character', async () => {
+  const input = Buffer.concat([
+    Buffer.from('[{"user_id":1e3,"n":9007199254740990.9},{"a":"'),
+    Buffer.from([0xff]),
+    Buffer.from('"},{"a":"\uFFFD �"}]'),
+  ]);
+  const rows = await collectRows(parseJsonArray({ source })(chunked(input, 3)));
+  assert.deepEqual(
+    rows.map((r) => [r.problem?.reason ?? null, r.fields]),
+    [
+      [null, { user_id: '1e3', n: '9007199254740990.9' }],
+      ['invalid_utf8', { a: '\uFFFD' }],
+      [null, { a: '\uFFFD \uFFFD' }],
+    ],
   );
 });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { OptionsError, ParseError, parseNdjson } from '../src/index.js';
+import { OptionsError, parseNdjson } from '../src/index.js';
 import { chunked, collectRows, runawayLine, testSource } from './helpers/parse.js';
 
 const source = testSource('streams.ndjson');
@@ -54,12 +54,70 @@ test('the header passed to onHeader is the keys of the first object', async () =
   assert.deepEqual(headers, [['b', 'a']]);
 });
 
-test('a runaway line fails with LINE_TOO_LONG naming the line', async () => {
-  await assert.rejects(
-    collectRows(
-      parseNdjson({ source, maxRowBytes: 65536 })(runawayLine('{"a":1}\n{"a":"', 5_000_000)),
+test('a runaway line is a row_too_large row naming the line, holding only its first KiB', async () => {
+  const rows = await collectRows(
+    parseNdjson({ source, maxRowBytes: 65536 })(runawayLine('{"a":1}\n{"a":"', 5_000_000)),
+  );
+  assert.deepEqual(
+    rows.map((r) => [r.line, r.problem?.reason ?? null]),
+    [
+      [1, null],
+      [2, 'row_too_large'],
+    ],
+  );
+  assert.ok((rows[1]?.fields._raw?.length ?? 0) <= 1025);
+  const after = await collectRows(
+    parseNdjson({ source, maxRowBytes: 64 })(chunked(`{"a":"${'x'.repeat(100)}"}\n{"a":2}\n`, 5)),
+  );
+  assert.deepEqual(
+    after.map((r) => [r.line, r.problem?.reason ?? null]),
+    [
+      [1, 'row_too_large'],
+      [2, null],
+    ],
+  );
+  assert.match(after[0]?.fields._raw ?? '', /^\{"a":"x{50,}$/);
+  assert.deepEqual(after[1]?.fields, { a: '2' });
+});
+
+test('a line nested deeper than maxDepth is a too_deep row, even 100k levels deep', async () => {
+  const deep = `{"a":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}`;
+  const rows = await collectRows(
+    parseNdjson({ source })(chunked(`{"a":1}\n${deep}\n{"b":[[1]]}\n`, 65536)),
+  );
+  assert.deepEqual(
+    rows.map((r) => [r.line, r.problem?.reason ?? null]),
+    [
+      [1, null],
+      [2, 'too_deep'],
+      [3, null],
+    ],
+  );
+  const shallow = await collectRows(
+    parseNdjson({ source, maxDepth: 2 })(chunked('{"a":{"b":[1]}}\n')),
+  );
+  assert.equal(shallow[0]?.problem?.reason, 'too_deep');
+});
+
+test('numbers of fields keep their text, so 1e3 and 9007199254740990.9 are not ids', async () => {
+  const rows = await collectRows(
+    parseNdjson({ source })(
+      chunked(
+        '{"user_id":1e3,"b":-0.50,"c":[1e3],"user_id2":9007199254740990.9}\n{"x":1,"x":2E1}\n',
+      ),
     ),
-    (err: unknown) => err instanceof ParseError && err.code === 'LINE_TOO_LONG' && err.line === 2,
+  );
+  assert.deepEqual(
+    rows.map((r) => r.fields),
+    [{ user_id: '1e3', b: '-0.50', c: '[1000]', user_id2: '9007199254740990.9' }, { x: '2E1' }],
+  );
+});
+
+test('a U+FFFD written in the input is a character, not a decoding error', async () => {
+  const rows = await collectRows(parseNdjson({ source })(chunked('{"a":"�","b":"\uFFFD"}\n')));
+  assert.deepEqual(
+    rows.map((r) => [r.problem, r.fields]),
+    [[undefined, { a: '�', b: '�' }]],
   );
 });
 

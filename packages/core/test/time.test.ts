@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isValidTimestamp } from '../src/index.js';
-import { parseTimestampParts } from '../src/validate/time.js';
+import { isValidTimestamp, parseTimestampParts } from '../src/validate/time.js';
 
 test('parses a zone-less timestamp as wall-clock time without an offset', () => {
   const parts = parseTimestampParts('2024-06-25 17:43:13');

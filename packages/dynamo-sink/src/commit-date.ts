@@ -4,14 +4,37 @@ import {
   type KpiItem,
   type KpiState,
   mergeKpiStateInto,
+  PipelineError,
   type SongsTable,
+  serializeKpiState,
 } from '@streamkpi/core';
-import pLimit from 'p-limit';
-import type { PartialStore, StoredPartial } from './partial-store.js';
+import type { PartialStore } from './partial-store.js';
+import {
+  decodeSnapshot,
+  encodeSnapshot,
+  itemFingerprint,
+  type Snapshot,
+  setIdOf,
+} from './snapshot.js';
+import type { DateHead, StateTable } from './state-table.js';
+
+/** A durable partial of the date to fold in; `bytes` saves its GET when the caller holds them. */
+export interface PendingPartial {
+  readonly objectId: string;
+  readonly bytes?: Uint8Array;
+}
 
 /** What {@link commitDate} needs. */
 export interface CommitDateOptions {
   readonly store: PartialStore;
+  /** Head records of the dates (`createStateTable`). */
+  readonly heads: StateTable;
+  /**
+   * Partials stored for this date that must be in the table when the call
+   * resolves (already covered ones cost nothing). Empty: only make sure the
+   * current head's items are all written.
+   */
+  readonly pending: readonly PendingPartial[];
   /**
    * Writes each item unless the table already holds that key at an equal or
    * newer `version` (single-item conditional PutItem: DynamoDB's
@@ -21,20 +44,20 @@ export interface CommitDateOptions {
     items: readonly VersionedKpiItem[],
     signal?: AbortSignal,
   ) => Promise<{ readonly written: number; readonly stale: number }>;
-  /** How many partials are fetched at once. Default 8. */
-  readonly readConcurrency?: number;
   /**
-   * The run's songs table: partials are read bound to its track dictionary
+   * The run's songs table: states are read bound to its track dictionary
    * and merge without string work (same result without it, only slower).
    */
   readonly songs?: SongsTable;
   /**
-   * Reads and merges serialized partials elsewhere (e.g. an aggregate pool's
+   * Reads and merges serialized states elsewhere (e.g. an aggregate pool's
    * `merge`, on its threads); the result must be owned by the caller. Called
-   * with up to {@link MERGE_CHUNK} partials at a time; the chunks' states
-   * are folded here. Default: read and merge on this thread.
+   * with up to {@link MERGE_CHUNK} states at a time; the chunks' states are
+   * folded here. Default: read and merge on this thread.
    */
   readonly merge?: (states: readonly Uint8Array[], signal?: AbortSignal) => Promise<KpiState>;
+  /** Head swaps lost to other workers before giving up (`COMMIT_CONTENDED`). Default 100. */
+  readonly maxAttempts?: number;
   readonly signal?: AbortSignal;
   /** Clock for `updated_at`; injectable for tests. */
   readonly now?: () => Date;
@@ -46,92 +69,166 @@ export type VersionedKpiItem = KpiItem & { readonly version: number; readonly up
 /** Outcome of committing one date. */
 export interface CommitDateResult {
   readonly date: string;
-  /** Number of partials merged: the commit version. */
+  /** Number of partials merged into the date's current snapshot: the commit version. */
   readonly version: number;
   readonly itemsWritten: number;
   /** Items skipped because the table already held them at this or a newer version. */
   readonly itemsStale: number;
+  /** Partials folded in by this call (0: everything pending was committed already). */
+  readonly partialsMerged: number;
 }
 
+/** States handed to one `merge` call at most (bounds the bytes held at once). */
+export const MERGE_CHUNK = 16;
+
 /**
- * Recomputes one date from all its durable partials and writes the final
- * items, each conditional on being newer than what the table holds, so the
- * table converges to the result over every partial ever stored whatever the
- * interleaving of workers (package README, "Exactly-once protocol").
+ * Folds the pending partials of one date into its snapshot and writes the
+ * items that changed, at a cost independent of how many partials the date
+ * already holds: read the head record, GET its snapshot, merge the pending
+ * partials not in it, PUT the new snapshot, swap the head (conditional on
+ * its version: a worker that loses re-reads and tries again), write the
+ * changed items conditional on the new version, mark the head written.
+ * The first commit of a date lists its partials instead (there is no
+ * snapshot yet). See the package README, "Exactly-once protocol".
  */
 export async function commitDate(
   date: string,
   options: CommitDateOptions,
 ): Promise<CommitDateResult> {
-  const limit = pLimit(options.readConcurrency ?? 8);
-  const { signal } = options;
-  signal?.throwIfAborted();
-  const partials = await options.store.listPartials(date, signal);
-  const version = partials.length;
-  if (version === 0) return { date, version, itemsWritten: 0, itemsStale: 0 };
-  const read = options.songs === undefined ? {} : { songs: options.songs };
-  if (options.merge !== undefined) {
-    const merged = await mergeElsewhere(partials, options.merge, limit, options);
-    return write(date, version, merged, options);
+  const { store, heads, signal } = options;
+  const maxAttempts = options.maxAttempts ?? 100;
+  let written = 0;
+  let stale = 0;
+  let missingSeen = false;
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    signal?.throwIfAborted();
+    const head = await heads.getHead(date, signal);
+    let base: Snapshot | undefined;
+    let todo: PendingPartial[];
+    if (head === undefined) {
+      // First commit of the date: every stored partial (LIST is strongly consistent).
+      if (options.pending.length === 0) {
+        return { date, version: 0, itemsWritten: 0, itemsStale: 0, partialsMerged: 0 };
+      }
+      const held = new Map(options.pending.map((p) => [p.objectId, p]));
+      for (const p of await store.listPartials(date, signal)) {
+        if (!held.has(p.objectId)) held.set(p.objectId, { objectId: p.objectId });
+      }
+      todo = [...held.values()];
+    } else {
+      const bytes = await store.getSnapshot(head.snapshot, signal);
+      // Gone: retention removed a snapshot that is no longer the head; read the head again.
+      if (bytes === undefined) continue;
+      base = decodeSnapshot(bytes, head.snapshot);
+      if (head.written < head.version) {
+        // The head's committer stopped before writing every changed item: finish for it.
+        const r = await writeItems(base.header, head.version, options);
+        written += r.written;
+        stale += r.stale;
+        await heads.markWritten(date, head.version, signal);
+      }
+      const covered = new Set(base.header.objects);
+      todo = options.pending.filter((p) => !covered.has(p.objectId));
+      if (todo.length === 0) {
+        return {
+          date,
+          version: head.version,
+          itemsWritten: written,
+          itemsStale: stale,
+          partialsMerged: 0,
+        };
+      }
+    }
+    let merged: KpiState;
+    try {
+      merged = await mergeStates(base, todo, date, options);
+    } catch (error) {
+      // A pending partial removed by retention is covered by a newer head: read it again (once).
+      if (!(error instanceof PipelineError && error.code === 'STATE_MISSING') || missingSeen)
+        throw error;
+      missingSeen = true;
+      continue;
+    }
+    const objects = [...(base?.header.objects ?? []), ...todo.map((p) => p.objectId)].sort();
+    const version = objects.length;
+    const items = finalizeKpis(merged);
+    const before = new Map(
+      (base?.header.items ?? []).map((item) => [item.track_genre, itemFingerprint(item)]),
+    );
+    const changed = items
+      .filter((item) => before.get(item.track_genre) !== itemFingerprint(item))
+      .map((item) => item.track_genre);
+    const header = { date, version, objects, items, changed };
+    // Named by version, base version and set: one name, one content (equal `changed` too).
+    const key = store.snapshotKey(date, version, `${head?.version ?? 0}-${setIdOf(objects)}`);
+    await store.putSnapshot(
+      key,
+      encodeSnapshot({ header, state: serializeKpiState(merged) }),
+      signal,
+    );
+    const next: DateHead = {
+      date,
+      version,
+      snapshot: key,
+      written: head?.version ?? 0,
+      committedAt: (options.now?.() ?? new Date()).toISOString(),
+    };
+    if (!(await heads.swapHead(next, head?.version, signal))) continue;
+    const r = await writeItems(header, version, options);
+    await heads.markWritten(date, version, signal);
+    return {
+      date,
+      version,
+      itemsWritten: written + r.written,
+      itemsStale: stale + r.stale,
+      partialsMerged: todo.length,
+    };
   }
-  // Each partial is folded in as it arrives (merging is commutative): only
-  // the accumulator and the partials in flight are held.
-  let merged: KpiState | undefined;
-  await Promise.all(
-    partials.map((p) =>
-      limit(async () => {
-        const state = deserializeKpiState(await options.store.getPartial(p, signal), read);
-        if (merged === undefined) merged = state;
-        else mergeKpiStateInto(merged, state);
-      }),
-    ),
+  throw new PipelineError(
+    'COMMIT_CONTENDED',
+    `Committing ${date}: the head moved under ${maxAttempts} attempts in a row; run again`,
   );
-  return write(date, version, merged as KpiState, options);
 }
 
-/** Partials handed to one `merge` call at most (bounds the bytes held at once). */
-export const MERGE_CHUNK = 16;
+/** Writes the items of `header.changed` at `version`. */
+async function writeItems(
+  header: Snapshot['header'],
+  version: number,
+  options: CommitDateOptions,
+): Promise<{ written: number; stale: number }> {
+  const changed = new Set(header.changed);
+  const updatedAt = (options.now?.() ?? new Date()).toISOString();
+  const items = header.items
+    .filter((item) => changed.has(item.track_genre))
+    .map((item): VersionedKpiItem => ({ ...item, version, updated_at: updatedAt }));
+  if (items.length === 0) return { written: 0, stale: 0 };
+  return options.putItemsIfNewer(items, options.signal);
+}
 
-async function mergeElsewhere(
-  partials: readonly StoredPartial[],
-  merge: NonNullable<CommitDateOptions['merge']>,
-  limit: ReturnType<typeof pLimit>,
+/** The base snapshot's state merged with the pending partials' states. */
+async function mergeStates(
+  base: Snapshot | undefined,
+  todo: readonly PendingPartial[],
+  date: string,
   options: CommitDateOptions,
 ): Promise<KpiState> {
-  const { signal } = options;
-  const chunks: (readonly StoredPartial[])[] = [];
-  for (let i = 0; i < partials.length; i += MERGE_CHUNK) {
-    chunks.push(partials.slice(i, i + MERGE_CHUNK));
-  }
+  const { store, signal } = options;
+  const bytesOf = async (p: PendingPartial) =>
+    p.bytes ?? (await store.getPartial(store.partialOf(date, p.objectId), signal));
+  const sources: (() => Promise<Uint8Array>)[] = [
+    ...(base === undefined ? [] : [async () => base.state]),
+    ...todo.map((p) => () => bytesOf(p)),
+  ];
   let merged: KpiState | undefined;
-  // Two chunks at a time: one being read while the other merges.
-  const chunkLimit = pLimit(2);
-  await Promise.all(
-    chunks.map((chunk) =>
-      chunkLimit(async () => {
-        const bytes = await Promise.all(
-          chunk.map((p) => limit(() => options.store.getPartial(p, signal))),
-        );
-        const state = await merge(bytes, signal);
-        if (merged === undefined) merged = state;
-        else mergeKpiStateInto(merged, state);
-      }),
-    ),
-  );
+  const fold = (state: KpiState) => {
+    if (merged === undefined) merged = state;
+    else mergeKpiStateInto(merged, state);
+  };
+  const read = options.songs === undefined ? {} : { songs: options.songs };
+  for (let i = 0; i < sources.length; i += MERGE_CHUNK) {
+    const chunk = await Promise.all(sources.slice(i, i + MERGE_CHUNK).map((get) => get()));
+    if (options.merge !== undefined) fold(await options.merge(chunk, signal));
+    else for (const bytes of chunk) fold(deserializeKpiState(bytes, read));
+  }
   return merged as KpiState;
-}
-
-async function write(
-  date: string,
-  version: number,
-  merged: KpiState,
-  options: CommitDateOptions,
-): Promise<CommitDateResult> {
-  const { signal } = options;
-  const updatedAt = (options.now?.() ?? new Date()).toISOString();
-  const items = finalizeKpis(merged).map(
-    (item): VersionedKpiItem => ({ ...item, version, updated_at: updatedAt }),
-  );
-  const { written, stale } = await options.putItemsIfNewer(items, signal);
-  return { date, version, itemsWritten: written, itemsStale: stale };
 }

@@ -60,14 +60,30 @@ async function describe(
   }
 }
 
-/** Throws TABLE_SCHEMA_MISMATCH unless the key is `date` (S, HASH) + `track_genre` (S, RANGE). */
-function verifyKeySchema(tableName: string, table: TableDescription): void {
+/** A key attribute of a table: name (type S) and role. */
+interface KeyPart {
+  readonly name: string;
+  readonly role: 'HASH' | 'RANGE';
+}
+
+const KPI_KEY: readonly KeyPart[] = [
+  { name: 'date', role: 'HASH' },
+  { name: 'track_genre', role: 'RANGE' },
+];
+const STATE_KEY: readonly KeyPart[] = [{ name: 'pk', role: 'HASH' }];
+
+/** Throws TABLE_SCHEMA_MISMATCH unless the key schema is `key` (every attribute S). */
+function verifyKeySchema(
+  tableName: string,
+  table: TableDescription,
+  key: readonly KeyPart[],
+): void {
   const keys = table.KeySchema ?? [];
   const types = new Map(
     (table.AttributeDefinitions ?? []).map((d) => [d.AttributeName, d.AttributeType]),
   );
   const actual = keys.map((k) => `${k.AttributeName} ${types.get(k.AttributeName)} ${k.KeyType}`);
-  const expected = ['date S HASH', 'track_genre S RANGE'];
+  const expected = key.map((k) => `${k.name} S ${k.role}`);
   if (actual.length !== expected.length || actual.some((a, i) => a !== expected[i])) {
     throw new TableSchemaError(
       'TABLE_SCHEMA_MISMATCH',
@@ -91,11 +107,28 @@ function verifyKeySchema(tableName: string, table: TableDescription): void {
 export async function ensureKpiTable(
   options: EnsureKpiTableOptions,
 ): Promise<EnsureKpiTableResult> {
-  const { client, tableName, waitTimeoutMs, pollIntervalMs, signal } = parseOptions(
-    ensureKpiTableOptionsSchema,
-    options,
-    'ensureKpiTable',
+  return ensureTable(parseOptions(ensureKpiTableOptionsSchema, options, 'ensureKpiTable'), KPI_KEY);
+}
+
+/**
+ * {@link ensureKpiTable} for the protocol's state table (`createStateTable`):
+ * partition key `pk` (S), no sort key, on-demand billing. Same options,
+ * races and errors.
+ */
+export async function ensureStateTable(
+  options: EnsureKpiTableOptions,
+): Promise<EnsureKpiTableResult> {
+  return ensureTable(
+    parseOptions(ensureKpiTableOptionsSchema, options, 'ensureStateTable'),
+    STATE_KEY,
   );
+}
+
+async function ensureTable(
+  o: z.output<typeof ensureKpiTableOptionsSchema>,
+  key: readonly KeyPart[],
+): Promise<EnsureKpiTableResult> {
+  const { client, tableName, waitTimeoutMs, pollIntervalMs, signal } = o;
   let created = false;
   let table = await describe(client, tableName, signal);
   if (table === undefined) {
@@ -104,14 +137,8 @@ export async function ensureKpiTable(
         new CreateTableCommand({
           TableName: tableName,
           BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'date', AttributeType: 'S' },
-            { AttributeName: 'track_genre', AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: 'date', KeyType: 'HASH' },
-            { AttributeName: 'track_genre', KeyType: 'RANGE' },
-          ],
+          AttributeDefinitions: key.map((k) => ({ AttributeName: k.name, AttributeType: 'S' })),
+          KeySchema: key.map((k) => ({ AttributeName: k.name, KeyType: k.role })),
         }),
         signal === undefined ? {} : { abortSignal: signal },
       );
@@ -123,7 +150,7 @@ export async function ensureKpiTable(
       table = await describe(client, tableName, signal);
     }
   }
-  if (table !== undefined) verifyKeySchema(tableName, table);
+  if (table !== undefined) verifyKeySchema(tableName, table, key);
 
   const deadline = Date.now() + waitTimeoutMs;
   let polls = 0;
@@ -139,7 +166,7 @@ export async function ensureKpiTable(
     await sleep(pollIntervalMs, signal);
     polls++;
     table = await describe(client, tableName, signal);
-    if (table !== undefined) verifyKeySchema(tableName, table);
+    if (table !== undefined) verifyKeySchema(tableName, table, key);
   }
   return { created, polls };
 }

@@ -1,21 +1,41 @@
 export type { BatchWriter, BatchWriterOptions, WriteCallOptions } from './batch-writer.js';
 export { batchWriterOptionsSchema, createBatchWriter } from './batch-writer.js';
 // Exactly-once protocol and the runner.
-export type { CommitDateOptions, CommitDateResult, VersionedKpiItem } from './commit-date.js';
+export type {
+  CommitDateOptions,
+  CommitDateResult,
+  PendingPartial,
+  VersionedKpiItem,
+} from './commit-date.js';
 export { commitDate, MERGE_CHUNK } from './commit-date.js';
 export type { EnsureKpiTableOptions, EnsureKpiTableResult } from './ensure-kpi-table.js';
-export { ensureKpiTable, ensureKpiTableOptionsSchema } from './ensure-kpi-table.js';
+export {
+  ensureKpiTable,
+  ensureKpiTableOptionsSchema,
+  ensureStateTable,
+} from './ensure-kpi-table.js';
 export type { BatchWriteErrorCode, BatchWriteMetrics, KpiKey } from './errors.js';
 export { BatchWriteError, KpiItemError, TableSchemaError } from './errors.js';
 export type { DynamoItem, IntegerValue, KpiItem, StoredKpiItem, TopSong } from './kpi-item.js';
 export { keyString, kpiKeyOf, toDynamoItem } from './kpi-item.js';
 export type {
+  ListedStateObject,
   ObjectManifest,
   PartialStore,
   PartialStoreOptions,
   StoredPartial,
 } from './partial-store.js';
 export { createPartialStore, partialStoreOptionsSchema } from './partial-store.js';
+export type {
+  CommittedDate,
+  PendingObject,
+  PipelineStatus,
+  PipelineStatusOptions,
+  QuarantinedFile,
+} from './pipeline-status.js';
+export { pipelineStatusOptionsSchema, readPipelineStatus } from './pipeline-status.js';
+export type { PruneStateOptions, PruneStateResult } from './prune-state.js';
+export { pruneState, pruneStateOptionsSchema } from './prune-state.js';
 export type {
   PutIfNewerOutcome,
   PutItemIfNewerOptions,
@@ -30,7 +50,42 @@ export {
 } from './put-item-if-newer.js';
 export type { ReadKpiItemsOptions } from './read-kpi-items.js';
 export { readKpiItems } from './read-kpi-items.js';
-export type { ObjectOutcome, RunKpisOptions, RunKpisSummary } from './run-kpis.js';
+export type {
+  CachedReference,
+  ReferenceCache,
+  ReferenceCacheEntry,
+} from './reference-cache.js';
+export { createReferenceCache } from './reference-cache.js';
+// Run history: one record per run in the state store.
+export type {
+  ListRunRecordsOptions,
+  RunFailure,
+  RunFailureStep,
+  RunHistoryOptions,
+  RunRecord,
+  RunRecordContext,
+  RunRecordObjects,
+} from './run-history.js';
+export {
+  failedRunRecordOf,
+  listRunRecords,
+  listRunRecordsOptionsSchema,
+  RUN_RECORD_MAX_KEYS,
+  runHistoryOptionsSchema,
+  runRecordKey,
+  runRecordOf,
+  writeRunRecord,
+} from './run-history.js';
+export type {
+  LatencySummary,
+  ObjectOutcome,
+  RunKpisOptions,
+  RunKpisSummary,
+} from './run-kpis.js';
 export { runKpis, runKpisOptionsSchema } from './run-kpis.js';
+export type { Snapshot, SnapshotHeader } from './snapshot.js';
+export { decodeSnapshot } from './snapshot.js';
+export type { DateHead, StateTable, StateTableOptions } from './state-table.js';
+export { createStateTable, stateTableOptionsSchema } from './state-table.js';
 export type { WriteDynamoDbOptions } from './write-dynamodb.js';
 export { writeDynamoDb, writeDynamoDbOptionsSchema } from './write-dynamodb.js';

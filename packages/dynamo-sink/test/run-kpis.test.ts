@@ -166,3 +166,33 @@ test('with uniqueListeners hll the other KPIs are exact and small listener count
   const body = await env.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: partialKey }));
   assert.equal(deserializeKpiState(await body.Body!.transformToByteArray()).mode, 'hll');
 });
+
+test('a stream key with a control character is quarantined under a hashed stand-in, never retried, and the other objects commit', async () => {
+  const { songsCsv } = await import('./helpers/e2e.js');
+  const { unsafeKeyStandIn } = await import('@streamkpi/s3-source');
+  const unsafe = 'unsafe/streams/bell\u0007.csv';
+  await put(env.s3, 'unsafe/songs/songs.csv', songsCsv());
+  await put(env.s3, 'unsafe/streams/a.csv', FILE_A);
+  await put(env.s3, unsafe, FILE_B);
+  const run = () =>
+    runKpis({
+      s3: env.s3,
+      dynamo: env.dynamo,
+      bucket: BUCKET,
+      prefix: 'unsafe/',
+      tableName: 'kpis_unsafe',
+      threads: 0,
+    });
+  const summary = await run();
+  const outcome = summary.outcomes.find((o) => o.key === unsafe);
+  assert.equal(outcome?.status, 'rejected');
+  assert.equal((outcome?.error as { code?: string } | undefined)?.code, 'UNSAFE_KEY');
+  assert.equal(summary.objects.processed, 1);
+  assert.deepEqual(await tableItems(env.dynamo, 'kpis_unsafe'), expected([FILE_A]));
+  assert.deepEqual(await keys('unsafe/streams/'), ['unsafe/streams/']);
+  const standIn = `unsafe/rejected/${unsafeKeyStandIn(unsafe)}`;
+  assert.ok((await keys('unsafe/rejected/')).includes(standIn), 'moved under its stand-in');
+  // Quarantined for good: the next run does not see it again.
+  const again = await run();
+  assert.equal(again.outcomes.length, 0);
+});

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { assertSafeObjectKey } from './check-object-key.js';
 import {
   ensureFolderMarker,
   type MoveStatus,
@@ -48,9 +49,13 @@ export interface ArchiveResult {
  * `archiveBucket/archivePrefix + (key - sourcePrefix)`, then DeleteObject.
  * Idempotent: when the source is gone and the archive copy exists, nothing is
  * done. The dataset folder marker (`sourcePrefix`) is kept.
+ *
+ * @throws S3SourceError `UNSAFE_KEY` (before any request) for a key that
+ * `checkObjectKey` refuses: quarantine it with `rejectObject` instead.
  */
 export async function archiveObject(options: ArchiveObjectOptions): Promise<ArchiveResult> {
   const o = parseOptions(archiveObjectOptionsSchema, options, 'archiveObject');
+  assertSafeObjectKey(o.key, o.bucket);
   const archiveBucket = o.archiveBucket ?? o.bucket;
   const archiveKey = o.archivePrefix + relativeKey(o.key, o.sourcePrefix);
   const status = await moveObject({

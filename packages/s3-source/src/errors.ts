@@ -13,7 +13,9 @@ export type S3SourceErrorCode =
   /** One or more records of a Lambda event failed. */
   | 'EVENT_FAILED'
   /** A Lambda event had a shape this handler does not understand. */
-  | 'INVALID_EVENT';
+  | 'INVALID_EVENT'
+  /** A key with a `.`/`..` segment or a control character was about to be built into another key. */
+  | 'UNSAFE_KEY';
 
 /** Options of {@link S3SourceError}. */
 export interface S3SourceErrorOptions extends PipelineErrorOptions {

@@ -1,8 +1,12 @@
 export type { ArchiveObjectOptions, ArchiveResult } from './archive-object.js';
 export { archiveObject, archiveObjectOptionsSchema } from './archive-object.js';
+export type { ObjectKeyProblem } from './check-object-key.js';
+export { assertSafeObjectKey, checkObjectKey, unsafeKeyStandIn } from './check-object-key.js';
 export type { S3SourceErrorCode, S3SourceErrorOptions } from './errors.js';
 export { S3SourceError } from './errors.js';
-export type { MoveStatus } from './internal/move-object.js';
+export type { HeadInfo, MoveStatus } from './internal/move-object.js';
+export { headEtag, headObject } from './internal/move-object.js';
+export { isNotFound, stripQuotes as stripEtagQuotes } from './internal/s3-util.js';
 export type { ListObjectsOptions, S3ObjectInfo } from './list-objects.js';
 export {
   DEFAULT_SUFFIXES,

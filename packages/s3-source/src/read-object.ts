@@ -52,6 +52,8 @@ export interface OpenedObject {
   readonly etag: string;
   readonly versionId: string | undefined;
   readonly contentLength: number;
+  /** When the object landed (its `Last-Modified`), when the server sent it. */
+  readonly lastModified: Date | undefined;
   readonly source: SourceRef;
   /** The object's bytes, exactly once each, across resumes. */
   readonly body: Readable;
@@ -89,6 +91,7 @@ export async function openObject(options: ReadObjectOptions): Promise<OpenedObje
     etag,
     versionId,
     contentLength,
+    lastModified: first.LastModified,
     source: sourceRefOf({ bucket: opts.bucket, key: opts.key, etag }),
     body,
     stats,

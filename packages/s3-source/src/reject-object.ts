@@ -1,5 +1,6 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
+import { checkObjectKey, unsafeKeyStandIn } from './check-object-key.js';
 import {
   ensureFolderMarker,
   type MoveStatus,
@@ -45,6 +46,8 @@ export interface RejectReport {
   readonly etag: string | null;
   readonly reason: string;
   readonly missing: readonly string[];
+  /** Present when the source key itself is unsafe (then `rejectedKey` is a stand-in): why. */
+  readonly keyProblem?: string;
   /** ISO-8601 time of the rejection. */
   readonly rejectedAt: string;
 }
@@ -62,10 +65,18 @@ export interface RejectResult {
  * sourcePrefix)` and write a JSON report beside it. Order: copy, report,
  * delete, so a crash in between leaves the source in place for a re-run.
  * Idempotent like {@link archiveObject}.
+ *
+ * A key that `checkObjectKey` refuses (`..` segments, control characters)
+ * is quarantined under `rejectedPrefix + unsafe-keys/<sha256 of the key>`
+ * instead, never copied into the new key; the report names the original
+ * key and `keyProblem`.
  */
 export async function rejectObject(options: RejectObjectOptions): Promise<RejectResult> {
   const o = parseOptions(rejectObjectOptionsSchema, options, 'rejectObject');
-  const rejectedKey = o.rejectedPrefix + relativeKey(o.key, o.sourcePrefix);
+  const keyProblem = checkObjectKey(o.key);
+  const rejectedKey =
+    o.rejectedPrefix +
+    (keyProblem === undefined ? relativeKey(o.key, o.sourcePrefix) : unsafeKeyStandIn(o.key));
   const reportKey = `${rejectedKey}.report.json`;
   const etag = stripQuotes(o.etag);
   const report: RejectReport = {
@@ -75,6 +86,7 @@ export async function rejectObject(options: RejectObjectOptions): Promise<Reject
     etag: etag ?? null,
     reason: o.reason,
     missing: [...o.missing],
+    ...(keyProblem === undefined ? {} : { keyProblem: keyProblem.message }),
     rejectedAt: (o.now ?? (() => new Date()))().toISOString(),
   };
   const status = await moveObject({
@@ -97,7 +109,7 @@ export async function rejectObject(options: RejectObjectOptions): Promise<Reject
       );
     },
   });
-  if (o.keepFolderMarker) {
+  if (o.keepFolderMarker && (keyProblem === undefined || o.sourcePrefix !== '')) {
     const folder = o.key.slice(0, o.key.lastIndexOf('/') + 1);
     await ensureFolderMarker(o.client, o.bucket, o.sourcePrefix || folder, o.signal);
   }

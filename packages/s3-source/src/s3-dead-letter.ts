@@ -1,6 +1,7 @@
 import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { DeadLetterEntry, DeadLetterSink, SourceRef } from '@streamkpi/core';
 import { z } from 'zod';
+import { assertSafeObjectKey } from './check-object-key.js';
 import { parseOptions, sendOptions } from './internal/s3-util.js';
 import { bucketSchema, prefixSchema, s3ClientSchema, signalSchema } from './internal/schemas.js';
 
@@ -52,8 +53,11 @@ export interface S3DeadLetterSink extends DeadLetterSink {
  * Base key of a source's dead-letter parts:
  * `<prefix><source key>.<etag>.dead-letter`; part `n` is
  * `<base>.part-00001.ndjson`. Deterministic, so a re-run overwrites.
+ *
+ * @throws S3SourceError `UNSAFE_KEY` for a source key `checkObjectKey` refuses.
  */
 export function deadLetterBaseKey(prefix: string, source: SourceRef): string {
+  assertSafeObjectKey(source.key, source.bucket);
   return `${prefix}${source.key}.${source.etag ?? 'no-etag'}.dead-letter`;
 }
 

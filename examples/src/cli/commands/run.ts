@@ -3,13 +3,19 @@
  * seconds): S3 → DynamoDB with `runKpis`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type RunKpisSummary, runKpis } from '@streamkpi/dynamo-sink';
+import {
+  createReferenceCache,
+  type ReferenceCache,
+  type RunKpisSummary,
+  runKpis,
+} from '@streamkpi/dynamo-sink';
 import { listObjects } from '@streamkpi/s3-source';
 import type { RunArgs } from '../args.js';
 import { type AwsClients, createAwsClients } from '../aws-clients.js';
 import { alerter, type CliContext, handleInterrupts } from '../context.js';
 import { classifyError, EXIT } from '../errors.js';
 import { createProgress, type Progress } from '../progress.js';
+import { recordPass } from '../run-record.js';
 import { type CliSummary, formatSummary, summaryOfRun, writeSummaryJson } from '../summary.js';
 
 interface Pass {
@@ -24,40 +30,55 @@ async function onePass(
   alert: ReturnType<typeof alerter>,
   signal: AbortSignal,
   progress: Progress,
+  referenceCache?: ReferenceCache,
 ): Promise<Pass> {
   const retriesBefore = clients.retries();
-  const raw = await runKpis({
-    s3: clients.s3,
-    dynamo: clients.dynamo,
-    bucket: args.bucket,
-    prefix: args.prefix,
-    tableName: args.table,
-    ...(args.archiveBucket === undefined ? {} : { archiveBucket: args.archiveBucket }),
-    archivePrefix: args.archivePrefix,
-    timeZone: args.timeZone,
-    sourceTimeZone: args.sourceTimeZone,
-    uniqueListeners: args.uniqueListeners,
-    concurrency: args.concurrency,
-    ...(args.threads === undefined ? {} : { threads: args.threads }),
-    signal,
-    onObject: (outcome) => {
-      progress.done(outcome.key);
-      ctx.logger.debug(
-        {
-          key: outcome.key,
-          status: outcome.status,
-          archived: outcome.archived,
-          dates: outcome.dates,
-        },
-        'object done',
-      );
-    },
-    onError: (error, where) =>
-      alert(error, {
-        ...(where.key === undefined ? {} : { object: `s3://${args.bucket}/${where.key}` }),
-        ...(where.date === undefined ? {} : { date: where.date }),
-      }),
-  });
+  const startedAt = new Date();
+  const dateFailures: { date: string; error: unknown }[] = [];
+  let raw: RunKpisSummary;
+  try {
+    raw = await runKpis({
+      s3: clients.s3,
+      dynamo: clients.dynamo,
+      bucket: args.bucket,
+      prefix: args.prefix,
+      tableName: args.table,
+      ...(args.archiveBucket === undefined ? {} : { archiveBucket: args.archiveBucket }),
+      archivePrefix: args.archivePrefix,
+      timeZone: args.timeZone,
+      sourceTimeZone: args.sourceTimeZone,
+      uniqueListeners: args.uniqueListeners,
+      concurrency: args.concurrency,
+      ...(args.threads === undefined ? {} : { threads: args.threads }),
+      signal,
+      ...(referenceCache === undefined ? {} : { referenceCache }),
+      onObject: (outcome) => {
+        progress.done(outcome.key);
+        ctx.logger.debug(
+          {
+            key: outcome.key,
+            status: outcome.status,
+            archived: outcome.archived,
+            dates: outcome.dates,
+          },
+          'object done',
+        );
+      },
+      onError: (error, where) => {
+        if (where.date !== undefined && where.key === undefined) {
+          dateFailures.push({ date: where.date, error });
+        }
+        return alert(error, {
+          ...(where.key === undefined ? {} : { object: `s3://${args.bucket}/${where.key}` }),
+          ...(where.date === undefined ? {} : { date: where.date }),
+        });
+      },
+    });
+  } catch (error) {
+    if (!signal.aborted) await recordPass(args, clients, ctx, { error }, { startedAt });
+    throw error;
+  }
+  await recordPass(args, clients, ctx, { summary: raw }, { startedAt, dateFailures });
   const summary = summaryOfRun(args.command, raw, clients.retries() - retriesBefore);
   return { summary, raw };
 }
@@ -153,6 +174,8 @@ export async function watchCommand(args: RunArgs, ctx: CliContext): Promise<numb
   const clients = createAwsClients({ forcePathStyle: args.s3ForcePathStyle });
   const interrupts = handleInterrupts(ctx.logger);
   const alert = alerter('watch', args.alertWebhook, ctx.logger);
+  // Songs and users are read again only when their objects change.
+  const referenceCache = createReferenceCache();
   let passes = 0;
   let failed = false;
   try {
@@ -166,6 +189,7 @@ export async function watchCommand(args: RunArgs, ctx: CliContext): Promise<numb
           alert,
           interrupts.hard,
           createProgress(false),
+          referenceCache,
         );
         await finish(args, ctx, pass);
         if (!pass.summary.ok) failed = true;

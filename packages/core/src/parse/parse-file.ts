@@ -4,7 +4,7 @@ import { parseOptions } from '../internal/options.js';
 import { checkHeader } from './check-header.js';
 import { decompress } from './decompress.js';
 import { type ByteSource, toBuffer } from './internal/bytes.js';
-import { baseParseOptionsSchema } from './internal/parse-options.js';
+import { jsonParseOptionsSchema } from './internal/parse-options.js';
 import { type ByteParser, parseCsv } from './parse-csv.js';
 import { parseJsonArray } from './parse-json-array.js';
 import { parseNdjson } from './parse-ndjson.js';
@@ -13,7 +13,7 @@ import { parseNdjson } from './parse-ndjson.js';
 export type FileFormat = 'csv' | 'ndjson' | 'json';
 
 /** Options of {@link parseFile}. */
-export const parseFileOptionsSchema = baseParseOptionsSchema.extend({
+export const parseFileOptionsSchema = jsonParseOptionsSchema.extend({
   /** Format; default: from the key's suffix (see {@link detectFormat}). */
   format: z.enum(['csv', 'ndjson', 'json']).optional(),
   /** When set, the header is checked with `checkHeader` before any row flows. */
@@ -68,6 +68,7 @@ export function parseFile(options: ParseFileOptions): ByteParser {
     batchSize,
     maxRowBytes,
     engine,
+    maxDepth,
   } = parsed;
   const format = given ?? detectFormat(source.key);
   if (format === undefined) {
@@ -95,8 +96,8 @@ export function parseFile(options: ParseFileOptions): ByteParser {
     format === 'csv'
       ? parseCsv({ ...parserOptions, engine })
       : format === 'ndjson'
-        ? parseNdjson(parserOptions)
-        : parseJsonArray(parserOptions);
+        ? parseNdjson({ ...parserOptions, maxDepth })
+        : parseJsonArray({ ...parserOptions, maxDepth });
   const gunzip = decompress({ source });
 
   return function parse(bytes: ByteSource, context) {

@@ -14,6 +14,7 @@ import { UsersTable } from '../join/users-table.js';
 import { RunMetrics, type SourceCounts } from '../metrics.js';
 import type { ByteSource } from '../parse/internal/bytes.js';
 import { parseFile } from '../parse/parse-file.js';
+import { listenTimeWindowSchema } from '../validate/schemas.js';
 import { validateRows } from '../validate/validate-rows.js';
 import { pipeline } from './pipeline.js';
 
@@ -35,6 +36,11 @@ export const aggregateStreamFileOptionsSchema = z.object({
   timeZone: z.string().default('UTC'),
   /** IANA zone of zone-less `listen_time`s. Default `UTC`. */
   sourceTimeZone: z.string().default('UTC'),
+  /**
+   * Accepted `listen_time` instants `{ from?, to? }` (default 2000-01-01 to
+   * one day after now); rows outside → `listen_time_out_of_range`.
+   */
+  listenTimeWindow: listenTimeWindowSchema.optional(),
   /** Exact (default) or HyperLogLog unique listeners. */
   uniqueListeners: z.enum(['exact', 'hll']).default('exact'),
   /** Format; default from the key suffix. */
@@ -83,7 +89,15 @@ export async function aggregateStreamFile(
       }),
       'parse',
     )
-    .through(validateRows({ dataset: 'streams', deadLetter }))
+    .through(
+      validateRows({
+        dataset: 'streams',
+        deadLetter,
+        ...(options.listenTimeWindow === undefined
+          ? {}
+          : { listenTimeWindow: options.listenTimeWindow }),
+      }),
+    )
     .through(
       joinSongs({
         songs,

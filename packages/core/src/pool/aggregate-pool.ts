@@ -20,6 +20,7 @@ import { SongsTable } from '../join/songs-table.js';
 import { UsersTable } from '../join/users-table.js';
 import type { SourceCounts, StageMetrics } from '../metrics.js';
 import type { SourceRef } from '../types.js';
+import { listenTimeWindowSchema } from '../validate/schemas.js';
 import { kpiStateFromTransfer } from './internal/kpi-transfer.js';
 import {
   DEAD_LETTER_ACK,
@@ -47,6 +48,11 @@ export const aggregatePoolOptionsSchema = z.object({
   sourceTimeZone: z.string().default('UTC'),
   /** Exact (default) or HyperLogLog unique listeners. */
   uniqueListeners: z.enum(['exact', 'hll']).default('exact'),
+  /**
+   * Accepted `listen_time` instants `{ from?, to? }` (default 2000-01-01 to
+   * one day after now, read on each thread); outside → `listen_time_out_of_range`.
+   */
+  listenTimeWindow: listenTimeWindowSchema.optional(),
   /**
    * URL of the worker module: its default export is
    * `createAggregateWorkerTask(openBytes)`. Default: core's local-file worker
@@ -257,6 +263,16 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
       timeZone: o.timeZone,
       sourceTimeZone: o.sourceTimeZone,
       uniqueListeners: o.uniqueListeners,
+      ...(o.listenTimeWindow === undefined
+        ? {}
+        : {
+            listenTimeWindow: {
+              from: new Date(o.listenTimeWindow.fromMs),
+              ...(o.listenTimeWindow.toMs === undefined
+                ? {}
+                : { to: new Date(o.listenTimeWindow.toMs) }),
+            },
+          }),
     },
   };
   const limits = o.resourceLimits ?? defaultPoolResourceLimits(o.songs, o.users);

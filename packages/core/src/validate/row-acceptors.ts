@@ -16,7 +16,7 @@ import {
   listenZone,
 } from './internal/field-readers.js';
 import type { DatasetRow } from './schemas.js';
-import { parseTimestampParts } from './time.js';
+import { type ListenTimeWindow, listenTimeInWindow, parseTimestampParts } from './time.js';
 
 /** The validated batch of each dataset. */
 export interface ValidatedBatch {
@@ -69,36 +69,43 @@ function pushListen(out: StreamBatch, value: DatasetRow['streams'], line: number
   out.length++;
 }
 
-const streams: RowAcceptor<'streams'> = {
-  fields: ['user_id', 'track_id', 'listen_time'],
-  create: (source) => ({
-    source,
-    length: 0,
-    lines: [],
-    values: { user_id: [], track_id: [], listen_time: [] },
-    listenAt: [],
-    listenZoned: [],
-  }),
-  fast(out, cells, base, end, index, line) {
-    const u = cell(cells, base + index[0]!, end);
-    const t = cell(cells, base + index[1]!, end);
-    const l = cell(cells, base + index[2]!, end);
-    if (u === undefined || t === undefined || l === undefined) return false;
-    const userId = fastUserId(u);
-    if (userId < 0 || !isTrimmedNonEmpty(t)) return false;
-    const at = fastListenAt(l);
-    if (Number.isNaN(at)) return false;
-    out.values.user_id.push(userId);
-    out.values.track_id.push(t);
-    out.values.listen_time.push(l);
-    out.listenAt.push(at);
-    out.listenZoned.push(listenZone.zoned);
-    out.lines.push(line);
-    out.length++;
-    return true;
-  },
-  push: pushListen,
-};
+/**
+ * The streams acceptor for a `listen_time` window: its fast path takes a row
+ * only when the instant lies inside the window (`listenTimeInWindow`, the
+ * rule the zod schema applies), else the schema decides and names the reason.
+ */
+function streamsAcceptor(window?: ListenTimeWindow): RowAcceptor<'streams'> {
+  return {
+    fields: ['user_id', 'track_id', 'listen_time'],
+    create: (source) => ({
+      source,
+      length: 0,
+      lines: [],
+      values: { user_id: [], track_id: [], listen_time: [] },
+      listenAt: [],
+      listenZoned: [],
+    }),
+    fast(out, cells, base, end, index, line) {
+      const u = cell(cells, base + index[0]!, end);
+      const t = cell(cells, base + index[1]!, end);
+      const l = cell(cells, base + index[2]!, end);
+      if (u === undefined || t === undefined || l === undefined) return false;
+      const userId = fastUserId(u);
+      if (userId < 0 || !isTrimmedNonEmpty(t)) return false;
+      const at = fastListenAt(l);
+      if (Number.isNaN(at) || !listenTimeInWindow(at, window)) return false;
+      out.values.user_id.push(userId);
+      out.values.track_id.push(t);
+      out.values.listen_time.push(l);
+      out.listenAt.push(at);
+      out.listenZoned.push(listenZone.zoned);
+      out.lines.push(line);
+      out.length++;
+      return true;
+    },
+    push: pushListen,
+  };
+}
 
 function pushSong(out: ValidBatch<SongRow>, value: SongRow, line: number): void {
   out.values.track_id.push(value.track_id);
@@ -154,4 +161,19 @@ const users: RowAcceptor<'users'> = {
 };
 
 /** The acceptor of each dataset. */
-export const rowAcceptors: { readonly [D in Dataset]: RowAcceptor<D> } = { streams, songs, users };
+export const rowAcceptors: { readonly [D in Dataset]: RowAcceptor<D> } = {
+  streams: streamsAcceptor(),
+  songs,
+  users,
+};
+
+/** The acceptor of `dataset`, streams with the given `listen_time` window. */
+export function rowAcceptorFor<D extends Dataset>(
+  dataset: D,
+  window?: ListenTimeWindow,
+): RowAcceptor<D> {
+  if (dataset === 'streams' && window !== undefined) {
+    return streamsAcceptor(window) as unknown as RowAcceptor<D>;
+  }
+  return rowAcceptors[dataset];
+}

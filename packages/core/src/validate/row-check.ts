@@ -1,7 +1,8 @@
 import type { DeadLetterEntry, RejectReason } from '../dead-letter/dead-letter.js';
 import { flatFields } from '../internal/flat-string.js';
 import type { Dataset, RawFields, SourceRef } from '../types.js';
-import { type DatasetRow, rowSchemas } from './schemas.js';
+import { type DatasetRow, rowSchemas, streamRowSchemaFor } from './schemas.js';
+import type { ListenTimeWindow } from './time.js';
 
 /** Outcome of validating one row's fields. */
 export type RowCheck<T> =
@@ -16,8 +17,12 @@ export type RowCheck<T> =
  */
 export function rowValidator<D extends Dataset>(
   dataset: D,
+  listenTimeWindow?: ListenTimeWindow,
 ): (fields: RawFields) => RowCheck<DatasetRow[D]> {
-  const schema = rowSchemas[dataset];
+  const schema =
+    dataset === 'streams' && listenTimeWindow !== undefined
+      ? streamRowSchemaFor(listenTimeWindow)
+      : rowSchemas[dataset];
   return (fields) => {
     const result = schema.safeParse(fields);
     if (result.success) return { ok: true, value: result.data as DatasetRow[D] };
@@ -28,8 +33,9 @@ export function rowValidator<D extends Dataset>(
       if (seen.has(field)) continue;
       seen.add(field);
       const missing = fields[field] === undefined;
+      const code = issue.code === 'custom' ? issue.params?.reason : undefined;
       reasons.push({
-        reason: missing ? 'missing_field' : `invalid_${field}`,
+        reason: missing ? 'missing_field' : typeof code === 'string' ? code : `invalid_${field}`,
         field,
         message: missing ? `${field} is missing` : `${field}: ${issue.message}`,
       });

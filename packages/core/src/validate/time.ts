@@ -126,3 +126,64 @@ export function parseTimestampParts(input: string): TimestampParts | undefined {
 export function isValidTimestamp(input: string): boolean {
   return parseTimestampParts(input) !== undefined;
 }
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Bounds that keep every KPI date a 4-digit year whatever the zone: a window
+ * edge at least one day inside 0000-01-01 … 9999-12-31 stays inside after
+ * any UTC offset (offsets are under 24 hours).
+ */
+export const LISTEN_TIME_LIMITS = {
+  minMs: daysFromCivil(0, 1, 2) * DAY_MS,
+  maxMs: daysFromCivil(9999, 12, 31) * DAY_MS - 1,
+} as const;
+
+/** Default start of the accepted `listen_time` window: 2000-01-01T00:00:00Z. */
+export const DEFAULT_LISTEN_TIME_FROM_MS = daysFromCivil(2000, 1, 1) * DAY_MS;
+
+/**
+ * The instants a `listen_time` may fall in (inclusive, ms since the epoch).
+ * `toMs` undefined: one day after now, read from the clock when needed.
+ */
+export interface ListenTimeWindow {
+  readonly fromMs: number;
+  readonly toMs?: number | undefined;
+}
+
+let latestNowBound = Number.NEGATIVE_INFINITY;
+
+/**
+ * The one rule for a `listen_time`'s instant: true when `utcMs` lies inside
+ * `window` (default: 2000-01-01T00:00:00Z to one day after now). Every
+ * acceptor of stream rows calls it, so a row outside the window is
+ * dead-lettered as `listen_time_out_of_range` on every path and no
+ * impossible date (`10000-01-01`, year 0) ever reaches a KPI key.
+ *
+ * Zone-less times are checked as read in UTC (`parseTimestampParts`'s
+ * `wallMs`); the source zone moves them by less than a day, and the window's
+ * bounds are kept a day inside the 4-digit years ({@link LISTEN_TIME_LIMITS}).
+ * The default upper bound reads `Date.now()` only when an instant passes the
+ * last bound read, so the hot path does not ask the clock per row.
+ */
+export function listenTimeInWindow(utcMs: number, window?: ListenTimeWindow): boolean {
+  if (!(utcMs >= (window?.fromMs ?? DEFAULT_LISTEN_TIME_FROM_MS))) return false;
+  const to = window?.toMs;
+  if (to !== undefined) return utcMs <= to;
+  if (utcMs <= latestNowBound) return true;
+  latestNowBound = Math.min(Date.now() + DAY_MS, LISTEN_TIME_LIMITS.maxMs);
+  return utcMs <= latestNowBound;
+}
+
+/**
+ * The instant {@link listenTimeInWindow} checks for a timestamp: with its
+ * offset applied, or its wall clock read as UTC when it has none. NaN when
+ * `input` is not a timestamp.
+ */
+export function listenTimeCheckMs(input: string): number {
+  const parts = parseTimestampParts(input);
+  if (parts === undefined) return Number.NaN;
+  return parts.offsetMinutes === undefined
+    ? parts.wallMs
+    : parts.wallMs - parts.offsetMinutes * 60_000;
+}

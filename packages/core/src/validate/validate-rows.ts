@@ -4,8 +4,9 @@ import { parseOptions } from '../internal/options.js';
 import { rowFields } from '../internal/row-batch.js';
 import { RunMetrics } from '../metrics.js';
 import type { BatchStage, Dataset, RowBatch } from '../types.js';
-import { rowAcceptors, type ValidatedBatch } from './row-acceptors.js';
+import { rowAcceptorFor, type ValidatedBatch } from './row-acceptors.js';
 import { rejectEntry, rowValidator } from './row-check.js';
+import { listenTimeWindowSchema } from './schemas.js';
 
 /** Options of {@link validateRows}. */
 export const validateRowsOptionsSchema = z.object({
@@ -15,6 +16,11 @@ export const validateRowsOptionsSchema = z.object({
   deadLetter: deadLetterSinkSchema,
   /** Counters of rejected rows (by first reason); default the pipeline's. */
   metrics: z.instanceof(RunMetrics).optional(),
+  /**
+   * Streams: accepted `listen_time` instants `{ from?, to? }` (default
+   * 2000-01-01 to one day after now); outside → `listen_time_out_of_range`.
+   */
+  listenTimeWindow: listenTimeWindowSchema.optional(),
 });
 
 /** Options of {@link validateRows}. */
@@ -36,14 +42,14 @@ export type ValidateRowsOptions<D extends Dataset = Dataset> = Omit<
 export function validateRows<D extends Dataset>(
   options: ValidateRowsOptions<D>,
 ): BatchStage<RowBatch, ValidatedBatch[D]> {
-  const { metrics: given, deadLetter } = parseOptions(
-    validateRowsOptionsSchema,
-    options,
-    'validateRows',
-  );
+  const {
+    metrics: given,
+    deadLetter,
+    listenTimeWindow,
+  } = parseOptions(validateRowsOptionsSchema, options, 'validateRows');
   const dataset = options.dataset;
-  const acceptor = rowAcceptors[dataset];
-  const check = rowValidator(dataset);
+  const acceptor = rowAcceptorFor(dataset, listenTimeWindow);
+  const check = rowValidator(dataset, listenTimeWindow);
   return {
     name: 'validate',
     open(context) {

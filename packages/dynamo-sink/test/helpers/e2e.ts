@@ -7,26 +7,26 @@ import { type KpiItem, type SongRow, type StreamRow, streamRowSchema } from '@st
 import { startS3rver } from '@streamkpi/s3-source/testing';
 import { oracleKpis } from '../../../core/test/helpers/oracle.js';
 import { readKpiItems, type StoredKpiItem } from '../../src/index.js';
-import { startDynalite } from '../../src/testing.js';
+import { type DynamoBackend, startDynamo } from '../../src/testing.js';
 import { kpiFields } from './kpi-fixtures.js';
 
 export const BUCKET = 'kpi-bucket';
 export const TABLE = 'kpis';
 
-/** Both emulators and a client of each. */
-export async function startEmulators() {
+/** s3rver and a DynamoDB emulator (dynalite unless told), and a client of each. */
+export async function startEmulators(backend: DynamoBackend = 'dynalite') {
   const s3rver = await startS3rver({ buckets: [BUCKET] });
-  const dynalite = await startDynalite();
+  const ddb = await startDynamo(backend);
   const s3 = s3rver.client();
-  const dynamo = dynalite.client();
+  const dynamo = ddb.client();
   return {
     s3rver,
-    dynalite,
+    ddb,
     s3,
     dynamo,
     async close() {
       await s3rver.close();
-      await dynalite.close();
+      await ddb.close();
     },
   };
 }

@@ -184,6 +184,25 @@ export async function assertExactlyOnce(options: {
   );
 }
 
+/**
+ * Runs `run` until no object is left to another worker's claim (a killed
+ * worker's claims expire after its `claimTtlMs`), at most `maxRuns` times;
+ * returns every summary. What an operator does after a crash: run again.
+ */
+export async function rerunUntilUnclaimed<S extends { objects: { claimed: number } }>(
+  run: () => Promise<S>,
+  maxRuns = 50,
+): Promise<S[]> {
+  const summaries: S[] = [];
+  for (let i = 0; i < maxRuns; i++) {
+    const summary = await run();
+    summaries.push(summary);
+    if (summary.objects.claimed === 0) return summaries;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.fail(`objects still claimed after ${maxRuns} runs`);
+}
+
 /** How a child runner ended. */
 export interface ChildResult {
   readonly code: number | null;
@@ -203,6 +222,9 @@ export interface RunnerEnv {
   /** Wait for a `go` line on stdin before running (a start barrier for several workers). */
   readonly barrier?: boolean;
   readonly concurrency?: number;
+  /** `claimTtlMs` of the run (short in crash tests: a killed child's claims must expire). */
+  readonly claimTtlMs?: number;
+  readonly threads?: number;
 }
 
 /**
@@ -219,6 +241,8 @@ export function spawnRunner(env: RunnerEnv): { child: ChildProcess; done: Promis
       RUN_TABLE: env.tableName,
       RUN_BARRIER: env.barrier === true ? '1' : '',
       RUN_CONCURRENCY: String(env.concurrency ?? 2),
+      RUN_CLAIM_TTL_MS: env.claimTtlMs === undefined ? '' : String(env.claimTtlMs),
+      RUN_THREADS: env.threads === undefined ? '' : String(env.threads),
     },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

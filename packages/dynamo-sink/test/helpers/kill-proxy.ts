@@ -34,6 +34,23 @@ export interface KillProxyOptions {
    * model while workers still interleave request by request. Default false.
    */
   readonly serializeS3?: boolean;
+  /**
+   * Kill at the `nth` request (1-based) for which `match` holds, instead of
+   * at a request number. The request body is buffered first so that
+   * `match` can look at it (e.g. which DynamoDB record a PutItem writes).
+   */
+  readonly killOn?: { readonly match: (request: ProxiedRequest) => boolean; readonly nth: number };
+}
+
+/** A request as the proxy saw it. */
+export interface ProxiedRequest {
+  readonly method: string;
+  readonly kind: 's3' | 'dynamodb';
+  readonly url: string;
+  /** `x-amz-target` (DynamoDB operation), `''` for S3. */
+  readonly target: string;
+  /** The body as text (only when `killOn` is set; `''` otherwise). */
+  readonly body: string;
 }
 
 /** A running {@link startKillProxy}. */
@@ -44,6 +61,8 @@ export interface KillProxy {
   readonly requests: number;
   /** `METHOD host-kind path` of the request that triggered the kill. */
   readonly killedAt: string | undefined;
+  /** `METHOD host-kind path target` of every request seen, in arrival order. */
+  readonly log: readonly string[];
   close(): Promise<void>;
 }
 
@@ -52,6 +71,8 @@ export async function startKillProxy(options: KillProxyOptions): Promise<KillPro
   let requests = 0;
   let killedAt: string | undefined;
   let killed = false;
+  let matched = 0;
+  const log: string[] = [];
   const mode = options.mode ?? 'before';
 
   let queue: Promise<void> = Promise.resolve();
@@ -59,7 +80,7 @@ export async function startKillProxy(options: KillProxyOptions): Promise<KillPro
   // request of a killed child never overlaps the next run.
   let inFlight = 0;
   const drained: (() => void)[] = [];
-  const serve = (target: string, kind: string, serialize: boolean): Server => {
+  const serve = (target: string, kind: 's3' | 'dynamodb', serialize: boolean): Server => {
     const upstream = new URL(target);
     const server = createServer((req, res) => {
       if (!serialize) {
@@ -75,13 +96,34 @@ export async function startKillProxy(options: KillProxyOptions): Promise<KillPro
       );
     });
     const handle = (req: IncomingMessage, res: ServerResponse): void => {
+      if (options.killOn === undefined) {
+        forward(req, res, undefined);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.once('end', () => forward(req, res, Buffer.concat(chunks)));
+    };
+    const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer | undefined): void => {
       if (killed) {
         req.socket.destroy();
         return;
       }
       const n = ++requests;
-      const hit = n === options.killAt;
-      const what = `${req.method} ${kind} ${req.url} ${String(req.headers['x-amz-target'] ?? '')}`;
+      const targetHeader = String(req.headers['x-amz-target'] ?? '');
+      const what = `${req.method} ${kind} ${req.url} ${targetHeader}`;
+      log.push(what);
+      let hit = n === options.killAt;
+      if (options.killOn !== undefined && body !== undefined) {
+        const seen: ProxiedRequest = {
+          method: req.method ?? '',
+          kind,
+          url: req.url ?? '',
+          target: targetHeader,
+          body: body.toString('utf8'),
+        };
+        if (options.killOn.match(seen)) hit = ++matched === options.killOn.nth;
+      }
       if (hit && mode === 'before') {
         killed = true;
         killedAt = what;
@@ -122,7 +164,8 @@ export async function startKillProxy(options: KillProxyOptions): Promise<KillPro
       res.on('close', () => {
         if (!res.writableFinished) up.destroy();
       });
-      req.pipe(up);
+      if (body === undefined) req.pipe(up);
+      else up.end(body);
     };
     return server;
   };
@@ -152,6 +195,7 @@ export async function startKillProxy(options: KillProxyOptions): Promise<KillPro
     get killedAt() {
       return killedAt;
     },
+    log,
     async close() {
       await Promise.all([close(s3Server), close(dynamoServer)]);
       if (inFlight > 0) await new Promise<void>((resolve) => drained.push(resolve));

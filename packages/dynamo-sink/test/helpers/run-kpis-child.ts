@@ -2,6 +2,7 @@
  * Child-process entry of the exactly-once tests: one `runKpis` over
  * `RUN_BUCKET` into `RUN_TABLE`, against `AWS_ENDPOINT_URL_S3` /
  * `AWS_ENDPOINT_URL_DYNAMODB` (emulators, or the parent's killing proxy).
+ * `RUN_CLAIM_TTL_MS` and `RUN_THREADS` set those options when given.
  * With `RUN_BARRIER=1` it prints `ready` and waits for a `go` line on stdin.
  * Prints `summary <json>`; exits 0 when the run was ok, 1 otherwise.
  */
@@ -51,6 +52,8 @@ const summary = await runKpis({
   bucket: env('RUN_BUCKET'),
   tableName: env('RUN_TABLE'),
   concurrency: Number(process.env.RUN_CONCURRENCY ?? '2'),
+  ...(process.env.RUN_CLAIM_TTL_MS ? { claimTtlMs: Number(process.env.RUN_CLAIM_TTL_MS) } : {}),
+  ...(process.env.RUN_THREADS ? { threads: Number(process.env.RUN_THREADS) } : {}),
   onError: (error, context) => {
     errors.push(`${context.key ?? context.date ?? '?'}: ${String(error)}`);
   },

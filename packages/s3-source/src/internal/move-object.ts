@@ -89,6 +89,32 @@ export async function moveObject(params: MoveParams): Promise<MoveStatus> {
   return 'moved';
 }
 
+/** What a HEAD of an existing object tells. */
+export interface HeadInfo {
+  /** ETag with the quotes stripped. */
+  readonly etag: string;
+  readonly lastModified: Date | undefined;
+}
+
+/** HEAD an object: its bare ETag and Last-Modified, or undefined when it does not exist. */
+export async function headObject(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  signal: AbortSignal | undefined,
+): Promise<HeadInfo | undefined> {
+  try {
+    const out = await client.send(
+      new HeadObjectCommand({ Bucket: bucket, Key: key }),
+      sendOptions(signal),
+    );
+    return { etag: stripQuotes(out.ETag) ?? '', lastModified: out.LastModified };
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
 /** HEAD an object: its bare ETag, or undefined when it does not exist. */
 export async function headEtag(
   client: S3Client,
@@ -96,16 +122,7 @@ export async function headEtag(
   key: string,
   signal: AbortSignal | undefined,
 ): Promise<string | undefined> {
-  try {
-    const out = await client.send(
-      new HeadObjectCommand({ Bucket: bucket, Key: key }),
-      sendOptions(signal),
-    );
-    return stripQuotes(out.ETag) ?? '';
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+  return (await headObject(client, bucket, key, signal))?.etag;
 }
 
 async function exists(

@@ -17,12 +17,26 @@ export const baseParseOptionsSchema = z.object({
   /** Rows per emitted batch. Default 1000. */
   batchSize: z.number().int().min(1).max(1_000_000).default(DEFAULT_BATCH_SIZE),
   /**
-   * Longest line (CSV, NDJSON), CSV row or JSON array element in bytes;
-   * longer input fails with `LINE_TOO_LONG`. Default 4 MiB.
+   * Longest line (CSV, NDJSON), CSV row or JSON array element in bytes.
+   * A longer CSV line fails with `LINE_TOO_LONG`; a longer NDJSON line or
+   * JSON element is dead-lettered as `row_too_large` (its first KiB kept).
+   * Default 4 MiB.
    */
   maxRowBytes: z.number().int().min(16).default(DEFAULT_MAX_ROW_BYTES),
   /** Called once with the header before any row flows; throw to reject the file. */
   onHeader: functionSchema<HeaderCallback>('`onHeader`').optional(),
   /** Run counters; `addRead` is called per emitted batch. */
   metrics: z.instanceof(RunMetrics).optional(),
+});
+
+/** Default deepest nesting of a JSON row (the row object itself is depth 1). */
+export const DEFAULT_MAX_JSON_DEPTH = 64;
+
+/** Options of the JSON parsers (NDJSON, JSON array). */
+export const jsonParseOptionsSchema = baseParseOptionsSchema.extend({
+  /**
+   * Deepest nesting of one row (the object is depth 1); a deeper row is
+   * dead-lettered as `too_deep`. Default 64.
+   */
+  maxDepth: z.number().int().min(1).max(100_000).default(DEFAULT_MAX_JSON_DEPTH),
 });

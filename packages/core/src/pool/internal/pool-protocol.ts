@@ -97,5 +97,6 @@ export interface PoolWorkerData {
     readonly timeZone: string;
     readonly sourceTimeZone: string;
     readonly uniqueListeners: 'exact' | 'hll';
+    readonly listenTimeWindow?: { readonly from: Date; readonly to?: Date };
   };
 }

@@ -1,0 +1,254 @@
+/**
+ * The bundled handler end to end: the `index.mjs` of the synthesized asset,
+ * configured by environment variables as the stack sets them, against
+ * s3rver (behind a request-counting proxy) and dynalite.
+ */
+import assert from 'node:assert/strict';
+import { stat } from 'node:fs/promises';
+import { after, before, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ensureKpiTable } from '@streamkpi/dynamo-sink';
+import { type DynaliteHandle, startDynalite } from '@streamkpi/dynamo-sink/testing';
+import { type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
+import {
+  expected,
+  put,
+  songsCsv,
+  streamsCsv,
+  tableItems,
+} from '../../../../packages/dynamo-sink/test/helpers/e2e.js';
+import {
+  type FaultProxy,
+  startFaultProxy,
+} from '../../../../packages/s3-source/test/helpers/fault-proxy.js';
+import {
+  backfillBatch,
+  lambdaContext,
+  s3Notification,
+  scheduledEvent,
+  sqsEvent,
+  sqsRecord,
+} from './payloads.js';
+import type { Synthesized } from './synth.js';
+
+const BUCKET = 'music-data';
+const TABLE = 'bundle-kpis';
+const PREFIX = 'music/';
+
+const FILE_A = streamsCsv([
+  { user_id: 1, track_id: 't1', listen_time: '2024-06-25 10:00:00' },
+  { user_id: 2, track_id: 't2', listen_time: '2024-06-25 11:00:00' },
+  { user_id: 'x', track_id: 't1', listen_time: '2024-06-25 13:00:00' },
+  { user_id: 3, track_id: 't9', listen_time: '2024-06-25 14:00:00' },
+]);
+const FILE_B = streamsCsv([
+  { user_id: 3, track_id: 't1', listen_time: '2024-06-25 20:00:00' },
+  { user_id: 1, track_id: 't3', listen_time: '2024-06-26 08:00:00' },
+]);
+const FILE_C = streamsCsv([
+  { user_id: 2, track_id: 't4', listen_time: '2024-06-26 09:30:00' },
+  { user_id: 2, track_id: 't4', listen_time: '2024-06-26 09:40:00' },
+]);
+const FILE_D = streamsCsv([{ user_id: 1, track_id: 't2', listen_time: '2024-06-27 00:00:01' }]);
+
+interface BundleModule {
+  handler(event: unknown, context: unknown): Promise<Record<string, unknown>>;
+  currentRuntime(): { referenceCache: { stats: { builds: number; reuses: number } } } | undefined;
+}
+
+/** Registers the bundle tests in the surrounding `describe`. */
+export function bundleSuite(synthesized: () => Synthesized): void {
+  let s3rver: RunningS3rver;
+  let proxy: FaultProxy;
+  let dynalite: DynaliteHandle;
+  let s3: S3Client;
+  let bundle: BundleModule;
+  const saved = { ...process.env };
+  const output: string[] = [];
+  const write = process.stdout.write;
+
+  /** Invokes the bundle, keeping what it prints (JSON logs, EMF) for the assertions. */
+  async function invoke(event: unknown, requestId: string) {
+    const start = output.length;
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      output.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      const result = await bundle.handler(event, lambdaContext(requestId));
+      return { result, printed: output.slice(start) };
+    } finally {
+      process.stdout.write = write;
+    }
+  }
+  const gets = (folder: string) =>
+    proxy.requests.filter(
+      (r) => r.method === 'GET' && r.url.startsWith(`/${BUCKET}/${PREFIX}${folder}`),
+    ).length;
+  const etagOf = async (key: string) =>
+    ((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).ETag ?? '').replaceAll(
+      '"',
+      '',
+    );
+
+  before(async () => {
+    s3rver = await startS3rver({ buckets: [BUCKET] });
+    proxy = await startFaultProxy(s3rver.endpoint);
+    dynalite = await startDynalite();
+    s3 = s3rver.client();
+    await ensureKpiTable({ client: dynalite.client(), tableName: TABLE });
+    await put(s3, `${PREFIX}songs/songs.csv`, songsCsv(), BUCKET);
+    await put(s3, `${PREFIX}users/users.csv`, 'user_id,user_name\n1,a\n2,b\n3,c\n', BUCKET);
+    await put(s3, `${PREFIX}streams/`, '', BUCKET);
+    // What the stack sets, plus the emulators' endpoints and credentials.
+    Object.assign(process.env, {
+      KPI_TABLE: TABLE,
+      KPI_BUCKET: BUCKET,
+      KPI_PREFIX: PREFIX,
+      KPI_CREATE_TABLE: 'false',
+      TIME_ZONE: 'UTC',
+      SOURCE_TIME_ZONE: 'UTC',
+      POWERTOOLS_SERVICE_NAME: 'streamkpi',
+      POWERTOOLS_METRICS_NAMESPACE: 'StreamKpi',
+      S3_FORCE_PATH_STYLE: 'true',
+      AWS_ENDPOINT_URL_S3: proxy.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+    });
+    delete process.env.AWS_PROFILE;
+    delete process.env.AWS_SESSION_TOKEN;
+    const file = synthesized().bundle;
+    const started = performance.now();
+    bundle = (await import(pathToFileURL(file).href)) as BundleModule;
+    const initMs = performance.now() - started;
+    const kib = (await stat(file)).size / 1024;
+    console.log(`Lambda bundle ${kib.toFixed(0)} KiB; cold init (import) ${initMs.toFixed(0)} ms`);
+  });
+
+  after(async () => {
+    process.stdout.write = write;
+    process.env = saved;
+    await proxy?.close();
+    await s3rver?.close();
+    await dynalite?.close();
+  });
+
+  it('commits an SQS batch and reports the poisoned messages in batchItemFailures', async () => {
+    const keyA = `${PREFIX}streams/June 25 + more.csv`;
+    await put(s3, keyA, FILE_A, BUCKET);
+    const { result, printed } = await invoke(
+      sqsEvent(
+        sqsRecord('msg-a', JSON.stringify(s3Notification(BUCKET, keyA))),
+        sqsRecord('msg-not-json', '{not json'),
+        sqsRecord(
+          'msg-missing',
+          JSON.stringify(s3Notification(BUCKET, `${PREFIX}streams/never uploaded.csv`)),
+        ),
+        sqsRecord(
+          'msg-test',
+          JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: BUCKET }),
+        ),
+      ),
+      'req-1',
+    );
+    assert.deepEqual(result, {
+      batchItemFailures: [{ itemIdentifier: 'msg-not-json' }, { itemIdentifier: 'msg-missing' }],
+    });
+    assert.deepEqual(await tableItems(dynalite.documentClient(), TABLE), expected([FILE_A]));
+    // Structured logs carry the message id as correlation id; EMF counts the rows.
+    const lines = printed.flatMap((p) => p.split('\n')).filter((l) => l.startsWith('{'));
+    const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const finished = records.find(
+      (r) => r.message === 'KPI run finished' && r.correlation_id === 'msg-a',
+    );
+    assert.equal(finished?.rowsRead, 4);
+    assert.equal(finished?.function_request_id, 'req-1');
+    const emf = records.filter((r) => r._aws !== undefined);
+    assert.equal(emf.length, 1);
+    assert.ok([emf[0]?.RowsRead].flat().includes(4));
+    assert.ok([emf[0]?.RowsRejected].flat().includes(2));
+  });
+
+  it('treats a redelivered message as a no-op', async () => {
+    const before = await tableItems(dynalite.documentClient(), TABLE);
+    const keyA = `${PREFIX}streams/June 25 + more.csv`;
+    const { result } = await invoke(
+      sqsEvent(sqsRecord('msg-a', JSON.stringify(s3Notification(BUCKET, keyA)), 2)),
+      'req-2',
+    );
+    assert.deepEqual(result, { batchItemFailures: [] });
+    assert.deepEqual(await tableItems(dynalite.documentClient(), TABLE), before);
+  });
+
+  it('runs a Distributed Map batch of ListObjectsV2 items and returns its summary', async () => {
+    const keys = [`${PREFIX}streams/b.csv`, `${PREFIX}streams/c.csv`];
+    await put(s3, keys[0] as string, FILE_B, BUCKET);
+    await put(s3, keys[1] as string, FILE_C, BUCKET);
+    const items = [
+      {
+        key: `${PREFIX}streams/`,
+        etag: 'd41d8cd98f00b204e9800998ecf8427e',
+        size: 0,
+        lastModified: new Date(),
+      },
+      ...(await Promise.all(
+        keys.map(async (key) => ({
+          key,
+          etag: await etagOf(key),
+          size: 1,
+          lastModified: new Date(),
+        })),
+      )),
+    ];
+    const { result } = await invoke(backfillBatch(BUCKET, items), 'req-3');
+    assert.equal(result.processed, 2);
+    assert.equal(result.failed, 0);
+    assert.equal(result.rowsRead, 4);
+    assert.equal(result.referenceReused, true);
+    assert.deepEqual(
+      await tableItems(dynalite.documentClient(), TABLE),
+      expected([FILE_A, FILE_B, FILE_C]),
+    );
+  });
+
+  it('reconciles the whole prefix on a scheduled event, catching a file no event announced', async () => {
+    await put(s3, `${PREFIX}streams/d.csv`, FILE_D, BUCKET);
+    const { result } = await invoke(scheduledEvent(), 'req-4');
+    assert.equal(result.processed, 1);
+    assert.equal(result.ok, true);
+    assert.deepEqual(
+      await tableItems(dynalite.documentClient(), TABLE),
+      expected([FILE_A, FILE_B, FILE_C, FILE_D]),
+    );
+  });
+
+  it('read the songs and users objects once over the warm invocations', () => {
+    assert.equal(gets('songs/'), 1);
+    assert.equal(gets('users/'), 1);
+    assert.deepEqual(bundle.currentRuntime()?.referenceCache.stats, { builds: 2, reuses: 8 });
+  });
+
+  it('rebuilds the songs table when the songs object changes', async () => {
+    await put(
+      s3,
+      `${PREFIX}songs/songs.csv`,
+      `${songsCsv()}99,t9,Artist,Nine,100000,metal\n`,
+      BUCKET,
+    );
+    await put(s3, `${PREFIX}streams/e.csv`, FILE_D, BUCKET);
+    const { result } = await invoke(
+      sqsEvent(
+        sqsRecord('msg-e', JSON.stringify(s3Notification(BUCKET, `${PREFIX}streams/e.csv`))),
+      ),
+      'req-5',
+    );
+    assert.deepEqual(result, { batchItemFailures: [] });
+    assert.equal(gets('songs/'), 2);
+    assert.equal(gets('users/'), 1);
+  });
+}

@@ -1,0 +1,105 @@
+/**
+ * What a Lambda execution environment keeps between invocations: settings
+ * read once from the environment, the AWS clients, the Powertools logger and
+ * metrics, and the reference cache (songs and users tables reused while their
+ * objects' ETags are unchanged).
+ */
+
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { OptionsError } from '@streamkpi/core';
+import { createReferenceCache, type ReferenceCache } from '@streamkpi/dynamo-sink';
+import { z } from 'zod';
+import { METRIC_NAMESPACE, SERVICE_NAME } from './metric-names.js';
+
+const folder = z.string().refine((p) => p === '' || p.endsWith('/'), {
+  message: "Expected a prefix that is '' or ends with '/'",
+});
+
+/** The handler's environment variables. */
+export const kpiHandlerEnvSchema = z.object({
+  /** KPI table (required). */
+  KPI_TABLE: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'Expected KPI_TABLE to name the KPI table'),
+  /** Data bucket: for scheduled reconciliation and backfill batches without a bucket. */
+  KPI_BUCKET: z.string().min(3).max(63).optional(),
+  /** Prefix above `songs/`, `users/`, `streams/`. Default `''`. */
+  KPI_PREFIX: folder.default(''),
+  /** `false` when the table is managed elsewhere (the CDK stack). Default `true`. */
+  KPI_CREATE_TABLE: z.enum(['true', 'false']).default('true'),
+  ARCHIVE_BUCKET: z.string().min(3).max(63).optional(),
+  ARCHIVE_PREFIX: folder.optional(),
+  TIME_ZONE: z.string().min(1).default('UTC'),
+  SOURCE_TIME_ZONE: z.string().min(1).default('UTC'),
+  /** `true` for S3-compatible endpoints that need path-style addressing. */
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
+});
+
+/** Settings of the handler, resolved from the environment. */
+export interface KpiHandlerSettings {
+  readonly tableName: string;
+  readonly bucket: string | undefined;
+  readonly prefix: string;
+  readonly createTable: boolean;
+  readonly archiveBucket: string | undefined;
+  readonly archivePrefix: string | undefined;
+  readonly timeZone: string;
+  readonly sourceTimeZone: string;
+}
+
+/** Everything kept per execution environment. */
+export interface KpiHandlerRuntime {
+  readonly settings: KpiHandlerSettings;
+  readonly s3: S3Client;
+  readonly dynamo: DynamoDBClient;
+  readonly referenceCache: ReferenceCache;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/** Reads the settings; throws `OptionsError` naming every bad variable. */
+export function settingsFromEnv(env: NodeJS.ProcessEnv): {
+  readonly settings: KpiHandlerSettings;
+  readonly forcePathStyle: boolean;
+} {
+  const parsed = kpiHandlerEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new OptionsError(`Invalid KPI handler environment: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    settings: {
+      tableName: e.KPI_TABLE,
+      bucket: e.KPI_BUCKET,
+      prefix: e.KPI_PREFIX,
+      createTable: e.KPI_CREATE_TABLE === 'true',
+      archiveBucket: e.ARCHIVE_BUCKET,
+      archivePrefix: e.ARCHIVE_PREFIX,
+      timeZone: e.TIME_ZONE,
+      sourceTimeZone: e.SOURCE_TIME_ZONE,
+    },
+    forcePathStyle: e.S3_FORCE_PATH_STYLE === 'true',
+  };
+}
+
+/**
+ * Builds the runtime from the environment: clients (endpoints, region and
+ * credentials from the standard SDK variables), logger and metrics
+ * (`POWERTOOLS_*` variables override the service name and namespace).
+ */
+export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): KpiHandlerRuntime {
+  const { settings, forcePathStyle } = settingsFromEnv(env);
+  return {
+    settings,
+    s3: new S3Client(forcePathStyle ? { forcePathStyle: true } : {}),
+    // The batch writer retries with its own backoff; SDK retries would multiply it.
+    dynamo: new DynamoDBClient({ maxAttempts: 1 }),
+    referenceCache: createReferenceCache(),
+    logger: new Logger({ serviceName: SERVICE_NAME }),
+    metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_NAME }),
+  };
+}

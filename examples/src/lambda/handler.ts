@@ -1,0 +1,127 @@
+/**
+ * The KPI handler around a runtime: SQS batches answer with partial batch
+ * responses (Powertools Batch), Distributed Map batches and scheduled
+ * reconciliation return the run's compact summary and throw when an object
+ * or date failed (so Step Functions and EventBridge count the failure).
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import type { KpiHandlerRuntime } from './environment.js';
+import {
+  classifyInput,
+  type KpiHandlerEvent,
+  KpiInputError,
+  type NamedObject,
+  objectsOfMessage,
+} from './inputs.js';
+import { type InvocationRunOptions, type KpiRunResult, NO_RUN, runForObjects } from './run.js';
+
+/** A run over an input's objects left failures (they stay for a retry). */
+export class KpiRunError extends Error {
+  readonly code = 'RUN_FAILED';
+  readonly result: KpiRunResult;
+  constructor(message: string, result: KpiRunResult) {
+    super(message);
+    this.name = 'KpiRunError';
+    this.result = result;
+  }
+}
+
+/** What the handler returns: a partial batch response for SQS, else the run summary. */
+export type KpiHandlerResult = SQSBatchResponse | KpiRunResult;
+
+/** The handler's signature. */
+export type KpiHandler = (event: KpiHandlerEvent, context: Context) => Promise<KpiHandlerResult>;
+
+/**
+ * The options every run of one invocation gets: the one place for limits
+ * derived from the invocation (a deadline from
+ * `context.getRemainingTimeInMillis()` belongs here).
+ */
+export function invocationRunOptions(_context: Context): InvocationRunOptions {
+  return {};
+}
+
+/** Builds the handler around a runtime (clients, cache, logger, metrics). */
+export function createKpiHandler(rt: KpiHandlerRuntime): KpiHandler {
+  const processor = new BatchProcessor(EventType.SQS);
+  let cold = true;
+  return async (event, context) => {
+    rt.logger.addContext(context);
+    rt.logger.setCorrelationId(context.awsRequestId);
+    if (cold) rt.metrics.captureColdStartMetric(context.functionName);
+    cold = false;
+    const invocation = invocationRunOptions(context);
+    try {
+      const work = classifyInput(event);
+      rt.logger.appendKeys({ input: work.kind });
+      switch (work.kind) {
+        case 'sqs':
+          return await processPartialResponse(
+            work.event,
+            async (record: SQSRecord) => {
+              rt.logger.setCorrelationId(record.messageId);
+              try {
+                await runEach(rt, objectsOfMessage(record.body), invocation, record.messageId);
+              } catch (error) {
+                // Reported in batchItemFailures: SQS redelivers it, then dead-letters it.
+                rt.logger.error('SQS message failed', {
+                  messageId: record.messageId,
+                  error: error as Error,
+                });
+                throw error;
+              }
+            },
+            processor,
+            // Objects one after the other: one reference table set, bounded memory.
+            { context, throwOnFullBatchFailure: false, processInParallel: false },
+          );
+        case 's3':
+          return await runEach(rt, work.objects, invocation, 'S3 event');
+        case 'backfill': {
+          const bucket = work.bucket ?? rt.settings.bucket;
+          if (bucket === undefined)
+            throw new KpiInputError('A backfill batch needs BatchInput.bucket or KPI_BUCKET');
+          return await checked(
+            await runForObjects(rt, bucket, work.objects, invocation),
+            'backfill batch',
+          );
+        }
+        case 'reconcile': {
+          if (work.id !== undefined) rt.logger.setCorrelationId(work.id);
+          const bucket = rt.settings.bucket;
+          if (bucket === undefined) throw new KpiInputError('Reconciliation needs KPI_BUCKET');
+          return checked(await runForObjects(rt, bucket, undefined, invocation), 'reconciliation');
+        }
+      }
+    } finally {
+      if (rt.metrics.hasStoredMetrics()) rt.metrics.publishStoredMetrics();
+      rt.logger.resetKeys();
+    }
+  };
+}
+
+/** Runs the objects of one message or event, per bucket; throws on any failure. */
+async function runEach(
+  rt: KpiHandlerRuntime,
+  objects: readonly NamedObject[],
+  invocation: InvocationRunOptions,
+  what: string,
+): Promise<KpiRunResult> {
+  const buckets = new Map<string, NamedObject[]>();
+  for (const o of objects) buckets.set(o.bucket, [...(buckets.get(o.bucket) ?? []), o]);
+  let last: KpiRunResult | undefined;
+  for (const [bucket, named] of buckets) {
+    last = checked(await runForObjects(rt, bucket, named, invocation), what);
+  }
+  return last ?? NO_RUN;
+}
+
+function checked(result: KpiRunResult, what: string): KpiRunResult {
+  if (!result.ok)
+    throw new KpiRunError(
+      `${what}: ${result.failed} object(s) failed: ${result.errors.join('; ')}`,
+      result,
+    );
+  return result;
+}

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { PipelineStatus } from '@streamkpi/dynamo-sink';
+import { type DynaliteHandle, startDynalite } from '@streamkpi/dynamo-sink/testing';
+import { createBucket, type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
+import { emulatorEnv, runCli } from './helpers/spawn-cli.js';
+
+const SONGS = 'track_id,track_name,duration_ms,track_genre\nt1,One,1000,pop\nt2,Deux,2000,rock\n';
+const STREAMS =
+  'user_id,track_id,listen_time\n1,t1,2024-06-25 10:00:00\n2,t2,2024-06-25 11:00:00\nx,t1,2024-06-25 12:00:00\n';
+
+async function put(s3: S3Client, bucket: string, key: string, body: string): Promise<void> {
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from(body) }));
+}
+
+describe('kpis status', () => {
+  let s3rver: RunningS3rver;
+  let dynalite: DynaliteHandle;
+  let s3: S3Client;
+  let env: Record<string, string>;
+  before(async () => {
+    [s3rver, dynalite] = await Promise.all([startS3rver(), startDynalite()]);
+    s3 = s3rver.client();
+    env = emulatorEnv(s3rver.endpoint, dynalite.endpoint);
+    await createBucket(s3, 'status-bucket');
+  });
+  after(async () => {
+    await Promise.all([s3rver.close(), dynalite.close()]);
+  });
+
+  const flags = ['--bucket', 'status-bucket', '--table', 'status-kpis', '--s3-force-path-style'];
+
+  it('shows pending objects, committed dates, quarantined files, dead letters and the runs that run wrote', async () => {
+    await put(s3, 'status-bucket', 'songs/songs.csv', SONGS);
+    await put(s3, 'status-bucket', 'streams/a.csv', STREAMS);
+    await put(s3, 'status-bucket', 'streams/empty.csv', '');
+    const run = await runCli(['run', ...flags, '--threads', '0'], env);
+    assert.equal(run.code, 0, run.stderr);
+    await put(s3, 'status-bucket', 'streams/later.csv', STREAMS);
+
+    const json = await runCli(['status', ...flags, '--json'], env);
+    assert.equal(json.code, 0, json.stderr);
+    const status = JSON.parse(json.stdout) as PipelineStatus;
+    assert.equal(status.pending.count, 1);
+    assert.equal(status.pending.objects[0]?.key, 'streams/later.csv');
+    assert.deepEqual(
+      status.dates.map((d) => [d.date, d.version, d.items]),
+      [['2024-06-25', 1, 2]],
+    );
+    assert.equal(status.quarantined.count, 1);
+    assert.equal(status.quarantined.files[0]?.sourceKey, 'streams/empty.csv');
+    assert.equal(status.deadLetter.objects, 1);
+    assert.equal(status.runs.length, 1);
+    const [record] = status.runs;
+    assert.equal(record?.command, 'run');
+    assert.equal(record?.ok, true);
+    assert.deepEqual(record?.objects.committed, { count: 1, keys: ['streams/a.csv'] });
+    assert.deepEqual(record?.objects.quarantined, { count: 1, keys: ['streams/empty.csv'] });
+    assert.deepEqual(record?.rows, {
+      read: 3,
+      aggregated: 2,
+      rejected: 1,
+      rejectedByReason: { invalid_user_id: 1 },
+    });
+
+    const text = await runCli(['status', ...flags], env);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /pending\s+1 stream object .*streams\/later\.csv/);
+    assert.match(text.stdout, /2024-06-25\s+1\s+2\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ/);
+    assert.match(text.stdout, /quarantined\s+1 file/);
+    assert.match(text.stdout, /rejected\/empty\.csv at .*file is empty \(0 bytes\)/);
+    assert.match(text.stdout, /dead letter\s+1 object/);
+    assert.match(text.stdout, /run\s+ok\s+1\s+1\s+0\s+3/);
+  });
+
+  it('exits 3 naming a missing table', async () => {
+    const r = await runCli(
+      ['status', '--bucket', 'status-bucket', '--table', 'no-such-table', '--s3-force-path-style'],
+      env,
+    );
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /kpis status: Table not found/);
+  });
+});

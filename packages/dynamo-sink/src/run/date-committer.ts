@@ -1,0 +1,91 @@
+/**
+ * Commit step of a run, as objects are captured: one commit at a time per
+ * date; partials that arrive while a date's commit is in flight wait and go
+ * into its next commit together (one snapshot and head swap for all).
+ */
+import type { CommitDateResult, PendingPartial } from '../commit-date.js';
+
+/** Commits one date's pending partials (e.g. `commitDate` bound to the run). */
+export type CommitBatch = (
+  date: string,
+  pending: readonly PendingPartial[],
+) => Promise<CommitDateResult>;
+
+interface Waiter {
+  readonly partial: PendingPartial;
+  readonly resolve: (result: CommitDateResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** A per-date commit queue and the run's totals per date. */
+export interface DateCommitter {
+  /** Resolves once a commit of `date` that includes `partial` has completed. */
+  add(date: string, partial: PendingPartial): Promise<CommitDateResult>;
+  /** One result per committed date, ascending: last version, items summed over its commits. */
+  results(): CommitDateResult[];
+  /** Dates whose last commit failed. */
+  readonly failed: ReadonlySet<string>;
+}
+
+/** Creates a {@link DateCommitter}; `onFailure` hears each failed commit once. */
+export function createDateCommitter(
+  commit: CommitBatch,
+  onFailure: (error: unknown, date: string) => Promise<void>,
+): DateCommitter {
+  const queues = new Map<string, Waiter[]>();
+  const running = new Set<string>();
+  const totals = new Map<string, CommitDateResult>();
+  const failed = new Set<string>();
+
+  const drain = async (date: string) => {
+    running.add(date);
+    try {
+      for (;;) {
+        const batch = queues.get(date)?.splice(0) ?? [];
+        if (batch.length === 0) return;
+        try {
+          const result = await commit(
+            date,
+            batch.map((w) => w.partial),
+          );
+          const before = totals.get(date);
+          totals.set(date, {
+            ...result,
+            itemsWritten: (before?.itemsWritten ?? 0) + result.itemsWritten,
+            itemsStale: (before?.itemsStale ?? 0) + result.itemsStale,
+            partialsMerged: (before?.partialsMerged ?? 0) + result.partialsMerged,
+          });
+          failed.delete(date);
+          for (const w of batch) w.resolve(result);
+        } catch (error) {
+          failed.add(date);
+          let reason = error;
+          try {
+            await onFailure(error, date);
+          } catch (hookError) {
+            reason = hookError;
+          }
+          for (const w of batch) w.reject(reason);
+        }
+      }
+    } finally {
+      running.delete(date);
+    }
+  };
+
+  return {
+    add(date, partial) {
+      return new Promise<CommitDateResult>((resolve, reject) => {
+        let queue = queues.get(date);
+        if (queue === undefined) {
+          queue = [];
+          queues.set(date, queue);
+        }
+        queue.push({ partial, resolve, reject });
+        if (!running.has(date)) void drain(date);
+      });
+    },
+    results: () => [...totals.values()].sort((a, b) => (a.date < b.date ? -1 : 1)),
+    failed,
+  };
+}

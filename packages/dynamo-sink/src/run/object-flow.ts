@@ -1,0 +1,132 @@
+/**
+ * Per-object flow of a run: claim the object, capture it, commit its dates
+ * as soon as it is captured, archive it, release the claim.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { archiveObject, type S3ObjectInfo } from '@streamkpi/s3-source';
+import { type CommitDateResult, commitDate, type PendingPartial } from '../commit-date.js';
+import { putItemsIfNewer } from '../put-item-if-newer.js';
+import type { ObjectOutcome } from '../run-kpis.js';
+import { type CaptureContext, type Captured, captureObject } from './capture-object.js';
+import type { Connection } from './connect.js';
+import type { DateCommitter } from './date-committer.js';
+
+/** What the per-object flow shares across objects. */
+export interface ObjectFlow {
+  readonly capture: CaptureContext;
+  readonly committer: DateCommitter;
+  /** This run's claim owner id. */
+  readonly owner: string;
+  readonly claimTtlMs: number;
+  readonly report: (error: unknown, context: { key?: string; date?: string }) => Promise<void>;
+}
+
+/** Claim → capture → commit its dates → archive → release, for one object. */
+export async function runObject(object: S3ObjectInfo, flow: ObjectFlow): Promise<ObjectOutcome> {
+  const { heads } = flow.capture.connection;
+  const { signal } = flow.capture;
+  const claimKey = `${object.bucket}/${object.key}`;
+  if (!(await heads.claim(claimKey, flow.owner, flow.claimTtlMs, signal))) {
+    return { key: object.key, etag: object.etag, status: 'claimed', dates: [], archived: false };
+  }
+  // Renewed while held: a slow object is not taken over by another worker.
+  const renew = setInterval(
+    () => void heads.claim(claimKey, flow.owner, flow.claimTtlMs, signal).catch(() => undefined),
+    Math.max(50, Math.floor(flow.claimTtlMs / 3)),
+  );
+  renew.unref();
+  try {
+    const captured = await captureObject(object, flow.capture);
+    if (captured.status === 'rejected') {
+      const { key, etag, error } = captured;
+      return { key, etag, status: 'rejected', dates: [], archived: false, error };
+    }
+    return await commitAndArchive(captured, flow);
+  } finally {
+    clearInterval(renew);
+    await heads.release(claimKey, flow.owner, signal);
+  }
+}
+
+async function commitAndArchive(
+  captured: Extract<Captured, { status: 'processed' | 'skipped' }>,
+  flow: ObjectFlow,
+): Promise<ObjectOutcome> {
+  const { key, etag, status, dates, objectId } = captured;
+  const { layout, s3, signal } = flow.capture;
+  const bytes = new Map(captured.partials.map((p) => [p.date, p.bytes]));
+  const base = { key, etag, status, dates };
+  try {
+    await Promise.all(
+      dates.map((date) => {
+        const held = bytes.get(date);
+        return flow.committer.add(
+          date,
+          held === undefined ? { objectId } : { objectId, bytes: held },
+        );
+      }),
+    );
+  } catch (error) {
+    // Reported once per failed commit by the committer; the object stays for the next run.
+    return { ...base, archived: false, error };
+  }
+  const committedAt = Date.now();
+  const latency =
+    status === 'processed' && captured.lastModified !== undefined
+      ? { landingToCommittedMs: Math.max(0, committedAt - captured.lastModified.getTime()) }
+      : {};
+  try {
+    await archiveObject({
+      client: s3,
+      bucket: layout.bucket,
+      key,
+      etag,
+      sourcePrefix: layout.streams,
+      archivePrefix: layout.archive,
+      archiveBucket: layout.archiveBucket,
+      ...(signal ? { signal } : {}),
+    });
+    return { ...base, archived: true, ...latency };
+  } catch (error) {
+    await flow.report(error, { key });
+    return { ...base, archived: false, ...latency, error };
+  }
+}
+
+/** One commit of a date through the run's state, table and (when there is one) pool. */
+export function commitOnce(
+  date: string,
+  pending: readonly PendingPartial[],
+  c: Connection,
+  dynamo: DynamoDBClient,
+  tableName: string,
+  signal: AbortSignal | undefined,
+): Promise<CommitDateResult> {
+  const pool = c.pool?.pool;
+  return commitDate(date, {
+    store: c.store,
+    heads: c.heads,
+    pending,
+    songs: c.songs,
+    // Reading and merging states is string work: on the pool's threads when there are any.
+    ...(pool === undefined
+      ? {}
+      : { merge: (states, s) => pool.merge(states, s ? { signal: s } : {}) }),
+    ...(signal ? { signal } : {}),
+    putItemsIfNewer: async (items, s) => {
+      const r = await putItemsIfNewer({
+        client: dynamo,
+        tableName,
+        items: [...items],
+        version: items[0]?.version ?? 0,
+        ...(s ? { signal: s } : {}),
+      });
+      return { written: r.written, stale: r.stale };
+    },
+  });
+}
+
+/** The objects of an event-driven run (ETag and size unknown until read). */
+export function* announced(bucket: string, keys: readonly string[]): Iterable<S3ObjectInfo> {
+  for (const key of keys) yield { bucket, key, etag: '', size: 0, lastModified: undefined };
+}

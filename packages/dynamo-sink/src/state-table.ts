@@ -1,0 +1,188 @@
+/**
+ * The small DynamoDB table of the commit protocol: one head record per date
+ * (which snapshot is current, compare-and-swap on its version) and one claim
+ * record per stream object being read (which worker holds it, until when).
+ * Single-item conditional writes only: no transactions (dynalite has none).
+ */
+import {
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { z } from 'zod';
+import { dynamoClientSchema, parseOptions, tableNameSchema } from './internal/options.js';
+
+/** Options of {@link createStateTable}. */
+export const stateTableOptionsSchema = z.object({
+  /** Injected low-level DynamoDB client. */
+  client: dynamoClientSchema,
+  /** The state table (partition key `pk`, S). */
+  tableName: tableNameSchema,
+  /**
+   * Names the state this table's records belong to (e.g. the S3 location of
+   * the partials, `s3://bucket/state/`), so several pipelines can share one table.
+   */
+  scope: z.string().min(1),
+});
+
+/** Options of {@link createStateTable}. */
+export type StateTableOptions = z.input<typeof stateTableOptionsSchema>;
+
+/** The head record of a date: its current snapshot. */
+export interface DateHead {
+  readonly date: string;
+  /** Partials merged into `snapshot`: the date's version (monotonic). */
+  readonly version: number;
+  /** S3 key of the snapshot object this version points at. */
+  readonly snapshot: string;
+  /** Highest version whose KPI items are known to be all written. */
+  readonly written: number;
+  /** When `version` was committed (ISO). */
+  readonly committedAt: string;
+}
+
+/** Head and claim records of one scope. */
+export interface StateTable {
+  readonly tableName: string;
+  /** The date's head (strongly consistent read), or undefined before its first commit. */
+  getHead(date: string, signal?: AbortSignal): Promise<DateHead | undefined>;
+  /**
+   * Replaces the head if it is still at `expected` (undefined: no head yet).
+   * Resolves false when another worker moved it first.
+   */
+  swapHead(head: DateHead, expected: number | undefined, signal?: AbortSignal): Promise<boolean>;
+  /** Records that every item of `version` is written (no-op when a later one already is). */
+  markWritten(date: string, version: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Claims `key` for `owner` until `now + ttlMs`: succeeds when nobody holds
+   * it, the holder's claim expired, or `owner` holds it already.
+   */
+  claim(key: string, owner: string, ttlMs: number, signal?: AbortSignal): Promise<boolean>;
+  /** Drops `owner`'s claim of `key` (no-op when someone else holds it now). */
+  release(key: string, owner: string, signal?: AbortSignal): Promise<void>;
+}
+
+const sendOptions = (signal: AbortSignal | undefined) =>
+  signal === undefined ? {} : { abortSignal: signal };
+
+const isConditionFailed = (error: unknown) =>
+  error instanceof Error && error.name === 'ConditionalCheckFailedException';
+
+/** Creates a {@link StateTable} over an injected client (no request is made here). */
+export function createStateTable(options: StateTableOptions): StateTable {
+  const { client, tableName, scope } = parseOptions(
+    stateTableOptionsSchema,
+    options,
+    'createStateTable',
+  );
+  const headKey = (date: string) => ({ pk: { S: `${scope}|head|${date}` } });
+  const claimKey = (key: string) => ({ pk: { S: `${scope}|claim|${key}` } });
+
+  return {
+    tableName,
+
+    async getHead(date, signal) {
+      const out = await client.send(
+        new GetItemCommand({ TableName: tableName, Key: headKey(date), ConsistentRead: true }),
+        sendOptions(signal),
+      );
+      const item = out.Item;
+      if (item === undefined) return undefined;
+      return {
+        date,
+        version: Number(item.version?.N ?? '0'),
+        snapshot: item.snapshot?.S ?? '',
+        written: Number(item.written?.N ?? '0'),
+        committedAt: item.committedAt?.S ?? '',
+      };
+    },
+
+    async swapHead(head, expected, signal) {
+      try {
+        await client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: {
+              ...headKey(head.date),
+              version: { N: String(head.version) },
+              snapshot: { S: head.snapshot },
+              written: { N: String(head.written) },
+              committedAt: { S: head.committedAt },
+            },
+            ...(expected === undefined
+              ? { ConditionExpression: 'attribute_not_exists(pk)' }
+              : {
+                  ConditionExpression: '#v = :old',
+                  ExpressionAttributeNames: { '#v': 'version' },
+                  ExpressionAttributeValues: { ':old': { N: String(expected) } },
+                }),
+          }),
+          sendOptions(signal),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailed(error)) return false;
+        throw error;
+      }
+    },
+
+    async markWritten(date, version, signal) {
+      try {
+        await client.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: headKey(date),
+            UpdateExpression: 'SET written = :w',
+            ConditionExpression: 'attribute_exists(pk) AND written < :w',
+            ExpressionAttributeValues: { ':w': { N: String(version) } },
+          }),
+          sendOptions(signal),
+        );
+      } catch (error) {
+        if (!isConditionFailed(error)) throw error;
+      }
+    },
+
+    async claim(key, owner, ttlMs, signal) {
+      const now = Date.now();
+      try {
+        await client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: {
+              ...claimKey(key),
+              owner: { S: owner },
+              expiresAt: { N: String(now + ttlMs) },
+            },
+            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR #o = :me',
+            ExpressionAttributeNames: { '#o': 'owner' },
+            ExpressionAttributeValues: { ':now': { N: String(now) }, ':me': { S: owner } },
+          }),
+          sendOptions(signal),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailed(error)) return false;
+        throw error;
+      }
+    },
+
+    async release(key, owner, signal) {
+      try {
+        await client.send(
+          new DeleteItemCommand({
+            TableName: tableName,
+            Key: claimKey(key),
+            ConditionExpression: '#o = :me',
+            ExpressionAttributeNames: { '#o': 'owner' },
+            ExpressionAttributeValues: { ':me': { S: owner } },
+          }),
+          sendOptions(signal),
+        );
+      } catch (error) {
+        if (!isConditionFailed(error)) throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * Reference data reused between runs: the same cache over several `runKpis`
+ * calls GETs the songs and users objects once while their ETags hold, and a
+ * changed songs object rebuilds the songs table (and only it). Requests are
+ * counted on the S3 client's middleware stack, against s3rver.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SongRow } from '@streamkpi/core';
+import { createReferenceCache, runKpis } from '../src/index.js';
+import {
+  BUCKET,
+  oracleOf,
+  put,
+  SONGS,
+  songsCsv,
+  startEmulators,
+  streamsCsv,
+  TABLE,
+  tableItems,
+} from './helpers/e2e.js';
+import { kpiFields } from './helpers/kpi-fixtures.js';
+
+/** Counts GetObject requests per top folder (`songs`, `users`, …). */
+function countGets(s3: S3Client): Map<string, number> {
+  const counts = new Map<string, number>();
+  type Handler = (args: { readonly input: unknown }) => Promise<unknown>;
+  s3.middlewareStack.add(
+    ((next: Handler, context: { readonly commandName?: string }) =>
+      async (args: { readonly input: unknown }) => {
+        const key = (args.input as { Key?: unknown }).Key;
+        if (context.commandName === 'GetObjectCommand' && typeof key === 'string') {
+          const folder = key.split('/')[0] ?? '';
+          counts.set(folder, (counts.get(folder) ?? 0) + 1);
+        }
+        return next(args);
+      }) as never,
+    { step: 'initialize', name: 'countReferenceGets' },
+  );
+  return counts;
+}
+
+const FILE_A = streamsCsv([
+  { user_id: 1, track_id: 't1', listen_time: '2024-06-25 10:00:00' },
+  { user_id: 2, track_id: 't2', listen_time: '2024-06-25 11:00:00' },
+  { user_id: 3, track_id: 't9', listen_time: '2024-06-25 12:00:00' },
+]);
+const FILE_B = streamsCsv([
+  { user_id: 2, track_id: 't4', listen_time: '2024-06-25 23:00:00' },
+  { user_id: 1, track_id: 't3', listen_time: '2024-06-26 08:00:00' },
+]);
+const FILE_C = streamsCsv([
+  { user_id: 1, track_id: 't9', listen_time: '2024-06-26 09:00:00' },
+  { user_id: 3, track_id: 't1', listen_time: '2024-06-26 10:00:00' },
+]);
+const SONGS_WITH_T9: SongRow[] = [
+  ...SONGS,
+  { track_id: 't9', track_name: 'Nine', duration_ms: 123_456, track_genre: 'metal' },
+];
+
+describe('reference cache', () => {
+  let env: Awaited<ReturnType<typeof startEmulators>>;
+  let gets: Map<string, number>;
+  before(async () => {
+    env = await startEmulators();
+    gets = countGets(env.s3);
+    await put(env.s3, 'songs/songs.csv', songsCsv());
+    await put(env.s3, 'users/users.csv', 'user_id,user_name\n1,a\n2,b\n3,c\n');
+  });
+  after(async () => {
+    await env?.close();
+  });
+
+  const run = (cache: ReturnType<typeof createReferenceCache>) =>
+    runKpis({
+      s3: env.s3,
+      dynamo: env.dynamo,
+      bucket: BUCKET,
+      tableName: TABLE,
+      threads: 0,
+      referenceCache: cache,
+    });
+
+  it('reads songs and users once over two runs, and rebuilds only songs when songs/ changes', async () => {
+    const cache = createReferenceCache();
+    await put(env.s3, 'streams/a.csv', FILE_A);
+    const first = await run(cache);
+    assert.equal(first.ok, true);
+    assert.deepEqual(first.reference.reused, { songs: false, users: false });
+    assert.equal(gets.get('songs'), 1);
+    assert.equal(gets.get('users'), 1);
+
+    await put(env.s3, 'streams/b.csv', FILE_B);
+    const second = await run(cache);
+    assert.equal(second.ok, true);
+    assert.deepEqual(second.reference.reused, { songs: true, users: true });
+    // The reused table reports what its build read.
+    assert.equal(second.reference.songs.rowsRead, SONGS.length);
+    assert.equal(gets.get('songs'), 1);
+    assert.equal(gets.get('users'), 1);
+    assert.deepEqual(await tableItems(env.dynamo), oracleOf([FILE_A, FILE_B]).map(kpiFields));
+
+    // A new version of the songs file (new ETag): t9 now joins.
+    await put(env.s3, 'songs/songs.csv', songsCsv(SONGS_WITH_T9));
+    await put(env.s3, 'streams/c.csv', FILE_C);
+    const third = await run(cache);
+    assert.equal(third.ok, true);
+    assert.deepEqual(third.reference.reused, { songs: false, users: true });
+    assert.equal(third.reference.songs.rowsRead, SONGS_WITH_T9.length);
+    assert.equal(gets.get('songs'), 2);
+    assert.equal(gets.get('users'), 1);
+    assert.equal(third.streams.rowsAggregated, 2);
+    assert.deepEqual(cache.stats, { builds: 3, reuses: 3 });
+    assert.deepEqual(
+      cache.entries().map((e) => [e.id, e.objects.length, e.approxBytes > 0]),
+      [
+        [`songs s3://${BUCKET}/songs/`, 1, true],
+        [`users s3://${BUCKET}/users/`, 1, true],
+      ],
+    );
+    // A's t9 row was unknown when A was read (06-25 stays as it was); C's
+    // joins with the new table.
+    const table = await tableItems(env.dynamo);
+    const onDate = (date: string, items: readonly object[]) =>
+      items.filter((i) => (i as { date?: unknown }).date === date);
+    assert.deepEqual(
+      onDate('2024-06-25', table),
+      onDate('2024-06-25', oracleOf([FILE_A, FILE_B]).map(kpiFields)),
+    );
+    assert.deepEqual(
+      onDate('2024-06-26', table),
+      onDate('2024-06-26', oracleOf([FILE_A, FILE_B, FILE_C], SONGS_WITH_T9).map(kpiFields)),
+    );
+    assert.ok(
+      onDate('2024-06-26', table).some(
+        (i) => (i as { track_genre?: unknown }).track_genre === 'metal',
+      ),
+    );
+  });
+
+  it('without a cache every run reads the reference data again', async () => {
+    const before = gets.get('songs') ?? 0;
+    await runKpis({ s3: env.s3, dynamo: env.dynamo, bucket: BUCKET, tableName: TABLE, threads: 0 });
+    await runKpis({ s3: env.s3, dynamo: env.dynamo, bucket: BUCKET, tableName: TABLE, threads: 0 });
+    assert.equal(gets.get('songs'), before + 2);
+  });
+});
+
+describe('createReferenceCache', () => {
+  const built = (n: number) => ({
+    table: n,
+    summary: {} as never,
+    files: 1,
+    approxBytes: n,
+  });
+
+  it('shares one build between overlapping calls for the same objects', async () => {
+    const cache = createReferenceCache();
+    let builds = 0;
+    const build = async () => built(++builds);
+    const [a, b] = await Promise.all([
+      cache.get('x', ['k e1'], build),
+      cache.get('x', ['k e1'], build),
+    ]);
+    assert.equal(builds, 1);
+    assert.equal(a.value.table, 1);
+    assert.equal(b.value.table, 1);
+    assert.deepEqual([a.reused, b.reused], [false, true]);
+  });
+
+  it('does not keep a failed build, and replaces a table when an ETag changes', async () => {
+    const cache = createReferenceCache();
+    await assert.rejects(
+      cache.get('x', ['k e1'], async () => {
+        throw new Error('songs unreadable');
+      }),
+      /songs unreadable/,
+    );
+    assert.deepEqual(cache.entries(), []);
+    assert.equal((await cache.get('x', ['k e1'], async () => built(1))).reused, false);
+    const changed = await cache.get('x', ['k e2'], async () => built(2));
+    assert.deepEqual([changed.reused, changed.value.table], [false, 2]);
+    assert.deepEqual(cache.entries(), [{ id: 'x', objects: ['k e2'], approxBytes: 2 }]);
+    cache.clear();
+    assert.deepEqual(cache.entries(), []);
+  });
+});

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import {
+  archiveObject,
+  checkObjectKey,
+  deadLetterBaseKey,
+  readObject,
+  rejectObject,
+  S3SourceError,
+  s3DeadLetter,
+  unsafeKeyStandIn,
+} from '../src/index.js';
+import { type RunningS3rver, startS3rver } from '../src/testing.js';
+import { collect, put } from './helpers/s3.js';
+
+const bucket = 'unsafe-keys-bucket';
+let s3: RunningS3rver;
+let client: S3Client;
+
+before(async () => {
+  s3 = await startS3rver({ buckets: [bucket] });
+  client = s3.client();
+});
+after(() => s3.close());
+
+async function keys(): Promise<string[]> {
+  const page = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+  return (page.Contents ?? []).map((c) => c.Key ?? '').sort();
+}
+
+const isUnsafe = (err: unknown) => err instanceof S3SourceError && err.code === 'UNSAFE_KEY';
+
+describe('checkObjectKey', () => {
+  it('refuses dot segments and control characters, accepts everything else', () => {
+    for (const key of [
+      'streams/../state/x.csv',
+      '../x.csv',
+      'streams/..',
+      'streams/./x.csv',
+      'streams\\..\\x.csv',
+      'streams/a/../../b.csv',
+    ]) {
+      assert.equal(checkObjectKey(key)?.reason, 'dot_segment', key);
+    }
+    for (const key of [
+      'streams/a\u0000.csv',
+      'streams/a\n.csv',
+      'streams/\u007f.csv',
+      'streams/\u0085.csv',
+    ]) {
+      assert.equal(checkObjectKey(key)?.reason, 'control_character', JSON.stringify(key));
+    }
+    for (const key of [
+      'streams/a..b.csv',
+      'streams/...csv',
+      'streams/.hidden.csv',
+      'streams/день 1 +x.csv',
+      'streams/a b/c.csv',
+    ]) {
+      assert.equal(checkObjectKey(key), undefined, key);
+    }
+    assert.match(checkObjectKey('a/../b')?.message ?? '', /'\.\.' path segment/);
+    assert.match(checkObjectKey('a\u0007b')?.message ?? '', /U\+0007/);
+  });
+
+  it('archiveObject and the dead-letter keys refuse an unsafe key before any request', async () => {
+    const key = 'streams/a/../evil.csv';
+    await put(client, bucket, key, 'user_id,track_id,listen_time\n');
+    const before = await keys();
+    await assert.rejects(
+      archiveObject({ client, bucket, key, sourcePrefix: 'streams/' }),
+      isUnsafe,
+    );
+    assert.throws(() => deadLetterBaseKey('dead-letter/', { id: key, key }), isUnsafe);
+    const sink = s3DeadLetter({ client, bucket });
+    await assert.rejects(
+      sink.write([
+        { source: { id: key, key }, line: 2, raw: {}, reasons: [{ reason: 'x', message: 'x' }] },
+      ]),
+      isUnsafe,
+    );
+    assert.deepEqual(await keys(), before);
+  });
+
+  it('rejectObject quarantines an unsafe key under a hashed stand-in, the report naming the original', async () => {
+    const key = 'streams/a/../quarantine\u0007.csv';
+    const etag = await put(client, bucket, key, 'x\n');
+    const result = await rejectObject({
+      client,
+      bucket,
+      key,
+      etag,
+      sourcePrefix: 'streams/',
+      missing: [],
+      reason: 'UNSAFE_KEY',
+    });
+    assert.equal(result.rejectedKey, `rejected/${unsafeKeyStandIn(key)}`);
+    assert.match(result.rejectedKey, /^rejected\/unsafe-keys\/[0-9a-f]{64}$/);
+    assert.equal(result.report.sourceKey, key);
+    assert.match(result.report.keyProblem ?? '', /control character U\+0007/);
+    const moved = await collect(readObject({ client, bucket, key: result.rejectedKey }));
+    assert.equal(moved.toString(), 'x\n');
+    const all = await keys();
+    assert.ok(!all.includes(key), 'source deleted');
+    assert.ok(
+      all.every((k) => k === key || checkObjectKey(k) === undefined || k.startsWith('streams/a/')),
+      all.join(),
+    );
+    const report = JSON.parse(
+      (await collect(readObject({ client, bucket, key: result.reportKey }))).toString(),
+    );
+    assert.equal(report.sourceKey, key);
+  });
+});
