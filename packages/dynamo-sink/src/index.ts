@@ -43,17 +43,17 @@ export {
 export type { ReadKpiItemsOptions } from './read-kpi-items.js';
 export { readKpiItems } from './read-kpi-items.js';
 export type {
-  LatencySummary,
-  ObjectOutcome,
-  RunKpisOptions,
-  RunKpisSummary,
-} from './run-kpis.js';
-export type {
   CachedReference,
   ReferenceCache,
   ReferenceCacheEntry,
 } from './reference-cache.js';
 export { createReferenceCache } from './reference-cache.js';
+export type {
+  LatencySummary,
+  ObjectOutcome,
+  RunKpisOptions,
+  RunKpisSummary,
+} from './run-kpis.js';
 export { runKpis, runKpisOptionsSchema } from './run-kpis.js';
 export type { Snapshot, SnapshotHeader } from './snapshot.js';
 export { decodeSnapshot } from './snapshot.js';

@@ -10,7 +10,11 @@ import {
   type SongsTable,
   type UsersTable,
 } from '@streamkpi/core';
-import { S3_WORKER_FILE, type S3WorkerClientConfig, workerClientConfig } from '@streamkpi/s3-source';
+import {
+  S3_WORKER_FILE,
+  type S3WorkerClientConfig,
+  workerClientConfig,
+} from '@streamkpi/s3-source';
 import { ensureKpiTable, ensureStateTable } from '../ensure-kpi-table.js';
 import { createPartialStore, type PartialStore } from '../partial-store.js';
 import type { ReferenceCache } from '../reference-cache.js';
