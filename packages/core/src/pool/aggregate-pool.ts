@@ -218,7 +218,10 @@ export function siblingModule(base: string, path: string): string {
  * marker arrived and every batch was written, or rejects with the sink's
  * first error.
  */
-function relayDeadLetters(port: MessagePort, sink: DeadLetterSink): { done(): Promise<void> } {
+function relayDeadLetters(
+  port: MessagePort,
+  sink: DeadLetterSink,
+): { done(): Promise<void>; drain(): Promise<void> } {
   let writes = Promise.resolve();
   let failure: { error: unknown } | undefined;
   let ended!: () => void;
@@ -245,6 +248,9 @@ function relayDeadLetters(port: MessagePort, sink: DeadLetterSink): { done(): Pr
       await writes;
       if (failure !== undefined) throw failure.error;
     },
+    // The batches received so far are written (never rejects): a failed task
+    // leaves no write running behind the caller's back.
+    drain: () => writes,
   };
 }
 
@@ -311,6 +317,7 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
       // Every batch the thread sent is written before the outcome is known.
       await relay?.done();
     } catch (error) {
+      await relay?.drain();
       if ((error as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
         throw new PipelineError(
           'POOL_OUT_OF_MEMORY',

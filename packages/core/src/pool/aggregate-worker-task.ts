@@ -182,10 +182,10 @@ async function aggregateTask(task: PoolTask, openBytes: OpenBytes): Promise<unkn
 function portDeadLetter(port: MessagePort): DeadLetterSink {
   let unacked = 0;
   let closed = false;
-  let wake: (() => void) | undefined;
+  // Every waiter is woken (a single slot would lose a wake-up if two writes waited).
+  const waiters: (() => void)[] = [];
   const wakeUp = () => {
-    wake?.();
-    wake = undefined;
+    for (const wake of waiters.splice(0)) wake();
   };
   port.on('message', (message: unknown) => {
     if (message !== DEAD_LETTER_ACK) return;
@@ -204,7 +204,7 @@ function portDeadLetter(port: MessagePort): DeadLetterSink {
       unacked++;
       while (unacked >= DEAD_LETTER_WINDOW && !closed) {
         await new Promise<void>((resolve) => {
-          wake = resolve;
+          waiters.push(resolve);
         });
       }
     },

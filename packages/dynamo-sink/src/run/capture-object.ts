@@ -170,7 +170,9 @@ export async function captureObject(object: S3ObjectInfo, c: CaptureContext): Pr
     opened?.body.destroy();
     if (error instanceof PipelineError && error.code === 'SOURCE_MISSING') {
       // Archived by another worker while a pool thread was about to read it.
-      await deadLetter.close();
+      // The sink saw none of the object's rows: it is dropped, not closed —
+      // closing removes the parts beyond those it wrote, i.e. every part the
+      // committing worker wrote, and loses its rejected rows.
       const done = await capturedEarlier(object.key, etag, c);
       if (done !== undefined) return done;
       throw error;
