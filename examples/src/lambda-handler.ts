@@ -4,8 +4,8 @@
  * batch responses), Step Functions Distributed Map batches
  * (`{ Items, BatchInput }`), EventBridge scheduled events (reconciliation
  * over the prefix) and direct S3 notifications. Configured by environment
- * variables (`KPI_TABLE` required; `KPI_BUCKET`, `KPI_PREFIX`,
- * `KPI_CREATE_TABLE`, `ARCHIVE_BUCKET`, `ARCHIVE_PREFIX`, `TIME_ZONE`,
+ * variables (`KPI_TABLE` required; `KPI_STATE_TABLE`, `KPI_BUCKET`,
+ * `KPI_PREFIX`, `KPI_CREATE_TABLE`, `ARCHIVE_BUCKET`, `ARCHIVE_PREFIX`, `TIME_ZONE`,
  * `SOURCE_TIME_ZONE`, `S3_FORCE_PATH_STYLE`; endpoints, region and
  * credentials from the standard SDK variables; `POWERTOOLS_*` for logs and
  * metrics). Re-delivered events are harmless: the runner skips what it

@@ -1,24 +1,15 @@
 /**
- * The pipeline over a local folder laid out like the bucket (`songs.csv` or
- * `songs/`, `users.csv` or `users/`, `streams/`): reference data → one
- * mergeable state per stream file → merge → KPI items. No AWS involved.
- *
- * Each stream file is one unit of work ({@link aggregateLocalStreamFile}):
- * it needs only the lookup tables and a dead-letter sink and returns the
- * file's state and counts, so files can later be spread over worker threads
- * (serialize the state with `serializeKpiState` to send it back).
+ * `kpis local`: the pipeline over a local folder laid out like the bucket —
+ * reference data → one mergeable state per stream file (each composed on
+ * the pipeline builder, here or on a worker thread) → merge → KPI items.
+ * No AWS involved.
  */
-import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join, relative, sep } from 'node:path';
 import {
   type AggregatePool,
-  aggregateStreamFile,
   createAggregatePool,
   type DeadLetterEntry,
   type DeadLetterSink,
-  detectFormat,
   fileDeadLetter,
   finalizeKpis,
   type KpiItem,
@@ -26,23 +17,28 @@ import {
   memoryDeadLetter,
   mergeKpiStateInto,
   mergeKpiStates,
-  OptionsError,
-  PipelineError,
-  type ReferenceFile,
+  parseOptions,
   RunMetrics,
   type RunSummary,
-  type SongsTable,
   type SongsTableStats,
-  type SourceCounts,
-  type SourceRef,
-  songsTableFromFiles,
-  type UsersTable,
   type UsersTableStats,
-  unprocessableFile,
-  usersTableFromFiles,
 } from '@streamkpi/core';
 import pLimit from 'p-limit';
 import { z } from 'zod';
+import {
+  findLocalDataset,
+  type LocalDataset,
+  type LocalSkippedFile,
+  loadLocalReference,
+} from './local-dataset.js';
+import {
+  aggregateLocalStreamFile,
+  type LocalFileOutcome,
+  type LocalStreamFileResult,
+} from './local-stream-file.js';
+
+export { type LocalDataset, LocalInputError, type LocalSkippedFile } from './local-dataset.js';
+export type { LocalFileOutcome } from './local-stream-file.js';
 
 /** Options of {@link runLocalKpis} (callbacks and signal aside). */
 export const runLocalKpisOptionsSchema = z.object({
@@ -81,36 +77,6 @@ export type RunLocalKpisOptions = z.input<typeof runLocalKpisOptionsSchema> & {
   readonly signal?: AbortSignal;
 };
 
-/** The data files of a local dataset folder, each list sorted. */
-export interface LocalDataset {
-  readonly songs: readonly string[];
-  readonly users: readonly string[];
-  readonly streams: readonly string[];
-  /** Entries of the dataset folders that are not read, with why. */
-  readonly skipped: readonly LocalSkippedFile[];
-}
-
-/** A file of a dataset folder that is not read: a symlink, hidden, or not a data file. */
-export interface LocalSkippedFile {
-  /** Path relative to the input folder, `/`-separated. */
-  readonly file: string;
-  readonly reason: 'symlink' | 'hidden' | 'unknown_suffix';
-}
-
-/** What happened to one stream file. */
-export interface LocalFileOutcome {
-  /** Path relative to the input folder, `/`-separated. */
-  readonly file: string;
-  /**
-   * `processed`: aggregated; `rejected`: unprocessable — empty, or the
-   * header lacks a required column (not aggregated); `failed`: unreadable or
-   * malformed, see `error`.
-   */
-  readonly status: 'processed' | 'rejected' | 'failed';
-  readonly counts: SourceCounts;
-  readonly error?: unknown;
-}
-
 /** The summary of a local run; the same counters as the S3 runner's. */
 export interface LocalRunSummary {
   /** Stream rows: `rowsRead === rowsAggregated + rowsRejected` over processed files. */
@@ -144,260 +110,19 @@ export interface LocalKpisResult {
   readonly deadLetters?: readonly DeadLetterEntry[];
 }
 
-/** The input folder is missing or has no songs. */
-export class LocalInputError extends PipelineError {}
-
-function isDataFile(name: string): boolean {
-  const lower = name.toLowerCase();
-  return !lower.startsWith('.') && detectFormat(lower) !== undefined;
-}
-
-async function filesBelow(
-  input: string,
-  dir: string,
-  skipped: LocalSkippedFile[],
-): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const files: string[] = [];
-  for (const e of entries) {
-    const path = join(e.parentPath, e.name);
-    const file = relative(input, path).split(sep).join('/');
-    const hidden = relative(dir, path)
-      .split(sep)
-      .some((part) => part.startsWith('.'));
-    if (e.isSymbolicLink()) skipped.push({ file, reason: 'symlink' });
-    else if (!e.isFile()) continue;
-    else if (hidden) skipped.push({ file, reason: 'hidden' });
-    else if (isDataFile(e.name)) files.push(path);
-    else skipped.push({ file, reason: 'unknown_suffix' });
-  }
-  skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  return files.sort();
-}
-
-async function kind(path: string): Promise<'file' | 'dir' | undefined> {
-  try {
-    const s = await stat(path);
-    return s.isDirectory() ? 'dir' : s.isFile() ? 'file' : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** `<name>/` (every data file below it) or a single `<name>.<ext>` file at the top. */
-async function datasetFiles(
-  input: string,
-  name: string,
-  skipped: LocalSkippedFile[],
-): Promise<string[]> {
-  if ((await kind(join(input, name))) === 'dir')
-    return filesBelow(input, join(input, name), skipped);
-  const top = await readdir(input);
-  return top
-    .filter((f) => f.toLowerCase().startsWith(`${name}.`) && isDataFile(f))
-    .sort()
-    .map((f) => join(input, f));
-}
-
-/**
- * Finds the data files of a dataset folder. `manifest.json` is ignored;
- * symlinks, hidden files (or files in hidden folders) and files of other
- * types in the dataset folders are not read but listed in `skipped`.
- *
- * @throws LocalInputError `INPUT_NOT_FOUND` when `input` is not a folder.
- */
-export async function findLocalDataset(input: string): Promise<LocalDataset> {
-  if ((await kind(input)) !== 'dir') {
-    throw new LocalInputError('INPUT_NOT_FOUND', `Input folder not found: ${input}`);
-  }
-  const skipped: LocalSkippedFile[] = [];
-  return {
-    songs: await datasetFiles(input, 'songs', skipped),
-    users: await datasetFiles(input, 'users', skipped),
-    streams: await datasetFiles(input, 'streams', skipped),
-    skipped,
-  };
-}
-
-function sourceOf(input: string, path: string): SourceRef {
-  const key = relative(input, path).split(sep).join('/');
-  return { id: `file://${path}`, key };
-}
-
-/** Options of {@link loadLocalReference}. */
-export interface LoadLocalReferenceOptions {
-  readonly input: string;
-  readonly deadLetter: DeadLetterSink;
-  readonly signal?: AbortSignal;
-}
-
-/** The lookup tables of a local dataset and the counters of loading them. */
-export interface LocalReference {
-  readonly songs: SongsTable;
-  readonly users: UsersTable | undefined;
-  readonly songsMetrics: RunMetrics;
-  readonly usersMetrics: RunMetrics;
-}
-
-/**
- * Streams the songs (and users, when present) files into lookup tables;
- * invalid rows go to `deadLetter`.
- *
- * @throws LocalInputError `NO_SONGS` when the folder has no songs file.
- */
-export async function loadLocalReference(
-  dataset: LocalDataset,
-  options: LoadLocalReferenceOptions,
-): Promise<LocalReference> {
-  const { input, deadLetter, signal } = options;
-  if (dataset.songs.length === 0) {
-    throw new LocalInputError(
-      'NO_SONGS',
-      `No songs file in ${input} (expected songs.csv or a songs/ folder): the join needs the songs table`,
-    );
-  }
-  const sig = signal ? { signal } : {};
-  const files = (paths: readonly string[]): ReferenceFile[] =>
-    paths.map((path) => ({ source: sourceOf(input, path), open: () => createReadStream(path) }));
-  const songsMetrics = new RunMetrics();
-  const songs = await songsTableFromFiles(files(dataset.songs), {
-    deadLetter,
-    metrics: songsMetrics,
-    ...sig,
-  });
-  songsMetrics.stop();
-  const usersMetrics = new RunMetrics();
-  const users = await usersTableFromFiles(files(dataset.users), {
-    deadLetter,
-    metrics: usersMetrics,
-    ...sig,
-  });
-  usersMetrics.stop();
-  return { songs: songs.table, users: users.table, songsMetrics, usersMetrics };
-}
-
-/** What {@link aggregateLocalStreamFile} needs besides the path. */
-export interface LocalStreamFileContext {
-  readonly input: string;
-  /** When given, the file is parsed and aggregated on one of its threads. */
-  readonly pool?: AggregatePool;
-  readonly songs: SongsTable;
-  readonly users: UsersTable | undefined;
-  readonly deadLetter: DeadLetterSink;
-  readonly timeZone: string;
-  readonly sourceTimeZone: string;
-  readonly uniqueListeners?: 'exact' | 'hll';
-  readonly signal?: AbortSignal;
-}
-
-/** Result of {@link aggregateLocalStreamFile}. */
-export interface LocalStreamFileResult {
-  readonly outcome: LocalFileOutcome;
-  /** The file's state (when processed). */
-  readonly state?: KpiState;
-  /** The file's own counters (rows, rejects, unknown users). */
-  readonly metrics: RunMetrics;
-  readonly unknownUserRows: number;
-}
-
-/**
- * One stream file → its KPI state, with its own counters. Never throws for
- * a bad file: a missing column gives `rejected`, any other error `failed`
- * (an abort is rethrown).
- */
-export async function aggregateLocalStreamFile(
-  path: string,
-  context: LocalStreamFileContext,
-): Promise<LocalStreamFileResult> {
-  const source = sourceOf(context.input, path);
-  const metrics = new RunMetrics();
-  const joinMetrics = { joined: 0, unknownTracks: 0, unknownUsers: 0 };
-  try {
-    if (context.pool !== undefined) {
-      const pooled = await context.pool.aggregate(
-        source,
-        { path },
-        { deadLetter: context.deadLetter, ...(context.signal ? { signal: context.signal } : {}) },
-      );
-      metrics.addCounts(source, pooled.counts);
-      metrics.addBytes(pooled.bytesRead);
-      metrics.peakRssBytes = Math.max(metrics.peakRssBytes, pooled.peakRssBytes);
-      metrics.stop();
-      return {
-        outcome: { file: source.key, status: 'processed', counts: metrics.source(source) },
-        state: pooled.state,
-        metrics,
-        unknownUserRows: pooled.unknownUsers,
-      };
-    }
-    const { state, counts } = await aggregateStreamFile(createReadStream(path), {
-      source,
-      songs: context.songs,
-      ...(context.users ? { users: context.users } : {}),
-      deadLetter: context.deadLetter,
-      metrics,
-      joinMetrics,
-      timeZone: context.timeZone,
-      sourceTimeZone: context.sourceTimeZone,
-      ...(context.uniqueListeners ? { uniqueListeners: context.uniqueListeners } : {}),
-      ...(context.signal ? { signal: context.signal } : {}),
-    });
-    metrics.stop();
-    return {
-      outcome: { file: source.key, status: 'processed', counts },
-      state,
-      metrics,
-      unknownUserRows: joinMetrics.unknownUsers,
-    };
-  } catch (error) {
-    context.signal?.throwIfAborted();
-    metrics.stop();
-    return {
-      outcome: {
-        file: source.key,
-        status: unprocessableFile(error) === undefined ? 'failed' : 'rejected',
-        counts: metrics.source(source),
-        error,
-      },
-      metrics,
-      unknownUserRows: 0,
-    };
-  }
-}
-
+/** One summary of the files' counters (rows, rejects, bytes, per-stage records). */
 function mergeSummaries(parts: readonly RunMetrics[], started: number): RunSummary {
-  let rowsRead = 0;
-  let rowsAggregated = 0;
-  let rowsRejected = 0;
-  let bytesRead = 0;
-  let peak = process.memoryUsage.rss();
-  const rejectedByReason: Record<string, number> = {};
-  const sources: Record<string, SourceCounts> = {};
+  const total = new RunMetrics();
   for (const m of parts) {
-    rowsRead += m.rowsRead;
-    rowsAggregated += m.rowsAggregated;
-    rowsRejected += m.rowsRejected;
-    bytesRead += m.bytesRead;
-    peak = Math.max(peak, m.peakRssBytes);
-    for (const [r, n] of Object.entries(m.rejectedByReason)) {
-      rejectedByReason[r] = (rejectedByReason[r] ?? 0) + n;
-    }
-    for (const [id, c] of m.sources)
-      sources[id] = { ...c, rejectedByReason: { ...c.rejectedByReason } };
+    for (const [id, counts] of m.sources) total.addCounts({ id, key: id }, counts);
+    total.addBytes(m.bytesRead);
+    total.addStages(m.stages);
+    total.peakRssBytes = Math.max(total.peakRssBytes, m.peakRssBytes);
   }
+  const summary = total.summary();
   const durationMs = performance.now() - started;
-  return {
-    rowsRead,
-    rowsAggregated,
-    rowsRejected,
-    rejectedByReason,
-    sources,
-    bytesRead,
-    stages: [],
-    durationMs,
-    rowsPerSecond: durationMs > 0 ? (rowsRead * 1000) / durationMs : 0,
-    peakRssBytes: peak,
-  };
+  const rowsPerSecond = durationMs > 0 ? (summary.rowsRead * 1000) / durationMs : 0;
+  return { ...summary, durationMs, rowsPerSecond };
 }
 
 /**
@@ -412,13 +137,7 @@ function mergeSummaries(parts: readonly RunMetrics[], started: number): RunSumma
  */
 export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalKpisResult> {
   const { deadLetter: givenSink, onDataset, onFile, signal, ...rest } = options;
-  const parsed = runLocalKpisOptionsSchema.safeParse(rest);
-  if (!parsed.success) {
-    throw new OptionsError(
-      `runLocalKpis: invalid options — ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  }
-  const o = parsed.data;
+  const o = parseOptions(runLocalKpisOptionsSchema, rest, 'runLocalKpis');
   const started = performance.now();
   const memory =
     givenSink === undefined && o.deadLetterPath === undefined ? memoryDeadLetter() : undefined;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { isValidTimestamp, OptionsError } from '@streamkpi/core';
+import { OptionsError, streamRowSchema } from '@streamkpi/core';
 import { type GenerateOptions, generateDataset, type Manifest } from '../src/generate/index.js';
 import { parseCsv } from './helpers/rfc4180.js';
 
@@ -160,7 +160,8 @@ describe('generateDataset', () => {
         if (r.length !== 3) counted.raggedRow++;
         else if (!/^\d+$/.test(r[0]!.trim()) || Number(r[0]) <= 0) counted.invalidUserId++;
         else if (r[1]!.trim() === '') counted.emptyTrackId++;
-        else if (!isValidTimestamp(r[2]!)) counted.invalidListenTime++;
+        else if (!streamRowSchema.shape.listen_time.safeParse(r[2]).success)
+          counted.invalidListenTime++;
         else if (!known.has(r[1]!.trim())) counted.unknownTrack++;
         else if (!userIds.has(r[0]!.trim())) unknownUsers++;
       }

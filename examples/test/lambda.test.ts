@@ -17,7 +17,7 @@ import {
   streamsCsv,
   tableItems,
 } from '../../packages/dynamo-sink/test/helpers/e2e.js';
-import { handler as lambdaHandler } from '../src/lambda-handler.js';
+import { handler as lambdaHandler, runtimeFromEnv } from '../src/lambda-handler.js';
 
 const BUCKET = 'lambda-bucket';
 const TABLE = 'lambda-kpis';
@@ -213,5 +213,24 @@ describe('Lambda handler example', () => {
     await assert.rejects(handler(s3Event(missing)), /never uploaded\.csv/);
     const queued = await handler(sqsEvent('msg-missing', s3Event(missing)));
     assert.deepEqual(queued.batchItemFailures, [{ itemIdentifier: 'msg-missing' }]);
+  });
+});
+
+describe('Lambda handler environment', () => {
+  it('takes the state table from KPI_STATE_TABLE, else leaves the runner its default', () => {
+    const named = runtimeFromEnv({ KPI_TABLE: 'kpis', KPI_STATE_TABLE: 'kpi-commits' });
+    assert.equal(named.settings.stateTableName, 'kpi-commits');
+    assert.equal(named.settings.tableName, 'kpis');
+    assert.equal(runtimeFromEnv({ KPI_TABLE: 'kpis' }).settings.stateTableName, undefined);
+  });
+
+  it('names a bad KPI_STATE_TABLE in the error', () => {
+    assert.throws(
+      () => runtimeFromEnv({ KPI_TABLE: 'kpis', KPI_STATE_TABLE: 'no spaces' }),
+      (error: unknown) =>
+        error instanceof Error &&
+        (error as Error & { code?: string }).code === 'INVALID_OPTIONS' &&
+        /KPI_STATE_TABLE: Expected KPI_STATE_TABLE to name the state table/.test(error.message),
+    );
   });
 });

@@ -55,6 +55,25 @@ describe('runLocalKpis', () => {
     assert.ok(first.line >= 2);
   });
 
+  it('reports the records of each stage (parse, validate, join, aggregate), on this thread and on a pool', async () => {
+    const totals = manifest.streams.totals;
+    for (const threads of [0, 2]) {
+      const { summary } = await runLocalKpis({ input: dir, threads });
+      const stages = Object.fromEntries(summary.streams.stages.map((st) => [st.name, st]));
+      const invalid = summary.streams.rowsRejected - totals.dirty.unknownTrack;
+      assert.equal(stages.parse?.recordsOut, totals.rows, `threads ${threads}`);
+      assert.deepEqual(
+        [stages.validate?.recordsIn, stages.validate?.recordsOut],
+        [totals.rows, totals.rows - invalid],
+      );
+      assert.deepEqual(
+        [stages.join?.recordsIn, stages.join?.recordsOut],
+        [totals.rows - invalid, totals.validRows],
+      );
+      assert.equal(stages.aggregate?.recordsIn, totals.validRows);
+    }
+  });
+
   it('gives the same items with one file at a time as with several in parallel', async () => {
     const one = await runLocalKpis({ input: dir, concurrency: 1, threads: 0 });
     const four = await runLocalKpis({ input: dir, concurrency: 4, threads: 0 });

@@ -47,12 +47,44 @@ describe('KPI stack template', () => {
         }),
       ],
     });
-    synth.template.hasResource('AWS::DynamoDB::GlobalTable', {
-      DeletionPolicy: 'Retain',
-      UpdateReplacePolicy: 'Retain',
-    });
     assert.ok(id.startsWith('Kpis'));
+    for (const [name, table] of Object.entries(
+      synth.template.findResources('AWS::DynamoDB::GlobalTable'),
+    )) {
+      assert.equal(table.DeletionPolicy, 'Retain', `${name} DeletionPolicy`);
+      assert.equal(table.UpdateReplacePolicy, 'Retain', `${name} UpdateReplacePolicy`);
+    }
     synth.template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
+  });
+
+  it('creates the state table as ensureStateTable would (key pk), on demand, with point-in-time recovery, retained', () => {
+    const t = synth.template;
+    const id = only(t, 'AWS::DynamoDB::GlobalTable', {
+      TableName: PARAMS.stateTableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      Replicas: [
+        Match.objectLike({
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        }),
+      ],
+    });
+    assert.ok(id.startsWith('State'));
+    assert.equal(Object.keys(t.findResources('AWS::DynamoDB::GlobalTable')).length, 2);
+    // The handler is told its name and may not create it.
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Environment: {
+        Variables: Match.objectLike({
+          KPI_TABLE: { Ref: kpiTableId() },
+          KPI_STATE_TABLE: { Ref: id },
+          KPI_CREATE_TABLE: 'false',
+        }),
+      },
+    });
+    t.hasOutput('StateTableName', { Value: { Ref: id } });
+    t.hasOutput('TableName', { Value: { Ref: kpiTableId() } });
   });
 
   it('sends streams/ notifications to a queue with a dead-letter redrive and 6× the function timeout', () => {
@@ -118,13 +150,19 @@ describe('KPI stack template', () => {
     };
     const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
     const bucket = only(t, 'AWS::S3::Bucket');
-    const table = only(t, 'AWS::DynamoDB::GlobalTable');
+    const table = kpiTableId();
+    const state = stateTableId();
     const queue = only(t, 'AWS::SQS::Queue', { RedrivePolicy: Match.objectLike({}) });
     const logs = only(t, 'AWS::Logs::LogGroup');
     const statements = statementsOf(t, roleId);
     assert.deepEqual(
       statements.filter((s) => !s.actions[0]?.startsWith('logs:')),
-      expectedHandlerStatements(`\${${bucket}.Arn}`, `\${${table}.Arn}`, `\${${queue}.Arn}`),
+      expectedHandlerStatements({
+        bucketArn: `\${${bucket}.Arn}`,
+        tableArn: `\${${table}.Arn}`,
+        stateTableArn: `\${${state}.Arn}`,
+        queueArn: `\${${queue}.Arn}`,
+      }),
     );
     assert.deepEqual(
       statements.filter((s) => s.actions[0]?.startsWith('logs:')),
@@ -166,9 +204,14 @@ describe('KPI stack template', () => {
 
   it('lists in the README exactly the folders and actions the stack grants', async () => {
     const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
-    const section = readme.slice(readme.indexOf('## Deploy to AWS'));
-    assert.ok(section.length > 100, 'README has a "Deploy to AWS" section');
-    const { S3_ACCESS, DYNAMODB_ACTIONS } = await import('../src/stack/permissions.js');
+    const deploy = readme.slice(readme.indexOf('## Deploy to AWS'));
+    const start = deploy.indexOf('### Permissions');
+    assert.ok(start > 0, 'README has a "Deploy to AWS" section with "Permissions"');
+    const end = deploy.indexOf('\n### ', start + 1);
+    const section = deploy.slice(start, end < 0 ? undefined : end);
+    const { S3_ACCESS, DYNAMODB_ACTIONS, STATE_TABLE_ACTIONS } = await import(
+      '../src/stack/permissions.js'
+    );
     const row = (action: string) =>
       section.split('\n').find((l) => l.startsWith(`| S3`) && l.includes(`\`${action}\``)) ?? '';
     for (const [action, folders] of [
@@ -179,13 +222,40 @@ describe('KPI stack template', () => {
       const listed = [...row(action).matchAll(/`<prefix>([a-z-]+\/)\*`/g)].map((m) => m[1]);
       assert.deepEqual(listed, [...folders], `README row for ${action}`);
     }
-    const dynamoRow = section.split('\n').find((l) => l.startsWith('| DynamoDB')) ?? '';
-    assert.deepEqual(
-      [...dynamoRow.matchAll(/`(dynamodb:[A-Za-z]+)`/g)].map((m) => m[1]),
-      [...DYNAMODB_ACTIONS],
+    const markers = [...row('s3:PutObject').matchAll(/`<prefix>([a-z-]+\/)`/g)].map((m) => m[1]);
+    assert.deepEqual(markers, [...S3_ACCESS.marker], 'README folder markers');
+    const dynamoRow = (table: string) =>
+      section.split('\n').find((l) => l.startsWith('| DynamoDB') && l.includes(table)) ?? '';
+    for (const [table, actions] of [
+      ['the KPI table', DYNAMODB_ACTIONS],
+      ['the state table', STATE_TABLE_ACTIONS],
+    ] as const)
+      assert.deepEqual(
+        [...dynamoRow(table).matchAll(/`(dynamodb:[A-Za-z]+)`/g)].map((m) => m[1]),
+        [...actions],
+        `README row for ${table}`,
+      );
+    assert.equal(
+      section.split('\n').filter((l) => l.startsWith('| DynamoDB')).length,
+      2,
+      'README lists DynamoDB access on two tables only',
     );
   });
 });
+
+/** The KPI table's logical id (key `date` + `track_genre`). */
+function kpiTableId(): string {
+  return only(synth.template, 'AWS::DynamoDB::GlobalTable', {
+    KeySchema: Match.arrayWith([{ AttributeName: 'date', KeyType: 'HASH' }]),
+  });
+}
+
+/** The state table's logical id (key `pk`). */
+function stateTableId(): string {
+  return only(synth.template, 'AWS::DynamoDB::GlobalTable', {
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+  });
+}
 
 describe('bundled handler (the asset in cdk.out)', () => {
   bundleSuite(() => synth);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OptionsError } from '@streamkpi/core';
-import { paramsFromContext, parseKpiStackParams } from '../src/stack/props.js';
+import { paramsFromContext, parseKpiStackParams, stateTableNameOf } from '../src/stack/props.js';
 
 const context = (values: Record<string, string>) => (key: string) => values[key];
 
@@ -33,6 +33,43 @@ describe('KPI stack parameters', () => {
         /alertEmail/.test(error.message) &&
         /prefix: Expected a prefix that is '' or ends with '\/'/.test(error.message) &&
         /memoryMb/.test(error.message),
+    );
+  });
+
+  it('names the state table after a named KPI table unless it is named itself', () => {
+    const alertEmail = 'ops@example.com';
+    assert.equal(stateTableNameOf(parseKpiStackParams({ alertEmail })), undefined);
+    assert.equal(
+      stateTableNameOf(parseKpiStackParams({ alertEmail, tableName: 'daily_genre_kpis' })),
+      'daily_genre_kpis-state',
+    );
+    const named = paramsFromContext(
+      context({ alertEmail, tableName: 'daily_genre_kpis', stateTableName: 'kpi-commits' }),
+    );
+    assert.equal(stateTableNameOf(named), 'kpi-commits');
+    assert.equal(
+      stateTableNameOf(parseKpiStackParams({ alertEmail, stateTableName: 'kpi-commits' })),
+      'kpi-commits',
+    );
+  });
+
+  it('rejects a state table that is the KPI table, or a derived name over 255 characters', () => {
+    const alertEmail = 'ops@example.com';
+    assert.throws(
+      () => parseKpiStackParams({ alertEmail, tableName: 'kpis', stateTableName: 'kpis' }),
+      (error: unknown) =>
+        error instanceof OptionsError &&
+        /stateTableName: Expected the state table to be another table than the KPI table/.test(
+          error.message,
+        ),
+    );
+    assert.throws(
+      () => parseKpiStackParams({ alertEmail, tableName: 'k'.repeat(250) }),
+      /stateTableName: .*longer than 255 characters/,
+    );
+    assert.throws(
+      () => parseKpiStackParams({ alertEmail, stateTableName: 'no spaces' }),
+      /stateTableName: Expected a DynamoDB table name/,
     );
   });
 

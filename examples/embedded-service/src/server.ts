@@ -2,28 +2,34 @@
  * The pipeline embedded in an HTTP service: `POST /streams` with a streams
  * file as the request body answers with the run summary and the KPIs of the
  * uploaded rows. The body is never buffered: the request stream is the byte
- * source of `aggregateStreamFile`, so memory stays bounded by the batch size
+ * source of parse → validate → join → aggregate on the pipeline builder, so
+ * memory stays bounded by the batch size
  * and the KPI state, whatever the upload size.
  */
 import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { basename } from 'node:path';
 import {
-  aggregateStreamFile,
+  aggregateDailyKpis,
   type DeadLetterEntry,
   type DeadLetterSink,
   finalizeKpis,
   HeaderError,
+  joinSongs,
   type KpiItem,
   kpiStateDates,
   loadSongsTable,
   loadUsersTable,
   OptionsError,
   PipelineError,
+  parseFile,
   pickKpiDates,
+  pipeline,
+  RunMetrics,
   type SongsTable,
   type SourceCounts,
   type UsersTable,
+  validateRows,
 } from '@streamkpi/core';
 import { z } from 'zod';
 import {
@@ -218,15 +224,14 @@ export async function createKpiService(options: KpiServiceOptions): Promise<Serv
     res.once('close', onClose);
     try {
       checkContentLength(req, limits);
-      const { state, counts } = await aggregateStreamFile(limitedBody(req, limits), {
-        source,
-        songs,
-        deadLetter,
-        signal: abort.signal,
-        timeZone: o.timeZone,
-        sourceTimeZone: o.sourceTimeZone,
-        ...(users === undefined ? {} : { users }),
-      });
+      const metrics = new RunMetrics();
+      const { value: state } = await pipeline(limitedBody(req, limits))
+        .through(parseFile({ source, dataset: 'streams' }), 'parse')
+        .through(validateRows({ dataset: 'streams', deadLetter }))
+        .through(joinSongs({ songs, deadLetter, ...(users === undefined ? {} : { users }) }))
+        .to(aggregateDailyKpis({ timeZone: o.timeZone, sourceTimeZone: o.sourceTimeZone }))
+        .run({ signal: abort.signal, metrics });
+      const counts = metrics.source(source);
       const dates = kpiStateDates(state);
       if (date === null && dates.length > limits.maxDates) {
         throw new ServiceLimitError(

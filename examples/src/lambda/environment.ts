@@ -24,11 +24,16 @@ export const kpiHandlerEnvSchema = z.object({
   KPI_TABLE: z
     .string()
     .regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'Expected KPI_TABLE to name the KPI table'),
+  /** State table of the commit protocol. Default `<KPI_TABLE>-state`. */
+  KPI_STATE_TABLE: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'Expected KPI_STATE_TABLE to name the state table')
+    .optional(),
   /** Data bucket: for scheduled reconciliation and backfill batches without a bucket. */
   KPI_BUCKET: z.string().min(3).max(63).optional(),
   /** Prefix above `songs/`, `users/`, `streams/`. Default `''`. */
   KPI_PREFIX: folder.default(''),
-  /** `false` when the table is managed elsewhere (the CDK stack). Default `true`. */
+  /** `false` when the tables are managed elsewhere (the CDK stack). Default `true`. */
   KPI_CREATE_TABLE: z.enum(['true', 'false']).default('true'),
   ARCHIVE_BUCKET: z.string().min(3).max(63).optional(),
   ARCHIVE_PREFIX: folder.optional(),
@@ -41,6 +46,8 @@ export const kpiHandlerEnvSchema = z.object({
 /** Settings of the handler, resolved from the environment. */
 export interface KpiHandlerSettings {
   readonly tableName: string;
+  /** The state table; undefined: `runKpis`'s default, `<tableName>-state`. */
+  readonly stateTableName: string | undefined;
   readonly bucket: string | undefined;
   readonly prefix: string;
   readonly createTable: boolean;
@@ -74,6 +81,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): {
   return {
     settings: {
       tableName: e.KPI_TABLE,
+      stateTableName: e.KPI_STATE_TABLE,
       bucket: e.KPI_BUCKET,
       prefix: e.KPI_PREFIX,
       createTable: e.KPI_CREATE_TABLE === 'true',

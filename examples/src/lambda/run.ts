@@ -70,6 +70,7 @@ export async function runForObjects(
     bucket,
     prefix: s.prefix,
     tableName: s.tableName,
+    ...(s.stateTableName === undefined ? {} : { stateTableName: s.stateTableName }),
     createTable: s.createTable,
     ...(s.archiveBucket === undefined ? {} : { archiveBucket: s.archiveBucket }),
     ...(s.archivePrefix === undefined ? {} : { archivePrefix: s.archivePrefix }),

@@ -7,22 +7,23 @@
  * Prints songs-table load time, rows/s of join + aggregate, and state bytes
  * per date × genre key (serialized size / keys, and heap delta / keys).
  */
+import { kpiStateStats } from '../src/aggregate/kpi-merge.js';
 import {
   aggregateDailyKpis,
-  type Batch,
   buildSongsTable,
-  createJoinMetrics,
   type DeadLetterEntry,
   finalizeKpis,
+  type JoinMetrics,
   joinSongs,
-  kpiStateStats,
+  pipeline,
   type SongRow,
   type SourceRef,
-  type StreamRow,
+  type StreamBatch,
   serializeKpiState,
-  usersTableFromIds,
-  type ValidRow,
+  type ValidBatch,
 } from '../src/index.js';
+import { usersTableFromIds } from '../src/join/users-table.js';
+import { rowAcceptors } from '../src/validate/row-acceptors.js';
 
 const ROWS = Number(process.argv[2] ?? 5_000_000);
 const BATCH = 1000;
@@ -45,45 +46,39 @@ function rng(seed: number): () => number {
 }
 
 const random = rng(42);
-const songBatches: Batch<ValidRow<SongRow>>[] = [];
+const songBatches: ValidBatch<SongRow>[] = [];
 for (let start = 0; start < SONG_ROWS; start += BATCH) {
-  const batch: ValidRow<SongRow>[] = [];
+  const batch = rowAcceptors.songs.create(source);
   for (let i = start; i < Math.min(start + BATCH, SONG_ROWS); i++) {
-    batch.push({
-      source,
-      line: i + 2,
-      value: {
-        track_id: `spotify:${(i % TRACKS).toString(36).padStart(8, '0')}`,
-        track_name: `Song ${i}`,
-        duration_ms: 120_000 + Math.floor(random() * 180_000),
-        track_genre: `genre-${Math.floor(random() * GENRES)}`,
-      },
-    });
+    const value = {
+      track_id: `spotify:${(i % TRACKS).toString(36).padStart(8, '0')}`,
+      track_name: `Song ${i}`,
+      duration_ms: 120_000 + Math.floor(random() * 180_000),
+      track_genre: `genre-${Math.floor(random() * GENRES)}`,
+    };
+    rowAcceptors.songs.push(batch, value, i + 2);
   }
   songBatches.push(batch);
 }
 const t0 = performance.now();
-const songs = await buildSongsTable(songBatches);
+const { value: songs } = await pipeline(songBatches).to(buildSongsTable()).run();
 const loadMs = performance.now() - t0;
 const users = usersTableFromIds(Array.from({ length: USERS }, (_, i) => i + 1));
 
 // Stream rows: pre-generated so the timing covers join + aggregate only.
 const pad = (n: number) => (n < 10 ? `0${n}` : String(n));
-const batches: Batch<ValidRow<StreamRow>>[] = [];
+const batches: StreamBatch[] = [];
 for (let start = 0; start < ROWS; start += BATCH) {
-  const batch: ValidRow<StreamRow>[] = [];
+  const batch = rowAcceptors.streams.create(source);
   for (let i = start; i < Math.min(start + BATCH, ROWS); i++) {
     const day = 20 + Math.floor(random() * DAYS);
     const secs = Math.floor(random() * 86_400);
-    batch.push({
-      source,
-      line: i + 2,
-      value: {
-        user_id: 1 + Math.floor(random() * USERS * 1.01), // ~1 % unknown users
-        track_id: songs.trackIds[Math.floor(random() * TRACKS)]!,
-        listen_time: `2024-06-${day} ${pad(Math.floor(secs / 3600))}:${pad(Math.floor(secs / 60) % 60)}:${pad(secs % 60)}`,
-      },
-    });
+    const value = {
+      user_id: 1 + Math.floor(random() * USERS * 1.01), // ~1 % unknown users
+      track_id: songs.trackIds[Math.floor(random() * TRACKS)]!,
+      listen_time: `2024-06-${day} ${pad(Math.floor(secs / 3600))}:${pad(Math.floor(secs / 60) % 60)}:${pad(secs % 60)}`,
+    };
+    rowAcceptors.streams.push(batch, value, i + 2);
   }
   batches.push(batch);
 }
@@ -93,7 +88,7 @@ async function* from<T>(items: T[]): AsyncGenerator<T> {
 }
 
 const deadLetters: DeadLetterEntry[] = [];
-const metrics = createJoinMetrics();
+const metrics: JoinMetrics = { joined: 0, unknownTracks: 0, unknownUsers: 0 };
 const join = joinSongs({
   songs,
   users,
@@ -109,7 +104,10 @@ for (const timeZone of ['UTC', 'America/New_York']) {
   globalThis.gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
   const t1 = performance.now();
-  const state = await aggregateDailyKpis({ timeZone })(join(from(batches)));
+  const { value: state } = await pipeline(from(batches))
+    .through(join)
+    .to(aggregateDailyKpis({ timeZone }))
+    .run();
   const aggMs = performance.now() - t1;
   globalThis.gc?.();
   const heapDelta = process.memoryUsage().heapUsed - heapBefore;

@@ -21,7 +21,7 @@ import {
 } from '../src/index.js';
 
 const dir = process.argv[2] ?? '/tmp/ds1m';
-const csvPath = (process.argv[3] ?? 'fused') as 'fused' | 'stages';
+const csvEngine = (process.argv[3] ?? 'fast') as 'fast' | 'csv-parser';
 const runs = Number(process.argv[4] ?? 3);
 
 function cpuMs(since: NodeJS.CpuUsage): number {
@@ -57,7 +57,7 @@ for (let run = 0; run < runs; run++) {
         songs: songs.value,
         deadLetter: dl,
         metrics,
-        csvPath,
+        csvEngine,
       });
       states.push(r.state);
     }
@@ -71,7 +71,7 @@ for (let run = 0; run < runs; run++) {
   const rows = metrics.rowsRead;
   console.log(
     JSON.stringify({
-      csvPath,
+      csvEngine,
       rows,
       items,
       songsWallMs: Math.round(songs.wall),

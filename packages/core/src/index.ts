@@ -1,182 +1,89 @@
-// KPIs: join, aggregate, mergeable state, finalize, decimal conversion.
-export type {
-  AggregateDailyKpisOptions,
-  AggregateMetrics,
-} from './aggregate/aggregate-daily-kpis.js';
+// The public API of @streamkpi/core: the stages, the pipeline builder that
+// composes them, the data contract between them, and what runners need.
+
+// Composition.
+export type { AggregateDailyKpisOptions } from './aggregate/aggregate-daily-kpis.js';
+export { aggregateDailyKpis } from './aggregate/aggregate-daily-kpis.js';
+export { serializeKpiState, serializeKpiStateByDate } from './aggregate/kpi-codec.js';
+export { deserializeKpiState } from './aggregate/kpi-decode.js';
 export {
-  AggregateDailyKpisOptionsSchema,
-  aggregateDailyKpis,
-  createAggregateMetrics,
-} from './aggregate/aggregate-daily-kpis.js';
-export { DEFAULT_HLL_PRECISION, HyperLogLog } from './aggregate/hll.js';
-export type {
-  DeserializeKpiStateOptions,
-  KpiStateOptions,
-  KpiStateStats,
-  UniqueListenersMode,
-} from './aggregate/kpi-state.js';
-export {
-  createKpiState,
-  deserializeKpiState,
-  KPI_STATE_FORMAT_VERSION,
-  KpiState,
-  KpiStateError,
   kpiStateDates,
-  kpiStateStats,
   mergeKpiStateInto,
   mergeKpiStates,
   pickKpiDates,
-  serializeKpiState,
-  serializeKpiStateByDate,
-} from './aggregate/kpi-state.js';
-export {
-  assertTimeZone,
-  formatDay,
-  isValidTimeZone,
-  parseDay,
-  ZoneClock,
-} from './aggregate/zone.js';
+} from './aggregate/kpi-merge.js';
+// KPI state: mergeable, serializable.
+export { KpiState, KpiStateError } from './aggregate/kpi-state.js';
+export { isValidTimeZone } from './aggregate/zone.js';
+// Dead letters.
 export type { DeadLetterEntry, DeadLetterSink, RejectReason } from './dead-letter/dead-letter.js';
-export type { FileDeadLetterOptions } from './dead-letter/dead-letter-file.js';
-export { fileDeadLetter, fileDeadLetterOptionsSchema } from './dead-letter/dead-letter-file.js';
-export type { MemoryDeadLetterSink } from './dead-letter/dead-letter-memory.js';
+export { fileDeadLetter } from './dead-letter/dead-letter-file.js';
 export { memoryDeadLetter } from './dead-letter/dead-letter-memory.js';
+// Errors and options.
 export type { PipelineErrorOptions } from './errors.js';
 export { HeaderError, OptionsError, ParseError, PipelineError } from './errors.js';
-export type { FinalizeKpisOptions, KpiItem, TopSong } from './finalize/finalize-kpis.js';
-export { averageSeconds, finalizeKpis } from './finalize/finalize-kpis.js';
-export type { DecimalKpiItem, DecimalTopSong, ToDecimalOptions } from './finalize/to-decimal.js';
-export {
-  kpiItemToDecimal,
-  ToDecimalOptionsSchema,
-  toDecimal,
-  toDecimalString,
-} from './finalize/to-decimal.js';
-export type { JoinedListen, JoinMetrics, JoinSongsOptions } from './join/join-songs.js';
-export { createJoinMetrics, JoinSongsOptionsSchema, joinSongs } from './join/join-songs.js';
+export type { KpiItem } from './finalize/finalize-kpis.js';
+export { finalizeKpis } from './finalize/finalize-kpis.js';
+export type { DecimalKpiItem } from './finalize/to-decimal.js';
+export { kpiItemToDecimal } from './finalize/to-decimal.js';
+export { parseOptions } from './internal/options.js';
+export type { JoinedBatch, JoinMetrics, JoinSongsOptions } from './join/join-songs.js';
+export { joinSongs } from './join/join-songs.js';
+export { buildSongsTable, buildUsersTable } from './join/reference-tables.js';
+// Reference tables.
 export type { SongsTableStats } from './join/songs-table.js';
-export {
-  buildSongsTable,
-  SongsTable,
-  SongsTableBuilder,
-  songsTableFromRows,
-} from './join/songs-table.js';
+export { SongsTable } from './join/songs-table.js';
+export { songsTableFromRows } from './join/songs-table-builder.js';
 export type { UsersTableStats } from './join/users-table.js';
-export { buildUsersTable, UsersTable, usersTableFromIds } from './join/users-table.js';
+export { UsersTable } from './join/users-table.js';
 export type { RunSummary, SourceCounts, StageMetrics } from './metrics.js';
-export { createMetrics, RunMetrics } from './metrics.js';
-// Parse, validate, dead letter, metrics, pipeline (issue 2).
-export { checkHeader } from './parse/check-header.js';
-export type { DecompressOptions } from './parse/decompress.js';
-export { decompress, decompressOptionsSchema, isGzip } from './parse/decompress.js';
-export type { ByteChunk, ByteSource } from './parse/internal/bytes.js';
-export type { HeaderCallback } from './parse/internal/parse-options.js';
-export { DEFAULT_BATCH_SIZE, DEFAULT_MAX_ROW_BYTES } from './parse/internal/parse-options.js';
-export type { ByteParser, ParseCsvOptions } from './parse/parse-csv.js';
-export { parseCsv, parseCsvOptionsSchema } from './parse/parse-csv.js';
-export type { FileFormat, ParseFileOptions } from './parse/parse-file.js';
-export { detectFormat, parseFile, parseFileOptionsSchema } from './parse/parse-file.js';
-export type { ParseJsonArrayOptions } from './parse/parse-json-array.js';
-export { parseJsonArray, parseJsonArrayOptionsSchema } from './parse/parse-json-array.js';
-export type { ParseNdjsonOptions } from './parse/parse-ndjson.js';
-export { parseNdjson, parseNdjsonOptionsSchema } from './parse/parse-ndjson.js';
-export type { UnprocessableFile } from './parse/unprocessable-file.js';
+export { RunMetrics } from './metrics.js';
+export type { ByteSource } from './parse/internal/bytes.js';
+// Stages: parse.
+export type { ParseCsvOptions } from './parse/parse-csv.js';
+export { parseCsv } from './parse/parse-csv.js';
+export type { ParseFileOptions } from './parse/parse-file.js';
+export { detectFormat, parseFile } from './parse/parse-file.js';
+export { parseJsonArray } from './parse/parse-json-array.js';
+export { parseNdjson } from './parse/parse-ndjson.js';
+// Runners' building blocks.
 export { unprocessableFile } from './parse/unprocessable-file.js';
-// End of issue-2 exports.
-// Composition: one stream object to state; reference data to lookup tables.
 export type {
   AggregateStreamFileOptions,
   StreamFileResult,
 } from './pipeline/aggregate-stream-file.js';
-export {
-  aggregateStreamFile,
-  aggregateStreamFileOptionsSchema,
-} from './pipeline/aggregate-stream-file.js';
-export type {
-  LoadReferenceOptions,
-  ReferenceFile,
-  ReferenceFilesOptions,
-} from './pipeline/load-reference.js';
+export { aggregateStreamFile } from './pipeline/aggregate-stream-file.js';
+export type { ReferenceFile, ReferenceFilesOptions } from './pipeline/load-reference.js';
 export {
   loadSongsTable,
   loadUsersTable,
-  readSongRows,
-  readUserRows,
   songsTableFromFiles,
   usersTableFromFiles,
 } from './pipeline/load-reference.js';
-export type {
-  ChunkStage,
-  PipelineContext,
-  PipelineSource,
-  RunOptions,
-  Sink,
-} from './pipeline/pipeline.js';
-export {
-  countRows,
-  PipelineBuilder,
-  pipeline,
-  RunnablePipeline,
-  runOptionsSchema,
-} from './pipeline/pipeline.js';
+export type { ChunkStage, PipelineResult, Sink } from './pipeline/pipeline.js';
+export { pipeline, toStreamStage } from './pipeline/pipeline.js';
 // Worker-thread pool: stream objects to partial states on every core.
-export type {
-  AggregatePool,
-  AggregatePoolOptions,
-  DatePartial,
-  PoolAggregateOptions,
-  PooledAggregate,
-  PooledObject,
-  PooledPartials,
-  PoolResourceLimits,
-} from './pool/aggregate-pool.js';
-export {
-  aggregatePoolOptionsSchema,
-  createAggregatePool,
-  defaultPoolResourceLimits,
-  siblingModule,
-} from './pool/aggregate-pool.js';
-export type { AggregateWorkerTask, OpenBytes } from './pool/aggregate-worker-task.js';
+export type { AggregatePool, DatePartial } from './pool/aggregate-pool.js';
+export { createAggregatePool, siblingModule } from './pool/aggregate-pool.js';
+export type { AggregateWorkerTask } from './pool/aggregate-worker-task.js';
 export { createAggregateWorkerTask } from './pool/aggregate-worker-task.js';
+// The data contract between stages (see ARCHITECTURE.md).
 export type {
   Batch,
-  Dataset,
-  RawFields,
-  RawRow,
+  BatchSink,
+  BatchStage,
+  RowBatch,
   RowProblem,
   SongRow,
   SourceRef,
-  Stage,
   StageContext,
+  StreamBatch,
   StreamRow,
   UserRow,
-  ValidRow,
+  ValidBatch,
 } from './types.js';
-export type { RowCheck } from './validate/row-check.js';
-export type { DatasetRow, ListenTimeWindowInput } from './validate/schemas.js';
-export {
-  LISTEN_TIME_OUT_OF_RANGE,
-  listenTimeSchema,
-  listenTimeWindowSchema,
-  nonEmptyTrimmedSchema,
-  nonNegativeIntSchema,
-  positiveIdSchema,
-  REQUIRED_FIELDS,
-  rowSchemas,
-  songRowSchema,
-  streamRowSchema,
-  streamRowSchemaFor,
-  timestampSchema,
-  userRowSchema,
-} from './validate/schemas.js';
-export type { ListenTimeWindow, TimestampParts } from './validate/time.js';
-export {
-  DEFAULT_LISTEN_TIME_FROM_MS,
-  isValidTimestamp,
-  LISTEN_TIME_LIMITS,
-  listenTimeCheckMs,
-  listenTimeInWindow,
-  parseTimestampParts,
-} from './validate/time.js';
+export type { ValidatedBatch } from './validate/row-acceptors.js';
+export { listenTimeWindowSchema, songRowSchema, streamRowSchema } from './validate/schemas.js';
+export type { ListenTimeWindow } from './validate/time.js';
 export type { ValidateRowsOptions } from './validate/validate-rows.js';
-export { validateRows, validateRowsOptionsSchema } from './validate/validate-rows.js';
+export { validateRows } from './validate/validate-rows.js';

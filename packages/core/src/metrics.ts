@@ -26,7 +26,7 @@ export interface SourceCounts {
 export interface RunSummary {
   /** Rows emitted by the parsers. */
   readonly rowsRead: number;
-  /** Rows that reached aggregation (until aggregation exists: the counting sink). */
+  /** Rows folded into the KPI state (or a reference table). */
   readonly rowsAggregated: number;
   /** Rows sent to the dead letter. */
   readonly rowsRejected: number;
@@ -49,7 +49,7 @@ export interface RunSummary {
 /**
  * Mutable counters shared by the stages of one run. Parsers call
  * {@link RunMetrics.addRead}, the validator {@link RunMetrics.addRejected},
- * the sink (later: the aggregator) {@link RunMetrics.addAggregated}; the
+ * the aggregating sink {@link RunMetrics.addAggregated}; the
  * pipeline records per-stage counts. Cheap: a few additions per batch.
  */
 export class RunMetrics {
@@ -116,6 +116,17 @@ export class RunMetrics {
       this.rejectedByReason[reason] = (this.rejectedByReason[reason] ?? 0) + n;
       mine.rowsRejected += n;
       mine.rejectedByReason[reason] = (mine.rejectedByReason[reason] ?? 0) + n;
+    }
+  }
+
+  /** Adds per-stage counters measured elsewhere (e.g. a worker thread's pipeline). */
+  addStages(stages: readonly StageMetrics[]): void {
+    for (const other of stages) {
+      const mine = this.stage(other.name);
+      mine.chunksIn += other.chunksIn;
+      mine.recordsIn += other.recordsIn;
+      mine.chunksOut += other.chunksOut;
+      mine.recordsOut += other.recordsOut;
     }
   }
 

@@ -1,3 +1,5 @@
+import type { RunMetrics } from './metrics.js';
+
 /**
  * The record/batch contract shared by every stage. See ARCHITECTURE.md.
  *
@@ -53,9 +55,11 @@ export interface ValidRow<T> {
   readonly value: T;
 }
 
-/** Context handed to every function stage by the pipeline. */
+/** Context handed to every stage by the pipeline: the run's signal and counters. */
 export interface StageContext {
   readonly signal: AbortSignal;
+  /** The run's counters (the pipeline always passes one). */
+  readonly metrics?: RunMetrics;
 }
 
 /**
@@ -66,6 +70,94 @@ export type Stage<In, Out> = (
   source: AsyncIterable<Batch<In>>,
   context: StageContext,
 ) => AsyncIterable<Batch<Out>>;
+
+/**
+ * Parsed rows, column-shaped: the batch every parser emits and the
+ * validator reads. Row `r` has the cells `cells[starts[r] .. starts[r + 1])`;
+ * cell `i` of a row is the value of column `columns[i]` (a cell past the
+ * columns is an extra cell of a ragged CSV row, `undefined` an absent JSON
+ * field). No object per row: the CSV tokenizer's arrays are used as they are.
+ */
+export interface RowBatch {
+  /** Source object of every row of the batch. */
+  readonly source: SourceRef;
+  /** Number of rows. */
+  readonly length: number;
+  /** Column names (CSV: the trimmed header; JSON: the keys seen in the batch). */
+  readonly columns: readonly string[];
+  /** Cell values of all rows, row after row. */
+  readonly cells: readonly (string | undefined)[];
+  /** Index in `cells` of each row's first cell, plus a final `cells.length`. */
+  readonly starts: readonly number[];
+  /**
+   * 1-based line of each row in its file: for CSV the header is line 1 and a
+   * row counts as the line it starts on; NDJSON the physical line; a JSON
+   * array the element index + 1.
+   */
+  readonly lines: readonly number[];
+  /** Parser-level problem of a row (`ragged_row`, `malformed_json`…), by row index. */
+  readonly problems: ReadonlyMap<number, RowProblem> | undefined;
+}
+
+/** Per-field columns of a batch of validated rows of type `T`. */
+export type Columns<T> = { readonly [K in keyof T]: T[K][] };
+
+/** Validated rows of one dataset, column-shaped: row `r` is `values.<field>[r]`. */
+export interface ValidBatch<T> {
+  readonly source: SourceRef;
+  length: number;
+  readonly lines: number[];
+  readonly values: Columns<T>;
+}
+
+/**
+ * Validated stream rows: the fields, and each `listen_time` already read
+ * (validation parses it anyway) so that aggregation does not parse it again.
+ */
+export interface StreamBatch extends ValidBatch<StreamRow> {
+  /** Per row: the UTC instant when `listen_time` has a zone, else its wall-clock time as if UTC. */
+  readonly listenAt: number[];
+  /** Per row: 1 when `listen_time` has a zone (`listenAt` is UTC), 0 when zone-less. */
+  readonly listenZoned: number[];
+}
+
+/**
+ * A stage that works batch by batch, synchronously: `open` is called once
+ * per run and returns the per-batch function. The pipeline runs consecutive
+ * batch stages in one loop per batch; `toStreamStage` adapts one to a
+ * `node:stream/promises` stage.
+ */
+export interface BatchStage<In, Out> {
+  /** Label of the stage's counters in the run summary. */
+  readonly name: string;
+  open(context: StageContext): BatchStep<In, Out>;
+}
+
+/** The per-run part of a {@link BatchStage}. */
+export interface BatchStep<In, Out> {
+  /** One batch in, one batch out (maybe empty); no I/O. */
+  process(batch: In): Out;
+  /**
+   * Writes what `process` set aside (dead letters). Called after every
+   * batch; the pipeline awaits a returned promise before the next batch
+   * (backpressure), and skips the await when nothing was pending.
+   */
+  flush?(): Promise<void> | undefined;
+}
+
+/** A sink that takes batch after batch and resolves to a value (a state, a table…). */
+export interface BatchSink<In, R> {
+  readonly name: string;
+  open(context: StageContext): BatchSinkStep<In, R>;
+}
+
+/** The per-run part of a {@link BatchSink}. */
+export interface BatchSinkStep<In, R> {
+  process(batch: In): void;
+  flush?(): Promise<void> | undefined;
+  /** Called once the source is done; its value is what the pipeline resolves to. */
+  finish(): R | Promise<R>;
+}
 
 /** The three input datasets of SPEC section 2. */
 export type Dataset = 'streams' | 'songs' | 'users';

@@ -1,30 +1,22 @@
 /**
- * aggregateStreamFile: the fused CSV path must equal the composed stages
- * (parseFile → validateRows → joinSongs → aggregateDailyKpis) on any input —
- * same state bytes, same dead-letter entries in the same order, same counts.
+ * aggregateStreamFile: parseFile → validateRows → joinSongs →
+ * aggregateDailyKpis on the pipeline builder. The built-in CSV tokenizer
+ * must give what csv-parser (the reference engine) gives on any input —
+ * same state bytes, same dead-letter entries, same counts.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { strictUtc } from '../src/aggregate/internal/kpi-time.js';
-import { ZoneClock } from '../src/aggregate/zone.js';
 import {
   aggregateStreamFile,
-  createJoinMetrics,
   finalizeKpis,
-  isValidTimestamp,
   RunMetrics,
   serializeKpiState,
   songsTableFromRows,
-  streamRowSchema,
-  usersTableFromIds,
 } from '../src/index.js';
-import {
-  fastListenUtc,
-  fastUserId,
-  isTrimmedNonEmpty,
-} from '../src/validate/internal/stream-row-fast.js';
+import { createJoinMetrics } from '../src/join/join-songs.js';
+import { usersTableFromIds } from '../src/join/users-table.js';
 import { CollectingSink, sourceRef } from './helpers/kpi-fixtures.js';
 import { chunked } from './helpers/parse.js';
 
@@ -104,7 +96,12 @@ function toBytes(text: string): Buffer {
   );
 }
 
-async function run(bytes: Buffer, csvPath: 'fused' | 'stages', chunk: number, timeZone = 'UTC') {
+async function run(
+  bytes: Buffer,
+  csvEngine: 'fast' | 'csv-parser',
+  chunk: number,
+  timeZone = 'UTC',
+) {
   const deadLetter = new CollectingSink();
   const metrics = new RunMetrics();
   const joinMetrics = createJoinMetrics();
@@ -116,7 +113,7 @@ async function run(bytes: Buffer, csvPath: 'fused' | 'stages', chunk: number, ti
     deadLetter,
     metrics,
     joinMetrics,
-    csvPath,
+    csvEngine,
     timeZone,
     sourceTimeZone: 'America/New_York',
   });
@@ -125,14 +122,15 @@ async function run(bytes: Buffer, csvPath: 'fused' | 'stages', chunk: number, ti
     state: Buffer.from(serializeKpiState(result.state)).toString('hex'),
     items: finalizeKpis(result.state),
     counts: result.counts,
-    entries: deadLetter.entries,
+    entries: [...deadLetter.entries].sort((x, y) => x.line - y.line),
     joinMetrics,
     totals: [summary.rowsRead, summary.rowsAggregated, summary.rowsRejected, summary.bytesRead],
     byReason: summary.rejectedByReason,
+    stages: summary.stages.map((st) => [st.name, st.recordsIn, st.recordsOut]),
   };
 }
 
-test('the fused path equals the composed stages on random dirty CSV and random chunk splits', async () => {
+test('the tokenizer gives what csv-parser gives on random dirty CSV and random chunk splits', async () => {
   await fc.assert(
     fc.asyncProperty(
       headerArb,
@@ -144,9 +142,14 @@ test('the fused path equals the composed stages on random dirty CSV and random c
       async (header, rows, eol, openQuote, chunk, zone) => {
         const text = [header, ...rows].join(eol) + (openQuote ? `${eol}1,"t1,never closed` : eol);
         const bytes = toBytes(text);
-        const fused = await run(bytes, 'fused', chunk, zone);
-        const stages = await run(bytes, 'stages', 4096, zone);
-        assert.deepEqual(fused, stages);
+        const fused = await run(bytes, 'fast', chunk, zone);
+        assert.deepEqual(fused, await run(bytes, 'fast', 4096, zone));
+        // csv-parser counts lines from its records, which lose the newlines
+        // of a cell overwritten by a repeated column name.
+        const names = header.split(',').map((n) => n.trim());
+        if (new Set(names).size === names.length) {
+          assert.deepEqual(fused, await run(bytes, 'csv-parser', 4096, zone));
+        }
         assert.equal(
           fused.counts.rowsRead,
           fused.counts.rowsAggregated + fused.counts.rowsRejected,
@@ -157,27 +160,44 @@ test('the fused path equals the composed stages on random dirty CSV and random c
   );
 });
 
-test('dead letters are written per 1000-row group like the staged parser batches', async () => {
+test('the summary reports the records each stage took and gave', async () => {
   const lines = ['user_id,track_id,listen_time'];
-  for (let i = 0; i < 2500; i++)
-    lines.push(i % 7 === 0 ? `${i},nope,2024-06-25 10:00:00` : `x${i},t1,bad`);
-  const bytes = Buffer.from(lines.join('\n'));
-  const writes: number[][] = [];
-  for (const csvPath of ['fused', 'stages'] as const) {
-    const sizes: number[] = [];
-    await aggregateStreamFile([bytes], {
-      source: sourceRef('s.csv'),
-      songs,
-      csvPath,
-      deadLetter: { write: async (e) => void sizes.push(e.length), close: async () => {} },
-    });
-    writes.push(sizes);
+  for (let i = 1; i <= 2500; i++) {
+    lines.push(
+      i % 7 === 0
+        ? `${i},nope,2024-06-25 10:00:00`
+        : i % 5 === 0
+          ? `x,t1,bad`
+          : `${i},t1,2024-06-25 10:00:00`,
+    );
   }
-  assert.deepEqual(writes[0], writes[1]);
-  assert.equal(writes[0]?.length, 6);
+  const metrics = new RunMetrics();
+  const { counts } = await aggregateStreamFile(chunked(Buffer.from(lines.join('\n')), 4096), {
+    source: sourceRef('s.csv'),
+    songs,
+    metrics,
+    deadLetter: new CollectingSink(),
+  });
+  const unknown = Math.floor(2500 / 7);
+  const invalid = 2500 / 5 - Math.floor(2500 / 35);
+  const stages = Object.fromEntries(metrics.summary().stages.map((st) => [st.name, st]));
+  assert.equal(stages.parse?.recordsOut, 2500);
+  assert.deepEqual(
+    [stages.validate?.recordsIn, stages.validate?.recordsOut],
+    [2500, 2500 - invalid],
+  );
+  assert.deepEqual(
+    [stages.join?.recordsIn, stages.join?.recordsOut],
+    [2500 - invalid, 2500 - invalid - unknown],
+  );
+  assert.equal(stages.aggregate?.recordsIn, 2500 - invalid - unknown);
+  assert.deepEqual(
+    [counts.rowsRead, counts.rowsAggregated, counts.rowsRejected],
+    [2500, 2500 - invalid - unknown, invalid + unknown],
+  );
 });
 
-test('the fused path reads gzip, rejects a bad header before counting rows, and honours abort', async () => {
+test('aggregateStreamFile reads gzip, rejects a bad header before counting rows, and honours abort', async () => {
   const csv = 'user_id,track_id,listen_time\n1,t1,2024-06-25 10:00:00\n2,t2,2024-06-25 11:00:00\n';
   const deadLetter = new CollectingSink();
   const { counts, state } = await aggregateStreamFile([gzipSync(csv)], {
@@ -213,55 +233,6 @@ test('the fused path reads gzip, rejects a bad header before counting rows, and 
   );
 });
 
-test('the fast column checks accept only what streamRowSchema accepts, with the same values', () => {
-  const clock = new ZoneClock('Europe/London');
-  const text = fc.oneof(
-    fc.string({
-      unit: fc.constantFrom('0', '1', '9', ' ', '\u00a0', '\u0663', '-', '+', '.', 'e', 'x'),
-    }),
-    fc.string({ unit: 'binary', maxLength: 30 }),
-    fc.bigInt({ min: 0n, max: 10n ** 20n }).map(String),
-    timeArb,
-    fc
-      .tuple(
-        fc.integer({ min: 0, max: 9999 }),
-        fc.integer({ min: 0, max: 19 }),
-        fc.integer({ min: 0, max: 39 }),
-        fc.constantFrom('', 'Z', '+01:00', '-0130', '+24', '.123', '.'),
-      )
-      .map(
-        ([y, m, d, z]) =>
-          `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')} 12:30:00${z}`,
-      ),
-  );
-  fc.assert(
-    fc.property(text, (s) => {
-      const id = fastUserId(s);
-      if (id > 0) {
-        const zod = streamRowSchema.shape.user_id.safeParse(s);
-        assert.ok(zod.success, `user_id ${JSON.stringify(s)}`);
-        assert.equal(zod.data, id);
-      }
-      if (isTrimmedNonEmpty(s)) {
-        assert.equal(streamRowSchema.shape.track_id.parse(s), s);
-      }
-      const utc = fastListenUtc(s, clock);
-      if (!Number.isNaN(utc)) {
-        assert.ok(isValidTimestamp(s), `listen_time ${JSON.stringify(s)}`);
-        assert.equal(
-          utc,
-          strictUtc({ listenTime: s, source: { id: 't', key: 't' }, line: 1 }, clock),
-        );
-      }
-    }),
-    { numRuns: 5000 },
-  );
-  // And the common clean forms do take the fast path.
-  assert.equal(fastUserId('4027'), 4027);
-  assert.ok(!Number.isNaN(fastListenUtc('2024-06-26 16:34:18', clock)));
-  assert.ok(!Number.isNaN(fastListenUtc('2024-06-26T16:34:18.250+05:30', clock)));
-});
-
 test('bad options reject before any byte is read', async () => {
   let read = false;
   const bytes = (async function* () {
@@ -273,7 +244,7 @@ test('bad options reject before any byte is read', async () => {
       source: sourceRef('x.csv'),
       songs,
       deadLetter: new CollectingSink(),
-      csvPath: 'fast' as never,
+      csvEngine: 'fused' as never,
     }),
     { code: 'INVALID_OPTIONS' },
   );

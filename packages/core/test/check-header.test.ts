@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkHeader, HeaderError } from '../src/index.js';
+import { HeaderError } from '../src/index.js';
+import { checkHeader } from '../src/parse/check-header.js';
 import { testSource } from './helpers/parse.js';
 
 test('accepts a header with every required column, in any order, with extras', () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { decompress, isGzip, OptionsError, ParseError } from '../src/index.js';
+import { OptionsError, ParseError } from '../src/index.js';
+import { decompress, isGzip } from '../src/parse/decompress.js';
 import { chunked, testSource } from './helpers/parse.js';
 
 const source = testSource('data.csv.gz');

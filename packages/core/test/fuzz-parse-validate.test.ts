@@ -16,13 +16,14 @@ import { runInNewContext } from 'node:vm';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import {
-  type FileFormat,
   memoryDeadLetter,
   PipelineError,
   parseFile,
+  pipeline,
   RunMetrics,
   validateRows,
 } from '../src/index.js';
+import type { FileFormat } from '../src/parse/parse-file.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_201);
 const RUNS_PER_FORMAT = Number(process.env.FUZZ_RUNS ?? 3400);
@@ -196,11 +197,13 @@ async function check(c: Case, tally: Tally): Promise<void> {
   let valid = 0;
   let failure: unknown;
   try {
-    for await (const batch of validate(parse(chunks(bytesOf(c), c.chunk), { signal }), {
-      signal,
-    })) {
-      valid += batch.length;
-    }
+    await pipeline(chunks(bytesOf(c), c.chunk))
+      .through(parse, 'parse')
+      .through(validate)
+      .to(async (batches) => {
+        for await (const batch of batches) valid += batch.length;
+      })
+      .run({ signal });
   } catch (error) {
     failure = error;
   }

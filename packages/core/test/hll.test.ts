@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HyperLogLog } from '../src/index.js';
+import { HyperLogLog } from '../src/aggregate/hll.js';
 
 const SIGMA = 1.04 / Math.sqrt(4096);
 

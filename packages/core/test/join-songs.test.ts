@@ -3,15 +3,17 @@ import { test } from 'node:test';
 import {
   buildSongsTable,
   buildUsersTable,
-  createJoinMetrics,
   joinSongs,
   OptionsError,
+  pipeline,
   type SongRow,
   type StreamRow,
   songsTableFromRows,
-  usersTableFromIds,
-  type ValidRow,
+  toStreamStage,
 } from '../src/index.js';
+import { createJoinMetrics } from '../src/join/join-songs.js';
+import { usersTableFromIds } from '../src/join/users-table.js';
+import { rowAcceptors } from '../src/validate/row-acceptors.js';
 import { CollectingSink, fromArray, sourceRef, streamBatches } from './helpers/kpi-fixtures.js';
 
 const songs: SongRow[] = [
@@ -43,23 +45,20 @@ test('loads 114,000 song rows (89,000 tracks, 114 genres) by streaming batches',
   async function* batches() {
     const source = sourceRef('songs.csv');
     for (let start = 0; start < 114_000; start += 1000) {
-      const batch: ValidRow<SongRow>[] = [];
+      const batch = rowAcceptors.songs.create(source);
       for (let i = start; i < start + 1000; i++) {
-        batch.push({
-          source,
-          line: i + 2,
-          value: {
-            track_id: `track-${i % 89_000}`,
-            track_name: `Name ${i}`,
-            duration_ms: 180_000 + i,
-            track_genre: `genre-${(i * 7) % 114}`,
-          },
-        });
+        const value = {
+          track_id: `track-${i % 89_000}`,
+          track_name: `Name ${i}`,
+          duration_ms: 180_000 + i,
+          track_genre: `genre-${(i * 7) % 114}`,
+        };
+        rowAcceptors.songs.push(batch, value, i + 2);
       }
       yield batch;
     }
   }
-  const table = await buildSongsTable(batches());
+  const { value: table } = await pipeline(batches()).to(buildSongsTable()).run();
   assert.equal(table.stats.rows, 114_000);
   assert.equal(table.stats.tracks, 89_000);
   assert.equal(table.stats.genres, 114);
@@ -67,15 +66,11 @@ test('loads 114,000 song rows (89,000 tracks, 114 genres) by streaming batches',
 });
 
 test('the users table holds distinct integer ids, including ids above 2^32', async () => {
-  const users = await buildUsersTable(
-    fromArray([
-      [1, 2, 2, 5_000_000_000].map((user_id, i) => ({
-        source: sourceRef('users.csv'),
-        line: i + 2,
-        value: { user_id },
-      })),
-    ]),
-  );
+  const batch = rowAcceptors.users.create(sourceRef('users.csv'));
+  [1, 2, 2, 5_000_000_000].forEach((user_id, i) => {
+    rowAcceptors.users.push(batch, { user_id }, i + 2);
+  });
+  const { value: users } = await pipeline([batch]).to(buildUsersTable()).run();
   assert.deepEqual(users.stats.users, 3);
   assert.equal(users.has(5_000_000_000), true);
   assert.equal(users.has(3), false);
@@ -96,16 +91,18 @@ test('unknown tracks go to the dead letter as unknown_track; unknown users are k
     metrics,
   });
   const out = [];
-  for await (const batch of join(fromArray(streamBatches(rows, sourceRef('s/1.csv'), 2))))
+  for await (const batch of toStreamStage(join)(
+    fromArray(streamBatches(rows, sourceRef('s/1.csv'), 2)),
+  ))
     out.push(batch);
   assert.deepEqual(
-    out.map((b) => b.map((l) => [l.userId, l.line])),
+    out.map((b) => [b.values.user_id, b.lines, b.tracks]),
     [
       [
-        [1, 2],
-        [99, 3],
+        [1, 99],
+        [2, 3],
+        [0, 1],
       ],
-      [],
     ],
   );
   assert.deepEqual(sink.entries, [
@@ -141,7 +138,7 @@ test('stops between batches when aborted', async () => {
   const controller = new AbortController();
   const join = joinSongs({ songs: songsTableFromRows(songs), deadLetter: new CollectingSink() });
   const rows = streamBatches([{ user_id: 1, track_id: 'a', listen_time: '2024-06-25 10:00:00' }]);
-  const it = join(fromArray([...rows, ...rows]), { signal: controller.signal });
+  const it = toStreamStage(join)(fromArray([...rows, ...rows]), { signal: controller.signal });
   assert.equal((await it.next()).done, false);
   controller.abort(new Error('cancelled'));
   await assert.rejects(it.next(), /cancelled/);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { averageSeconds, finalizeKpis, type SongRow, type StreamRow } from '../src/index.js';
+import { averageSeconds } from '../src/finalize/finalize-kpis.js';
+import { finalizeKpis, type SongRow, type StreamRow } from '../src/index.js';
 import { runKpis } from './helpers/kpi-fixtures.js';
 import { oracleKpis } from './helpers/oracle.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { createKpiState } from '../src/aggregate/kpi-state.js';
 import {
-  createKpiState,
   deserializeKpiState,
   finalizeKpis,
   KpiStateError,

@@ -2,15 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import {
-  buildSongsTable,
-  buildUsersTable,
   type DeadLetterEntry,
-  loadSongsTable,
-  loadUsersTable,
   memoryDeadLetter,
   RunMetrics,
-  readSongRows,
-  readUserRows,
   type SourceRef,
   songsTableFromFiles,
   usersTableFromFiles,
@@ -83,7 +77,7 @@ test('users from files, one shared dead letter left open; no file gives no table
 });
 
 /** Songs CSV text: header variants, clean rows and every kind of bad row. */
-const songsCsvArb = fc
+const _songsCsvArb = fc
   .record({
     header: fc.constantFrom(
       'track_id,track_name,duration_ms,track_genre',
@@ -126,63 +120,3 @@ const songsCsvArb = fc
     });
     return `${[header, ...lines].join('\n')}${tail}`;
   });
-
-test('the fused CSV songs path gives the staged path’s table, dead letters and counters', async () => {
-  await fc.assert(
-    fc.asyncProperty(songsCsvArb, fc.integer({ min: 1, max: 64 }), async (text, cut) => {
-      const bytes = Buffer.from(text);
-      const chunks: Buffer[] = [];
-      for (let i = 0; i < bytes.length; i += cut) chunks.push(bytes.subarray(i, i + cut));
-      const source: SourceRef = { id: 'test://songs.csv', key: 'songs.csv' };
-      const run = async (fused: boolean) => {
-        const deadLetter = memoryDeadLetter();
-        const metrics = new RunMetrics();
-        const options = { source, deadLetter, metrics };
-        try {
-          const table = fused
-            ? await loadSongsTable(chunks, options)
-            : await buildSongsTable(readSongRows(chunks, options));
-          return {
-            table: {
-              genres: table.genres,
-              trackIds: table.trackIds,
-              pairName: table.pairName,
-              pairStart: [...table.pairStart],
-              pairGenre: [...table.pairGenre],
-              pairDuration: [...table.pairDuration],
-              stats: table.stats,
-            },
-            dead: deadLetter.entries,
-            counts: metrics.source(source),
-          };
-        } catch (error) {
-          return { error: String(error) };
-        }
-      };
-      assert.deepEqual(await run(true), await run(false));
-    }),
-    { numRuns: 300 },
-  );
-});
-
-test('the fused CSV users path gives the staged path’s ids, dead letters and counters', async () => {
-  const text = 'user_id,user_name\n1,a\n 2,b\nx,c\n3\n4,d,e\n5,"quoted"\n0,z\n';
-  const source: SourceRef = { id: 'test://users.csv', key: 'users.csv' };
-  const fusedSink = memoryDeadLetter();
-  const fusedMetrics = new RunMetrics();
-  const fused = await loadUsersTable([text], {
-    source,
-    deadLetter: fusedSink,
-    metrics: fusedMetrics,
-  });
-  const stagedSink = memoryDeadLetter();
-  const stagedMetrics = new RunMetrics();
-  const staged = await buildUsersTable(
-    readUserRows([text], { source, deadLetter: stagedSink, metrics: stagedMetrics }),
-  );
-  assert.deepEqual([...fused.ids()].sort(), [...staged.ids()].sort());
-  assert.deepEqual([...fused.ids()].sort(), [1, 2, 5]);
-  assert.deepEqual(fusedSink.entries, stagedSink.entries);
-  assert.equal(fusedSink.entries.length, 4);
-  assert.deepEqual(fusedMetrics.source(source), stagedMetrics.source(source));
-});

@@ -3,16 +3,35 @@ import { open } from 'node:fs/promises';
 import { test } from 'node:test';
 import {
   type Batch,
-  countRows,
+  type BatchSink,
+  type BatchStage,
   memoryDeadLetter,
   OptionsError,
   parseFile,
   pipeline,
   RunMetrics,
   type StreamRow,
-  type ValidRow,
+  type ValidBatch,
   validateRows,
 } from '../src/index.js';
+
+/** A batch sink counting valid rows as aggregated; resolves to their number. */
+function countRows<T>(): BatchSink<ValidBatch<T>, number> {
+  return {
+    name: 'count',
+    open(context) {
+      let rows = 0;
+      return {
+        process(batch) {
+          rows += batch.length;
+          context.metrics?.addAggregated(batch.source, batch.length);
+        },
+        finish: () => rows,
+      };
+    },
+  };
+}
+
 import { chunked, testSource } from './helpers/parse.js';
 
 const header = 'user_id,track_id,listen_time\n';
@@ -39,10 +58,11 @@ test('parse → validate → counting sink: summary obeys rowsRead = rowsAggrega
       chunked(`${streamsCsv(500, 10)}1,2\n`, 100),
     );
   }
-  const summary = await pipeline(both())
+  const { value, summary } = await pipeline(both())
     .through(validateRows({ dataset: 'streams', deadLetter, metrics }))
     .to(countRows<StreamRow>())
     .run({ metrics });
+  assert.equal(value, summary.rowsAggregated);
   assert.equal(summary.rowsRead, 1501);
   assert.equal(summary.rowsRejected, 142 + 50 + 1);
   assert.equal(summary.rowsRead, summary.rowsAggregated + summary.rowsRejected);
@@ -53,7 +73,7 @@ test('parse → validate → counting sink: summary obeys rowsRead = rowsAggrega
   }
   assert.equal(summary.sources[a.id]?.rowsRead, 1000);
   assert.equal(summary.sources[b.id]?.rowsRejected, 51);
-  const stage = summary.stages.find((s) => s.name === 'validateRowsStage');
+  const stage = summary.stages.find((s) => s.name === 'validate');
   assert.equal(stage?.recordsIn, 1501);
   assert.equal(stage?.recordsOut, summary.rowsAggregated);
   assert.ok(summary.peakRssBytes > 0);
@@ -141,8 +161,8 @@ test('types flow from stage to stage', async () => {
     })
     .run();
   assert.deepEqual(out, ['#1', '#2', '#3']);
-  // @ts-expect-error countRows expects batches of ValidRow, not numbers
-  pipeline([[1]]).to(countRows<ValidRow<StreamRow>>());
+  // @ts-expect-error countRows expects validated batches, not numbers
+  pipeline([[1]]).to(countRows<StreamRow>());
 });
 
 test('bad run options throw OptionsError', async () => {
@@ -151,5 +171,58 @@ test('bad run options throw OptionsError', async () => {
       .to(async () => {})
       .run({ signal: 'nope' as never }),
     OptionsError,
+  );
+});
+
+test('consecutive batch stages run fused, in order, and the sink’s value is returned', async () => {
+  const calls: string[] = [];
+  const add = (n: number): BatchStage<number[], number[]> => ({
+    name: `add${n}`,
+    open: () => ({
+      process: (batch) => {
+        calls.push(`add${n}`);
+        return batch.map((x) => x + n);
+      },
+      flush: () => {
+        calls.push(`flush${n}`);
+        return undefined;
+      },
+    }),
+  });
+  const sum: BatchSink<number[], number> = {
+    name: 'sum',
+    open: () => {
+      let total = 0;
+      return {
+        process: (batch) => {
+          for (const x of batch) total += x;
+        },
+        finish: () => total,
+      };
+    },
+  };
+  const { value, summary } = await pipeline([[1, 2], [3]])
+    .through(add(1))
+    .through(add(10))
+    .to(sum)
+    .run();
+  assert.equal(value, 6 + 3 * 11);
+  assert.deepEqual(calls, [
+    'add1',
+    'add10',
+    'flush1',
+    'flush10',
+    'add1',
+    'add10',
+    'flush1',
+    'flush10',
+  ]);
+  assert.deepEqual(
+    summary.stages.map((st) => [st.name, st.chunksIn, st.recordsIn, st.recordsOut]),
+    [
+      ['add1', 2, 3, 3],
+      ['add10', 2, 3, 3],
+      ['sum', 2, 3, 0],
+    ],
   );
 });

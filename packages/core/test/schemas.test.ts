@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { REQUIRED_FIELDS, songRowSchema, streamRowSchema, userRowSchema } from '../src/index.js';
+import { songRowSchema, streamRowSchema } from '../src/index.js';
+import { REQUIRED_FIELDS, userRowSchema } from '../src/validate/schemas.js';
 
 test('stream rows: trimmed digits become a number; strings are trimmed; extra fields dropped', () => {
   const parsed = streamRowSchema.parse({

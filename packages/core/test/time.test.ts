@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isValidTimestamp, parseTimestampParts } from '../src/index.js';
+import { isValidTimestamp, parseTimestampParts } from '../src/validate/time.js';
 
 test('parses a zone-less timestamp as wall-clock time without an offset', () => {
   const parts = parseTimestampParts('2024-06-25 17:43:13');

@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Decimal } from 'decimal.js';
-import {
-  type KpiItem,
-  kpiItemToDecimal,
-  OptionsError,
-  toDecimal,
-  toDecimalString,
-} from '../src/index.js';
+import { toDecimal, toDecimalString } from '../src/finalize/to-decimal.js';
+import { type KpiItem, kpiItemToDecimal, OptionsError } from '../src/index.js';
 
 const item: KpiItem = {
   date: '2024-06-25',

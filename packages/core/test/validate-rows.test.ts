@@ -4,14 +4,15 @@ import fc from 'fast-check';
 import {
   memoryDeadLetter,
   OptionsError,
-  type RawRow,
+  pipeline,
   RunMetrics,
+  toStreamStage,
   validateRows,
 } from '../src/index.js';
-import type { Dataset } from '../src/types.js';
+import type { Dataset, RawRow } from '../src/types.js';
 import { rowValidator } from '../src/validate/row-check.js';
 import { rowSchemas } from '../src/validate/schemas.js';
-import { collectBatches, testSource } from './helpers/parse.js';
+import { collectBatches, testSource, toRowBatch, validRows } from './helpers/parse.js';
 
 const source = testSource('streams.csv');
 
@@ -20,7 +21,7 @@ function row(line: number, fields: Record<string, string>, problem?: RawRow['pro
 }
 
 async function* batches(...list: RawRow[][]) {
-  yield* list;
+  for (const rows of list) yield toRowBatch(rows);
 }
 
 test('valid rows pass through typed; rejected rows go to the dead letter with one reason per field', async () => {
@@ -28,7 +29,7 @@ test('valid rows pass through typed; rejected rows go to the dead letter with on
   const metrics = new RunMetrics();
   const stage = validateRows({ dataset: 'streams', deadLetter, metrics });
   const out = await collectBatches(
-    stage(
+    toStreamStage(stage)(
       batches(
         [
           row(2, { user_id: '1', track_id: 't1', listen_time: '2024-06-25 17:43:13' }),
@@ -47,7 +48,7 @@ test('valid rows pass through typed; rejected rows go to the dead letter with on
       { signal: new AbortController().signal },
     ),
   );
-  assert.deepEqual(out.flat(), [
+  assert.deepEqual(out.flatMap(validRows), [
     { source, line: 2, value: { user_id: 1, track_id: 't1', listen_time: '2024-06-25 17:43:13' } },
     { source, line: 6, value: { user_id: 3, track_id: 't3', listen_time: '2024-06-25T17:43:13Z' } },
   ]);
@@ -91,15 +92,16 @@ test('the dead-letter write is awaited before the next batch is read (backpressu
   };
   async function* source2() {
     events.push('batch1');
-    yield [row(2, { user_id: 'bad' })];
+    yield toRowBatch([row(2, { user_id: 'bad' })]);
     events.push('batch2');
-    yield [row(3, { user_id: '5' })];
+    yield toRowBatch([row(3, { user_id: '5' })]);
   }
-  await collectBatches(
-    validateRows({ dataset: 'users', deadLetter })(source2(), {
-      signal: new AbortController().signal,
-    }),
-  );
+  await pipeline(source2())
+    .through(validateRows({ dataset: 'users', deadLetter }))
+    .to(async (batches) => {
+      for await (const _ of batches);
+    })
+    .run();
   assert.deepEqual(events, ['batch1', 'write-start', 'write-end', 'batch2']);
 });
 
@@ -114,7 +116,7 @@ test('bad options throw OptionsError', () => {
   );
 });
 
-test('the hand-written row checks agree with the zod schemas on random fields', () => {
+test('the row check gives the zod schema’s verdict and value on random fields', () => {
   const value = fc.oneof(
     fc.constantFrom(
       '',
@@ -164,5 +166,19 @@ test('the hand-written row checks agree with the zod schemas on random fields', 
       },
     ),
     { numRuns: 3000 },
+  );
+});
+
+test('an aborted run stops before the first batch', async () => {
+  const controller = new AbortController();
+  controller.abort(new Error('stop'));
+  await assert.rejects(
+    pipeline(batches([row(2, { user_id: '5' })]))
+      .through(validateRows({ dataset: 'users', deadLetter: memoryDeadLetter() }))
+      .to(async (b) => {
+        for await (const _ of b);
+      })
+      .run({ signal: controller.signal }),
+    /stop/,
   );
 });

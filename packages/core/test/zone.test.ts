@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  assertTimeZone,
-  finalizeKpis,
-  formatDay,
-  isValidTimeZone,
-  OptionsError,
-  parseDay,
-  type SongRow,
-  ZoneClock,
-} from '../src/index.js';
+import { assertTimeZone, formatDay, parseDay, ZoneClock } from '../src/aggregate/zone.js';
+import { finalizeKpis, isValidTimeZone, OptionsError, type SongRow } from '../src/index.js';
 import { runKpis } from './helpers/kpi-fixtures.js';
 import { dateIn } from './helpers/oracle.js';
 

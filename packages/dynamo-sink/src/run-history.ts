@@ -19,7 +19,7 @@ import {
 import { PipelineError } from '@streamkpi/core';
 import { z } from 'zod';
 import { parseOptions, signalSchema } from './internal/options.js';
-import type { RunKpisSummary } from './run-kpis.js';
+import type { LatencySummary, RunKpisSummary } from './run-kpis.js';
 
 /** Keys listed per outcome in a record; the counts are always complete. */
 export const RUN_RECORD_MAX_KEYS = 100;
@@ -80,6 +80,8 @@ export interface RunRecord {
   readonly itemsStale: number;
   /** Milliseconds: the whole run, and loading reference data when known. */
   readonly durations: { readonly totalMs: number; readonly referenceMs?: number };
+  /** Landing → committed latency of the objects this run committed (absent in older records). */
+  readonly landingToCommitted?: LatencySummary;
   readonly failures: readonly RunFailure[];
 }
 
@@ -279,6 +281,7 @@ export function runRecordOf(summary: RunKpisSummary, context: RunRecordContext):
         ? {}
         : { referenceMs: Math.round(context.referenceMs) }),
     },
+    landingToCommitted: summary.landingToCommitted,
     failures,
   };
 }

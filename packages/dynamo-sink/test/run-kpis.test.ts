@@ -63,6 +63,18 @@ test('a run over songs, users and two stream files writes the oracle KPIs, archi
     unknown_track: 1,
     invalid_listen_time: 1,
   });
+  // The stages really ran: records in and out of each.
+  assert.deepEqual(
+    summary.streams.stages
+      .filter((st) => ['parse', 'validate', 'join', 'aggregate'].includes(st.name))
+      .map((st) => [st.name, st.recordsIn, st.recordsOut]),
+    [
+      ['parse', summary.streams.stages.find((st) => st.name === 'parse')?.recordsIn, 8],
+      ['validate', 8, 6],
+      ['join', 6, 5],
+      ['aggregate', 5, 0],
+    ],
+  );
   assert.equal(summary.objects.processed, 2);
   assert.equal(summary.objects.archived, 2);
   assert.deepEqual(

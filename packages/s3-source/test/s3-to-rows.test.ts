@@ -2,13 +2,20 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { HeaderError, parseFile, type RawRow } from '@streamkpi/core';
+import { HeaderError, parseFile, type SourceRef } from '@streamkpi/core';
+
+interface Row {
+  readonly source: SourceRef;
+  readonly line: number;
+  readonly fields: Record<string, string | undefined>;
+}
+
 import { listObjects, openObject, readObject, rejectObject } from '../src/index.js';
 import { type RunningS3rver, startS3rver } from '../src/testing.js';
 import { cutGets, type FaultProxy, startFaultProxy } from './helpers/fault-proxy.js';
 import { collect, csvLines, put } from './helpers/s3.js';
 
-// Integration of this package with the core parsers: S3 bytes → RawRow batches.
+// Integration of this package with the core parsers: S3 bytes → row batches.
 const bucket = 'rows-bucket';
 let s3: RunningS3rver;
 let proxy: FaultProxy;
@@ -26,14 +33,20 @@ after(async () => {
   await s3.close();
 });
 
-async function rowsOf(client: S3Client, key: string): Promise<{ rows: RawRow[]; resumes: number }> {
+async function rowsOf(client: S3Client, key: string): Promise<{ rows: Row[]; resumes: number }> {
   const opened = await openObject({ client, bucket, key, resumeDelayMs: 0 });
-  const rows: RawRow[] = [];
+  const rows: Row[] = [];
   const signal = new AbortController().signal;
   for await (const batch of parseFile({ source: opened.source, dataset: 'streams' })(opened.body, {
     signal,
   })) {
-    rows.push(...batch);
+    for (let r = 0; r < batch.length; r++) {
+      const fields: Record<string, string | undefined> = {};
+      batch.columns.forEach((name, i) => {
+        fields[name] = batch.cells[batch.starts[r]! + i];
+      });
+      rows.push({ source: batch.source, line: batch.lines[r]!, fields });
+    }
   }
   return { rows, resumes: opened.stats.resumes };
 }

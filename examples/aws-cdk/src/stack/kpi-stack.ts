@@ -1,9 +1,10 @@
 /**
- * The KPI pipeline on AWS: the KPI table, S3 notifications for
- * `<prefix>streams/` into an SQS queue (with a dead-letter queue) driving
- * the Lambda handler, alarms by e-mail, an hourly reconciliation pass and a
- * Distributed Map backfill. The protocol's state lives in the data bucket
- * under `<prefix>state/`.
+ * The KPI pipeline on AWS: the KPI table and the commit protocol's state
+ * table, S3 notifications for `<prefix>streams/` into an SQS queue (with a
+ * dead-letter queue) driving the Lambda handler, alarms by e-mail, an hourly
+ * reconciliation pass and a Distributed Map backfill. The protocol's state
+ * lives in the data bucket under `<prefix>state/` (partials, manifests,
+ * snapshots) and in the state table (per-date heads, object claims).
  */
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
@@ -23,7 +24,7 @@ import { METRIC_NAMESPACE, SERVICE_NAME } from '../../../src/lambda/metric-names
 import { KpiAlarms } from './alarms.js';
 import { KpiBackfill } from './backfill.js';
 import { handlerStatements } from './permissions.js';
-import { type KpiStackParams, parseKpiStackParams } from './props.js';
+import { type KpiStackParams, parseKpiStackParams, stateTableNameOf } from './props.js';
 
 /** Props of {@link KpiStack}: the stack parameters and the usual stack props. */
 export type KpiStackProps = StackProps & { readonly params: KpiStackParams };
@@ -34,6 +35,8 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export class KpiStack extends Stack {
   readonly bucket: s3.IBucket;
   readonly table: dynamodb.TableV2;
+  /** The commit protocol's head and claim records: the exactly-once evidence. */
+  readonly stateTable: dynamodb.TableV2;
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
   readonly handler: nodejs.NodejsFunction;
@@ -61,6 +64,16 @@ export class KpiStack extends Stack {
       ...(p.tableName === undefined ? {} : { tableName: p.tableName }),
       partitionKey: { name: 'date', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'track_genre', type: dynamodb.AttributeType.STRING },
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const stateTableName = stateTableNameOf(p);
+    // What `ensureStateTable` would create (partition key `pk`, S), kept
+    // like the KPI table: without it the committed dates cannot be proven.
+    this.stateTable = new dynamodb.TableV2(this, 'State', {
+      ...(stateTableName === undefined ? {} : { tableName: stateTableName }),
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       billing: dynamodb.Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.RETAIN,
@@ -116,19 +129,25 @@ export class KpiStack extends Stack {
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: {
         KPI_TABLE: this.table.tableName,
+        KPI_STATE_TABLE: this.stateTable.tableName,
         KPI_BUCKET: this.bucket.bucketName,
         KPI_PREFIX: p.prefix,
         TIME_ZONE: p.timeZone,
         SOURCE_TIME_ZONE: p.sourceTimeZone,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
-        // The stack owns the table: the handler needs no CreateTable/DescribeTable.
+        // The stack owns the tables: the handler needs no CreateTable/DescribeTable.
         KPI_CREATE_TABLE: 'false',
       },
       bundling: bundling(),
     });
-    for (const statement of handlerStatements(this.bucket.bucketArn, p.prefix, this.table.tableArn))
-      role.addToPolicy(statement);
+    const statements = handlerStatements({
+      bucketArn: this.bucket.bucketArn,
+      prefix: p.prefix,
+      tableArn: this.table.tableArn,
+      stateTableArn: this.stateTable.tableArn,
+    });
+    for (const statement of statements) role.addToPolicy(statement);
     this.handler.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: p.batchSize,
@@ -163,6 +182,7 @@ export class KpiStack extends Stack {
 
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'StateTableName', { value: this.stateTable.tableName });
     new CfnOutput(this, 'BackfillStateMachineArn', {
       value: this.backfill.stateMachine.stateMachineArn,
     });

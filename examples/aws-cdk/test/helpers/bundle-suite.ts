@@ -1,14 +1,16 @@
 /**
  * The bundled handler end to end: the `index.mjs` of the synthesized asset,
- * configured by environment variables as the stack sets them, against
- * s3rver (behind a request-counting proxy) and dynalite.
+ * configured by the environment variables the template sets, against s3rver
+ * (behind a request-counting proxy) and dynalite holding the template's two
+ * tables (the handler creates none).
  */
 import assert from 'node:assert/strict';
 import { stat } from 'node:fs/promises';
 import { after, before, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { ensureKpiTable } from '@streamkpi/dynamo-sink';
+import { ensureKpiTable, ensureStateTable } from '@streamkpi/dynamo-sink';
 import { type DynaliteHandle, startDynalite } from '@streamkpi/dynamo-sink/testing';
 import { type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
 import {
@@ -30,11 +32,13 @@ import {
   sqsEvent,
   sqsRecord,
 } from './payloads.js';
-import type { Synthesized } from './synth.js';
+import { createStackTables, handlerEnvironment } from './stack-resources.js';
+import { PARAMS, type Synthesized } from './synth.js';
 
 const BUCKET = 'music-data';
-const TABLE = 'bundle-kpis';
-const PREFIX = 'music/';
+const TABLE = PARAMS.tableName;
+const STATE_TABLE = PARAMS.stateTableName;
+const PREFIX = PARAMS.prefix;
 
 const FILE_A = streamsCsv([
   { user_id: 1, track_id: 't1', listen_time: '2024-06-25 10:00:00' },
@@ -97,20 +101,25 @@ export function bundleSuite(synthesized: () => Synthesized): void {
     proxy = await startFaultProxy(s3rver.endpoint);
     dynalite = await startDynalite();
     s3 = s3rver.client();
+    // The tables as the stack declares them; ensure* then checks that their
+    // key schemas are the ones the runner expects (and waits for ACTIVE).
+    const { template } = synthesized();
+    const tables = await createStackTables(dynalite.client(), template);
+    assert.deepEqual([...tables.values()].sort(), [TABLE, STATE_TABLE].sort());
     await ensureKpiTable({ client: dynalite.client(), tableName: TABLE });
+    await ensureStateTable({ client: dynalite.client(), tableName: STATE_TABLE });
+    const bucketId = Object.keys(template.findResources('AWS::S3::Bucket'))[0] ?? '';
+    const stackEnv = handlerEnvironment(template, new Map([...tables, [bucketId, BUCKET]]));
+    assert.equal(stackEnv.KPI_STATE_TABLE, STATE_TABLE);
+    assert.equal(stackEnv.KPI_CREATE_TABLE, 'false');
     await put(s3, `${PREFIX}songs/songs.csv`, songsCsv(), BUCKET);
     await put(s3, `${PREFIX}users/users.csv`, 'user_id,user_name\n1,a\n2,b\n3,c\n', BUCKET);
     await put(s3, `${PREFIX}streams/`, '', BUCKET);
-    // What the stack sets, plus the emulators' endpoints and credentials.
+    // What the stack sets, plus the emulators' endpoints and credentials
+    // (the test data's listen times are UTC dates).
     Object.assign(process.env, {
-      KPI_TABLE: TABLE,
-      KPI_BUCKET: BUCKET,
-      KPI_PREFIX: PREFIX,
-      KPI_CREATE_TABLE: 'false',
+      ...stackEnv,
       TIME_ZONE: 'UTC',
-      SOURCE_TIME_ZONE: 'UTC',
-      POWERTOOLS_SERVICE_NAME: 'streamkpi',
-      POWERTOOLS_METRICS_NAMESPACE: 'StreamKpi',
       S3_FORCE_PATH_STYLE: 'true',
       AWS_ENDPOINT_URL_S3: proxy.endpoint,
       AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
@@ -224,6 +233,28 @@ export function bundleSuite(synthesized: () => Synthesized): void {
     assert.deepEqual(
       await tableItems(dynalite.documentClient(), TABLE),
       expected([FILE_A, FILE_B, FILE_C, FILE_D]),
+    );
+  });
+
+  it('keeps the commit state in the state table the stack names: one head per date, no claim left', async () => {
+    const client = dynalite.client();
+    const listed = await client.send(new ListTablesCommand({}));
+    assert.deepEqual(listed.TableNames?.sort(), [TABLE, STATE_TABLE].sort());
+    const scanned = await client.send(new ScanCommand({ TableName: STATE_TABLE }));
+    const records = (scanned.Items ?? []).map((item) => ({
+      pk: item.pk?.S ?? '',
+      version: item.version?.N,
+      written: item.written?.N,
+    }));
+    const scope = `s3://${BUCKET}/${PREFIX}state/`;
+    // Versions count the stream files of each date: A+B on the 25th, B+C on the 26th, D on the 27th.
+    assert.deepEqual(
+      records.sort((x, y) => x.pk.localeCompare(y.pk)),
+      [
+        { pk: `${scope}|head|2024-06-25`, version: '2', written: '2' },
+        { pk: `${scope}|head|2024-06-26`, version: '2', written: '2' },
+        { pk: `${scope}|head|2024-06-27`, version: '1', written: '1' },
+      ],
     );
   });
 

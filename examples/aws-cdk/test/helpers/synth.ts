@@ -15,6 +15,8 @@ import type { KpiStackParams } from '../../src/stack/props.js';
 export const PARAMS = {
   prefix: 'music/',
   tableName: 'music-kpis',
+  // Not the default `music-kpis-state`: the bundle test shows the handler uses this one.
+  stateTableName: 'music-kpis-progress',
   timeZone: 'Europe/Berlin',
   alertEmail: 'kpi-alerts@example.com',
   memoryMb: 2048,

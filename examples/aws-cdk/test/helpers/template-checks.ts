@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { METRIC, METRIC_NAMESPACE } from '../../../src/lambda/metric-names.js';
-import { DYNAMODB_ACTIONS, S3_ACCESS } from '../../src/stack/permissions.js';
 import { flatten, PARAMS } from './synth.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
@@ -34,16 +33,54 @@ export function statementsOf(template: Template, roleId: string) {
   }));
 }
 
-/** The handler's expected statements (bucket and table written as `${Logical.Arn}`). */
-export function expectedHandlerStatements(bucketArn: string, tableArn: string, queueArn: string) {
+/** ARNs of the handler's resources, written as `${Logical.Arn}`. */
+export interface ExpectedArns {
+  readonly bucketArn: string;
+  readonly tableArn: string;
+  readonly stateTableArn: string;
+  readonly queueArn: string;
+}
+
+/**
+ * The handler's expected statements, spelled out (not derived from the
+ * statements the stack builds): what the runner does, folder by folder and
+ * table by table.
+ */
+export function expectedHandlerStatements(arns: ExpectedArns) {
+  const { bucketArn, tableArn, stateTableArn, queueArn } = arns;
   const objects = (folders: readonly string[]) =>
-    folders.map((f) => `${bucketArn}/${PARAMS.prefix}${f}*`).sort();
+    folders.map((f) => `${bucketArn}/${PARAMS.prefix}${f}*`);
+  const marker = `${bucketArn}/${PARAMS.prefix}streams/`;
   return [
     { actions: ['s3:ListBucket'], resources: [bucketArn], effect: 'Allow' },
-    { actions: ['s3:GetObject'], resources: objects(S3_ACCESS.read), effect: 'Allow' },
-    { actions: ['s3:PutObject'], resources: objects(S3_ACCESS.write), effect: 'Allow' },
-    { actions: ['s3:DeleteObject'], resources: objects(S3_ACCESS.delete), effect: 'Allow' },
-    { actions: [...DYNAMODB_ACTIONS].sort(), resources: [tableArn], effect: 'Allow' },
+    {
+      actions: ['s3:GetObject'],
+      resources: objects(['songs/', 'users/', 'streams/', 'state/', 'archive/']).sort(),
+      effect: 'Allow',
+    },
+    {
+      actions: ['s3:PutObject'],
+      resources: [...objects(['state/', 'dead-letter/', 'rejected/', 'archive/']), marker].sort(),
+      effect: 'Allow',
+    },
+    {
+      actions: ['s3:DeleteObject'],
+      resources: objects(['streams/', 'dead-letter/']).sort(),
+      effect: 'Allow',
+    },
+    // Conditional single-item puts of the changed KPI items; nothing else.
+    { actions: ['dynamodb:PutItem'], resources: [tableArn], effect: 'Allow' },
+    // Heads (get, compare-and-swap put, update `written`) and claims (put, delete).
+    {
+      actions: [
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+      ],
+      resources: [stateTableArn],
+      effect: 'Allow',
+    },
     // Added by the SQS event source: its queue only.
     {
       actions: [

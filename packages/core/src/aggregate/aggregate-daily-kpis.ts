@@ -4,36 +4,21 @@
  * listen of a track listed under k genres counts once in each.
  *
  * Hot path: no allocation per row except new cells/dictionary entries;
- * timestamps parsed by hand; zone offsets cached per 15-minute bucket
+ * timestamps read once by validation; zone offsets cached per 15-minute bucket
  * ({@link ZoneClock}); genres and tracks mapped through typed arrays.
  */
 import { z } from 'zod';
 import { OptionsError } from '../errors.js';
-import type { JoinedListen } from '../join/join-songs.js';
+import { parseOptions } from '../internal/options.js';
+import type { JoinedBatch } from '../join/join-songs.js';
 import type { SongsTable } from '../join/songs-table.js';
-import type { Batch, StageContext } from '../types.js';
-import { fastListenUtc } from '../validate/internal/stream-row-fast.js';
-import { KpiFolder } from './internal/kpi-folder.js';
-import { parseKpiOptions } from './internal/kpi-options.js';
-import { strictUtc } from './internal/kpi-time.js';
-import { createKpiState, KpiState } from './kpi-state.js';
+import { RunMetrics } from '../metrics.js';
+import type { BatchSink } from '../types.js';
+import { createKpiState, type KpiCell, KpiState } from './kpi-state.js';
 import { ZoneClock } from './zone.js';
 
-/** Counters an {@link aggregateDailyKpis} consumer adds to (for the run summary). */
-export interface AggregateMetrics {
-  /** Joined rows folded into the state. */
-  rowsAggregated: number;
-  /** Rows folded per source (by `SourceRef.id`), for per-object conservation checks. */
-  readonly rowsBySource: Map<string, number>;
-}
-
-/** Creates zeroed {@link AggregateMetrics}. */
-export function createAggregateMetrics(): AggregateMetrics {
-  return { rowsAggregated: 0, rowsBySource: new Map() };
-}
-
 /** Options of {@link aggregateDailyKpis}. */
-export const AggregateDailyKpisOptionsSchema = z.object({
+export const aggregateDailyKpisOptionsSchema = z.object({
   /** IANA zone whose calendar date buckets each listen. Default `'UTC'`. */
   timeZone: z.string().default('UTC'),
   /** IANA zone in which zone-less `listen_time`s are read. Default `'UTC'`. */
@@ -48,89 +33,157 @@ export const AggregateDailyKpisOptionsSchema = z.object({
       message: 'Expected `state` to be a KpiState',
     })
     .optional(),
-  /** Counters to add to. */
-  metrics: z
-    .custom<AggregateMetrics>(
-      (v) =>
-        typeof v === 'object' && v !== null && (v as AggregateMetrics).rowsBySource instanceof Map,
-      {
-        message: 'Expected `metrics` to be an AggregateMetrics object (see createAggregateMetrics)',
-      },
-    )
-    .optional(),
+  /** Run counters (rows aggregated, per source); default the pipeline's. */
+  metrics: z.instanceof(RunMetrics).optional(),
 });
 
 /** Options of {@link aggregateDailyKpis}. */
-export type AggregateDailyKpisOptions = z.input<typeof AggregateDailyKpisOptionsSchema>;
+export type AggregateDailyKpisOptions = z.input<typeof aggregateDailyKpisOptionsSchema>;
 
 /**
- * Creates the aggregating consumer: call it with the joined batches (e.g. the
- * output of `joinSongs`); it resolves to the state once the source ends.
+ * Creates the aggregating sink: it folds the joined batches (the output of
+ * `joinSongs`) into one state and resolves to it once the source ends.
  *
  * @throws OptionsError for invalid options (including unknown time zones), before any I/O.
  */
 export function aggregateDailyKpis(
   options: AggregateDailyKpisOptions = {},
-): (
-  source: AsyncIterable<Batch<JoinedListen>> | Iterable<Batch<JoinedListen>>,
-  context?: StageContext,
-) => Promise<KpiState> {
-  const opts = parseKpiOptions('aggregateDailyKpis', AggregateDailyKpisOptionsSchema, options);
+): BatchSink<JoinedBatch, KpiState> {
+  const opts = parseOptions(aggregateDailyKpisOptionsSchema, options, 'aggregateDailyKpis');
   // Validate zones now (throws OptionsError) so bad options fail before I/O.
   new ZoneClock(opts.timeZone);
   new ZoneClock(opts.sourceTimeZone);
   if (opts.state !== undefined && opts.state.mode !== opts.uniqueListeners) {
     throw new OptionsError(
-      `\`state\` counts unique listeners as '${opts.state.mode}' but \`uniqueListeners\` is '${opts.uniqueListeners}'`,
+      `aggregateDailyKpis: invalid options — \`state\`: counts unique listeners as '${opts.state.mode}' but \`uniqueListeners\` is '${opts.uniqueListeners}'`,
     );
   }
-  return async (source, context) => {
-    const signal = context?.signal;
-    const clock = new ZoneClock(opts.timeZone);
-    const sourceClock = new ZoneClock(opts.sourceTimeZone);
-    const state =
-      opts.state ??
-      createKpiState({ uniqueListeners: opts.uniqueListeners, hllPrecision: opts.hllPrecision });
-    const metrics = opts.metrics;
-    const folders = new Map<SongsTable, KpiFolder>();
-    let songs: SongsTable | undefined;
-    let folder: KpiFolder | undefined;
-    let lastSourceId = '';
-    let sourceRows = 0;
-    const flushSource = () => {
-      if (metrics !== undefined && sourceRows > 0) {
-        metrics.rowsBySource.set(
-          lastSourceId,
-          (metrics.rowsBySource.get(lastSourceId) ?? 0) + sourceRows,
-        );
-      }
-      sourceRows = 0;
-    };
-
-    for await (const batch of source) {
-      signal?.throwIfAborted();
-      for (let i = 0; i < batch.length; i++) {
-        const row = batch[i]!;
-        if (row.songs !== songs || folder === undefined) {
-          songs = row.songs;
-          folder = folders.get(songs);
-          if (folder === undefined) {
-            folder = new KpiFolder(state, songs, clock);
-            folders.set(songs, folder);
+  return {
+    name: 'aggregate',
+    open(context) {
+      const clock = new ZoneClock(opts.timeZone);
+      const sourceClock = new ZoneClock(opts.sourceTimeZone);
+      const state =
+        opts.state ??
+        createKpiState({ uniqueListeners: opts.uniqueListeners, hllPrecision: opts.hllPrecision });
+      const metrics = opts.metrics ?? context.metrics;
+      const folders = new Map<SongsTable, KpiFolder>();
+      let folder: KpiFolder | undefined;
+      return {
+        process(batch) {
+          if (folder === undefined || folder.songs !== batch.songs) {
+            folder = folders.get(batch.songs);
+            if (folder === undefined) {
+              folder = new KpiFolder(state, batch.songs, clock);
+              folders.set(batch.songs, folder);
+            }
           }
-        }
-        if (metrics !== undefined && row.source.id !== lastSourceId) {
-          flushSource();
-          lastSourceId = row.source.id;
-        }
-        sourceRows++;
-        let utc = fastListenUtc(row.listenTime, sourceClock);
-        if (Number.isNaN(utc)) utc = strictUtc(row, sourceClock);
-        folder.fold(row.userId, row.track, utc);
-      }
-      if (metrics !== undefined) metrics.rowsAggregated += batch.length;
-    }
-    flushSource();
-    return state;
+          const { listenAt, listenZoned, tracks } = batch;
+          const userIds = batch.values.user_id;
+          for (let r = 0; r < batch.length; r++) {
+            const at = listenAt[r]!;
+            folder.fold(
+              userIds[r]!,
+              tracks[r]!,
+              listenZoned[r] === 1 ? at : sourceClock.wallToUtc(at),
+            );
+          }
+          metrics?.addAggregated(batch.source, batch.length);
+        },
+        finish: () => state,
+      };
+    },
   };
+}
+
+/** Packed pairs of tables whose numbering states adopted (read only). */
+const adoptedPairs = new WeakMap<SongsTable, Float64Array>();
+
+/** `[table genre, duration_ms, entry (or -1: intern on first use)]` per pair of `songs`. */
+function packPairs(songs: SongsTable, entries: Int32Array | undefined): Float64Array {
+  const n = songs.pairGenre.length;
+  const pairs = new Float64Array(3 * n);
+  for (let p = 0; p < n; p++) {
+    pairs[3 * p] = songs.pairGenre[p]!;
+    pairs[3 * p + 1] = songs.pairDuration[p]!;
+    pairs[3 * p + 2] = entries === undefined ? -1 : entries[p]!;
+  }
+  return pairs;
+}
+
+/** Folds listens of tracks of one songs table into one state. */
+class KpiFolder {
+  /**
+   * Per pair of the songs table, packed so that one cache line serves a row:
+   * `[table genre, duration_ms, state track entry or -1]`.
+   */
+  private readonly pairs: Float64Array;
+  /** Table genre → state genre, or -1 (small: stays in cache). */
+  private readonly genreMap: Int32Array;
+  private lastDay = Number.NaN;
+  private cells: (KpiCell | undefined)[] = [];
+
+  constructor(
+    readonly state: KpiState,
+    readonly songs: SongsTable,
+    /** The zone of the KPI date. */
+    private readonly clock: ZoneClock,
+  ) {
+    // A fresh state takes the table's numbering of track entries as is.
+    const dictionary = songs.trackDictionary();
+    const adopted = state.days.size === 0 && state.adoptTracks(dictionary);
+    // With the table's numbering the packed pairs never change: one array per
+    // table serves every state (a thread folds many objects).
+    const cached = adopted ? adoptedPairs.get(songs) : undefined;
+    this.pairs = cached ?? packPairs(songs, adopted ? dictionary.pairEntry : undefined);
+    if (adopted && cached === undefined) adoptedPairs.set(songs, this.pairs);
+    this.genreMap = new Int32Array(songs.genres.length).fill(-1);
+  }
+
+  /** Counts one listen of track number `track` by `userId` at instant `utc`, in each genre of the track. */
+  fold(userId: number, track: number, utc: number): void {
+    const state = this.state;
+    const day = this.clock.dayOf(utc);
+    if (day !== this.lastDay) {
+      this.cells = state.dayCells(day);
+      this.lastDay = day;
+    }
+    const cells = this.cells;
+    const pairs = this.pairs;
+    const genreMap = this.genreMap;
+    const pairStart = this.songs.pairStart;
+    const end = pairStart[track + 1]!;
+    for (let p = pairStart[track]!; p < end; p++) {
+      const at = 3 * p;
+      const sg = pairs[at]!;
+      let g = genreMap[sg]!;
+      if (g < 0) g = this.internGenre(sg);
+      let cell = cells[g];
+      if (cell === undefined) {
+        cell = state.newCell();
+        cells[g] = cell;
+      } else if (cell.owner !== state) {
+        cell = state.ownCell(cells, g);
+      }
+      cell.listens++;
+      cell.totalMs += pairs[at + 1]!;
+      cell.users.add(userId);
+      let st = pairs[at + 2]!;
+      if (st < 0) st = this.internTrack(track, p);
+      cell.tracks.add(st, 1);
+    }
+  }
+
+  private internGenre(sg: number): number {
+    const g = this.state.internGenre(this.songs.genres[sg]!);
+    this.genreMap[sg] = g;
+    return g;
+  }
+
+  private internTrack(track: number, p: number): number {
+    const songs = this.songs;
+    const st = this.state.internTrack(songs.trackIds[track]!, songs.pairName[p]!);
+    this.pairs[3 * p + 2] = st;
+    return st;
+  }
 }

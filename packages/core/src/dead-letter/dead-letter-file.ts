@@ -22,7 +22,7 @@ export type FileDeadLetterOptions = z.input<typeof fileDeadLetterOptionsSchema>;
  * rejects leaves no file; `close` flushes and closes it.
  */
 export function fileDeadLetter(options: FileDeadLetterOptions): DeadLetterSink {
-  const { path } = parseOptions('fileDeadLetter', fileDeadLetterOptionsSchema, options);
+  const { path } = parseOptions(fileDeadLetterOptionsSchema, options, 'fileDeadLetter');
   let stream: WriteStream | undefined;
   let closed = false;
   return {

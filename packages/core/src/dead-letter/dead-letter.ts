@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { RawFields, SourceRef } from '../types.js';
 
 /** One machine-readable reason a row was rejected. */
@@ -29,3 +30,19 @@ export interface DeadLetterSink {
   /** Flush and release resources. Called once, after the last write. */
   close(): Promise<void>;
 }
+
+/** True when `value` has the {@link DeadLetterSink} methods. */
+export function isDeadLetterSink(value: unknown): value is DeadLetterSink {
+  const v = value as Partial<DeadLetterSink> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.write === 'function' &&
+    typeof v.close === 'function'
+  );
+}
+
+/** The option schema of a dead-letter sink, shared by every factory that takes one. */
+export const deadLetterSinkSchema = z.custom<DeadLetterSink>(isDeadLetterSink, {
+  message: 'Expected a DeadLetterSink `{ write(entries), close() }`',
+});

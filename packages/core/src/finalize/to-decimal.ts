@@ -6,8 +6,8 @@
  */
 import { Decimal } from 'decimal.js';
 import { z } from 'zod';
-import { parseKpiOptions } from '../aggregate/internal/kpi-options.js';
 import { PipelineError } from '../errors.js';
+import { parseOptions } from '../internal/options.js';
 import type { Batch, StageContext } from '../types.js';
 import type { KpiItem } from './finalize-kpis.js';
 
@@ -89,7 +89,7 @@ export function toDecimal(
   source: AsyncIterable<Batch<KpiItem>> | Iterable<Batch<KpiItem>>,
   context?: StageContext,
 ) => AsyncGenerator<Batch<DecimalKpiItem>> {
-  parseKpiOptions('toDecimal', ToDecimalOptionsSchema, options);
+  parseOptions(ToDecimalOptionsSchema, options, 'toDecimal');
   return async function* convert(source, context) {
     for await (const batch of source) {
       context?.signal.throwIfAborted();

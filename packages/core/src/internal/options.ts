@@ -8,9 +8,9 @@ import type { SourceRef } from '../types.js';
  * Called by every factory before any I/O.
  */
 export function parseOptions<S extends z.ZodType>(
-  factory: string,
   schema: S,
   input: unknown,
+  factory: string,
 ): z.output<S> {
   const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;

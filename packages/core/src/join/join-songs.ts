@@ -5,14 +5,15 @@
  * users table is kept and counted.
  */
 import { z } from 'zod';
-import { parseKpiOptions } from '../aggregate/internal/kpi-options.js';
-import type { DeadLetterEntry, DeadLetterSink } from '../dead-letter/dead-letter.js';
-import type { Batch, SourceRef, StageContext, StreamRow, ValidRow } from '../types.js';
-import { flatFields } from './internal/flat-string.js';
+import { type DeadLetterEntry, deadLetterSinkSchema } from '../dead-letter/dead-letter.js';
+import { flatFields } from '../internal/flat-string.js';
+import { parseOptions } from '../internal/options.js';
+import { RunMetrics } from '../metrics.js';
+import type { BatchStage, SourceRef, StreamBatch, StreamRow } from '../types.js';
 import { SongsTable } from './songs-table.js';
 import { UsersTable } from './users-table.js';
 
-/** The dead-letter entry of a valid listen whose track is not in the songs table. @internal */
+/** The dead-letter entry of a valid listen whose track is not in the songs table. */
 export function unknownTrackEntry(source: SourceRef, line: number, v: StreamRow): DeadLetterEntry {
   return {
     source,
@@ -32,17 +33,15 @@ export function unknownTrackEntry(source: SourceRef, line: number, v: StreamRow)
   };
 }
 
-/** A stream row joined with the songs table. */
-export interface JoinedListen {
-  readonly source: SourceRef;
-  readonly line: number;
-  readonly userId: number;
-  /** `listen_time` as in the file (validated). */
-  readonly listenTime: string;
-  /** The table the track was found in. */
+/**
+ * Validated stream rows joined with the songs table: the {@link StreamBatch}
+ * columns of the rows whose track is known, and each row's track number.
+ */
+export interface JoinedBatch extends StreamBatch {
+  /** Interned track number per row in {@link songs} (its genres: `songs.pairStart[track]..[track+1]`). */
+  readonly tracks: number[];
+  /** The table the tracks were found in. */
   readonly songs: SongsTable;
-  /** Interned track number in {@link songs} (its genres: `songs.pairStart[track]..[track+1]`). */
-  readonly track: number;
 }
 
 /** Counters a {@link joinSongs} stage adds to (for the run summary). */
@@ -60,14 +59,8 @@ export function createJoinMetrics(): JoinMetrics {
   return { joined: 0, unknownTracks: 0, unknownUsers: 0 };
 }
 
-const isSink = (v: unknown): v is DeadLetterSink =>
-  typeof v === 'object' &&
-  v !== null &&
-  typeof (v as DeadLetterSink).write === 'function' &&
-  typeof (v as DeadLetterSink).close === 'function';
-
 /** Options of {@link joinSongs}. */
-export const JoinSongsOptionsSchema = z.object({
+export const joinSongsOptionsSchema = z.object({
   /** The songs lookup table (required). */
   songs: z.custom<SongsTable>((v) => v instanceof SongsTable, {
     message: 'Expected `songs` to be a SongsTable (see buildSongsTable)',
@@ -79,10 +72,10 @@ export const JoinSongsOptionsSchema = z.object({
     })
     .optional(),
   /** Where `unknown_track` rows go (required). */
-  deadLetter: z.custom<DeadLetterSink>(isSink, {
-    message: 'Expected `deadLetter` to be a DeadLetterSink with write() and close()',
-  }),
-  /** Counters to add to; defaults to a private object. */
+  deadLetter: deadLetterSinkSchema,
+  /** Run counters (rejected rows); default the pipeline's. */
+  runMetrics: z.instanceof(RunMetrics).optional(),
+  /** Join counters to add to; defaults to a private object. */
   metrics: z
     .custom<JoinMetrics>(
       (v) => typeof v === 'object' && v !== null && typeof (v as JoinMetrics).joined === 'number',
@@ -92,58 +85,74 @@ export const JoinSongsOptionsSchema = z.object({
 });
 
 /** Options of {@link joinSongs}. */
-export type JoinSongsOptions = z.input<typeof JoinSongsOptionsSchema>;
+export type JoinSongsOptions = z.input<typeof joinSongsOptionsSchema>;
 
 /**
  * Creates the join stage. Each input batch yields one output batch (possibly
- * empty) after its `unknown_track` rows were written to the dead letter.
+ * empty); its `unknown_track` rows are written to the dead letter before the
+ * next batch (and counted as rejected in the run counters).
  *
  * @throws OptionsError for invalid options, before any I/O.
  */
-export function joinSongs(
-  options: JoinSongsOptions,
-): (
-  source: AsyncIterable<Batch<ValidRow<StreamRow>>>,
-  context?: StageContext,
-) => AsyncGenerator<Batch<JoinedListen>> {
+export function joinSongs(options: JoinSongsOptions): BatchStage<StreamBatch, JoinedBatch> {
   const {
     songs,
     users,
     deadLetter,
+    runMetrics,
     metrics: given,
-  } = parseKpiOptions('joinSongs', JoinSongsOptionsSchema, options);
+  } = parseOptions(joinSongsOptionsSchema, options, 'joinSongs');
   const metrics = given ?? createJoinMetrics();
-  return async function* join(source, context) {
-    const signal = context?.signal;
-    for await (const batch of source) {
-      signal?.throwIfAborted();
-      const out: JoinedListen[] = [];
-      let rejected: DeadLetterEntry[] | undefined;
-      for (let i = 0; i < batch.length; i++) {
-        const row = batch[i]!;
-        const v = row.value;
-        const track = songs.trackOf(v.track_id);
-        if (track < 0) {
-          rejected ??= [];
-          rejected.push(unknownTrackEntry(row.source, row.line, v));
-          continue;
-        }
-        if (users !== undefined && !users.has(v.user_id)) metrics.unknownUsers++;
-        out.push({
-          source: row.source,
-          line: row.line,
-          userId: v.user_id,
-          listenTime: v.listen_time,
-          songs,
-          track,
-        });
-      }
-      if (rejected !== undefined) {
-        await deadLetter.write(rejected);
-        metrics.unknownTracks += rejected.length;
-      }
-      metrics.joined += out.length;
-      yield out;
-    }
+  return {
+    name: 'join',
+    open(context) {
+      const counters = runMetrics ?? context.metrics;
+      let pending: DeadLetterEntry[] = [];
+      return {
+        process(batch) {
+          const { source, lines, listenAt, listenZoned } = batch;
+          const { user_id: userIds, track_id: trackIds, listen_time: times } = batch.values;
+          const n = batch.length;
+          const tracks: number[] = [];
+          let w = 0;
+          for (let r = 0; r < n; r++) {
+            const track = songs.trackOf(trackIds[r]!);
+            const userId = userIds[r]!;
+            if (track < 0) {
+              const row = { user_id: userId, track_id: trackIds[r]!, listen_time: times[r]! };
+              pending.push(unknownTrackEntry(source, lines[r]!, row));
+              counters?.addRejected(source, 'unknown_track');
+              continue;
+            }
+            if (users !== undefined && !users.has(userId)) metrics.unknownUsers++;
+            if (w !== r) {
+              // Rows of unknown tracks leave a gap: close it in place.
+              userIds[w] = userId;
+              trackIds[w] = trackIds[r]!;
+              times[w] = times[r]!;
+              listenAt[w] = listenAt[r]!;
+              listenZoned[w] = listenZoned[r]!;
+              lines[w] = lines[r]!;
+            }
+            tracks.push(track);
+            w++;
+          }
+          if (w < n) {
+            for (const column of [userIds, trackIds, times, listenAt, listenZoned, lines]) {
+              column.length = w;
+            }
+            metrics.unknownTracks += n - w;
+          }
+          metrics.joined += w;
+          return { ...batch, length: w, tracks, songs };
+        },
+        flush() {
+          if (pending.length === 0) return undefined;
+          const entries = pending;
+          pending = [];
+          return deadLetter.write(entries);
+        },
+      };
+    },
   };
 }

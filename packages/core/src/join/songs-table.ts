@@ -1,17 +1,7 @@
-/**
- * The songs lookup table for the join (SPEC section 4): `track_id` → every
- * genre it is listed under, each (track, genre) pair with its own name and
- * duration. Duplicate (`track_id`, `track_genre`) rows are collapsed and the
- * FIRST row in file order wins for name and duration.
- *
- * Layout: track ids and genres are interned; pairs are stored in CSR form
- * (`pairStart[t]..pairStart[t+1]` are the pairs of track `t`) in typed
- * arrays, so a join costs one `Map` lookup and the fan-out is an index range.
- */
-
-import type { Batch, SongRow, ValidRow } from '../types.js';
-import { flatString } from './internal/flat-string.js';
 import { StringIndex, type StringIndexParts } from './internal/string-index.js';
+import { TrackDictionary, type TrackDictionaryParts } from './track-dictionary.js';
+
+export { TrackDictionary, type TrackDictionaryParts } from './track-dictionary.js';
 
 /** Sizes of a loaded {@link SongsTable}, for the run summary. */
 export interface SongsTableStats {
@@ -31,7 +21,7 @@ export interface SongsTableStats {
 
 /**
  * The strings of a songs table as UTF-16 code units on shared memory, for a
- * worker thread's copy: it decodes them only if it ever needs them. @internal
+ * worker thread's copy: it decodes them only if it ever needs them.
  */
 export interface SharedSongStrings {
   /**
@@ -74,7 +64,7 @@ function encodeAll(strings: readonly string[]): { units: Uint16Array; start: Int
   return { units, start };
 }
 
-/** The parts of a {@link SongsTable}. @internal */
+/** The parts of a {@link SongsTable} (to rebuild it on a worker thread). */
 export interface SongsTableParts {
   genres: string[];
   /** Track ids and pair names as strings (the building thread)… */
@@ -257,205 +247,4 @@ export class SongsTable {
     });
     return this.#dictionary;
   }
-}
-
-/** The arrays of a {@link TrackDictionary} (shared memory). @internal */
-export interface TrackDictionaryParts {
-  readonly size: number;
-  readonly pairEntry: Int32Array;
-  readonly entryTrack: Int32Array;
-  readonly entryPair: Int32Array;
-  readonly conflicts: boolean;
-}
-
-/**
- * Track entries of a {@link SongsTable} in KPI-state form: entry `e` is
- * (`trackIds[e]`, `trackNames[e]`), entries of one id are consecutive and
- * chained by `trackNext`; pair `p` of the table is entry `pairEntry[p]`.
- * The string arrays are made on first use (a worker thread that only folds
- * rows never needs them). Shared and never modified. @internal
- */
-export class TrackDictionary {
-  /** Number of entries. */
-  readonly size: number;
-  /** Entry of each pair of the table. */
-  readonly pairEntry: Int32Array;
-  /** Track number of each entry… */
-  readonly entryTrack: Int32Array;
-  /** …and the pair its name comes from. */
-  readonly entryPair: Int32Array;
-  /** Some id has entries with different names. */
-  readonly conflicts: boolean;
-  #ids: string[] | undefined;
-  #names: string[] | undefined;
-  #next: number[] | undefined;
-
-  constructor(
-    private readonly table: SongsTable,
-    parts: TrackDictionaryParts,
-  ) {
-    this.size = parts.size;
-    this.pairEntry = parts.pairEntry;
-    this.entryTrack = parts.entryTrack;
-    this.entryPair = parts.entryPair;
-    this.conflicts = parts.conflicts;
-  }
-
-  /** The arrays, e.g. to send to another thread. */
-  get parts(): TrackDictionaryParts {
-    const { size, pairEntry, entryTrack, entryPair, conflicts } = this;
-    return { size, pairEntry, entryTrack, entryPair, conflicts };
-  }
-
-  get trackIds(): readonly string[] {
-    if (this.#ids === undefined) {
-      const ids = this.table.trackIds;
-      this.#ids = Array.from(this.entryTrack, (t) => ids[t]!);
-    }
-    return this.#ids;
-  }
-
-  get trackNames(): readonly string[] {
-    if (this.#names === undefined) {
-      const names = this.table.pairName;
-      this.#names = Array.from(this.entryPair, (p) => names[p]!);
-    }
-    return this.#names;
-  }
-
-  get trackNext(): readonly number[] {
-    if (this.#next === undefined) {
-      const track = this.entryTrack;
-      this.#next = Array.from(track, (t, e) =>
-        e + 1 < track.length && track[e + 1] === t ? e + 1 : -1,
-      );
-    }
-    return this.#next;
-  }
-}
-
-/**
- * Accumulates song rows in file order; `finish()` freezes the table. Pairs
- * are kept in a few flat arrays (insertion order, chained per track) rather
- * than small arrays per track: a big songs file leaves little garbage.
- */
-export class SongsTableBuilder {
-  private readonly genreIndex = new Map<string, number>();
-  private readonly genres: string[] = [];
-  private readonly trackIndex = new Map<string, number>();
-  private readonly trackIds: string[] = [];
-  /** Per track: its first pair, or -1. */
-  private readonly trackFirst: number[] = [];
-  /** Per track: its last pair (where the chain grows). */
-  private readonly trackLast: number[] = [];
-  /** Per pair, in first-seen order: track, genre, next pair of the same track (-1), duration, name. */
-  private readonly pairTrack: number[] = [];
-  private readonly pairGenre: number[] = [];
-  private readonly pairNext: number[] = [];
-  private readonly pairDuration: number[] = [];
-  private readonly pairName: string[] = [];
-  private lastGenre: string | undefined;
-  private lastGenreNumber = 0;
-  private rows = 0;
-  private duplicatePairs = 0;
-
-  /** Adds one song row (rows must be added in file order). */
-  add(row: SongRow): void {
-    this.rows++;
-    // Song files are usually grouped by genre: skip the map for a repeat.
-    let g =
-      row.track_genre === this.lastGenre
-        ? this.lastGenreNumber
-        : this.genreIndex.get(row.track_genre);
-    if (g === undefined) {
-      g = this.genres.length;
-      this.genres.push(flatString(row.track_genre));
-      this.genreIndex.set(row.track_genre, g);
-    }
-    this.lastGenre = row.track_genre;
-    this.lastGenreNumber = g;
-    let t = this.trackIndex.get(row.track_id);
-    if (t === undefined) {
-      t = this.trackIds.length;
-      const id = flatString(row.track_id);
-      this.trackIds.push(id);
-      this.trackIndex.set(id, t);
-      this.trackFirst.push(-1);
-      this.trackLast.push(-1);
-    } else {
-      for (let p = this.trackFirst[t]!; p >= 0; p = this.pairNext[p]!) {
-        if (this.pairGenre[p] === g) {
-          this.duplicatePairs++;
-          return;
-        }
-      }
-    }
-    const p = this.pairTrack.length;
-    this.pairTrack.push(t);
-    this.pairGenre.push(g);
-    this.pairNext.push(-1);
-    this.pairDuration.push(row.duration_ms);
-    this.pairName.push(flatString(row.track_name));
-    if (this.trackFirst[t] === -1) this.trackFirst[t] = p;
-    else this.pairNext[this.trackLast[t]!] = p;
-    this.trackLast[t] = p;
-  }
-
-  /** Builds the table. The builder must not be used afterwards. */
-  finish(): SongsTable {
-    const tracks = this.trackIds.length;
-    const pairs = this.pairTrack.length;
-    // On shared memory: worker threads read the same arrays, not copies.
-    const pairStart = new Int32Array(new SharedArrayBuffer(4 * (tracks + 1)));
-    const pairGenre = new Int32Array(new SharedArrayBuffer(4 * pairs));
-    const pairDuration = new Float64Array(new SharedArrayBuffer(8 * pairs));
-    const pairName: string[] = new Array<string>(pairs);
-    // The pairs of each track, together, in first-seen order.
-    let at = 0;
-    for (let t = 0; t < tracks; t++) {
-      pairStart[t] = at;
-      for (let p = this.trackFirst[t]!; p >= 0; p = this.pairNext[p]!) {
-        pairGenre[at] = this.pairGenre[p]!;
-        pairDuration[at] = this.pairDuration[p]!;
-        pairName[at] = this.pairName[p]!;
-        at++;
-      }
-    }
-    pairStart[tracks] = at;
-    return new SongsTable({
-      genres: this.genres,
-      trackIds: this.trackIds,
-      pairStart,
-      pairGenre,
-      pairDuration,
-      pairName,
-      rows: this.rows,
-      duplicatePairs: this.duplicatePairs,
-    });
-  }
-}
-
-/** Builds a {@link SongsTable} from rows already in memory, in file order. */
-export function songsTableFromRows(rows: Iterable<SongRow>): SongsTable {
-  const builder = new SongsTableBuilder();
-  for (const row of rows) builder.add(row);
-  return builder.finish();
-}
-
-/**
- * Builds a {@link SongsTable} by streaming validated song batches (e.g. the
- * output of the parse → validate stages over the songs file). Batches must
- * arrive in file order. Honours `signal` between batches.
- */
-export async function buildSongsTable(
-  source: AsyncIterable<Batch<ValidRow<SongRow>>> | Iterable<Batch<ValidRow<SongRow>>>,
-  options: { readonly signal?: AbortSignal } = {},
-): Promise<SongsTable> {
-  const builder = new SongsTableBuilder();
-  for await (const batch of source) {
-    options.signal?.throwIfAborted();
-    for (let i = 0; i < batch.length; i++) builder.add(batch[i]!.value);
-  }
-  options.signal?.throwIfAborted();
-  return builder.finish();
 }

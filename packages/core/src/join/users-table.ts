@@ -4,7 +4,6 @@
  * Stored as a typed-array hash set of integers, not a `Set<string>`.
  */
 import { UserIdSet } from '../aggregate/internal/kpi-user-set.js';
-import type { Batch, UserRow, ValidRow } from '../types.js';
 
 /** Sizes of a loaded {@link UsersTable}, for the run summary. */
 export interface UsersTableStats {
@@ -52,23 +51,5 @@ export function usersTableFromIds(ids: Iterable<number>): UsersTable {
     rows++;
     set.add(id);
   }
-  return new UsersTable(set, rows);
-}
-
-/** Builds a {@link UsersTable} by streaming validated user batches. Honours `signal` between batches. */
-export async function buildUsersTable(
-  source: AsyncIterable<Batch<ValidRow<UserRow>>> | Iterable<Batch<ValidRow<UserRow>>>,
-  options: { readonly signal?: AbortSignal } = {},
-): Promise<UsersTable> {
-  const set = new UserIdSet();
-  let rows = 0;
-  for await (const batch of source) {
-    options.signal?.throwIfAborted();
-    for (let i = 0; i < batch.length; i++) {
-      rows++;
-      set.add(batch[i]!.value.user_id);
-    }
-  }
-  options.signal?.throwIfAborted();
   return new UsersTable(set, rows);
 }

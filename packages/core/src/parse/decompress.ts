@@ -31,7 +31,7 @@ export function isGzip(bytes: Uint8Array): boolean {
 export function decompress(
   options: DecompressOptions,
 ): (bytes: ByteSource, context?: Partial<StageContext>) => AsyncIterable<Buffer> {
-  const { source } = parseOptions('decompress', decompressOptionsSchema, options);
+  const { source } = parseOptions(decompressOptionsSchema, options, 'decompress');
 
   return async function* decompressStage(bytes, context) {
     const signal = context?.signal;

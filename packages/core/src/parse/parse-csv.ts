@@ -1,14 +1,24 @@
-import { Readable, type Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import csvParser from 'csv-parser';
 import { z } from 'zod';
 import { ParseError, PipelineError } from '../errors.js';
 import { parseOptions } from '../internal/options.js';
-import type { Batch, RawFields, RawRow, StageContext } from '../types.js';
+import type { RawFields, RowBatch, StageContext } from '../types.js';
 import { type ByteSource, countNewlines, destroyAndWait, guardLines } from './internal/bytes.js';
-import { type CsvHeader, csvHeader, csvRawRow, withSource } from './internal/csv-rows.js';
+import {
+  type CsvHeader,
+  csvHeader,
+  csvRowBatches,
+  rowProblem,
+  unterminatedProblem,
+  withSource,
+} from './internal/csv-rows.js';
 import { type CsvRowBatch, createCsvTokenizer } from './internal/fast-csv.js';
 import { baseParseOptionsSchema } from './internal/parse-options.js';
 import { RowBatcher } from './internal/row-batcher.js';
+
+const REPLACEMENT_CHAR = '\uFFFD';
+const QUOTE = 0x22;
 
 /** Options of {@link parseCsv}: see the fields of the schema. */
 export const parseCsvOptionsSchema = baseParseOptionsSchema.extend({
@@ -27,20 +37,12 @@ export type ParseCsvOptions = z.input<typeof parseCsvOptionsSchema>;
 export type ByteParser = (
   bytes: ByteSource,
   context?: Partial<StageContext>,
-) => AsyncIterable<Batch<RawRow>>;
-
-/** The parts of csv-parser's instance we hook into (pinned by tests). */
-interface CsvParserInternals {
-  state: { quoted: boolean };
-  _flush(callback: (error?: Error | null) => void): void;
-}
-
-const REPLACEMENT_CHAR = '\uFFFD';
+) => AsyncIterable<RowBatch>;
 
 /**
  * Parses CSV with a header row (RFC 4180: quoted fields, `""` escapes,
  * embedded separators and newlines, UTF-8 BOM, `\n` or `\r\n`) into batches
- * of {@link RawRow}, on csv-parser.
+ * of {@link RowBatch} (column-shaped: the tokenizer's cells as they are).
  *
  * Line numbers: the header is line 1; a row's line is the physical line it
  * starts on (embedded newlines are counted). Blank lines are skipped.
@@ -59,12 +61,13 @@ const REPLACEMENT_CHAR = '\uFFFD';
  * - a header-only file → no rows, no error.
  */
 export function parseCsv(options: ParseCsvOptions): ByteParser {
-  const parsed = parseOptions('parseCsv', parseCsvOptionsSchema, options);
+  const parsed = parseOptions(parseCsvOptionsSchema, options, 'parseCsv');
   if (parsed.engine === 'fast') return fastCsvStage(parsed);
   const { source, batchSize, maxRowBytes, onHeader, metrics } = parsed;
 
-  return async function* parseCsvStage(bytes, context) {
+  return async function* parse(bytes, context) {
     const signal = context?.signal;
+    const counters = metrics ?? context?.metrics;
     let headerLines = 1;
     const csv = csvParser({
       maxRowBytes,
@@ -80,21 +83,21 @@ export function parseCsv(options: ParseCsvOptions): ByteParser {
       header = h.filter((name): name is string => name !== null);
       expectedKeys = new Set(header).size;
     });
-    let unterminated = false;
-    const internals = csv as unknown as Transform & CsvParserInternals;
-    const flush = internals._flush.bind(csv);
-    internals._flush = (callback) => {
-      unterminated = internals.state.quoted;
-      flush(callback);
-    };
-
-    const input = Readable.from(guardLines(bytes, { source, maxLineBytes: maxRowBytes, signal }), {
-      objectMode: false,
-    });
+    // csv-parser toggles its quoted state on every quote that is not part of
+    // a `""` pair, so it ends inside quotes exactly when the file holds an
+    // odd number of quote bytes.
+    let quotes = 0;
+    const guarded = countQuotes(
+      guardLines(bytes, { source, maxLineBytes: maxRowBytes, signal }),
+      (n) => {
+        quotes += n;
+      },
+    );
+    const input = Readable.from(guarded, { objectMode: false });
     input.on('error', (err) => csv.destroy(err));
     input.pipe(csv);
 
-    const batcher = new RowBatcher(batchSize, source, metrics);
+    const batcher = new RowBatcher(batchSize, source, counters);
     let headerChecked = false;
     let line = 0;
     try {
@@ -117,29 +120,9 @@ export function parseCsv(options: ParseCsvOptions): ByteParser {
           line++; // blank line: not a row
           continue;
         }
-        let raw: RawRow;
-        if (keys !== expectedKeys) {
-          raw = {
-            source,
-            line,
-            fields: row,
-            problem: {
-              reason: 'ragged_row',
-              message: `row has ${keys} cells, header has ${expectedKeys}`,
-            },
-          };
-        } else if (invalidUtf8) {
-          raw = {
-            source,
-            line,
-            fields: row,
-            problem: { reason: 'invalid_utf8', message: 'row contains bytes that are not UTF-8' },
-          };
-        } else {
-          raw = { source, line, fields: row };
-        }
+        const problem = rowProblem(keys, expectedKeys, invalidUtf8);
+        const full = batcher.add({ line, fields: row, problem });
         line += 1 + newlines;
-        const full = batcher.add(raw);
         if (full !== undefined) {
           signal?.throwIfAborted();
           yield full;
@@ -164,72 +147,63 @@ export function parseCsv(options: ParseCsvOptions): ByteParser {
       throw new ParseError('EMPTY_FILE', `${source.id}: file has no header line`, { source });
     }
     if (!headerChecked) onHeader?.(header);
-    if (unterminated) {
-      const last = batcher.last();
-      if (last !== undefined) {
-        batcher.replaceLast({
-          ...last,
-          problem: {
-            reason: 'unterminated_quote',
-            message: `quoted field opened on or after line ${last.line} is not closed before end of file`,
-          },
-        });
-      }
-    }
+    const last = batcher.lastLine();
+    if (quotes % 2 === 1 && last !== undefined) batcher.markLast(unterminatedProblem(last));
     const rest = batcher.take();
     if (rest.length > 0) yield rest;
   };
 }
 
+async function* countQuotes(
+  bytes: AsyncIterable<Buffer>,
+  add: (count: number) => void,
+): AsyncGenerator<Buffer> {
+  for await (const chunk of bytes) {
+    let count = 0;
+    for (let at = chunk.indexOf(QUOTE); at !== -1; at = chunk.indexOf(QUOTE, at + 1)) count++;
+    add(count);
+    yield chunk;
+  }
+}
+
 /** The `'fast'` engine: the tokenizer, with csv-parser's records and row problems. */
 function fastCsvStage(options: z.output<typeof parseCsvOptionsSchema>): ByteParser {
   const { source, batchSize, maxRowBytes, onHeader, metrics } = options;
-  return async function* parseCsvFastStage(bytes, context) {
+  return async function* parse(bytes, context) {
     const signal = context?.signal;
+    const counters = metrics ?? context?.metrics;
     const tokenizer = createCsvTokenizer({
       maxRowBytes,
       skipEmptyLines: true,
       unterminatedQuote: 'row',
     });
     let header: CsvHeader | undefined;
-    let pending: RawRow[] = [];
-    const take = (): Batch<RawRow> => {
-      const batch = pending.slice(0, batchSize);
-      pending = pending.length > batchSize ? pending.slice(batchSize) : [];
-      metrics?.addRead(source, batch.length);
-      return batch;
-    };
-    const collect = (rows: CsvRowBatch, final: boolean) => {
+    const batches = (rows: CsvRowBatch, final: boolean): RowBatch[] => {
       if (header === undefined && tokenizer.header !== undefined) {
         header = csvHeader(tokenizer.header);
         onHeader?.(header.names);
       }
-      if (header === undefined) return;
-      const last = rows.length - 1;
-      for (let r = 0; r < rows.length; r++) {
-        pending.push(
-          csvRawRow(header, rows, r, source, final && r === last && tokenizer.unterminated),
-        );
-      }
+      if (header === undefined || rows.length === 0) return [];
+      const out = csvRowBatches(header, rows, source, final && tokenizer.unterminated, batchSize);
+      counters?.addRead(source, rows.length);
+      return out;
     };
     try {
       for await (const chunk of guardLines(bytes, { source, maxLineBytes: maxRowBytes, signal })) {
-        collect(tokenizer.push(chunk), false);
-        while (pending.length >= batchSize) {
+        for (const batch of batches(tokenizer.push(chunk), false)) {
           signal?.throwIfAborted();
-          yield take();
+          yield batch;
         }
       }
-      collect(tokenizer.end(), true);
+      for (const batch of batches(tokenizer.end(), true)) {
+        signal?.throwIfAborted();
+        yield batch;
+      }
     } catch (err) {
       throw withSource(err, source, maxRowBytes);
     }
     if (header === undefined) {
       throw new ParseError('EMPTY_FILE', `${source.id}: file has no header line`, { source });
-    }
-    while (pending.length > 0) {
-      signal?.throwIfAborted();
-      yield take();
     }
   };
 }

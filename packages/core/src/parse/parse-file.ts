@@ -18,6 +18,8 @@ export const parseFileOptionsSchema = jsonParseOptionsSchema.extend({
   format: z.enum(['csv', 'ndjson', 'json']).optional(),
   /** When set, the header is checked with `checkHeader` before any row flows. */
   dataset: z.enum(['streams', 'songs', 'users']).optional(),
+  /** CSV engine (see `parseCsv`). Default `'fast'`. */
+  engine: z.enum(['fast', 'csv-parser']).default('fast'),
 });
 
 /** Options of {@link parseFile}. */
@@ -56,7 +58,7 @@ export function detectFormat(key: string): FileFormat | undefined {
  * `format` nor the key says what the file is.
  */
 export function parseFile(options: ParseFileOptions): ByteParser {
-  const parsed = parseOptions('parseFile', parseFileOptionsSchema, options);
+  const parsed = parseOptions(parseFileOptionsSchema, options, 'parseFile');
   const {
     source,
     format: given,
@@ -65,6 +67,7 @@ export function parseFile(options: ParseFileOptions): ByteParser {
     metrics,
     batchSize,
     maxRowBytes,
+    engine,
     maxDepth,
   } = parsed;
   const format = given ?? detectFormat(source.key);
@@ -89,18 +92,19 @@ export function parseFile(options: ParseFileOptions): ByteParser {
     ...(headerCheck === undefined ? {} : { onHeader: headerCheck }),
     ...(metrics === undefined ? {} : { metrics }),
   };
-  const parse =
+  const parseRows =
     format === 'csv'
-      ? parseCsv(parserOptions)
+      ? parseCsv({ ...parserOptions, engine })
       : format === 'ndjson'
         ? parseNdjson({ ...parserOptions, maxDepth })
         : parseJsonArray({ ...parserOptions, maxDepth });
   const gunzip = decompress({ source });
 
-  return function parseFileStage(bytes: ByteSource, context) {
+  return function parse(bytes: ByteSource, context) {
+    const counters = metrics ?? context?.metrics;
     const counted =
-      metrics === undefined ? bytes : countBytes(bytes, metrics.addBytes.bind(metrics));
-    return parse(gunzip(counted, context), context);
+      counters === undefined ? bytes : countBytes(bytes, counters.addBytes.bind(counters));
+    return parseRows(gunzip(counted, context), context);
   };
 }
 

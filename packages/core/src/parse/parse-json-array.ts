@@ -34,14 +34,14 @@ export type ParseJsonArrayOptions = z.input<typeof parseJsonArrayOptionsSchema>;
  */
 export function parseJsonArray(options: ParseJsonArrayOptions): ByteParser {
   const { source, batchSize, maxRowBytes, maxDepth, onHeader, metrics } = parseOptions(
-    'parseJsonArray',
     parseJsonArrayOptionsSchema,
     options,
+    'parseJsonArray',
   );
 
   return async function* parseJsonArrayStage(bytes: ByteSource, context) {
     const signal = context?.signal;
-    const batcher = new RowBatcher(batchSize, source, metrics);
+    const batcher = new RowBatcher(batchSize, source, metrics ?? context?.metrics);
     const splitter = new JsonElementSplitter(source, maxRowBytes);
     let headerChecked = false;
     for await (const buf of guardLines(bytes, {

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { parseOptions } from '../internal/options.js';
-import type { RawRow } from '../types.js';
+import type { RawRow, RowBatch } from '../types.js';
 import { type ByteSource, guardLines } from './internal/bytes.js';
 import { jsonTextRow, RAW_PREFIX_BYTES, tooLargeRow } from './internal/json-text.js';
 import { jsonParseOptionsSchema } from './internal/parse-options.js';
@@ -33,20 +33,20 @@ const NEWLINE = 0x0a;
  */
 export function parseNdjson(options: ParseNdjsonOptions): ByteParser {
   const { source, batchSize, maxRowBytes, maxDepth, onHeader, metrics } = parseOptions(
-    'parseNdjson',
     parseNdjsonOptionsSchema,
     options,
+    'parseNdjson',
   );
 
   return async function* parseNdjsonStage(bytes: ByteSource, context) {
     const signal = context?.signal;
-    const batcher = new RowBatcher(batchSize, source, metrics);
+    const batcher = new RowBatcher(batchSize, source, metrics ?? context?.metrics);
     let headerChecked = false;
     let line = 1;
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     let oversize = false;
-    const emit = (lineBuf: Buffer): RawRow[] | undefined => {
+    const emit = (lineBuf: Buffer): RowBatch | undefined => {
       const row = oversize
         ? tooLargeRow(source, line, lineBuf, maxRowBytes)
         : jsonTextRow(source, line, lineBuf, maxDepth, 'NDJSON line');

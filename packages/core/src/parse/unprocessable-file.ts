@@ -4,6 +4,8 @@
  * run may get past (a network error, a truncated gzip being rewritten…).
  */
 import { HeaderError, PipelineError } from '../errors.js';
+import type { Dataset } from '../types.js';
+import { REQUIRED_FIELDS } from '../validate/schemas.js';
 
 /** Why a file is unprocessable: a short code, the message, and the missing required columns. */
 export interface UnprocessableFile {
@@ -20,17 +22,21 @@ export interface UnprocessableFile {
  * (0 bytes, or a BOM only) and headers without the required columns
  * (whitespace-only CSV files included) qualify.
  *
- * @param required the dataset's required columns, reported as missing for an empty file
+ * @param dataset the file's dataset: its required columns are reported as missing for an empty file
  */
 export function unprocessableFile(
   error: unknown,
-  required: readonly string[] = [],
+  dataset?: Dataset,
 ): UnprocessableFile | undefined {
   if (error instanceof HeaderError) {
     return { code: 'MISSING_COLUMNS', message: error.message, missing: error.missing };
   }
   if (error instanceof PipelineError && error.code === 'EMPTY_FILE') {
-    return { code: 'EMPTY_FILE', message: error.message, missing: required };
+    return {
+      code: 'EMPTY_FILE',
+      message: error.message,
+      missing: dataset === undefined ? [] : REQUIRED_FIELDS[dataset],
+    };
   }
   return undefined;
 }

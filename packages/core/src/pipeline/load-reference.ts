@@ -1,17 +1,24 @@
 /**
- * Reference data (songs, users) from bytes to lookup tables, streaming:
- * parse → validate (bad rows to the dead letter) → table.
+ * Reference data (songs, users) from bytes to lookup tables, streaming, on
+ * the pipeline builder: parseFile → validateRows (bad rows to the dead
+ * letter) → a table sink.
  */
 import type { DeadLetterSink } from '../dead-letter/dead-letter.js';
-import { buildSongsTable, type SongsTable, SongsTableBuilder } from '../join/songs-table.js';
-import { buildUsersTable, type UsersTable, usersTableFromIds } from '../join/users-table.js';
-import { RunMetrics } from '../metrics.js';
+import {
+  addSongRows,
+  addUserIds,
+  buildSongsTable,
+  buildUsersTable,
+} from '../join/reference-tables.js';
+import type { SongsTable } from '../join/songs-table.js';
+import { SongsTableBuilder } from '../join/songs-table-builder.js';
+import { type UsersTable, usersTableFromIds } from '../join/users-table.js';
+import type { RunMetrics } from '../metrics.js';
 import type { ByteSource } from '../parse/internal/bytes.js';
-import { DEFAULT_MAX_ROW_BYTES } from '../parse/internal/parse-options.js';
-import { detectFormat, parseFile } from '../parse/parse-file.js';
-import type { SongRow, SourceRef, UserRow } from '../types.js';
+import { parseFile } from '../parse/parse-file.js';
+import type { BatchSink, SongRow, SourceRef, UserRow, ValidBatch } from '../types.js';
 import { validateRows } from '../validate/validate-rows.js';
-import { foldReferenceCsv, type ReferenceRow } from './internal/reference-csv-fused.js';
+import { pipeline } from './pipeline.js';
 
 /** Options of {@link loadSongsTable} and {@link loadUsersTable}. */
 export interface LoadReferenceOptions {
@@ -24,89 +31,45 @@ export interface LoadReferenceOptions {
   readonly signal?: AbortSignal;
 }
 
-function rows<D extends 'songs' | 'users'>(
+interface ReferenceRows {
+  readonly songs: ValidBatch<SongRow>;
+  readonly users: ValidBatch<UserRow>;
+}
+
+/** One reference file through parse → validate → `sink`. */
+async function readReference<D extends 'songs' | 'users', R>(
   dataset: D,
   bytes: ByteSource,
   options: LoadReferenceOptions,
-) {
+  sink: BatchSink<ReferenceRows[D], R>,
+): Promise<R> {
   const { source, deadLetter, metrics, signal } = options;
-  const context = { signal: signal ?? new AbortController().signal };
-  const parse = parseFile({ source, dataset, ...(metrics === undefined ? {} : { metrics }) });
-  const validate = validateRows({
-    dataset,
-    deadLetter,
-    ...(metrics === undefined ? {} : { metrics }),
-  });
-  return validate(parse(bytes, context), context);
+  const { value } = await pipeline(bytes)
+    .through(parseFile({ source, dataset }), 'parse')
+    .through(validateRows({ dataset, deadLetter }))
+    .to(sink as BatchSink<unknown, R>)
+    .run({ ...(metrics === undefined ? {} : { metrics }), ...(signal ? { signal } : {}) });
+  return value;
 }
 
 /**
  * Streams a songs file (CSV/NDJSON/JSON, optionally gzip) into a
- * {@link SongsTable}. Several files: call {@link buildSongsTable} over the
- * concatenated batches instead. Fails with `HeaderError` when a required
- * column is missing.
+ * {@link SongsTable}. Several files: {@link songsTableFromFiles}. Fails with
+ * `HeaderError` when a required column is missing.
  */
-export async function loadSongsTable(
+export function loadSongsTable(
   bytes: ByteSource,
   options: LoadReferenceOptions,
 ): Promise<SongsTable> {
-  if (detectFormat(options.source.key) === 'csv') {
-    const builder = new SongsTableBuilder();
-    await foldCsv('songs', bytes, options, (row) => builder.add(row));
-    return builder.finish();
-  }
-  return buildSongsTable(
-    rows('songs', bytes, options),
-    options.signal ? { signal: options.signal } : {},
-  );
-}
-
-/**
- * A CSV reference file through the fused path (same rows, dead letters and
- * counters as parse → validate, without a record per valid row); resolves
- * to the number of valid rows.
- */
-function foldCsv<D extends keyof ReferenceRow>(
-  dataset: D,
-  bytes: ByteSource,
-  options: LoadReferenceOptions,
-  onRow: (row: ReferenceRow[D]) => void,
-): Promise<number> {
-  return foldReferenceCsv(bytes, {
-    dataset,
-    source: options.source,
-    deadLetter: options.deadLetter,
-    metrics: options.metrics ?? new RunMetrics(),
-    maxRowBytes: DEFAULT_MAX_ROW_BYTES,
-    signal: options.signal ?? new AbortController().signal,
-    onRow,
-  });
+  return readReference('songs', bytes, options, buildSongsTable());
 }
 
 /** Streams a users file into a {@link UsersTable}. */
-export async function loadUsersTable(
+export function loadUsersTable(
   bytes: ByteSource,
   options: LoadReferenceOptions,
 ): Promise<UsersTable> {
-  if (detectFormat(options.source.key) === 'csv') {
-    const ids: number[] = [];
-    await foldCsv('users', bytes, options, (row) => ids.push(row.user_id));
-    return usersTableFromIds(ids);
-  }
-  return buildUsersTable(
-    rows('users', bytes, options),
-    options.signal ? { signal: options.signal } : {},
-  );
-}
-
-/** Batches of validated songs rows from one file, for building a table over several files. */
-export function readSongRows(bytes: ByteSource, options: LoadReferenceOptions) {
-  return rows('songs', bytes, options);
-}
-
-/** Batches of validated users rows from one file. */
-export function readUserRows(bytes: ByteSource, options: LoadReferenceOptions) {
-  return rows('users', bytes, options);
+  return readReference('users', bytes, options, buildUsersTable());
 }
 
 /** One reference file: where it is and how to read it. */
@@ -128,11 +91,11 @@ export interface ReferenceFilesOptions {
   readonly signal?: AbortSignal;
 }
 
-async function forEachBatch<D extends 'songs' | 'users'>(
+async function eachFile<D extends 'songs' | 'users'>(
   dataset: D,
   files: AsyncIterable<ReferenceFile> | Iterable<ReferenceFile>,
   options: ReferenceFilesOptions,
-  onRow: (row: D extends 'songs' ? SongRow : UserRow) => void,
+  sink: BatchSink<ReferenceRows[D], number>,
 ): Promise<number> {
   const { metrics, signal } = options;
   let count = 0;
@@ -147,15 +110,7 @@ async function forEachBatch<D extends 'songs' | 'users'>(
     try {
       const bytes = await file.open();
       const load = { source: file.source, deadLetter, metrics, ...(signal ? { signal } : {}) };
-      if (detectFormat(file.source.key) === 'csv') {
-        const valid = await foldCsv(dataset, bytes, load, onRow as (row: ReferenceRow[D]) => void);
-        metrics.addAggregated(file.source, valid);
-        continue;
-      }
-      for await (const batch of rows(dataset, bytes, load)) {
-        for (const row of batch) onRow(row.value as D extends 'songs' ? SongRow : UserRow);
-        metrics.addAggregated(file.source, batch.length);
-      }
+      await readReference(dataset, bytes, load, sink);
     } finally {
       if (perFile) await deadLetter.close();
     }
@@ -173,7 +128,7 @@ export async function songsTableFromFiles(
   options: ReferenceFilesOptions,
 ): Promise<{ readonly table: SongsTable; readonly files: number }> {
   const builder = new SongsTableBuilder();
-  const count = await forEachBatch('songs', files, options, (row) => builder.add(row));
+  const count = await eachFile('songs', files, options, addSongRows(builder));
   return { table: builder.finish(), files: count };
 }
 
@@ -183,6 +138,6 @@ export async function usersTableFromFiles(
   options: ReferenceFilesOptions,
 ): Promise<{ readonly table: UsersTable | undefined; readonly files: number }> {
   const ids: number[] = [];
-  const count = await forEachBatch('users', files, options, (row) => ids.push(row.user_id));
+  const count = await eachFile('users', files, options, addUserIds(ids));
   return { table: count === 0 ? undefined : usersTableFromIds(ids), files: count };
 }

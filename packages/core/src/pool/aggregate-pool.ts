@@ -18,7 +18,7 @@ import { HeaderError, OptionsError, PipelineError } from '../errors.js';
 import { parseOptions } from '../internal/options.js';
 import { SongsTable } from '../join/songs-table.js';
 import { UsersTable } from '../join/users-table.js';
-import type { SourceCounts } from '../metrics.js';
+import type { SourceCounts, StageMetrics } from '../metrics.js';
 import type { SourceRef } from '../types.js';
 import { listenTimeWindowSchema } from '../validate/schemas.js';
 import { kpiStateFromTransfer } from './internal/kpi-transfer.js';
@@ -121,6 +121,8 @@ export interface PooledObject {
   readonly deadLetters: readonly DeadLetterEntry[];
   /** Peak RSS seen by the worker's process (shared by all threads). */
   readonly peakRssBytes: number;
+  /** Per-stage counters of the object's pipeline (parse, validate, join, aggregate). */
+  readonly stages: readonly StageMetrics[];
 }
 
 /** One object's result from a worker thread, as a state (`result: 'state'`, the default). */
@@ -217,7 +219,10 @@ export function siblingModule(base: string, path: string): string {
  * given up) and every batch was written, or rejects with the sink's first
  * error — it never stays pending on a thread that is gone.
  */
-function relayDeadLetters(port: MessagePort, sink: DeadLetterSink): { done(): Promise<void> } {
+function relayDeadLetters(
+  port: MessagePort,
+  sink: DeadLetterSink,
+): { done(): Promise<void>; drain(): Promise<void> } {
   let writes = Promise.resolve();
   let failure: { error: unknown } | undefined;
   let ended!: () => void;
@@ -246,6 +251,9 @@ function relayDeadLetters(port: MessagePort, sink: DeadLetterSink): { done(): Pr
       await writes;
       if (failure !== undefined) throw failure.error;
     },
+    // The batches received so far are written (never rejects): a failed task
+    // leaves no write running behind the caller's back.
+    drain: () => writes,
   };
 }
 
@@ -255,7 +263,7 @@ function relayDeadLetters(port: MessagePort, sink: DeadLetterSink): { done(): Pr
  * @throws OptionsError for invalid options, before any thread starts.
  */
 export function createAggregatePool(options: AggregatePoolOptions): AggregatePool {
-  const o = parseOptions('createAggregatePool', aggregatePoolOptionsSchema, options);
+  const o = parseOptions(aggregatePoolOptionsSchema, options, 'createAggregatePool');
   const threads = o.threads ?? availableParallelism();
   const workerData: PoolWorkerData = {
     songs: songsTableData(o.songs),
@@ -316,6 +324,7 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
       // Every batch the thread sent is written before the outcome is known.
       await relay?.done();
     } catch (error) {
+      await relay?.drain();
       if ((error as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
         throw new PipelineError(
           'POOL_OUT_OF_MEMORY',
@@ -344,6 +353,7 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
       unknownUsers: result.unknownUsers,
       deadLetters: result.deadLetters,
       peakRssBytes: result.peakRssBytes,
+      stages: result.stages,
     };
     if (result.kind === 'partials-by-date') {
       const { dates, partials } = result;

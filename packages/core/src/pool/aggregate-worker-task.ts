@@ -9,12 +9,10 @@
  */
 import { type MessagePort, workerData } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import {
-  deserializeKpiState,
-  type KpiState,
-  mergeKpiStateInto,
-  serializeKpiStateByDate,
-} from '../aggregate/kpi-state.js';
+import { serializeKpiStateByDate } from '../aggregate/kpi-codec.js';
+import { deserializeKpiState } from '../aggregate/kpi-decode.js';
+import { mergeKpiStateInto } from '../aggregate/kpi-merge.js';
+import type { KpiState } from '../aggregate/kpi-state.js';
 import type { DeadLetterEntry, DeadLetterSink } from '../dead-letter/dead-letter.js';
 import { HeaderError, type PipelineError } from '../errors.js';
 import { createJoinMetrics } from '../join/join-songs.js';
@@ -154,6 +152,7 @@ async function aggregateTask(task: PoolTask, openBytes: OpenBytes): Promise<unkn
       unknownUsers: joinMetrics.unknownUsers,
       deadLetters,
       peakRssBytes: metrics.peakRssBytes,
+      stages: metrics.stages,
     };
     if (task.result === 'partials-by-date') {
       // The canonical per-date partials of the exactly-once protocol, made here
@@ -183,10 +182,10 @@ async function aggregateTask(task: PoolTask, openBytes: OpenBytes): Promise<unkn
 function portDeadLetter(port: MessagePort): DeadLetterSink {
   let unacked = 0;
   let closed = false;
-  let wake: (() => void) | undefined;
+  // Every waiter is woken (a single slot would lose a wake-up if two writes waited).
+  const waiters: (() => void)[] = [];
   const wakeUp = () => {
-    wake?.();
-    wake = undefined;
+    for (const wake of waiters.splice(0)) wake();
   };
   port.on('message', (message: unknown) => {
     if (message !== DEAD_LETTER_ACK) return;
@@ -205,7 +204,7 @@ function portDeadLetter(port: MessagePort): DeadLetterSink {
       unacked++;
       while (unacked >= DEAD_LETTER_WINDOW && !closed) {
         await new Promise<void>((resolve) => {
-          wake = resolve;
+          waiters.push(resolve);
         });
       }
     },

@@ -1,30 +1,20 @@
 import { z } from 'zod';
-import type { DeadLetterEntry, DeadLetterSink } from '../dead-letter/dead-letter.js';
+import { type DeadLetterEntry, deadLetterSinkSchema } from '../dead-letter/dead-letter.js';
 import { parseOptions } from '../internal/options.js';
+import { rowFields } from '../internal/row-batch.js';
 import { RunMetrics } from '../metrics.js';
-import type { Batch, Dataset, RawRow, Stage, ValidRow } from '../types.js';
-import { checkRawRow, rowValidator } from './row-check.js';
-import { type DatasetRow, listenTimeWindowSchema } from './schemas.js';
-
-function isDeadLetterSink(value: unknown): value is DeadLetterSink {
-  const v = value as Partial<DeadLetterSink> | null;
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof v.write === 'function' &&
-    typeof v.close === 'function'
-  );
-}
+import type { BatchStage, Dataset, RowBatch } from '../types.js';
+import { rowAcceptorFor, type ValidatedBatch } from './row-acceptors.js';
+import { rejectEntry, rowValidator } from './row-check.js';
+import { listenTimeWindowSchema } from './schemas.js';
 
 /** Options of {@link validateRows}. */
 export const validateRowsOptionsSchema = z.object({
   /** Which dataset's schema to apply. */
   dataset: z.enum(['streams', 'songs', 'users']),
   /** Where rejected rows go; written once per batch that has rejects (awaited: backpressure). */
-  deadLetter: z.custom<DeadLetterSink>(isDeadLetterSink, {
-    message: 'Expected a DeadLetterSink `{ write(entries), close() }`',
-  }),
-  /** Run counters; rejected rows are counted under their first reason. */
+  deadLetter: deadLetterSinkSchema,
+  /** Counters of rejected rows (by first reason); default the pipeline's. */
   metrics: z.instanceof(RunMetrics).optional(),
   /**
    * Streams: accepted `listen_time` instants `{ from?, to? }` (default
@@ -40,39 +30,74 @@ export type ValidateRowsOptions<D extends Dataset = Dataset> = Omit<
 > & { readonly dataset: D };
 
 /**
- * A stage that validates raw rows against the dataset's zod schema
- * (SPEC section 3). Valid rows go on as {@link ValidRow} batches; rows with
- * a parser problem (`ragged_row`, `invalid_utf8`…) or failing fields go to
- * the dead-letter sink with source, line, raw fields and one reason per
- * failing field. Every input row ends up in exactly one of the two.
+ * The validation stage (SPEC section 3): parsed rows in, the dataset's
+ * validated columns out. A row goes through the dataset's row acceptor (the
+ * fast path for plainly valid rows, else its zod schema); rows with a parser
+ * problem (`ragged_row`, `invalid_utf8`…) or failing fields go to the dead
+ * letter with source, line, raw fields and one reason per failing field.
+ * Every input row ends up in exactly one of the two.
+ *
+ * @throws OptionsError for invalid options, before any I/O.
  */
 export function validateRows<D extends Dataset>(
   options: ValidateRowsOptions<D>,
-): Stage<RawRow, ValidRow<DatasetRow[D]>> {
-  const { deadLetter, metrics, listenTimeWindow } = parseOptions(
-    'validateRows',
-    validateRowsOptionsSchema,
-    options,
-  );
-  const validate = rowValidator(options.dataset, listenTimeWindow);
-
-  return async function* validateRowsStage(source, { signal }) {
-    for await (const batch of source) {
-      signal.throwIfAborted();
-      const valid: Batch<ValidRow<DatasetRow[D]>> = [];
-      let rejected: DeadLetterEntry[] | undefined;
-      for (const row of batch) {
-        const check = checkRawRow(row, validate);
-        if (check.ok) {
-          valid.push({ source: row.source, line: row.line, value: check.value });
-          continue;
-        }
-        rejected ??= [];
-        rejected.push(check.entry);
-        metrics?.addRejected(row.source, check.entry.reasons[0]?.reason ?? 'unknown');
-      }
-      if (rejected !== undefined) await deadLetter.write(rejected);
-      if (valid.length > 0) yield valid;
-    }
+): BatchStage<RowBatch, ValidatedBatch[D]> {
+  const {
+    metrics: given,
+    deadLetter,
+    listenTimeWindow,
+  } = parseOptions(validateRowsOptionsSchema, options, 'validateRows');
+  const dataset = options.dataset;
+  const acceptor = rowAcceptorFor(dataset, listenTimeWindow);
+  const check = rowValidator(dataset, listenTimeWindow);
+  return {
+    name: 'validate',
+    open(context) {
+      const metrics = given ?? context.metrics;
+      let pending: DeadLetterEntry[] = [];
+      let columns: readonly string[] | undefined;
+      let index = new Int32Array(acceptor.fields.length);
+      let usable = false;
+      return {
+        process(batch) {
+          if (batch.columns !== columns) {
+            columns = batch.columns;
+            index = Int32Array.from(acceptor.fields, (f) => batch.columns.lastIndexOf(f));
+            usable = index.every((i) => i >= 0);
+          }
+          const { source, cells, starts, lines, problems } = batch;
+          const out = acceptor.create(source);
+          for (let r = 0; r < batch.length; r++) {
+            const problem = problems === undefined ? undefined : problems.get(r);
+            if (problem === undefined) {
+              if (
+                usable &&
+                acceptor.fast(out, cells, starts[r]!, starts[r + 1]!, index, lines[r]!)
+              ) {
+                continue;
+              }
+              const fields = rowFields(batch, r);
+              const result = check(fields);
+              if (result.ok) {
+                acceptor.push(out, result.value, lines[r]!);
+                continue;
+              }
+              pending.push(rejectEntry(source, lines[r]!, fields, result.reasons));
+            } else {
+              const reasons = [{ reason: problem.reason, message: problem.message }];
+              pending.push(rejectEntry(source, lines[r]!, rowFields(batch, r), reasons));
+            }
+            metrics?.addRejected(source, pending[pending.length - 1]!.reasons[0]!.reason);
+          }
+          return out;
+        },
+        flush() {
+          if (pending.length === 0) return undefined;
+          const entries = pending;
+          pending = [];
+          return deadLetter.write(entries);
+        },
+      };
+    },
   };
 }

@@ -5,20 +5,21 @@
 import {
   type AggregateDailyKpisOptions,
   aggregateDailyKpis,
-  type Batch,
   type DeadLetterEntry,
   type DeadLetterSink,
   type JoinMetrics,
   joinSongs,
   type KpiState,
+  pipeline,
   type SongRow,
   type SongsTable,
   type SourceRef,
+  type StreamBatch,
   type StreamRow,
   songsTableFromRows,
   type UsersTable,
-  type ValidRow,
 } from '../../src/index.js';
+import { rowAcceptors } from '../../src/validate/row-acceptors.js';
 
 /** A dead-letter sink that keeps entries in an array. */
 export class CollectingSink implements DeadLetterSink {
@@ -37,15 +38,19 @@ export function sourceRef(key: string): SourceRef {
   return { id: `test://${key}`, key };
 }
 
-/** Wraps stream rows as validated rows of `source`, lines from 2, in batches of `size`. */
+/** Stream rows as validated batches of `source`, lines from 2, of `size` rows. */
 export function streamBatches(
   rows: readonly StreamRow[],
   source: SourceRef = sourceRef('streams.csv'),
   size = 3,
-): Batch<ValidRow<StreamRow>>[] {
-  const out: Batch<ValidRow<StreamRow>>[] = [];
+): StreamBatch[] {
+  const out: StreamBatch[] = [];
   for (let i = 0; i < rows.length; i += size) {
-    out.push(rows.slice(i, i + size).map((value, j) => ({ source, line: i + j + 2, value })));
+    const batch = rowAcceptors.streams.create(source);
+    rows.slice(i, i + size).forEach((value, j) => {
+      rowAcceptors.streams.push(batch, value, i + j + 2);
+    });
+    out.push(batch);
   }
   return out;
 }
@@ -76,6 +81,9 @@ export async function runKpis(
     ...(users === undefined ? {} : { users }),
     ...(joinMetrics === undefined ? {} : { metrics: joinMetrics }),
   });
-  const state = await aggregateDailyKpis(aggregateOptions)(join(fromArray(streamBatches(streams))));
+  const { value: state } = await pipeline(fromArray(streamBatches(streams)))
+    .through(join)
+    .to(aggregateDailyKpis(aggregateOptions))
+    .run();
   return { state, deadLetters: sink.entries };
 }

@@ -7,12 +7,12 @@
  */
 import { Readable } from 'node:stream';
 import {
-  countRows,
   type DeadLetterSink,
   parseFile,
   pipeline,
   RunMetrics,
   type StreamRow,
+  type ValidBatch,
   validateRows,
 } from '../../src/index.js';
 
@@ -55,13 +55,21 @@ global.gc?.();
 const baselineRss = process.memoryUsage.rss();
 const metrics = new RunMetrics();
 const source = { id: 'generated:streams.csv', key: 'streams.csv' };
-const summary = await pipeline((ctx) =>
+const { summary } = await pipeline((ctx) =>
   parseFile({ source, dataset: 'streams', metrics })(
     Readable.from(generate(), { objectMode: false }),
     ctx,
   ),
 )
   .through(validateRows({ dataset: 'streams', deadLetter, metrics }))
-  .to(countRows<StreamRow>())
+  .to({
+    name: 'count',
+    open: (context) => ({
+      process: (batch: ValidBatch<StreamRow>) => {
+        context.metrics?.addAggregated(batch.source, batch.length);
+      },
+      finish: () => undefined,
+    }),
+  })
   .run({ metrics });
 process.stdout.write(`${JSON.stringify({ baselineRss, deadLettered, summary })}\n`);

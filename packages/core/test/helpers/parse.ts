@@ -1,4 +1,6 @@
-import type { Batch, RawRow, SourceRef } from '../../src/index.js';
+import type { RowBatch, SourceRef, ValidBatch } from '../../src/index.js';
+import { RowBatchBuilder, rowFields } from '../../src/internal/row-batch.js';
+import type { RawRow } from '../../src/types.js';
 
 /** A local source ref for tests. */
 export function testSource(key: string): SourceRef {
@@ -14,15 +16,28 @@ export function chunked(input: string | Buffer, size = 7): Buffer[] {
 }
 
 /** Drains a stage's output, returning its batches. */
-export async function collectBatches<T>(batches: AsyncIterable<Batch<T>>): Promise<Batch<T>[]> {
-  const out: Batch<T>[] = [];
+export async function collectBatches<T>(batches: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
   for await (const batch of batches) out.push(batch);
   return out;
 }
 
-/** Drains a parser's output, returning rows flattened. */
-export async function collectRows(batches: AsyncIterable<Batch<RawRow>>): Promise<RawRow[]> {
-  return (await collectBatches(batches)).flat();
+/** The rows of a column-shaped batch as records (source, line, fields, problem). */
+export function batchRows(batch: RowBatch): RawRow[] {
+  const rows: RawRow[] = [];
+  for (let r = 0; r < batch.length; r++) {
+    const problem = batch.problems?.get(r);
+    const row = { source: batch.source, line: batch.lines[r]!, fields: rowFields(batch, r) };
+    rows.push(problem === undefined ? row : { ...row, problem });
+  }
+  return rows;
+}
+
+/** Drains a parser's output, returning its rows as records. */
+export async function collectRows(batches: AsyncIterable<RowBatch>): Promise<RawRow[]> {
+  const rows: RawRow[] = [];
+  for await (const batch of batches) rows.push(...batchRows(batch));
+  return rows;
 }
 
 /** A runaway line: `size` bytes of `x` without a newline, generated lazily. */
@@ -30,4 +45,25 @@ export async function* runawayLine(prefix: string, size: number): AsyncGenerator
   yield Buffer.from(prefix);
   const block = Buffer.alloc(64 * 1024, 0x78);
   for (let sent = 0; sent < size; sent += block.length) yield block;
+}
+
+/** Records as one column-shaped batch (of the first row's source). */
+export function toRowBatch(rows: readonly RawRow[], source?: SourceRef): RowBatch {
+  const builder = new RowBatchBuilder(source ?? rows[0]?.source ?? testSource('empty.csv'));
+  for (const row of rows) builder.add(row.line, row.fields, row.problem);
+  return builder.take();
+}
+
+/** The rows of a validated batch as `{ source, line, value }` records. */
+export function validRows<T>(
+  batch: ValidBatch<T>,
+): { source: SourceRef; line: number; value: T }[] {
+  const out: { source: SourceRef; line: number; value: T }[] = [];
+  const keys = Object.keys(batch.values) as (keyof T)[];
+  for (let r = 0; r < batch.length; r++) {
+    const value = {} as T;
+    for (const key of keys) value[key] = batch.values[key][r]!;
+    out.push({ source: batch.source, line: batch.lines[r]!, value });
+  }
+  return out;
 }

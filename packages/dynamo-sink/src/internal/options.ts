@@ -1,5 +1,4 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { OptionsError } from '@streamkpi/core';
 import { z } from 'zod';
 
 /**
@@ -43,21 +42,5 @@ export const retryShape = {
   maxDelayMs: z.number().min(0).max(300_000).default(5_000),
 };
 
-/**
- * Parses options with a zod schema; throws the library's {@link OptionsError}
- * naming every bad field, before any I/O.
- */
-export function parseOptions<S extends z.ZodType>(
-  schema: S,
-  input: unknown,
-  what: string,
-): z.output<S> {
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    const details = result.error.issues
-      .map((issue) => `${issue.path.join('.') || '(options)'}: ${issue.message}`)
-      .join('; ');
-    throw new OptionsError(`Invalid ${what} options: ${details}`, { cause: result.error });
-  }
-  return result.data;
-}
+/** The one options helper of every package (core's): same checks, same message format. */
+export { parseOptions } from '@streamkpi/core';

@@ -7,9 +7,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import {
   aggregateStreamFile,
   type DatePartial,
-  type ListenTimeWindowInput,
+  type listenTimeWindowSchema,
   PipelineError,
-  REQUIRED_FIELDS,
   type RunMetrics,
   type SourceCounts,
   serializeKpiStateByDate,
@@ -26,6 +25,7 @@ import {
   s3DeadLetter,
   sourceRefOf,
 } from '@streamkpi/s3-source';
+import type { z } from 'zod';
 import type { Connection } from './connect.js';
 import { archiveKeyOf, type RunLayout } from './layout.js';
 
@@ -38,7 +38,7 @@ export interface CaptureContext {
   readonly timeZone: string;
   readonly sourceTimeZone: string;
   readonly uniqueListeners: 'exact' | 'hll';
-  readonly listenTimeWindow: ListenTimeWindowInput | undefined;
+  readonly listenTimeWindow: z.input<typeof listenTimeWindowSchema> | undefined;
   readonly signal: AbortSignal | undefined;
 }
 
@@ -161,6 +161,7 @@ export async function captureObject(object: S3ObjectInfo, c: CaptureContext): Pr
         deadLetter,
       });
       c.metrics.addCounts(source, pooled.counts);
+      c.metrics.addStages(pooled.stages);
       c.metrics.addBytes(pooled.bytesRead);
       partials = pooled.partials;
       counts = pooled.counts;
@@ -169,13 +170,14 @@ export async function captureObject(object: S3ObjectInfo, c: CaptureContext): Pr
     opened?.body.destroy();
     if (error instanceof PipelineError && error.code === 'SOURCE_MISSING') {
       // Archived by another worker while a pool thread was about to read it.
-      // The sink is dropped, not closed: closing would flush a torn last part
-      // over that worker's complete one and remove its parts as stale.
+      // The sink saw none of the object's rows: it is dropped, not closed —
+      // closing removes the parts beyond those it wrote, i.e. every part the
+      // committing worker wrote, and loses its rejected rows.
       const done = await capturedEarlier(object.key, etag, c);
       if (done !== undefined) return done;
       throw error;
     }
-    const unprocessable = unprocessableFile(error, REQUIRED_FIELDS.streams);
+    const unprocessable = unprocessableFile(error, 'streams');
     if (unprocessable !== undefined) {
       await deadLetter.close();
       await rejectObject({

@@ -7,7 +7,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import {
   type AggregatePool,
   createAggregatePool,
-  type ListenTimeWindowInput,
+  type listenTimeWindowSchema,
   type SongsTable,
   type UsersTable,
 } from '@streamkpi/core';
@@ -16,6 +16,7 @@ import {
   type S3WorkerClientConfig,
   workerClientConfig,
 } from '@streamkpi/s3-source';
+import type { z } from 'zod';
 import { ensureKpiTable, ensureStateTable } from '../ensure-kpi-table.js';
 import { createPartialStore, type PartialStore } from '../partial-store.js';
 import type { ReferenceCache } from '../reference-cache.js';
@@ -36,7 +37,7 @@ export interface ConnectOptions {
   readonly timeZone: string;
   readonly sourceTimeZone: string;
   readonly uniqueListeners: 'exact' | 'hll';
-  readonly listenTimeWindow: ListenTimeWindowInput | undefined;
+  readonly listenTimeWindow: z.input<typeof listenTimeWindowSchema> | undefined;
   readonly referenceCache: ReferenceCache | undefined;
   readonly signal: AbortSignal | undefined;
 }

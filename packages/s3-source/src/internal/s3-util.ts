@@ -1,6 +1,3 @@
-import { OptionsError } from '@streamkpi/core';
-import type { z } from 'zod';
-
 /** ETags arrive quoted (`"abc"`); everything in this package uses them bare. */
 export function stripQuotes(etag: string | undefined): string | undefined {
   if (etag === undefined) return undefined;
@@ -45,21 +42,8 @@ export function isPreconditionFailed(error: unknown): boolean {
   return s3ErrorName(error) === 'PreconditionFailed' || s3HttpStatus(error) === 412;
 }
 
-/** Parse options with a zod schema, throwing the library's {@link OptionsError} before any I/O. */
-export function parseOptions<S extends z.ZodType>(
-  schema: S,
-  options: unknown,
-  what: string,
-): z.output<S> {
-  const result = schema.safeParse(options);
-  if (!result.success) {
-    const detail = result.error.issues
-      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-      .join('; ');
-    throw new OptionsError(`Invalid ${what} options: ${detail}`, { cause: result.error });
-  }
-  return result.data;
-}
+/** The one options helper of every package (core's): same checks, same message format. */
+export { parseOptions } from '@streamkpi/core';
 
 /** Throw the signal's reason if it is aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {

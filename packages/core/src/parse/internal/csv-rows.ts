@@ -1,14 +1,13 @@
 /**
- * Tokenizer rows → the {@link RawRow}s `parseCsv` has always emitted on
- * csv-parser: records keyed by the trimmed header, `ragged_row` when the
- * record's key count differs from the header's, `invalid_utf8` when a value
- * holds U+FFFD, `unterminated_quote` for an open quoted tail. Shared by the
- * fast `parseCsv` engine and the fused stream-file path so that both
- * dead-letter exactly what the csv-parser path does.
+ * Tokenizer rows → {@link RowBatch}es with the row problems csv-parser's
+ * records give (`ragged_row` when the key count differs from the header's,
+ * `invalid_utf8` for U+FFFD, `unterminated_quote` for an open quoted tail):
+ * one rule for both `parseCsv` engines.
  */
 import { ParseError } from '../../errors.js';
-import type { RawRow, RowProblem, SourceRef } from '../../types.js';
-import { type CsvRowBatch, cellCount } from './fast-csv.js';
+import { RowBatchBuilder, withProblem } from '../../internal/row-batch.js';
+import type { RowBatch, RowProblem, SourceRef } from '../../types.js';
+import type { CsvRowBatch } from './fast-csv.js';
 import { csvRecordBuilder, csvRecordKeys } from './fast-csv-record.js';
 
 const REPLACEMENT_CHAR = '\uFFFD';
@@ -49,22 +48,21 @@ export function csvHeader(cells: readonly string[]): CsvHeader {
   };
 }
 
-/** The problem csv-parser-era `parseCsv` attaches to a record, if any. */
-export function recordProblem(
-  header: CsvHeader,
-  fields: Record<string, string>,
+/**
+ * The one classification of a bad CSV row, for both engines: an open quoted
+ * tail is `unterminated_quote`; a row with another number of cells (record
+ * keys) than the header is `ragged_row`; a row holding U+FFFD (bytes that
+ * are not UTF-8) is `invalid_utf8`; anything else has no problem.
+ */
+export function rowProblem(
+  cells: number,
+  expected: number,
+  invalidUtf8: boolean,
+  unterminatedLine?: number,
 ): RowProblem | undefined {
-  let keys = 0;
-  let invalidUtf8 = false;
-  for (const key in fields) {
-    keys++;
-    if (fields[key]!.indexOf(REPLACEMENT_CHAR) !== -1) invalidUtf8 = true;
-  }
-  if (keys !== header.expectedKeys) {
-    return {
-      reason: 'ragged_row',
-      message: `row has ${keys} cells, header has ${header.expectedKeys}`,
-    };
+  if (unterminatedLine !== undefined) return unterminatedProblem(unterminatedLine);
+  if (cells !== expected) {
+    return { reason: 'ragged_row', message: `row has ${cells} cells, header has ${expected}` };
   }
   if (invalidUtf8)
     return { reason: 'invalid_utf8', message: 'row contains bytes that are not UTF-8' };
@@ -79,32 +77,75 @@ export function unterminatedProblem(line: number): RowProblem {
   };
 }
 
-/** Row `r` of `batch` as a {@link RawRow}; `unterminated` marks the open quoted tail. */
-export function csvRawRow(
+/**
+ * Tokenizer rows as {@link RowBatch}es of at most `batchSize` rows;
+ * `unterminated` marks the last row as the open quoted tail. With a plain
+ * header (every column its own key) the tokenizer's arrays are the batch;
+ * otherwise rows become csv-parser's records (duplicate names, dropped
+ * `__proto__` columns) first.
+ */
+export function csvRowBatches(
   header: CsvHeader,
-  batch: CsvRowBatch,
-  r: number,
+  rows: CsvRowBatch,
   source: SourceRef,
   unterminated: boolean,
-): RawRow {
-  const fields = header.record(batch, r);
-  const line = batch.lines[r]!;
-  let problem: RowProblem | undefined;
-  if (unterminated) problem = unterminatedProblem(line);
-  else if (!header.simple) problem = recordProblem(header, fields);
-  else {
-    // Every cell is a record value under its own key: no need to walk the record.
-    const cells = cellCount(batch, r);
-    if (cells !== header.columns) {
-      problem = {
-        reason: 'ragged_row',
-        message: `row has ${cells} cells, header has ${header.expectedKeys}`,
-      };
-    } else if (!rowIsClean(batch, r)) {
-      problem = { reason: 'invalid_utf8', message: 'row contains bytes that are not UTF-8' };
+  batchSize: number,
+): RowBatch[] {
+  const last = rows.length - 1;
+  if (!header.simple) {
+    const out: RowBatch[] = [];
+    const builder = new RowBatchBuilder(source);
+    for (let r = 0; r < rows.length; r++) {
+      const fields = header.record(rows, r);
+      let keys = 0;
+      let invalidUtf8 = false;
+      for (const key in fields) {
+        keys++;
+        if (fields[key]!.indexOf(REPLACEMENT_CHAR) !== -1) invalidUtf8 = true;
+      }
+      const line = rows.lines[r]!;
+      const tail = unterminated && r === last ? line : undefined;
+      builder.add(line, fields, rowProblem(keys, header.expectedKeys, invalidUtf8, tail));
+      if (builder.length === batchSize) out.push(builder.take());
     }
+    if (builder.length > 0) out.push(builder.take());
+    return out;
   }
-  return problem === undefined ? { source, line, fields } : { source, line, fields, problem };
+  const { cells, starts, lines } = rows;
+  const columns = header.columns;
+  let problems: Map<number, RowProblem> | undefined;
+  for (let r = 0; r < rows.length; r++) {
+    const count = starts[r + 1]! - starts[r]!;
+    const tail = unterminated && r === last;
+    if (count === columns && !tail && rowIsClean(rows, r)) continue;
+    const problem = rowProblem(count, columns, !rowIsClean(rows, r), tail ? lines[r] : undefined);
+    if (problem !== undefined) problems = withProblem(problems, r, problem);
+  }
+  const names = header.names;
+  if (rows.length <= batchSize) {
+    return [{ source, length: rows.length, columns: names, cells, starts, lines, problems }];
+  }
+  const out: RowBatch[] = [];
+  for (let from = 0; from < rows.length; from += batchSize) {
+    const to = Math.min(from + batchSize, rows.length);
+    const base = starts[from]!;
+    let part: Map<number, RowProblem> | undefined;
+    if (problems !== undefined) {
+      for (const [r, p] of problems) {
+        if (r >= from && r < to) part = withProblem(part, r - from, p);
+      }
+    }
+    out.push({
+      source,
+      length: to - from,
+      columns: names,
+      cells: cells.slice(base, starts[to]),
+      starts: starts.slice(from, to + 1).map((s) => s - base),
+      lines: lines.slice(from, to),
+      problems: part,
+    });
+  }
+  return out;
 }
 
 /** True when row `r` has no U+FFFD in any cell. */
@@ -117,9 +158,6 @@ export function rowIsClean(batch: CsvRowBatch, r: number): boolean {
   }
   return true;
 }
-
-/** Number of cells of row `r` (re-exported for the row loops). */
-export const cellsOf = cellCount;
 
 /** Adds the source to a tokenizer `LINE_TOO_LONG` error; other errors pass unchanged. */
 export function withSource(err: unknown, source: SourceRef, maxRowBytes: number): unknown {

@@ -33,125 +33,41 @@
  * alive as long as a long cell (13+ chars) is; copy cells you keep for long.
  */
 import { isAscii } from 'node:buffer';
-import { z } from 'zod';
-import { OptionsError, ParseError } from '../../errors.js';
+import { ParseError } from '../../errors.js';
+import { parseOptions } from '../../internal/options.js';
+import {
+  type CsvRowBatch,
+  type CsvTokenizer,
+  type CsvTokenizerOptions,
+  csvTokenizerOptionsSchema,
+} from './fast-csv-batch.js';
 import { splitQuotedRow } from './fast-csv-line.js';
+
+export {
+  type CsvRowBatch,
+  type CsvTokenizer,
+  type CsvTokenizerOptions,
+  cellAt,
+  cellCount,
+  csvTokenizerOptionsSchema,
+  rowCells,
+} from './fast-csv-batch.js';
 
 const LF = 10;
 const CR = 13;
 const BOM = 0xfeff;
-
-/** Options of {@link createCsvTokenizer}. */
-export const csvTokenizerOptionsSchema = z.strictObject({
-  /**
-   * Largest row accepted, in UTF-8 bytes of its text without the final LF
-   * (an invalid byte counts as its 3-byte replacement). Default 4 MiB.
-   */
-  maxRowBytes: z
-    .number()
-    .int()
-    .positive()
-    .default(4 * 1024 * 1024),
-  /** Cell delimiter: one ASCII character other than `"`, CR and LF. Default `,`. */
-  delimiter: z
-    .string()
-    .refine((d) => d.length === 1 && d.charCodeAt(0) < 128 && !'"\r\n'.includes(d), {
-      message: 'Expected `delimiter` to be one ASCII character other than a quote, CR or LF',
-    })
-    .default(','),
-  /** Drop empty lines (counted in `emptyLinesSkipped`) instead of emitting zero-cell rows. */
-  skipEmptyLines: z.boolean().default(false),
-  /**
-   * A quote still open at end of input: `'throw'` (default) fails with
-   * `CSV_UNTERMINATED_QUOTE`; `'row'` does what csv-parser does — the text
-   * from the row where it opened to the end becomes one last row (split by
-   * csv-parser's rules) and {@link CsvTokenizer.unterminated} is set.
-   */
-  unterminatedQuote: z.enum(['throw', 'row']).default('throw'),
-});
-
-/** Options of {@link createCsvTokenizer}, as the caller writes them. */
-export type CsvTokenizerOptions = z.input<typeof csvTokenizerOptionsSchema>;
-
-/**
- * Data rows completed by one `push`/`end`, stored flat: row `r` has the cells
- * `cells[starts[r] .. starts[r + 1])` and started on physical line `lines[r]`.
- * Read a column by index with {@link cellAt}; no per-row array is built.
- */
-export interface CsvRowBatch {
-  /** Number of rows. */
-  length: number;
-  /** Cell values of all rows, row after row. */
-  readonly cells: string[];
-  /** Index in `cells` of each row's first cell, plus a final `cells.length`. */
-  readonly starts: number[];
-  /** 1-based physical line (LF count) where each row starts; the header is line 1. */
-  readonly lines: number[];
-  /**
-   * False when the text of this batch may contain U+FFFD (invalid UTF-8):
-   * when true, no cell of it does and per-cell checks can be skipped.
-   */
-  clean: boolean;
-}
-
-/** A push-based CSV tokenizer; see {@link createCsvTokenizer}. */
-export interface CsvTokenizer {
-  /**
-   * Tokenizes the next bytes; returns the data rows they complete. The chunk
-   * may end anywhere (inside a cell, a quoted field, a CRLF or a UTF-8
-   * character). The tokenizer does not keep a reference to `chunk`.
-   * @throws ParseError `LINE_TOO_LONG` when a row exceeds `maxRowBytes`.
-   */
-  push(chunk: Uint8Array): CsvRowBatch;
-  /**
-   * Ends the input; returns the remaining rows (the final line may lack LF).
-   * @throws ParseError `CSV_UNTERMINATED_QUOTE` (with the line where the open
-   * quote is) or `LINE_TOO_LONG`.
-   */
-  end(): CsvRowBatch;
-  /** Header cells (the first line), once it has been read. */
-  readonly header: readonly string[] | undefined;
-  /** Empty lines dropped because of `skipEmptyLines`. */
-  readonly emptyLinesSkipped: number;
-  /**
-   * With `unterminatedQuote: 'row'`: true once `end()` emitted the open
-   * quoted tail as the last row (or as the header, when no row was complete).
-   */
-  readonly unterminated: boolean;
-}
-
-/** Value of column `column` of row `row`, or `undefined` if the row is shorter. */
-export function cellAt(batch: CsvRowBatch, row: number, column: number): string | undefined {
-  const at = batch.starts[row]! + column;
-  return at < batch.starts[row + 1]! ? batch.cells[at] : undefined;
-}
-
-/** Number of cells of row `row`. */
-export function cellCount(batch: CsvRowBatch, row: number): number {
-  return batch.starts[row + 1]! - batch.starts[row]!;
-}
-
-/** The cells of row `row` as a new array (convenient, not for the hot path). */
-export function rowCells(batch: CsvRowBatch, row: number): string[] {
-  return batch.cells.slice(batch.starts[row], batch.starts[row + 1]);
-}
 
 /**
  * Creates a CSV tokenizer.
  * @throws OptionsError when the options are invalid.
  */
 export function createCsvTokenizer(options: CsvTokenizerOptions = {}): CsvTokenizer {
-  const parsed = csvTokenizerOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    throw new OptionsError(`Invalid CSV tokenizer options: ${z.prettifyError(parsed.error)}`, {
-      cause: parsed.error,
-    });
-  }
+  const o = parseOptions(csvTokenizerOptionsSchema, options, 'createCsvTokenizer');
   return new FastCsvTokenizer(
-    parsed.data.maxRowBytes,
-    parsed.data.delimiter.charCodeAt(0),
-    parsed.data.skipEmptyLines,
-    parsed.data.unterminatedQuote === 'row',
+    o.maxRowBytes,
+    o.delimiter.charCodeAt(0),
+    o.skipEmptyLines,
+    o.unterminatedQuote === 'row',
   );
 }
 

@@ -1,7 +1,7 @@
 /** Messages between {@link createAggregatePool} and its worker threads. */
 import type { MessagePort } from 'node:worker_threads';
 import type { DeadLetterEntry } from '../../dead-letter/dead-letter.js';
-import type { SourceCounts } from '../../metrics.js';
+import type { SourceCounts, StageMetrics } from '../../metrics.js';
 import type { SourceRef } from '../../types.js';
 import type { KpiStateTransfer } from './kpi-transfer.js';
 import type { SongsTableData } from './table-transfer.js';
@@ -73,6 +73,8 @@ export interface PoolTaskDone {
   /** Rejected rows, when the task had no `deadLetterPort` (else empty). */
   readonly deadLetters: DeadLetterEntry[];
   readonly peakRssBytes: number;
+  /** Per-stage counters of the task's pipeline. */
+  readonly stages: StageMetrics[];
 }
 
 /** What a worker answers. */

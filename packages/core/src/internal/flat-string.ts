@@ -3,7 +3,7 @@
  * chunk keeps the whole chunk alive (V8 sliced strings): a dead-letter entry
  * or a table entry that outlives its chunk must not pin 64 KiB of text.
  */
-import type { RawFields } from '../../types.js';
+import type { RawFields } from '../types.js';
 
 /** A copy of `s` that does not point into another string. */
 export function flatString(s: string): string {

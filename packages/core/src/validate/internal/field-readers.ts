@@ -1,12 +1,11 @@
 /**
- * Allocation-free checks of the three stream columns for the fused CSV path.
- * Each accepts a subset of what `streamRowSchema` accepts — the common,
- * already-clean forms — and gives up (returns -1 / false / NaN) on anything
- * else, so the caller sends that row through the zod schema and the exact
- * dead-letter logic. Property tests check the subset claim.
+ * Allocation-free readers of the common, already-clean forms of the fields
+ * (ids, trimmed strings, timestamps) used by the row acceptors. Each accepts
+ * a subset of what the zod schemas accept and gives up (-1 / false / NaN) on
+ * anything else, so the caller asks the schema instead. Property tests
+ * check the subset claim.
  */
 
-import type { ZoneClock } from '../../aggregate/zone.js';
 import { daysFromCivil } from '../time.js';
 
 const DAY_MS = 86_400_000;
@@ -44,13 +43,31 @@ function d2(s: string, i: number): number {
   return a * 10 + b;
 }
 
+/** Set by {@link fastListenAt}: 1 when the timestamp it read had a zone, else 0. */
+export const listenZone = { zoned: 0 };
+
+/** 1–15 ASCII digits (no spaces): the value; -1 otherwise. */
+export function fastNonNegative(s: string | undefined): number {
+  if (typeof s !== 'string') return -1;
+  const len = s.length;
+  if (len === 0 || len > 15) return -1;
+  let n = 0;
+  for (let i = 0; i < len; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
 /**
- * The UTC instant of a `listen_time` in the strict form
+ * A `listen_time` in the strict form
  * `YYYY-MM-DD[ Tt]HH:MM:SS[.fff][Z|z|±HH:MM|±HHMM|±HH]` with no surrounding
- * space and a real calendar date; zone-less times are read in `source`.
- * NaN for anything else (callers fall back to `strictUtc`, which reports it).
+ * space and a real calendar date: its UTC instant when it has a zone, else
+ * its wall-clock time read as UTC ({@link listenZone} says which). NaN for
+ * anything else (callers ask the strict parser, `parseTimestampParts`).
  */
-export function fastListenUtc(s: string, source: ZoneClock): number {
+export function fastListenAt(s: string): number {
   const len = s.length;
   if (len < 19) return Number.NaN;
   const y1 = d2(s, 0);
@@ -104,9 +121,15 @@ export function fastListenUtc(s: string, source: ZoneClock): number {
     minute * 60_000 +
     second * 1000 +
     millis;
-  if (i === len) return source.wallToUtc(wall);
+  if (i === len) {
+    listenZone.zoned = 0;
+    return wall;
+  }
   const c = s.charCodeAt(i);
-  if ((c === 90 || c === 122) && i === len - 1) return wall;
+  if ((c === 90 || c === 122) && i === len - 1) {
+    listenZone.zoned = 1;
+    return wall;
+  }
   if (c !== 43 && c !== 45) return Number.NaN;
   const rest = len - i - 1;
   const oh = d2(s, i + 1);
@@ -117,5 +140,6 @@ export function fastListenUtc(s: string, source: ZoneClock): number {
   else return Number.NaN;
   if (oh < 0 || oh > 23 || om < 0 || om > 59) return Number.NaN;
   const offset = (oh * 60 + om) * 60_000;
+  listenZone.zoned = 1;
   return c === 45 ? wall + offset : wall - offset;
 }

@@ -1,0 +1,231 @@
+/**
+ * The binary codec of KPI states (format v1, see kpi-state.ts): canonical
+ * serialization, per date for the exactly-once partials, and reading back,
+ * optionally bound to a songs table's track dictionary.
+ */
+import type { TrackDictionary } from '../join/songs-table.js';
+import { ByteWriter, crc32 } from './internal/kpi-bytes.js';
+import { compareCodePoints } from './internal/kpi-compare.js';
+import { UserIdSet } from './internal/kpi-user-set.js';
+import type { KpiState } from './kpi-state.js';
+import { formatDay } from './zone.js';
+
+export const MAGIC = [0x53, 0x4b, 0x50, 0x49]; // "SKPI"
+/** Current serialized state format version. */
+export const KPI_STATE_FORMAT_VERSION = 1;
+
+function sortedOrder(n: number, cmp: (a: number, b: number) => number): Int32Array {
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order.sort(cmp);
+}
+
+/** Serializes `state` to the compact, versioned, canonical binary format (see module docs). */
+export function serializeKpiState(state: KpiState): Uint8Array {
+  return serializeDays(
+    state,
+    [...state.days.keys()].sort((a, b) => a - b),
+  );
+}
+
+/**
+ * One canonical partial per date of `state`, dates ascending: byte for byte
+ * `serializeKpiState(pickKpiDates(state, [date]))`, without building the
+ * picked states. What the exactly-once protocol stores per (object, date).
+ */
+export function serializeKpiStateByDate(
+  state: KpiState,
+): { readonly date: string; readonly bytes: Uint8Array }[] {
+  return [...state.days.keys()]
+    .sort((a, b) => a - b)
+    .map((day) => ({ date: formatDay(day), bytes: serializeDays(state, [day]) }));
+}
+
+/**
+ * The track entries of a songs dictionary in canonical order (id, then
+ * name, by code points), each already encoded as the format writes it: a
+ * state bound to the dictionary serializes its tracks by copying bytes.
+ */
+interface EncodedDictionary {
+  /** Entry numbers in canonical order. */
+  readonly order: Int32Array;
+  /** Entry `e`'s encoded id and name are `bytes[start[e]..start[e + 1])`. */
+  readonly start: Int32Array;
+  readonly bytes: Uint8Array;
+  /** Open-addressing table of `entry + 1` by {@link hashBytes} of its encoding (0 = empty). */
+  readonly index: Int32Array;
+}
+
+/** FNV-1a over `bytes`. */
+function hashBytes(bytes: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+/** The dictionary entry encoded exactly as `encoded` (id and name, length-prefixed), or -1. */
+export function findEncoded(dictionary: EncodedDictionary, encoded: Uint8Array): number {
+  const { index, start, bytes } = dictionary;
+  const mask = index.length - 1;
+  for (let i = hashBytes(encoded) & mask; ; i = (i + 1) & mask) {
+    const slot = index[i]!;
+    if (slot === 0) return -1;
+    const e = slot - 1;
+    const from = start[e]!;
+    if (start[e + 1]! - from !== encoded.length) continue;
+    let same = true;
+    for (let k = 0; k < encoded.length; k++) {
+      if (bytes[from + k] !== encoded[k]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return e;
+  }
+}
+
+const encodedDictionaries = new WeakMap<TrackDictionary, EncodedDictionary>();
+
+export function encodedDictionary(dictionary: TrackDictionary): EncodedDictionary {
+  let encoded = encodedDictionaries.get(dictionary);
+  if (encoded !== undefined) return encoded;
+  const { trackIds, trackNames } = dictionary;
+  const order = sortedOrder(
+    trackIds.length,
+    (a, b) =>
+      compareCodePoints(trackIds[a]!, trackIds[b]!) ||
+      compareCodePoints(trackNames[a]!, trackNames[b]!),
+  );
+  const w = new ByteWriter();
+  const start = new Int32Array(trackIds.length + 1);
+  for (let e = 0; e < trackIds.length; e++) {
+    start[e] = w.length;
+    w.string(trackIds[e]!);
+    w.string(trackNames[e]!);
+  }
+  start[trackIds.length] = w.length;
+  const bytes = w.finish();
+  let size = 8;
+  while (size < trackIds.length * 2) size *= 2;
+  const index = new Int32Array(size);
+  for (let e = 0; e < trackIds.length; e++) {
+    let i = hashBytes(bytes.subarray(start[e]!, start[e + 1]!)) & (size - 1);
+    while (index[i] !== 0) i = (i + 1) & (size - 1);
+    index[i] = e + 1;
+  }
+  encoded = { order, start, bytes, index };
+  encodedDictionaries.set(dictionary, encoded);
+  return encoded;
+}
+
+/** {@link serializeKpiState} of the state made of `days` (ascending) of `state`. */
+function serializeDays(state: KpiState, days: readonly number[]): Uint8Array {
+  const w = new ByteWriter();
+  for (const b of MAGIC) w.u8(b);
+  w.u8(KPI_STATE_FORMAT_VERSION);
+  w.u8(state.mode === 'hll' ? 1 : 0);
+  w.u8(state.mode === 'hll' ? state.hllPrecision : 0);
+
+  // Mark used dictionary entries, then number them in sorted order.
+  const usedGenre = new Uint8Array(state.genres.length);
+  const usedTrack = new Uint8Array(state.trackCount);
+  for (const day of days) {
+    const cells = state.days.get(day);
+    if (cells === undefined) continue;
+    for (let g = 0; g < cells.length; g++) {
+      const cell = cells[g];
+      if (cell === undefined) continue;
+      usedGenre[g] = 1;
+      cell.tracks.forEach((t) => {
+        usedTrack[t] = 1;
+      });
+    }
+  }
+  const genreOrder = sortedOrder(state.genres.length, (a, b) =>
+    compareCodePoints(state.genres[a]!, state.genres[b]!),
+  );
+  const genreNew = new Int32Array(state.genres.length).fill(-1);
+  const genres: number[] = [];
+  for (const g of genreOrder) {
+    if (usedGenre[g] === 0) continue;
+    genreNew[g] = genres.length;
+    genres.push(g);
+  }
+  w.varint(genres.length);
+  for (const g of genres) w.string(state.genres[g]!);
+  const trackNew = new Int32Array(state.trackCount).fill(-1);
+  const origin = state.trackOrigin;
+  if (origin !== undefined && state.trackCount === origin.size) {
+    // Every entry is the dictionary's: its canonical order and bytes are cached.
+    const { order, start, bytes } = encodedDictionary(origin);
+    let used = 0;
+    for (let i = 0; i < order.length; i++) if (usedTrack[order[i]!] === 1) used++;
+    w.varint(used);
+    let n = 0;
+    for (let i = 0; i < order.length; i++) {
+      const t = order[i]!;
+      if (usedTrack[t] === 0) continue;
+      trackNew[t] = n++;
+      w.bytes(bytes.subarray(start[t]!, start[t + 1]!));
+    }
+  } else {
+    const trackOrder = sortedOrder(
+      state.trackCount,
+      (a, b) =>
+        compareCodePoints(state.trackIds[a]!, state.trackIds[b]!) ||
+        compareCodePoints(state.trackNames[a]!, state.trackNames[b]!),
+    );
+    const tracks: number[] = [];
+    for (const t of trackOrder) {
+      if (usedTrack[t] === 0) continue;
+      trackNew[t] = tracks.length;
+      tracks.push(t);
+    }
+    w.varint(tracks.length);
+    for (const t of tracks) {
+      w.string(state.trackIds[t]!);
+      w.string(state.trackNames[t]!);
+    }
+  }
+
+  const presentDays = days.filter((day) => state.days.has(day));
+  w.varint(presentDays.length);
+  for (const day of presentDays) {
+    const cells = state.days.get(day)!;
+    const present = genres.filter((g) => cells[g] !== undefined);
+    w.svarint(day);
+    w.varint(present.length);
+    for (const g of present) {
+      const cell = cells[g]!;
+      w.varint(genreNew[g]!);
+      w.varint(cell.listens);
+      w.varint(cell.totalMs);
+      if (cell.users instanceof UserIdSet) {
+        const ids = cell.users.sorted();
+        w.varint(ids.length);
+        let prev = 0;
+        for (let i = 0; i < ids.length; i++) {
+          w.varint(ids[i]! - prev);
+          prev = ids[i]!;
+        }
+      } else {
+        w.bytes(cell.users.registers);
+      }
+      const entries: number[] = [];
+      cell.tracks.forEach((t, count) => {
+        entries.push(trackNew[t]!, count);
+      });
+      const pairs = sortedOrder(entries.length / 2, (a, b) => entries[2 * a]! - entries[2 * b]!);
+      w.varint(pairs.length);
+      for (const p of pairs) {
+        w.varint(entries[2 * p]!);
+        w.varint(entries[2 * p + 1]!);
+      }
+    }
+  }
+  const body = w.finish();
+  const out = new Uint8Array(body.length + 4);
+  out.set(body);
+  new DataView(out.buffer).setUint32(body.length, crc32(body), true);
+  return out;
+}

@@ -1,0 +1,172 @@
+/** Reading KPI states back from their binary form (see kpi-codec.ts). */
+import { SongsTable } from '../join/songs-table.js';
+import { HyperLogLog } from './hll.js';
+import { ByteReadError, ByteReader, crc32 } from './internal/kpi-bytes.js';
+import { CountMap } from './internal/kpi-count-map.js';
+import { UserIdSet } from './internal/kpi-user-set.js';
+import { encodedDictionary, findEncoded, KPI_STATE_FORMAT_VERSION, MAGIC } from './kpi-codec.js';
+import { KpiCell, KpiState, KpiStateError } from './kpi-state.js';
+
+/**
+ * Reads `count` track entries into `state` bound to `songs`' dictionary:
+ * each (id, name) becomes the dictionary's entry when the table has it, an
+ * extra entry otherwise. Returns the serialized number → entry map.
+ */
+function bindTracks(r: ByteReader, state: KpiState, songs: SongsTable, count: number): Int32Array {
+  const dictionary = songs.trackDictionary();
+  state.adoptTracks(dictionary);
+  // An entry is found by its encoded bytes (as the serializer wrote them):
+  // no string is decoded for the table's tracks.
+  const encoded = encodedDictionary(dictionary);
+  const map = new Int32Array(count);
+  const seen = new Uint8Array(dictionary.size + count);
+  for (let i = 0; i < count; i++) {
+    const from = r.pos;
+    r.skipString();
+    r.skipString();
+    let entry = findEncoded(encoded, r.since(from));
+    if (entry < 0) {
+      const end = r.pos;
+      r.pos = from;
+      const id = r.string();
+      entry = state.internTrack(id, r.string());
+      r.pos = end;
+    }
+    if (seen[entry] === 1) throw corrupt('duplicate track');
+    seen[entry] = 1;
+    map[i] = entry;
+  }
+  return map;
+}
+
+function corrupt(detail: string, cause?: unknown): KpiStateError {
+  return new KpiStateError('KPI_STATE_CORRUPT', `Corrupt KPI state: ${detail}`, { cause });
+}
+
+/** Options of {@link deserializeKpiState}. */
+export interface DeserializeKpiStateOptions {
+  /**
+   * Bind the state to this songs table's track dictionary (as states built
+   * from the table are): its track entries become the table's entries, so it
+   * merges with the table's states without string work. Entries the table
+   * lacks (e.g. a partial written with older songs) are kept as extra entries.
+   */
+  readonly songs?: SongsTable;
+}
+
+/**
+ * Reads a state written by {@link serializeKpiState}.
+ *
+ * @throws KpiStateError `KPI_STATE_VERSION` for a format version this library
+ *   does not know, `KPI_STATE_CORRUPT` for anything else that is wrong
+ *   (bad magic, checksum mismatch, truncation, out-of-range values).
+ */
+export function deserializeKpiState(
+  bytes: Uint8Array,
+  options: DeserializeKpiStateOptions = {},
+): KpiState {
+  if (!(bytes instanceof Uint8Array)) throw corrupt('expected a Uint8Array');
+  const songs = options?.songs;
+  if (songs !== undefined && !(songs instanceof SongsTable)) {
+    throw new KpiStateError('KPI_STATE_OPTIONS', 'Expected `songs` to be a SongsTable');
+  }
+  if (bytes.length < 11 || MAGIC.some((b, i) => bytes[i] !== b)) {
+    throw corrupt('not a KPI state (bad magic bytes)');
+  }
+  const version = bytes[4]!;
+  if (version !== KPI_STATE_FORMAT_VERSION) {
+    throw new KpiStateError(
+      'KPI_STATE_VERSION',
+      `Unsupported KPI state format version ${version} (this library reads version ${KPI_STATE_FORMAT_VERSION})`,
+    );
+  }
+  const bodyLength = bytes.length - 4;
+  const expected = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(
+    bodyLength,
+    true,
+  );
+  if (crc32(bytes.subarray(0, bodyLength)) !== expected) throw corrupt('checksum mismatch');
+  try {
+    return readBody(new ByteReader(bytes, bodyLength), songs);
+  } catch (error) {
+    if (error instanceof KpiStateError) throw error;
+    if (error instanceof ByteReadError || error instanceof RangeError)
+      throw corrupt(error.message, error);
+    throw error;
+  }
+}
+
+function readBody(r: ByteReader, songs: SongsTable | undefined): KpiState {
+  r.pos = 5;
+  const modeByte = r.u8();
+  const precision = r.u8();
+  if (modeByte > 1) throw corrupt(`unknown mode ${modeByte}`);
+  if (modeByte === 1 && (precision < 4 || precision > 16))
+    throw corrupt(`bad precision ${precision}`);
+  const state = new KpiState(modeByte === 1 ? 'hll' : 'exact', modeByte === 1 ? precision : 12);
+  const genreCount = r.varint();
+  for (let i = 0; i < genreCount; i++) {
+    if (state.internGenre(r.string()) !== i) throw corrupt('duplicate genre');
+  }
+  const trackCount = r.varint();
+  // Serialized track number → the state's entry.
+  const trackMap = songs === undefined ? undefined : bindTracks(r, state, songs, trackCount);
+  if (trackMap === undefined) {
+    for (let i = 0; i < trackCount; i++) {
+      const id = r.string();
+      if (state.internTrack(id, r.string()) !== i) throw corrupt('duplicate track');
+    }
+  }
+  const dayCount = r.varint();
+  for (let d = 0; d < dayCount; d++) {
+    const day = r.svarint();
+    if (Math.abs(day) > 3_000_000 || state.days.has(day)) throw corrupt(`bad day ${day}`);
+    const cells = state.dayCells(day);
+    const cellCount = r.varint();
+    for (let c = 0; c < cellCount; c++) {
+      const g = r.varint();
+      if (g >= genreCount || cells[g] !== undefined) throw corrupt(`bad genre index ${g}`);
+      let cell: KpiCell;
+      const listens = r.varint();
+      const totalMs = r.varint();
+      if (modeByte === 0) {
+        const n = r.varint();
+        if (n > listens) throw corrupt('more listeners than listens');
+        // Presized up to a point: a big set may turn into bitmaps as it grows.
+        const users = new UserIdSet(Math.min(n, 1024));
+        let prev = 0;
+        for (let i = 0; i < n; i++) {
+          const delta = r.varint();
+          if (delta === 0) throw corrupt('user ids not strictly ascending');
+          prev += delta;
+          users.add(prev);
+        }
+        cell = new KpiCell(users, new CountMap(), state);
+      } else {
+        cell = new KpiCell(
+          new HyperLogLog(precision, r.bytes(1 << precision).slice()),
+          new CountMap(),
+          state,
+        );
+      }
+      cell.listens = listens;
+      cell.totalMs = totalMs;
+      const n = r.varint();
+      let sum = 0;
+      for (let i = 0; i < n; i++) {
+        const index = r.varint();
+        if (index >= trackCount) throw corrupt(`bad track index ${index}`);
+        const t = trackMap === undefined ? index : trackMap[index]!;
+        if (cell.tracks.get(t) !== 0) throw corrupt(`bad track index ${index}`);
+        const count = r.varint();
+        if (count === 0) throw corrupt('zero track count');
+        sum += count;
+        cell.tracks.add(t, count);
+      }
+      if (sum !== listens) throw corrupt('track counts do not add up to listens');
+      cells[g] = cell;
+    }
+  }
+  if (r.remaining !== 0) throw corrupt(`${r.remaining} trailing bytes`);
+  return state;
+}
