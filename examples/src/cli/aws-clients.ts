@@ -6,6 +6,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { httpTimeouts } from '@streamkpi/s3-source';
 
 /** Options of {@link createAwsClients}. */
 export interface AwsClientsOptions {
@@ -42,14 +43,17 @@ interface Metadata {
  * - DynamoDB keeps the SDK's default retry strategy (standard, 3 attempts)
  *   for transient errors; the library adds its own bounded backoff for
  *   `UnprocessedItems` and throttling on top.
+ * - Both clients bound every connection (5 s) and request (60 s without a
+ *   byte): a stalled connection fails the attempt, retried as transient.
  */
 export function createAwsClients(options: AwsClientsOptions = {}): AwsClients {
   const s3 = new S3Client({
     ...(options.forcePathStyle ? { forcePathStyle: true } : {}),
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    ...httpTimeouts(),
   });
-  const dynamo = new DynamoDBClient({});
+  const dynamo = new DynamoDBClient({ ...httpTimeouts() });
   let retries = 0;
   const count = (m: Metadata | undefined) => {
     const attempts = m?.$metadata?.attempts;

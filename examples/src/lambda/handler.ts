@@ -33,13 +33,17 @@ export type KpiHandlerResult = SQSBatchResponse | KpiRunResult;
 /** The handler's signature. */
 export type KpiHandler = (event: KpiHandlerEvent, context: Context) => Promise<KpiHandlerResult>;
 
+/** Time kept back from the invocation's remaining time to log and answer after a timed-out run. */
+export const INVOCATION_MARGIN_MS = 5_000;
+
 /**
- * The options every run of one invocation gets: the one place for limits
- * derived from the invocation (a deadline from
- * `context.getRemainingTimeInMillis()` belongs here).
+ * The options every run of one invocation gets: a deadline of the remaining
+ * invocation time minus {@link INVOCATION_MARGIN_MS} (at least 1 s), so a
+ * stalled run fails with `RUN_TIMEOUT` instead of burning the whole timeout.
  */
-export function invocationRunOptions(_context: Context): InvocationRunOptions {
-  return {};
+export function invocationRunOptions(context: Context): InvocationRunOptions {
+  const budget = Math.max(1_000, context.getRemainingTimeInMillis() - INVOCATION_MARGIN_MS);
+  return { deadlineAt: Date.now() + budget };
 }
 
 /** Builds the handler around a runtime (clients, cache, logger, metrics). */

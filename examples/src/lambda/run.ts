@@ -31,6 +31,8 @@ export interface KpiRunResult {
 /** Per-invocation settings of every run (deadline, cancellation). */
 export interface InvocationRunOptions {
   readonly signal?: AbortSignal;
+  /** Epoch ms by which every run of the invocation must end (its `timeoutMs` is what is left). */
+  readonly deadlineAt?: number;
 }
 
 /** The result when an input names no stream object (a test event, a folder marker). */
@@ -81,6 +83,9 @@ export async function runForObjects(
     ...(named === undefined ? {} : { keys: [...new Set(named.map((o) => o.key))] }),
     referenceCache: rt.referenceCache,
     ...(invocation.signal === undefined ? {} : { signal: invocation.signal }),
+    ...(invocation.deadlineAt === undefined
+      ? {}
+      : { timeoutMs: Math.max(1, invocation.deadlineAt - Date.now()) }),
     onError: (error, where) => {
       const at = where.date ?? where.key ?? bucket;
       errors.push(`${at}: ${error instanceof Error ? error.message : String(error)}`);

@@ -56,6 +56,7 @@ export type {
   ReferenceCacheEntry,
 } from './reference-cache.js';
 export { createReferenceCache } from './reference-cache.js';
+export { RunTimeoutError } from './run/deadline.js';
 // Run history: one record per run in the state store.
 export type {
   ListRunRecordsOptions,

@@ -24,6 +24,7 @@ import { parseOptions } from './internal/options.js';
 import type { ReferenceCache } from './reference-cache.js';
 import { connect } from './run/connect.js';
 import { createDateCommitter } from './run/date-committer.js';
+import { tracked, withDeadline } from './run/deadline.js';
 import { runLayout } from './run/layout.js';
 import { announced, commitOnce, type ObjectFlow, runObject } from './run/object-flow.js';
 import { summarize } from './run/summary.js';
@@ -59,6 +60,8 @@ export const runKpisOptionsSchema = z.object({
    * over once its claim expired. Default 60000.
    */
   claimTtlMs: z.number().int().min(100).max(3_600_000).default(60_000),
+  /** Overall deadline in ms: past it, requests abort and the run fails with `RunTimeoutError`. */
+  timeoutMs: z.number().int().min(1).optional(),
   /** Prefix of dead-letter objects (below `prefix`). Default `dead-letter/`. */
   deadLetterPrefix: prefix.default('dead-letter/'),
   /** Prefix of rejected files (below `prefix`). Default `rejected/`. */
@@ -184,8 +187,20 @@ export interface RunKpisSummary {
  * reference data or an abort.
  */
 export async function runKpis(options: RunKpisOptions): Promise<RunKpisSummary> {
-  const { s3, dynamo, onError, onObject, signal, ...rest } = options;
+  const { s3, dynamo, onError, onObject, signal: callerSignal, ...rest } = options;
   const o = parseOptions(runKpisOptionsSchema, rest, 'runKpis');
+  return withDeadline(callerSignal, o.timeoutMs, (signal, inFlight) =>
+    run(o, options, signal, inFlight),
+  );
+}
+
+async function run(
+  o: z.output<typeof runKpisOptionsSchema>,
+  options: RunKpisOptions,
+  signal: AbortSignal | undefined,
+  inFlight: Set<string>,
+): Promise<RunKpisSummary> {
+  const { s3, dynamo, onError, onObject } = options;
   const started = performance.now();
   const layout = runLayout(o);
   const threads = o.threads ?? (o.keys === undefined ? availableParallelism() : 0);
@@ -249,7 +264,7 @@ export async function runKpis(options: RunKpisOptions): Promise<RunKpisSummary> 
       // stores the last one's partials, commits and archives it.
       concurrency: Math.max(o.concurrency, threads === 0 ? 0 : threads + 1),
       ...(signal ? { signal } : {}),
-      process: (object) => runObject(object, flow),
+      process: (object) => tracked(inFlight, object.key, () => runObject(object, flow)),
     })) {
       let done: ObjectOutcome;
       if (outcome.ok) {

@@ -4,6 +4,8 @@ export type { ObjectKeyProblem } from './check-object-key.js';
 export { assertSafeObjectKey, checkObjectKey, unsafeKeyStandIn } from './check-object-key.js';
 export type { S3SourceErrorCode, S3SourceErrorOptions } from './errors.js';
 export { S3SourceError } from './errors.js';
+export type { HttpTimeoutsOptions } from './http-timeouts.js';
+export { httpTimeouts, httpTimeoutsOptionsSchema } from './http-timeouts.js';
 export type { HeadInfo, MoveStatus } from './internal/move-object.js';
 export { headEtag, headObject } from './internal/move-object.js';
 export { isNotFound, stripQuotes as stripEtagQuotes } from './internal/s3-util.js';

@@ -215,8 +215,9 @@ export function siblingModule(base: string, path: string): string {
 /**
  * Writes the dead-letter batches a thread posts on `port` to `sink`, one at a
  * time and in order, acking each. `done()` resolves once the thread's end
- * marker arrived and every batch was written, or rejects with the sink's
- * first error.
+ * marker arrived (or the port closed: the thread exited or the task was
+ * given up) and every batch was written, or rejects with the sink's first
+ * error — it never stays pending on a thread that is gone.
  */
 function relayDeadLetters(
   port: MessagePort,
@@ -228,6 +229,8 @@ function relayDeadLetters(
   const end = new Promise<void>((resolve) => {
     ended = resolve;
   });
+  // A thread that exits or crashes closes its side: nothing more will come.
+  port.once('close', () => ended());
   port.on('message', (message: DeadLetterMessage) => {
     if ('end' in message) {
       ended();
@@ -292,6 +295,10 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
     workerData,
     resourceLimits: limits,
   });
+  // A thread that fails outside a task (e.g. its module does not load) fails
+  // the task it was given; piscina also emits it here, where an unheard
+  // 'error' would end the process instead of the call.
+  pool.on('error', () => undefined);
   async function aggregate(
     source: SourceRef,
     input: unknown,

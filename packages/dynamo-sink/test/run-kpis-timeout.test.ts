@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { createServer, type Socket } from 'node:net';
+import { after, before, test } from 'node:test';
+import { S3Client } from '@aws-sdk/client-s3';
+import { httpTimeouts } from '@streamkpi/s3-source';
+import { RunTimeoutError, runKpis } from '../src/index.js';
+import { BUCKET, startEmulators, TABLE } from './helpers/e2e.js';
+
+let env: Awaited<ReturnType<typeof startEmulators>>;
+before(async () => {
+  env = await startEmulators();
+});
+after(async () => {
+  await env.close();
+});
+
+/** An S3 endpoint that accepts every connection and never answers. */
+async function silentServer() {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function silentS3(endpoint: string, extra: ConstructorParameters<typeof S3Client>[0] = {}) {
+  return new S3Client({
+    region: 'us-east-1',
+    endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'k', secretAccessKey: 's' },
+    ...extra,
+  });
+}
+
+test('a run against an S3 endpoint that never answers fails with RUN_TIMEOUT within its timeoutMs', async () => {
+  const server = await silentServer();
+  const s3 = silentS3(server.endpoint);
+  try {
+    await assert.rejects(
+      runKpis({
+        s3,
+        dynamo: env.dynamo,
+        bucket: BUCKET,
+        tableName: `${TABLE}-t1`,
+        threads: 0,
+        timeoutMs: 800,
+      }),
+      (error) => {
+        assert.ok(error instanceof RunTimeoutError, String(error));
+        assert.equal(error.code, 'RUN_TIMEOUT');
+        assert.match(error.message, /timeoutMs 800; waiting on/);
+        return true;
+      },
+    );
+  } finally {
+    s3.destroy();
+    await server.close();
+  }
+});
+
+test('with httpTimeouts, a request to an S3 endpoint that never answers fails the run with the request TimeoutError', async () => {
+  const server = await silentServer();
+  const s3 = silentS3(server.endpoint, {
+    maxAttempts: 1,
+    ...httpTimeouts({ requestTimeoutMs: 300 }),
+  });
+  try {
+    await assert.rejects(
+      runKpis({
+        s3,
+        dynamo: env.dynamo,
+        bucket: BUCKET,
+        tableName: `${TABLE}-t2`,
+        threads: 0,
+        timeoutMs: 60_000,
+      }),
+      (error: Error) => {
+        assert.ok(!(error instanceof RunTimeoutError), 'the request timed out, not the run');
+        assert.match(`${error.name} ${error.message}`, /timeout|timed out/i);
+        return true;
+      },
+    );
+  } finally {
+    s3.destroy();
+    await server.close();
+  }
+});
