@@ -21,12 +21,12 @@
  *   `BENCH_S3_CMD`). The upload before each repetition is not timed.
  *   The emulators' process reports its CPU time before and after each
  *   measured command; the report's "CPU split (s3 runs)" section compares it
- *   with the CPU of `kpis run` (issue 6: "report the split").
+ *   with the CPU of `kpis run`, so the emulators' share of an S3 run is visible.
  * Command templates may use {input} {out} {summary} {bucket} {table}.
  * `local` and `s3` are skipped with a message while `examples/dist/cli.js` does
  * not exist and no command is given.
  *
- * Memory flatness (issue 6: peak RSS at 20M rows ≤ 1.2× that at 5M, same days
+ * Memory flatness (peak RSS at 20M rows against that at 5M, same days
  * and users): `--rss-rows` (default `20000000`, `''` disables) lists extra
  * sizes, generated with the same files/days/dirty/seed, at which only `local`
  * runs (`--reps` times; needs `local` in `--tools`), and `duckdb` too with
@@ -539,7 +539,7 @@ async function report(
       : `No DuckDB run: KPIs of the table's tools are compared with ${firstTool ?? 'nothing'}'s only.`;
   lines.push('', failures.length === 0 ? agreement : 'FAILURES:', '');
   for (const f of failures) lines.push(`- ${f.split('\n')[0]}`);
-  // Issue 6: the S3 → DynamoDB path within 2× of the local path.
+  // The S3 → DynamoDB path against the local path, as a wall-time ratio.
   const s3VsLocal = results
     .filter((r) => r.tool === 's3')
     .flatMap((r) => {

@@ -1,5 +1,5 @@
 /**
- * The CPU split of the benchmark's `s3` runs (issue 6: "report the split"):
+ * The CPU split of the benchmark's `s3` runs:
  * how much CPU `kpis run` spent versus the s3rver + dynalite emulators it
  * talked to. Pure functions, so the report's arithmetic and wording are
  * unit-tested without a run.

@@ -1,6 +1,6 @@
 /**
- * The memory-flatness figures of the benchmark (issue 6: "peak RSS at 20M
- * rows ≤ 1.2× peak RSS at 5M rows, same days, same users"). Pure functions,
+ * The memory-flatness figures of the benchmark (peak RSS at 20M rows against
+ * peak RSS at 5M rows, same days, same users). Pure functions,
  * so the report's arithmetic and wording are unit-tested without a run.
  */
 
