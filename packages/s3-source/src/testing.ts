@@ -93,8 +93,18 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<Run
     },
     async close() {
       for (const client of clients) client.destroy();
-      server.httpServer?.closeAllConnections?.();
-      await server.close();
+      // Requests still in flight finish first: s3rver writes an object's files
+      // after it answered, and deleting the directory under a write fails it
+      // outside any test. Connections still busy after 5 s are cut.
+      const httpServer = server.httpServer;
+      httpServer?.closeIdleConnections?.();
+      const cut = setTimeout(() => httpServer?.closeAllConnections?.(), 5000);
+      try {
+        await server.close();
+      } finally {
+        clearTimeout(cut);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
       await rm(directory, { recursive: true, force: true });
     },
   };
