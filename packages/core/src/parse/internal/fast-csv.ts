@@ -283,10 +283,16 @@ class FastCsvTokenizer implements CsvTokenizer {
     this.line += 1 + countLf(text, start, lf);
     let end = lf;
     if (end > start && text.charCodeAt(end - 1) === CR) end--;
+    // Rows reach here with a quote (never empty) or as the header (maybe empty).
+    this.splitRow(text, start, end, line, out);
+    return lf + 1;
+  }
+
+  /** Splits `text[start..end)` into cells: the header if none was read yet, else a row of `out`. */
+  private splitRow(text: string, start: number, end: number, line: number, out: CsvRowBatch) {
     const cells = out.cells;
     const first = cells.length;
     splitQuotedRow(text, start, end, this.delimiter, cells);
-    // Rows reach here with a quote (never empty) or as the header (maybe empty).
     if (this.header === undefined) {
       this.header = cells.splice(first);
     } else {
@@ -294,7 +300,6 @@ class FastCsvTokenizer implements CsvTokenizer {
       out.lines.push(line);
       out.length++;
     }
-    return lf + 1;
   }
 
   /** The row from `start` is still in quotes at the end of `text`. */
@@ -326,16 +331,7 @@ class FastCsvTokenizer implements CsvTokenizer {
     const line = this.line;
     this.line += countLf(text, start, text.length);
     this.unterminated = true;
-    const cells = out.cells;
-    const first = cells.length;
-    splitQuotedRow(text, start, end, this.delimiter, cells);
-    if (this.header === undefined) {
-      this.header = cells.splice(first);
-    } else {
-      out.starts.push(cells.length);
-      out.lines.push(line);
-      out.length++;
-    }
+    this.splitRow(text, start, end, line, out);
   }
 
   private checkRowBytes(text: string, start: number, end: number): void {
