@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
+import { DYNAMO_BACKENDS } from '@streamkpi/dynamo-sink/testing';
 import { Match } from 'aws-cdk-lib/assertions';
 import { bundleSuite } from './helpers/bundle-suite.js';
 import { PARAMS, type Synthesized, synthesize } from './helpers/synth.js';
@@ -57,13 +58,14 @@ describe('KPI stack template', () => {
     synth.template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
   });
 
-  it('creates the state table as ensureStateTable would (key pk), on demand, with point-in-time recovery, retained', () => {
+  it("creates the state table as ensureStateTable would (key pk), on demand, with point-in-time recovery, TTL on the claims' expiry in seconds, retained", () => {
     const t = synth.template;
     const id = only(t, 'AWS::DynamoDB::GlobalTable', {
       TableName: PARAMS.stateTableName,
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
       AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAtSeconds', Enabled: true },
       Replicas: [
         Match.objectLike({
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
@@ -257,6 +259,8 @@ function stateTableId(): string {
   });
 }
 
-describe('bundled handler (the asset in cdk.out)', () => {
-  bundleSuite(() => synth);
-});
+for (const backend of DYNAMO_BACKENDS) {
+  describe(`bundled handler (the asset in cdk.out) against s3rver + ${backend}`, () => {
+    bundleSuite(() => synth, backend);
+  });
+}
