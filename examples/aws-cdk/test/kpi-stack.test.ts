@@ -12,13 +12,13 @@ import { after, before, describe, it } from 'node:test';
 import { DYNAMO_BACKENDS } from '@streamkpi/dynamo-sink/testing';
 import { Match } from 'aws-cdk-lib/assertions';
 import { bundleSuite } from './helpers/bundle-suite.js';
+import { handlerRoleStatements } from './helpers/granted-actions.js';
 import { PARAMS, type Synthesized, synthesize } from './helpers/synth.js';
 import {
   checkAlarms,
   checkBackfill,
   expectedHandlerStatements,
   only,
-  statementsOf,
 } from './helpers/template-checks.js';
 
 let synth: Synthesized;
@@ -146,17 +146,12 @@ describe('KPI stack template', () => {
 
   it('gives the handler exactly the README permissions, scoped to the folders below the prefix', () => {
     const t = synth.template;
-    const fnId = only(t, 'AWS::Lambda::Function', { Runtime: 'nodejs22.x' });
-    const fn = t.findResources('AWS::Lambda::Function')[fnId] as {
-      Properties: { Role: { 'Fn::GetAtt': string[] } };
-    };
-    const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
     const bucket = only(t, 'AWS::S3::Bucket');
     const table = kpiTableId();
     const state = stateTableId();
     const queue = only(t, 'AWS::SQS::Queue', { RedrivePolicy: Match.objectLike({}) });
     const logs = only(t, 'AWS::Logs::LogGroup');
-    const statements = statementsOf(t, roleId);
+    const statements = handlerRoleStatements(t);
     assert.deepEqual(
       statements.filter((s) => !s.actions[0]?.startsWith('logs:')),
       expectedHandlerStatements({
