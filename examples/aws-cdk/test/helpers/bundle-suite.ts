@@ -22,7 +22,6 @@ import {
   type DynamoBackend,
   type DynamoHandle,
   type FaultProxy as DynamoProxy,
-  startDynamo,
   startFaultProxy as startDynamoProxy,
 } from '@streamkpi/dynamo-sink/testing';
 import { type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
@@ -88,11 +87,19 @@ interface BundleModule {
   currentRuntime(): { referenceCache: { stats: { builds: number; reuses: number } } } | undefined;
 }
 
-/** Registers the bundle tests, against `backend`, in the surrounding `describe`. */
-export function bundleSuite(synthesized: () => Synthesized, backend: DynamoBackend): void {
+/**
+ * Registers the bundle tests in the surrounding `describe`, against the
+ * `backend` emulator that `emulator` resolves to (started by the caller,
+ * closed here).
+ */
+export function bundleSuite(
+  synthesized: () => Synthesized,
+  backend: DynamoBackend,
+  emulator: () => Promise<DynamoHandle>,
+): void {
   let s3rver: RunningS3rver;
   let proxy: FaultProxy;
-  let dynalite: DynamoHandle;
+  let dynamo: DynamoHandle;
   let dynamoProxy: DynamoProxy;
   let tables: Map<string, string>;
   let s3: S3Client;
@@ -128,16 +135,17 @@ export function bundleSuite(synthesized: () => Synthesized, backend: DynamoBacke
   before(async () => {
     s3rver = await startS3rver({ buckets: [BUCKET] });
     proxy = await startFaultProxy(s3rver.endpoint);
-    dynalite = await startDynamo(backend);
-    dynamoProxy = await startDynamoProxy({ target: dynalite.endpoint });
+    dynamo = await emulator();
+    assert.equal(dynamo.backend, backend);
+    dynamoProxy = await startDynamoProxy({ target: dynamo.endpoint });
     s3 = s3rver.client();
     // The tables as the stack declares them; ensure* then checks that their
     // key schemas are the ones the runner expects (and waits for ACTIVE).
     const { template } = synthesized();
-    tables = await createStackTables(dynalite.client(), template);
+    tables = await createStackTables(dynamo.client(), template);
     assert.deepEqual([...tables.values()].sort(), [TABLE, STATE_TABLE].sort());
-    await ensureKpiTable({ client: dynalite.client(), tableName: TABLE });
-    await ensureStateTable({ client: dynalite.client(), tableName: STATE_TABLE });
+    await ensureKpiTable({ client: dynamo.client(), tableName: TABLE });
+    await ensureStateTable({ client: dynamo.client(), tableName: STATE_TABLE });
     const bucketId = Object.keys(template.findResources('AWS::S3::Bucket'))[0] ?? '';
     const stackEnv = handlerEnvironment(template, new Map([...tables, [bucketId, BUCKET]]));
     assert.equal(stackEnv.KPI_STATE_TABLE, STATE_TABLE);
@@ -179,7 +187,7 @@ export function bundleSuite(synthesized: () => Synthesized, backend: DynamoBacke
     await proxy?.close();
     await s3rver?.close();
     await dynamoProxy?.close();
-    await dynalite?.close();
+    await dynamo?.close();
   });
 
   it('commits an SQS batch and reports the poisoned messages in batchItemFailures', async () => {
@@ -203,7 +211,7 @@ export function bundleSuite(synthesized: () => Synthesized, backend: DynamoBacke
     assert.deepEqual(result, {
       batchItemFailures: [{ itemIdentifier: 'msg-not-json' }, { itemIdentifier: 'msg-missing' }],
     });
-    assert.deepEqual(await tableItems(dynalite.documentClient(), TABLE), expected([FILE_A]));
+    assert.deepEqual(await tableItems(dynamo.documentClient(), TABLE), expected([FILE_A]));
     // Structured logs carry the message id as correlation id; EMF counts the rows.
     const lines = printed.flatMap((p) => p.split('\n')).filter((l) => l.startsWith('{'));
     const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -219,14 +227,14 @@ export function bundleSuite(synthesized: () => Synthesized, backend: DynamoBacke
   });
 
   it('treats a redelivered message as a no-op', async () => {
-    const before = await tableItems(dynalite.documentClient(), TABLE);
+    const before = await tableItems(dynamo.documentClient(), TABLE);
     const keyA = `${PREFIX}streams/June 25 + more.csv`;
     const { result } = await invoke(
       sqsEvent(sqsRecord('msg-a', JSON.stringify(s3Notification(BUCKET, keyA)), 2)),
       'req-2',
     );
     assert.deepEqual(result, { batchItemFailures: [] });
-    assert.deepEqual(await tableItems(dynalite.documentClient(), TABLE), before);
+    assert.deepEqual(await tableItems(dynamo.documentClient(), TABLE), before);
   });
 
   it('runs a Distributed Map batch of ListObjectsV2 items and returns its summary', async () => {
@@ -255,7 +263,7 @@ export function bundleSuite(synthesized: () => Synthesized, backend: DynamoBacke
     assert.equal(result.rowsRead, 4);
     assert.equal(result.referenceReused, true);
     assert.deepEqual(
-      await tableItems(dynalite.documentClient(), TABLE),
+      await tableItems(dynamo.documentClient(), TABLE),
       expected([FILE_A, FILE_B, FILE_C]),
     );
   });
@@ -266,13 +274,13 @@ export function bundleSuite(synthesized: () => Synthesized, backend: DynamoBacke
     assert.equal(result.processed, 1);
     assert.equal(result.ok, true);
     assert.deepEqual(
-      await tableItems(dynalite.documentClient(), TABLE),
+      await tableItems(dynamo.documentClient(), TABLE),
       expected([FILE_A, FILE_B, FILE_C, FILE_D]),
     );
   });
 
   it('keeps the commit state in the state table the stack names: one head per date, no claim left', async () => {
-    const client = dynalite.client();
+    const client = dynamo.client();
     const listed = await client.send(new ListTablesCommand({}));
     assert.deepEqual(listed.TableNames?.sort(), [TABLE, STATE_TABLE].sort());
     const scanned = await client.send(new ScanCommand({ TableName: STATE_TABLE }));
@@ -322,24 +330,24 @@ export function bundleSuite(synthesized: () => Synthesized, backend: DynamoBacke
     const key = `${PREFIX}streams/f.csv`;
     await put(s3, key, FILE_F, BUCKET);
     const claims = createStateTable({
-      client: dynalite.client(),
+      client: dynamo.client(),
       tableName: STATE_TABLE,
       scope: `s3://${BUCKET}/${PREFIX}state/`,
     });
     const claimKey = `${BUCKET}/${key}`;
     assert.equal(await claims.claim(claimKey, 'another-invocation', 600_000), true);
-    const committed = await tableItems(dynalite.documentClient(), TABLE);
+    const committed = await tableItems(dynamo.documentClient(), TABLE);
     const body = JSON.stringify(s3Notification(BUCKET, key));
     const held = await invoke(sqsEvent(sqsRecord('msg-f', body)), 'req-6');
     // Not a success: the holder may still fail, so SQS must deliver the message again.
     assert.deepEqual(held.result, { batchItemFailures: [{ itemIdentifier: 'msg-f' }] });
-    assert.deepEqual(await tableItems(dynalite.documentClient(), TABLE), committed);
+    assert.deepEqual(await tableItems(dynamo.documentClient(), TABLE), committed);
     assert.notEqual(await etagOf(key), '', 'the object stays in streams/');
     await claims.release(claimKey, 'another-invocation');
     const again = await invoke(sqsEvent(sqsRecord('msg-f', body, 2)), 'req-7');
     assert.deepEqual(again.result, { batchItemFailures: [] });
     assert.deepEqual(
-      await tableItems(dynalite.documentClient(), TABLE),
+      await tableItems(dynamo.documentClient(), TABLE),
       expected([FILE_A, FILE_B, FILE_C, FILE_D, FILE_D, FILE_F]),
     );
   });
