@@ -10,12 +10,7 @@
 import assert from 'node:assert/strict';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import {
-  DYNAMO_BACKENDS,
-  type DynamoBackend,
-  type DynamoHandle,
-  startDynamo,
-} from '@streamkpi/dynamo-sink/testing';
+import { DYNAMO_BACKENDS } from '@streamkpi/dynamo-sink/testing';
 import { Match } from 'aws-cdk-lib/assertions';
 import { bundleSuite } from './helpers/bundle-suite.js';
 import { handlerRoleStatements } from './helpers/granted-actions.js';
@@ -28,15 +23,7 @@ import {
 } from './helpers/template-checks.js';
 
 let synth: Synthesized;
-const emulators = new Map<DynamoBackend, Promise<DynamoHandle>>();
 before(async () => {
-  // The emulators (DynamoDB Local's JVM) start while the app synthesizes;
-  // each bundle suite awaits and closes its own.
-  for (const backend of DYNAMO_BACKENDS) {
-    const started = startDynamo(backend);
-    started.catch(() => undefined);
-    emulators.set(backend, started);
-  }
   synth = await synthesize();
   const size = (await stat(synth.bundle)).size;
   console.log(
@@ -45,9 +32,6 @@ before(async () => {
 });
 after(async () => {
   if (synth) await rm(synth.outdir, { recursive: true, force: true });
-  // Closed by their suites already unless a suite never ran (closing twice is harmless).
-  for (const started of emulators.values())
-    await started.then((e) => e.close()).catch(() => undefined);
 });
 
 describe('KPI stack template', () => {
@@ -273,10 +257,6 @@ function stateTableId(): string {
 
 for (const backend of DYNAMO_BACKENDS) {
   describe(`bundled handler (the asset in cdk.out) against s3rver + ${backend}`, () => {
-    bundleSuite(
-      () => synth,
-      backend,
-      () => emulators.get(backend) ?? Promise.reject(new Error(`${backend} was not started`)),
-    );
+    bundleSuite(() => synth, backend);
   });
 }

@@ -22,6 +22,7 @@ import {
   type DynamoBackend,
   type DynamoHandle,
   type FaultProxy as DynamoProxy,
+  startDynamo,
   startFaultProxy as startDynamoProxy,
 } from '@streamkpi/dynamo-sink/testing';
 import { type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
@@ -87,16 +88,8 @@ interface BundleModule {
   currentRuntime(): { referenceCache: { stats: { builds: number; reuses: number } } } | undefined;
 }
 
-/**
- * Registers the bundle tests in the surrounding `describe`, against the
- * `backend` emulator that `emulator` resolves to (started by the caller,
- * closed here).
- */
-export function bundleSuite(
-  synthesized: () => Synthesized,
-  backend: DynamoBackend,
-  emulator: () => Promise<DynamoHandle>,
-): void {
+/** Registers the bundle tests, against the `backend` emulator (started and closed here), in the surrounding `describe`. */
+export function bundleSuite(synthesized: () => Synthesized, backend: DynamoBackend): void {
   let s3rver: RunningS3rver;
   let proxy: FaultProxy;
   let dynamo: DynamoHandle;
@@ -135,8 +128,7 @@ export function bundleSuite(
   before(async () => {
     s3rver = await startS3rver({ buckets: [BUCKET] });
     proxy = await startFaultProxy(s3rver.endpoint);
-    dynamo = await emulator();
-    assert.equal(dynamo.backend, backend);
+    dynamo = await startDynamo(backend);
     dynamoProxy = await startDynamoProxy({ target: dynamo.endpoint });
     s3 = s3rver.client();
     // The tables as the stack declares them; ensure* then checks that their
@@ -326,7 +318,7 @@ export function bundleSuite(
     assert.equal(gets('users/'), 1);
   });
 
-  it("reports an object under another invocation's live claim in batchItemFailures; the redelivery after the claim ends commits it", async () => {
+  it("reports an object under another invocation's live claim in batchItemFailures (a backfill counts it claimed); the redelivery after the claim ends commits it", async () => {
     const key = `${PREFIX}streams/f.csv`;
     await put(s3, key, FILE_F, BUCKET);
     const claims = createStateTable({
@@ -343,6 +335,15 @@ export function bundleSuite(
     assert.deepEqual(held.result, { batchItemFailures: [{ itemIdentifier: 'msg-f' }] });
     assert.deepEqual(await tableItems(dynamo.documentClient(), TABLE), committed);
     assert.notEqual(await etagOf(key), '', 'the object stays in streams/');
+    // A backfill child leaves it to the holder too, and says so without failing.
+    const { result: batch } = await invoke(
+      backfillBatch(BUCKET, [{ key, etag: await etagOf(key), size: 1, lastModified: new Date() }]),
+      'req-6b',
+    );
+    assert.equal(batch.claimed, 1);
+    assert.equal(batch.processed, 0);
+    assert.equal(batch.ok, true);
+    assert.deepEqual(await tableItems(dynamo.documentClient(), TABLE), committed);
     await claims.release(claimKey, 'another-invocation');
     const again = await invoke(sqsEvent(sqsRecord('msg-f', body, 2)), 'req-7');
     assert.deepEqual(again.result, { batchItemFailures: [] });
