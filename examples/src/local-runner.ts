@@ -77,6 +77,16 @@ export type RunLocalKpisOptions = z.input<typeof runLocalKpisOptionsSchema> & {
   readonly signal?: AbortSignal;
 };
 
+/** Where a local run's time went, ms (they add up to about `durationMs`). */
+export interface LocalRunPhases {
+  /** Finding the files and building the lookup tables (pool threads start meanwhile). */
+  readonly referenceMs: number;
+  /** Parse → validate → join → aggregate of every stream file, states merged as they arrive. */
+  readonly streamsMs: number;
+  /** The final merge and the KPI items. */
+  readonly finalizeMs: number;
+}
+
 /** The summary of a local run; the same counters as the S3 runner's. */
 export interface LocalRunSummary {
   /** Stream rows: `rowsRead === rowsAggregated + rowsRejected` over processed files. */
@@ -96,6 +106,7 @@ export interface LocalRunSummary {
   /** Aggregated listens whose user is not in the users files (kept). */
   readonly unknownUserRows: number;
   readonly durationMs: number;
+  readonly phases: LocalRunPhases;
   readonly peakRssBytes: number;
   /** False when any stream file failed; rejected (unprocessable) files do not count. */
   readonly ok: boolean;
@@ -149,6 +160,7 @@ export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalK
     const dataset = await findLocalDataset(o.input);
     onDataset?.(dataset);
     const reference = await loadLocalReference(dataset, { input: o.input, deadLetter, ...sig });
+    const referenceDone = performance.now();
     const threads = Math.min(o.threads ?? availableParallelism(), dataset.streams.length);
     pool =
       threads > 0
@@ -191,10 +203,12 @@ export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalK
       ),
     );
     signal?.throwIfAborted();
+    const streamsDone = performance.now();
     const states = results.flatMap((r) => (r.state === undefined ? [] : [r.state]));
     if (folded !== undefined) states.push(folded);
     const [first, ...others] = states;
     const items = first === undefined ? [] : finalizeKpis(mergeKpiStates(first, ...others));
+    const finalized = performance.now();
     const ok = results.filter((r) => r.outcome.status === 'processed');
     const streams = mergeSummaries(
       ok.map((r) => r.metrics),
@@ -218,6 +232,11 @@ export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalK
       skipped: dataset.skipped,
       unknownUserRows: ok.reduce((n, r) => n + r.unknownUserRows, 0),
       durationMs: performance.now() - started,
+      phases: {
+        referenceMs: referenceDone - started,
+        streamsMs: streamsDone - referenceDone,
+        finalizeMs: finalized - streamsDone,
+      },
       peakRssBytes: Math.max(streams.peakRssBytes, process.memoryUsage.rss()),
       ok: !results.some((r) => r.outcome.status === 'failed'),
     };
