@@ -13,12 +13,10 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { z } from 'zod';
 import { type KpiState, KpiStateError } from '../aggregate/kpi-state.js';
-import type { DeadLetterEntry, DeadLetterSink } from '../dead-letter/dead-letter.js';
 import { HeaderError, OptionsError, PipelineError } from '../errors.js';
 import { parseOptions } from '../internal/options.js';
 import { SongsTable } from '../join/songs-table.js';
 import { UsersTable } from '../join/users-table.js';
-import type { SourceCounts, StageMetrics } from '../metrics.js';
 import type { SourceRef } from '../types.js';
 import { listenTimeWindowSchema } from '../validate/schemas.js';
 import type {
@@ -33,7 +31,6 @@ import { kpiStateFromTransfer } from './internal/kpi-transfer.js';
 import type {
   PoolMergeResult,
   PoolMergeTask,
-  PoolResultKind,
   PoolTask,
   PoolTaskResult,
   PoolWorkerData,
