@@ -28,7 +28,10 @@
  *   The emulators' process reports its CPU time before and after each
  *   measured command; the report's "CPU split (s3 runs)" section compares it
  *   with the CPU of `kpis run`, so the emulators' share of an S3 run is visible.
- * Command templates may use {input} {out} {summary} {bucket} {table}.
+ * Command templates may use {input} {out} {summary} {bucket} {table} {refcache}.
+ * `local` and `local-1t` keep their lookup tables in `{refcache}` (`--reference-cache`,
+ * one folder per bench run): the first run at a size builds them, the others
+ * read them back; the phases table says how many runs the cache served.
  * `local` and `s3` are skipped with a message while `examples/dist/cli.js` does
  * not exist and no command is given.
  *
@@ -134,7 +137,12 @@ function phasesOf(summary: Record<string, unknown> | string): LocalPhases | unde
   if (typeof summary === 'string') return undefined;
   const p = summary.phases as Partial<LocalPhases> | undefined;
   if (typeof p?.referenceMs !== 'number' || typeof p.streamsMs !== 'number') return undefined;
-  return { referenceMs: p.referenceMs, streamsMs: p.streamsMs, finalizeMs: p.finalizeMs ?? 0 };
+  return {
+    referenceMs: p.referenceMs,
+    streamsMs: p.streamsMs,
+    finalizeMs: p.finalizeMs ?? 0,
+    referenceCacheHit: p.referenceCacheHit === true,
+  };
 }
 
 /**
@@ -199,7 +207,12 @@ async function main(o: BenchOptions): Promise<number> {
           const tag = `${tool}-${rows}-${rep}`;
           const out = join(work, `${tag}.ndjson`);
           const summary = join(work, `${tag}.summary.json`);
-          let vars: Record<string, string> = { input: dir, out, summary };
+          let vars: Record<string, string> = {
+            input: dir,
+            out,
+            summary,
+            refcache: join(work, 'reference-cache'),
+          };
           let env: Record<string, string> = {};
           if (tool === 's3') {
             emulators ??= await startEmulators();

@@ -98,10 +98,10 @@ export function benchOptions(argv: readonly string[]) {
     local:
       values['local-cmd'] ??
       (cli
-        ? `${NODE} ${CLI} local --input {input} --out {out} --summary-json {summary}`
+        ? `${NODE} ${CLI} local --input {input} --out {out} --summary-json {summary} --reference-cache {refcache}`
         : undefined),
     'local-1t': cli
-      ? `${NODE} ${CLI} local --threads 0 --input {input} --out {out} --summary-json {summary}`
+      ? `${NODE} ${CLI} local --threads 0 --input {input} --out {out} --summary-json {summary} --reference-cache {refcache}`
       : undefined,
     s3:
       values['s3-cmd'] ??

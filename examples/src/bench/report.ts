@@ -19,6 +19,7 @@ export interface LocalPhases {
   readonly referenceMs: number;
   readonly streamsMs: number;
   readonly finalizeMs: number;
+  readonly referenceCacheHit: boolean;
 }
 
 /** One repetition: the tool's measurement, plus the emulators' CPU for `s3`. */
@@ -66,6 +67,7 @@ function medianPhases(runs: readonly Run[], median: (v: number[]) => number) {
     referenceMs: median(with_.map((p) => p.referenceMs)),
     streamsMs: median(with_.map((p) => p.streamsMs)),
     finalizeMs: median(with_.map((p) => p.finalizeMs)),
+    cacheHits: `${with_.filter((p) => p.referenceCacheHit).length} of ${with_.length}`,
   };
 }
 
@@ -77,17 +79,17 @@ function phaseLines(results: readonly ToolResult[], median: (v: number[]) => num
     if (p === undefined) continue;
     const other = r.medianWallMs - p.referenceMs - p.streamsMs - p.finalizeMs;
     lines.push(
-      `| ${int(r.rows)} | ${r.tool} | ${seconds(r.medianWallMs)} | ${seconds(p.referenceMs)} | ${seconds(p.streamsMs)} | ${int(r.rows / (p.streamsMs / 1000))} | ${seconds(p.finalizeMs)} | ${seconds(other)} |`,
+      `| ${int(r.rows)} | ${r.tool} | ${seconds(r.medianWallMs)} | ${seconds(p.referenceMs)} | ${p.cacheHits} | ${seconds(p.streamsMs)} | ${int(r.rows / (p.streamsMs / 1000))} | ${seconds(p.finalizeMs)} | ${seconds(other)} |`,
     );
   }
   if (lines.length === 0) return [];
   return [
     "## Where `kpis local`'s time goes",
     '',
-    'Medians of the phases the run reports in its summary (`phases`): reference data (songs and users read into lookup tables, pool threads started meanwhile), stream files (parse → validate → join → aggregate, the merge of the threads\' states included), finalize (KPI items); "process" is the rest of the wall time (Node start-up, module load, writing the output, exit).',
+    'Medians of the phases the run reports in its summary (`phases`): reference data (songs and users read into lookup tables, or read back from `--reference-cache`: "tables from cache" counts the runs it served), stream files (parse → validate → join → aggregate, the merge of the threads\' states included), finalize (KPI items); "process" is the rest of the wall time (Node start-up, module load, writing the output, exit).',
     '',
-    '| stream rows | tool | wall (s) | reference (s) | streams (s) | aggregation rows/s | finalize (s) | process (s) |',
-    '|---:|---|---:|---:|---:|---:|---:|---:|',
+    '| stream rows | tool | wall (s) | reference (s) | tables from cache | streams (s) | aggregation rows/s | finalize (s) | process (s) |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|',
     ...lines,
     '',
   ];

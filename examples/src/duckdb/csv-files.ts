@@ -68,6 +68,12 @@ export function readCsvSql(
                   store_rejects=true, rejects_table='rej_${rejects}', rejects_scan='rejscan_${rejects}')`;
 }
 
+/** The header of `file` when it has every one of `columns`, else `undefined`. */
+async function headerWith(file: string, columns: readonly string[]) {
+  const header = await headerOf(file);
+  return columns.every((col) => header.includes(col)) ? header : undefined;
+}
+
 /**
  * Groups `files` by header, skipping those without every required column:
  * one `read_csv` reads all the files of a group.
@@ -79,8 +85,8 @@ export async function filesByHeader(
   const groups = new Map<string, { header: string[]; files: string[] }>();
   let filesRejected = 0;
   for (const file of files) {
-    const header = await headerOf(file);
-    if (!columns.every((col) => header.includes(col))) {
+    const header = await headerWith(file, columns);
+    if (header === undefined) {
       filesRejected++;
       continue;
     }
@@ -109,8 +115,8 @@ export async function load(
   let rejectedRows = 0;
   let filesRejected = 0;
   for (const file of files) {
-    const header = await headerOf(file);
-    if (!columns.every((col) => header.includes(col))) {
+    const header = await headerWith(file, columns);
+    if (header === undefined) {
       filesRejected++;
       continue;
     }
