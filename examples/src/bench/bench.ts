@@ -57,7 +57,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateDataset, MANIFEST_FILE, type Manifest } from '../generate/index.js';
 import { firstDifference } from './compare.js';
-import { measure, median } from './measure.js';
+import { measure, median, medianDefined } from './measure.js';
 import {
   type BenchOptions,
   benchOptions,
@@ -161,12 +161,6 @@ function rowAccountingProblem(
   }
   if (summary.ok !== true) return `its summary says ok: ${String(summary.ok)}`;
   return undefined;
-}
-
-/** The median of the defined values, or `undefined` when there are none. */
-function medianDefined(values: readonly (number | undefined)[]): number | undefined {
-  const defined = values.filter((v): v is number => v !== undefined);
-  return defined.length === 0 ? undefined : median(defined);
 }
 
 const cpuText = (ms: number | undefined) => (ms === undefined ? '?' : (ms / 1000).toFixed(2));
