@@ -68,10 +68,14 @@ export function readCsvSql(
                   store_rejects=true, rejects_table='rej_${rejects}', rejects_scan='rejscan_${rejects}')`;
 }
 
-/** The header of `file` when it has every one of `columns`, else `undefined`. */
-async function headerWith(file: string, columns: readonly string[]) {
-  const header = await headerOf(file);
-  return columns.every((col) => header.includes(col)) ? header : undefined;
+/** The files that have every one of `columns`, with their headers, and how many do not. */
+async function withColumns(files: readonly string[], columns: readonly string[]) {
+  const headed: { file: string; header: string[] }[] = [];
+  for (const file of files) {
+    const header = await headerOf(file);
+    if (columns.every((col) => header.includes(col))) headed.push({ file, header });
+  }
+  return { headed, filesRejected: files.length - headed.length };
 }
 
 /**
@@ -83,13 +87,8 @@ export async function filesByHeader(
   columns: readonly string[],
 ): Promise<{ groups: { header: string[]; files: string[] }[]; filesRejected: number }> {
   const groups = new Map<string, { header: string[]; files: string[] }>();
-  let filesRejected = 0;
-  for (const file of files) {
-    const header = await headerWith(file, columns);
-    if (header === undefined) {
-      filesRejected++;
-      continue;
-    }
+  const { headed, filesRejected } = await withColumns(files, columns);
+  for (const { file, header } of headed) {
     const key = JSON.stringify(header);
     const group = groups.get(key);
     if (group === undefined) groups.set(key, { header, files: [file] });
@@ -113,13 +112,8 @@ export async function load(
   const cols = columns.map((col) => `${col} VARCHAR`).join(', ');
   await c.run(`CREATE OR REPLACE TEMP TABLE ${table} (${cols})`);
   let rejectedRows = 0;
-  let filesRejected = 0;
-  for (const file of files) {
-    const header = await headerWith(file, columns);
-    if (header === undefined) {
-      filesRejected++;
-      continue;
-    }
+  const { headed, filesRejected } = await withColumns(files, columns);
+  for (const { file, header } of headed) {
     await c.run(`INSERT INTO ${table} ${readCsvSql([file], header, columns, table)}`);
     // The rejects table accumulates over scans: count this scan's lines only.
     const [r] = await rows(
