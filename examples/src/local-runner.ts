@@ -74,8 +74,19 @@ export type RunLocalKpisOptions = z.input<typeof runLocalKpisOptionsSchema> & {
   readonly onDataset?: (dataset: LocalDataset) => void;
   /** Called as each stream file is done (progress). */
   readonly onFile?: (result: LocalFileOutcome) => void;
+  /** Called once the lookup tables are built, before any stream file is read (progress). */
+  readonly onReference?: (loaded: LocalReferenceLoaded) => void;
   readonly signal?: AbortSignal;
 };
+
+/** The lookup tables of a local run, once built. */
+export interface LocalReferenceLoaded {
+  readonly songs: SongsTableStats;
+  readonly users: UsersTableStats | undefined;
+  /** Reference rows read (songs and users). */
+  readonly rowsRead: number;
+  readonly durationMs: number;
+}
 
 /** The summary of a local run; the same counters as the S3 runner's. */
 export interface LocalRunSummary {
@@ -136,7 +147,7 @@ function mergeSummaries(parts: readonly RunMetrics[], started: number): RunSumma
  * or songs; the abort reason when `signal` aborts.
  */
 export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalKpisResult> {
-  const { deadLetter: givenSink, onDataset, onFile, signal, ...rest } = options;
+  const { deadLetter: givenSink, onDataset, onFile, onReference, signal, ...rest } = options;
   const o = parseOptions(runLocalKpisOptionsSchema, rest, 'runLocalKpis');
   const started = performance.now();
   const memory =
@@ -148,7 +159,14 @@ export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalK
   try {
     const dataset = await findLocalDataset(o.input);
     onDataset?.(dataset);
+    const referenceStarted = performance.now();
     const reference = await loadLocalReference(dataset, { input: o.input, deadLetter, ...sig });
+    onReference?.({
+      songs: reference.songs.stats,
+      users: reference.users?.stats,
+      rowsRead: reference.songsMetrics.rowsRead + reference.usersMetrics.rowsRead,
+      durationMs: performance.now() - referenceStarted,
+    });
     const threads = Math.min(o.threads ?? availableParallelism(), dataset.streams.length);
     pool =
       threads > 0

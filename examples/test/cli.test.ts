@@ -160,8 +160,9 @@ describe('kpis flags', () => {
       threads: 1,
       s3ForcePathStyle: true,
       interval: 30,
-      summaryJson: 's.json',
+      summaryJson: join(process.cwd(), 's.json'),
       alertWebhook: 'https://hooks.example.com/x',
+      verbose: false,
     });
     assert.throws(() => parseCliArgs(['generate', '--out', 'd', '--prefix', 'p/']), UsageError);
     assert.throws(
@@ -284,7 +285,7 @@ describe('kpis run against emulators', () => {
     assert.deepEqual(await keys(s3, 'partly-bad', 'streams/'), ['streams/broken.csv.gz']);
   });
 
-  it('watch processes objects as they arrive and stops cleanly on SIGINT', async () => {
+  it('watch processes objects as they arrive and stops cleanly on SIGINT with exit 130', async () => {
     await createBucket(s3, 'watched');
     await put(s3, 'watched', 'songs/songs.csv', SONGS);
     await put(s3, 'watched', 'streams/first.csv', STREAMS);
@@ -317,8 +318,19 @@ describe('kpis run against emulators', () => {
     assert.equal(await archived(2), 2);
     child.kill('SIGINT');
     const r = await done;
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /watch stopped/);
+    assert.equal(r.code, 130, r.stderr);
+    assert.match(r.stderr, /kpis watch: stopped after \d+ passes/);
+    // One timestamped line per pass.
+    const lines = r.stdout.trim().split('\n');
+    assert.ok(lines.length >= 2, r.stdout);
+    for (const line of lines) {
+      assert.match(line, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ pass \d+: /);
+    }
+    assert.match(
+      r.stdout,
+      /pass 1: 1 committed, 0 quarantined, 0 failed · 3 rows \(1 rejected\) · 1 date/,
+    );
+    assert.doesNotMatch(r.stdout, /rows aggregated/, 'no full summary without -v');
     const items = await dynalite
       .documentClient()
       .send(new (await import('@aws-sdk/lib-dynamodb')).ScanCommand({ TableName: 'kpis-watched' }));

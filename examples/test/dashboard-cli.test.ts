@@ -57,7 +57,8 @@ describe('kpis dashboard', () => {
         /Expected --port to be an integer from 0 to 65535, got "70000"/,
       ],
       [['--table', 'kpis', '--prefix', 'p/'], /--prefix needs --bucket/],
-      [['--table', 'kpis', '--colour'], /Unknown option '--colour'/],
+      [['--table', 'kpis', '--colour'], /kpis dashboard: unknown flag --colour/],
+      [['--table', 'kpis', '--prot', '0'], /unknown flag --prot \(did you mean --port\?\)/],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(['dashboard', ...args], env);
@@ -69,10 +70,10 @@ describe('kpis dashboard', () => {
   it('prints its usage with --help, and the CLI usage lists it', async () => {
     const r = await runCli(['dashboard', '--help']);
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /^Usage: pnpm kpis dashboard --table T \[flags\]/);
+    assert.match(r.stdout, /^Usage: kpis dashboard --table T \[--bucket B \[--prefix P\]\] \[flags\]/);
     assert.match(r.stdout, /--s3-force-path-style/);
     const top = await runCli(['--help']);
-    assert.match(top.stdout, /^ {2}dashboard Serve a page/m);
+    assert.match(top.stdout, /^ {2}dashboard +A page with the KPIs/m);
   });
 
   it('serves on 127.0.0.1 before the table exists, says so, and stops on Ctrl-C with exit 0', async () => {
