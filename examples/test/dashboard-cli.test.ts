@@ -70,7 +70,10 @@ describe('kpis dashboard', () => {
   it('prints its usage with --help, and the CLI usage lists it', async () => {
     const r = await runCli(['dashboard', '--help']);
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /^Usage: kpis dashboard --table T \[--bucket B \[--prefix P\]\] \[flags\]/);
+    assert.match(
+      r.stdout,
+      /^Usage: kpis dashboard --table T \[--bucket B \[--prefix P\]\] \[flags\]/,
+    );
     assert.match(r.stdout, /--s3-force-path-style/);
     const top = await runCli(['--help']);
     assert.match(top.stdout, /^ {2}dashboard +A page with the KPIs/m);

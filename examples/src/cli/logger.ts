@@ -14,8 +14,10 @@ export type Logger = PinoLogger;
 export interface CreateLoggerOptions {
   /** Default: `LOG_LEVEL`, else `info` (`debug` when `verbose`). */
   readonly level?: string | undefined;
-  /** Default: `human` when stderr is a terminal, else `json`. */
+  /** Default: `human` when stderr is a terminal (`terminal`), else `json`. */
   readonly format?: 'human' | 'json' | undefined;
+  /** Whether stderr is a terminal. Default: `process.stderr.isTTY`. */
+  readonly terminal?: boolean;
   readonly verbose?: boolean;
   /** Where human lines go. Default: stderr. */
   readonly write?: (line: string) => void;
@@ -61,7 +63,7 @@ export function createLogger(options: CreateLoggerOptions | string = {}): Logger
   const requested = o.level ?? process.env.LOG_LEVEL;
   const level =
     requested !== undefined && LEVELS.has(requested) ? requested : o.verbose ? 'debug' : 'info';
-  const format = o.format ?? (process.stderr.isTTY === true ? 'human' : 'json');
+  const format = o.format ?? ((o.terminal ?? process.stderr.isTTY) === true ? 'human' : 'json');
   if (format === 'json') {
     // Synchronous: the CLI may exit right after the last line.
     return pino({ level, base: { pid: process.pid } }, destination({ fd: 2, sync: true }));
