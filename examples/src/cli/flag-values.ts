@@ -8,6 +8,7 @@ import { UsageError } from './errors.js';
 /** Values as `node:util` `parseArgs` returns them. */
 export type Values = Record<string, string | boolean | undefined>;
 
+/** The string value of a required flag. */
 export function required(values: Values, flag: string, command: string): string {
   const v = values[flag];
   if (typeof v !== 'string' || v === '') {
@@ -16,12 +17,14 @@ export function required(values: Values, flag: string, command: string): string 
   return v;
 }
 
+/** The string value of an optional flag; an empty value is refused. */
 export function optional(values: Values, flag: string): string | undefined {
   const v = values[flag];
   if (v === '') throw new UsageError(`--${flag} must not be empty`);
   return typeof v === 'string' ? v : undefined;
 }
 
+/** An integer flag from `min` to `max` (`_` separators allowed), or `fallback`. */
 export function integer(
   values: Values,
   flag: string,
@@ -41,16 +44,19 @@ export function integer(
   return n;
 }
 
+/** `--unique-listeners`: `exact` (default) or `hll`. */
 export function uniqueMode(values: Values): 'exact' | 'hll' {
   const v = values['unique-listeners'];
   if (v === undefined || v === 'exact' || v === 'hll') return v ?? 'exact';
   throw new UsageError(`Expected --unique-listeners to be exact or hll, got "${String(v)}"`);
 }
 
+/** `--threads` (0–256) when given. */
 export function threadsOf(values: Values): { threads?: number } {
   return values.threads === undefined ? {} : { threads: integer(values, 'threads', 0, 0, 256) };
 }
 
+/** A number flag from 0 to 1, or `fallback`. */
 export function rate(values: Values, flag: string, fallback: number): number {
   const v = values[flag];
   if (typeof v !== 'string') return fallback;
@@ -61,6 +67,7 @@ export function rate(values: Values, flag: string, fallback: number): number {
   return n;
 }
 
+/** An IANA time zone flag (default UTC). */
 export function zone(values: Values, flag: string): string {
   const v = values[flag];
   if (typeof v !== 'string') return 'UTC';
@@ -79,6 +86,7 @@ export function folder(values: Values, flag: string, fallback: string): string {
   return v.endsWith('/') ? v : `${v}/`;
 }
 
+/** An http(s) URL flag. */
 export function url(values: Values, flag: string): string | undefined {
   const v = optional(values, flag);
   if (v === undefined) return undefined;
@@ -94,6 +102,7 @@ export function url(values: Values, flag: string): string | undefined {
   return v;
 }
 
+/** An S3 bucket name given as `--flag`. */
 export function bucketName(value: string, flag: string): string {
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value)) {
     throw new UsageError(
@@ -103,6 +112,7 @@ export function bucketName(value: string, flag: string): string {
   return value;
 }
 
+/** A DynamoDB table name given as `--flag`. */
 export function tableName(value: string, flag = 'table'): string {
   if (!/^[a-zA-Z0-9_.-]{3,255}$/.test(value)) {
     throw new UsageError(
