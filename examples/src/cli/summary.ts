@@ -18,16 +18,8 @@ export interface CliSummary {
   readonly rowsRejected: number;
   /** Rejected stream rows by primary reason. */
   readonly rejectedByReason: Readonly<Record<string, number>>;
-  /** Stream objects (files, for `local`) by outcome; `archived` is 0 for `local`. */
-  readonly objects: {
-    readonly processed: number;
-    readonly skipped: number;
-    readonly rejected: number;
-    readonly failed: number;
-    /** Left to another worker's live claim (`run`/`watch`; 0 for `local`). */
-    readonly claimed: number;
-    readonly archived: number;
-  };
+  /** Stream objects (files, for `local`) by outcome; `claimed` and `archived` are 0 for `local`. */
+  readonly objects: RunKpisSummary['objects'];
   /** Landing (Last-Modified) → committed, over the objects read (`run`/`watch`; undefined for `local`). */
   readonly landingToCommitted?: {
     readonly count: number;

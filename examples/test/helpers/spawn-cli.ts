@@ -83,3 +83,22 @@ export async function runCli(
 ): Promise<CliResult> {
   return collect(startScript(CLI, args, env, cwd));
 }
+
+/** Resolves with the child's stdout so far once `pattern` matches it. */
+export function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (d: string) => {
+      text += d;
+      if (pattern.test(text)) {
+        child.stdout?.off('data', onData);
+        child.off('exit', onExit);
+        resolve(text);
+      }
+    };
+    const onExit = (code: number | null) =>
+      reject(new Error(`exited with ${code} before printing ${pattern}:\n${text}`));
+    child.stdout?.setEncoding('utf8').on('data', onData);
+    child.once('exit', onExit);
+  });
+}
