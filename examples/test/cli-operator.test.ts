@@ -109,6 +109,25 @@ describe('kpis run with files that can never be processed', () => {
     assert.doesNotMatch(r.stderr, /MaxListenersExceededWarning|memory leak/);
     assert.doesNotMatch(r.stderr, /\(node:\d+\)/, 'no process warning at all');
   });
+
+  it('watch -v prints the full summary after each pass’s timestamped line', async () => {
+    const bucket = 'verbose-watch';
+    await createBucket(emu.s3, bucket);
+    await put(emu.s3, bucket, 'songs/songs.csv', SONGS);
+    await put(emu.s3, bucket, 'streams/a.csv', streams(1, 2));
+    const flags = ['--bucket', bucket, '--table', 'verbose-kpis', '--s3-force-path-style'];
+    const child = startScript(CLI, ['watch', ...flags, '--interval', '60', '-v'], emu.env);
+    const done = collect(child);
+    const first = await waitForOutput(child, /^peak RSS .*\n/m);
+    child.kill('SIGINT');
+    const r = await done;
+    assert.equal(r.code, 130, r.stderr);
+    assert.match(
+      first,
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ pass 1: 1 committed, 0 quarantined, 0 failed/,
+    );
+    assert.match(first, /^rows aggregated +2$/m);
+  });
 });
 
 describe('kpis emulators', () => {

@@ -3,32 +3,18 @@
  * process, AWS settings from the environment, against dynalite and s3rver.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type DynaliteHandle, startDynalite } from '@streamkpi/dynamo-sink/testing';
 import { type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
-import { CLI, collect, emulatorEnv, runCli, startScript } from './helpers/spawn-cli.js';
-
-/** Resolves with the child's stdout so far once `pattern` matches it. */
-function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const onData = (d: string) => {
-      text += d;
-      const m = pattern.exec(text);
-      if (m !== null) {
-        child.stdout?.off('data', onData);
-        child.off('exit', onExit);
-        resolve(m);
-      }
-    };
-    const onExit = (code: number | null) =>
-      reject(new Error(`exited with ${code} before printing ${pattern}:\n${text}`));
-    child.stdout?.setEncoding('utf8').on('data', onData);
-    child.once('exit', onExit);
-  });
-}
+import {
+  CLI,
+  collect,
+  emulatorEnv,
+  runCli,
+  startScript,
+  waitForOutput,
+} from './helpers/spawn-cli.js';
 
 describe('kpis dashboard', () => {
   let s3rver: RunningS3rver;
@@ -99,11 +85,9 @@ describe('kpis dashboard', () => {
       stderr += d;
     });
     try {
-      const m = await waitForOutput(
-        child,
-        /^Dashboard of table not_yet_created at (http:\/\/127\.0\.0\.1:\d+\/) \(Ctrl-C to stop\)$/m,
-      );
-      const url = m[1]!;
+      const started =
+        /^Dashboard of table not_yet_created at (http:\/\/127\.0\.0\.1:\d+\/) \(Ctrl-C to stop\)$/m;
+      const url = started.exec(await waitForOutput(child, started))?.[1] ?? '';
       assert.match(stderr, /the table does not exist yet/);
       const dates = await fetch(`${url}api/dates`);
       assert.equal(dates.status, 404);
