@@ -81,6 +81,8 @@ export type RunLocalKpisOptions = z.input<typeof runLocalKpisOptionsSchema> & {
   readonly onDataset?: (dataset: LocalDataset) => void;
   /** Called as each stream file is done (progress). */
   readonly onFile?: (result: LocalFileOutcome) => void;
+  /** Called once the lookup tables are built, before any stream file is read (progress). */
+  readonly onReference?: (loaded: LocalReferenceLoaded) => void;
   readonly signal?: AbortSignal;
 };
 
@@ -94,6 +96,15 @@ export interface LocalRunPhases {
   readonly streamsMs: number;
   /** The final merge and the KPI items. */
   readonly finalizeMs: number;
+}
+
+/** The lookup tables of a local run, once built. */
+export interface LocalReferenceLoaded {
+  readonly songs: SongsTableStats;
+  readonly users: UsersTableStats | undefined;
+  /** Reference rows read (songs and users). */
+  readonly rowsRead: number;
+  readonly durationMs: number;
 }
 
 /** The summary of a local run; the same counters as the S3 runner's. */
@@ -156,7 +167,7 @@ function mergeSummaries(parts: readonly RunMetrics[], started: number): RunSumma
  * or songs; the abort reason when `signal` aborts.
  */
 export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalKpisResult> {
-  const { deadLetter: givenSink, onDataset, onFile, signal, ...rest } = options;
+  const { deadLetter: givenSink, onDataset, onFile, onReference, signal, ...rest } = options;
   const o = parseOptions(runLocalKpisOptionsSchema, rest, 'runLocalKpis');
   const started = performance.now();
   const memory =
@@ -168,6 +179,7 @@ export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalK
   try {
     const dataset = await findLocalDataset(o.input);
     onDataset?.(dataset);
+    const referenceStarted = performance.now();
     const reference = await loadLocalReference(dataset, {
       input: o.input,
       deadLetter,
@@ -175,6 +187,12 @@ export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalK
       ...(o.referenceCache === undefined ? {} : { cacheDir: o.referenceCache }),
     });
     const referenceDone = performance.now();
+    onReference?.({
+      songs: reference.songs.stats,
+      users: reference.users?.stats,
+      rowsRead: reference.songsMetrics.rowsRead + reference.usersMetrics.rowsRead,
+      durationMs: referenceDone - referenceStarted,
+    });
     const threads = Math.min(o.threads ?? availableParallelism(), dataset.streams.length);
     pool =
       threads > 0

@@ -1,20 +1,20 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { type DynaliteHandle, startDynalite } from '@streamkpi/dynamo-sink/testing';
 import { createBucket, type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
-import type { Alert } from '../src/cli/alert-webhook.js';
 import { parseCliArgs } from '../src/cli/args.js';
 import { UsageError } from '../src/cli/errors.js';
 import { createLogger } from '../src/cli/logger.js';
 import { main } from '../src/cli/main.js';
 import type { CliSummary } from '../src/cli/summary.js';
+import { keys, put, startWebhook } from './helpers/cli-emulators.js';
 import { CLI, collect, emulatorEnv, runCli, startScript } from './helpers/spawn-cli.js';
 
 let root: string;
@@ -24,28 +24,6 @@ before(async () => {
 after(async () => {
   await rm(root, { recursive: true, force: true });
 });
-
-/** A local webhook that records every JSON body POSTed to it. */
-async function startWebhook(): Promise<{ url: string; alerts: Alert[]; server: Server }> {
-  const alerts: Alert[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8').on('data', (d: string) => {
-      body += d;
-    });
-    req.on('end', () => {
-      alerts.push(JSON.parse(body) as Alert);
-      res.writeHead(204).end();
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/alerts`,
-    alerts,
-    server,
-  };
-}
 
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -60,20 +38,6 @@ const SONGS =
   'track_id,track_name,duration_ms,track_genre\nt1,"One, Two",1000,pop\nt2,Deux,2000,rock\n';
 const STREAMS =
   'user_id,track_id,listen_time\n1,t1,2024-06-25 10:00:00\n2,t2,2024-06-25 11:00:00\nx,t1,2024-06-25 12:00:00\n';
-
-async function put(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-  body: string | Buffer,
-): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-}
-
-async function keys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-  return (page.Contents ?? []).map((o) => o.Key as string).filter((k) => !k.endsWith('/'));
-}
 
 describe('kpis flags', () => {
   const silent = createLogger('silent');
@@ -160,8 +124,9 @@ describe('kpis flags', () => {
       threads: 1,
       s3ForcePathStyle: true,
       interval: 30,
-      summaryJson: 's.json',
+      summaryJson: join(process.cwd(), 's.json'),
       alertWebhook: 'https://hooks.example.com/x',
+      verbose: false,
     });
     assert.throws(() => parseCliArgs(['generate', '--out', 'd', '--prefix', 'p/']), UsageError);
     assert.throws(
@@ -290,7 +255,7 @@ describe('kpis run against emulators', () => {
     assert.deepEqual(await keys(s3, 'partly-bad', 'streams/'), ['streams/broken.csv.gz']);
   });
 
-  it('watch processes objects as they arrive and stops cleanly on SIGINT', async () => {
+  it('watch processes objects as they arrive and stops cleanly on SIGINT with exit 130', async () => {
     await createBucket(s3, 'watched');
     await put(s3, 'watched', 'songs/songs.csv', SONGS);
     await put(s3, 'watched', 'streams/first.csv', STREAMS);
@@ -323,8 +288,19 @@ describe('kpis run against emulators', () => {
     assert.equal(await archived(2), 2);
     child.kill('SIGINT');
     const r = await done;
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /watch stopped/);
+    assert.equal(r.code, 130, r.stderr);
+    assert.match(r.stderr, /kpis watch: stopped after \d+ passes/);
+    // One timestamped line per pass.
+    const lines = r.stdout.trim().split('\n');
+    assert.ok(lines.length >= 2, r.stdout);
+    for (const line of lines) {
+      assert.match(line, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ pass \d+: /);
+    }
+    assert.match(
+      r.stdout,
+      /pass 1: 1 committed, 0 quarantined, 0 failed · 3 rows \(1 rejected\) · 1 date/,
+    );
+    assert.doesNotMatch(r.stdout, /rows aggregated/, 'no full summary without -v');
     const items = await dynalite
       .documentClient()
       .send(new (await import('@aws-sdk/lib-dynamodb')).ScanCommand({ TableName: 'kpis-watched' }));

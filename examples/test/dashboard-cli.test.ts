@@ -3,32 +3,18 @@
  * process, AWS settings from the environment, against dynalite and s3rver.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type DynaliteHandle, startDynalite } from '@streamkpi/dynamo-sink/testing';
 import { type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
-import { CLI, collect, emulatorEnv, runCli, startScript } from './helpers/spawn-cli.js';
-
-/** Resolves with the child's stdout so far once `pattern` matches it. */
-function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const onData = (d: string) => {
-      text += d;
-      const m = pattern.exec(text);
-      if (m !== null) {
-        child.stdout?.off('data', onData);
-        child.off('exit', onExit);
-        resolve(m);
-      }
-    };
-    const onExit = (code: number | null) =>
-      reject(new Error(`exited with ${code} before printing ${pattern}:\n${text}`));
-    child.stdout?.setEncoding('utf8').on('data', onData);
-    child.once('exit', onExit);
-  });
-}
+import {
+  CLI,
+  collect,
+  emulatorEnv,
+  runCli,
+  startScript,
+  waitForOutput,
+} from './helpers/spawn-cli.js';
 
 describe('kpis dashboard', () => {
   let s3rver: RunningS3rver;
@@ -57,7 +43,8 @@ describe('kpis dashboard', () => {
         /Expected --port to be an integer from 0 to 65535, got "70000"/,
       ],
       [['--table', 'kpis', '--prefix', 'p/'], /--prefix needs --bucket/],
-      [['--table', 'kpis', '--colour'], /Unknown option '--colour'/],
+      [['--table', 'kpis', '--colour'], /kpis dashboard: unknown flag --colour/],
+      [['--table', 'kpis', '--prot', '0'], /unknown flag --prot \(did you mean --port\?\)/],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(['dashboard', ...args], env);
@@ -69,10 +56,13 @@ describe('kpis dashboard', () => {
   it('prints its usage with --help, and the CLI usage lists it', async () => {
     const r = await runCli(['dashboard', '--help']);
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /^Usage: pnpm kpis dashboard --table T \[flags\]/);
+    assert.match(
+      r.stdout,
+      /^Usage: kpis dashboard --table T \[--bucket B \[--prefix P\]\] \[flags\]/,
+    );
     assert.match(r.stdout, /--s3-force-path-style/);
     const top = await runCli(['--help']);
-    assert.match(top.stdout, /^ {2}dashboard Serve a page/m);
+    assert.match(top.stdout, /^ {2}dashboard +A page with the KPIs/m);
   });
 
   it('serves on 127.0.0.1 before the table exists, says so, and stops on Ctrl-C with exit 0', async () => {
@@ -95,11 +85,9 @@ describe('kpis dashboard', () => {
       stderr += d;
     });
     try {
-      const m = await waitForOutput(
-        child,
-        /^Dashboard of table not_yet_created at (http:\/\/127\.0\.0\.1:\d+\/) \(Ctrl-C to stop\)$/m,
-      );
-      const url = m[1]!;
+      const started =
+        /^Dashboard of table not_yet_created at (http:\/\/127\.0\.0\.1:\d+\/) \(Ctrl-C to stop\)$/m;
+      const url = started.exec(await waitForOutput(child, started))?.[1] ?? '';
       assert.match(stderr, /the table does not exist yet/);
       const dates = await fetch(`${url}api/dates`);
       assert.equal(dates.status, 404);

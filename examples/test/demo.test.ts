@@ -4,7 +4,7 @@ import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CLI, collect, ROOT, startScript } from './helpers/spawn-cli.js';
+import { CLI, collect, ROOT, startScript, waitForOutput } from './helpers/spawn-cli.js';
 
 describe('pnpm demo', () => {
   it('prints one day’s KPI table and the run summary, exits 0 and removes its temp files', async () => {
@@ -36,25 +36,6 @@ describe('pnpm demo', () => {
     assert.deepEqual(after, []);
   });
 });
-
-/** Resolves with the child's stdout so far once `pattern` matches it. */
-function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const onData = (d: string) => {
-      text += d;
-      if (pattern.test(text)) {
-        child.stdout?.off('data', onData);
-        child.off('exit', onExit);
-        resolve(text);
-      }
-    };
-    const onExit = (code: number | null) =>
-      reject(new Error(`exited with ${code} before printing ${pattern}:\n${text}`));
-    child.stdout?.setEncoding('utf8').on('data', onData);
-    child.once('exit', onExit);
-  });
-}
 
 describe('pnpm demo with DEMO_KEEP=1', () => {
   it('ends with a dashboard command that serves the demo’s KPIs and runs until Ctrl-C', async () => {

@@ -1,57 +1,34 @@
 /**
- * The packages as npm users get them: build (`tsc -b`, as `pnpm build`),
- * `pnpm pack` each package, install the three tarballs into a fresh project
- * in the OS temp directory (outside the workspace, so nothing resolves
- * through workspace links or the `source` condition), then type-check an ESM
- * TypeScript consumer with strict NodeNext settings and run it with plain
- * `node`. The install is a real `pnpm install --prefer-offline`: tarballs
- * come from the pnpm store that `pnpm install` of the workspace filled, the
- * registry is asked only for metadata it has not cached.
+ * The packages as npm users get them (see `helpers/pack.ts`): the three
+ * libraries installed into a fresh project in the OS temp directory, where
+ * an ESM TypeScript consumer type-checks with strict NodeNext settings and
+ * runs with plain `node`; and the runner installed into an empty folder,
+ * where `npx kpis` runs `--version`, `local` on a generated dataset, and
+ * `run` and `status` against emulators the test starts.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { type KpiItem, type SongRow, type StreamRow, streamRowSchema } from '@streamkpi/core';
+import type { PipelineStatus } from '@streamkpi/dynamo-sink';
+import { createBucket } from '@streamkpi/s3-source/testing';
 import { oracleKpis } from '../../packages/core/test/helpers/oracle.js';
+import { type CliEmulators, startCliEmulators } from './helpers/cli-emulators.js';
+import { comparableItems, datasetOracle } from './helpers/dataset-oracle.js';
+import { installProject, type Packed, packWorkspace, sh, TSC } from './helpers/pack.js';
+import { ROOT } from './helpers/spawn-cli.js';
 
-const run = promisify(execFile);
-const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-const PACKAGES = ['core', 's3-source', 'dynamo-sink'] as const;
-
-/** The environment without the outer pnpm run's `npm_*` / `pnpm_*` settings and test-runner flags. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (/^(npm|pnpm)_/i.test(k) || k === 'NODE_TEST_CONTEXT' || k === 'NODE_OPTIONS') continue;
-    env[k] = v;
-  }
-  return env;
-}
-
-async function sh(file: string, args: readonly string[], cwd: string): Promise<string> {
-  try {
-    const { stdout } = await run(file, [...args], {
-      cwd,
-      env: cleanEnv(),
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return stdout;
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(
-      `${file} ${args.join(' ')} failed in ${cwd}:\n${e.stdout ?? ''}\n${e.stderr ?? ''}`,
-      {
-        cause: error,
-      },
-    );
-  }
-}
+let work: string;
+let packed: Packed;
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'streamkpi-pack-'));
+  packed = await packWorkspace(join(work, 'tarballs'));
+});
+after(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
 
 const SONGS: SongRow[] = [
   { track_id: 't1', track_name: 'Song, "One"', duration_ms: 200_000, track_genre: 'pop' },
@@ -178,61 +155,23 @@ interface ConsumerOutput {
 }
 
 describe('packed packages', { timeout: 300_000 }, () => {
-  let work: string;
-  let tarballs: Map<string, string>;
+  let tarballs: ReadonlyMap<string, string>;
   let project: string;
 
   before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'streamkpi-pack-'));
-    await sh(
-      process.execPath,
-      [TSC, '-b', ...PACKAGES.map((p) => `packages/${p}/tsconfig.build.json`)],
-      ROOT,
-    );
-    const packs = join(work, 'tarballs');
-    await mkdir(packs);
-    for (const p of PACKAGES) {
-      await sh('pnpm', ['pack', '--pack-destination', packs], join(ROOT, 'packages', p));
-    }
-    tarballs = new Map();
-    for (const file of await readdir(packs)) {
-      const name = PACKAGES.find((p) => file === `streamkpi-${p}-0.1.0.tgz`);
-      if (name) tarballs.set(`@streamkpi/${name}`, `file:${join(packs, file)}`);
-    }
-    assert.equal(tarballs.size, 3, `tarballs: ${[...(await readdir(packs))].join(', ')}`);
-
+    tarballs = packed.libraries;
     project = join(work, 'consumer');
-    await mkdir(join(project, 'src'), { recursive: true });
     const typesNode = JSON.parse(
       await readFile(join(ROOT, 'node_modules/@types/node/package.json'), 'utf8'),
     ) as { version: string };
-    await writeFile(
-      join(project, 'package.json'),
-      JSON.stringify({
-        name: 'streamkpi-consumer',
-        private: true,
-        type: 'module',
-        dependencies: { ...Object.fromEntries(tarballs), '@types/node': typesNode.version },
-      }),
-    );
-    // The packages depend on each other by version (^0.1.0), which is not on
-    // the registry: point those dependencies at the local tarballs.
-    await writeFile(
-      join(project, 'pnpm-workspace.yaml'),
-      `overrides:\n${[...tarballs].map(([n, spec]) => `  "${n}": "${spec}"`).join('\n')}\n`,
-    );
-    // CI=true may turn on --frozen-lockfile; this fresh project has no lockfile.
-    await sh(
-      'pnpm',
-      ['install', '--prefer-offline', '--no-frozen-lockfile', '--reporter=silent'],
+    await installProject(
       project,
+      { ...Object.fromEntries(tarballs), '@types/node': typesNode.version },
+      tarballs,
     );
+    await mkdir(join(project, 'src'), { recursive: true });
     await writeFile(join(project, 'tsconfig.json'), JSON.stringify(TSCONFIG));
     await writeFile(join(project, 'src', 'main.ts'), CONSUMER);
-  });
-
-  after(async () => {
-    if (work) await rm(work, { recursive: true, force: true });
   });
 
   it('packs only dist and README, with workspace ranges rewritten and no source condition', async () => {
@@ -329,5 +268,77 @@ describe('packed packages', { timeout: 300_000 }, () => {
     ) as ConsumerOutput;
     assert.equal(out.counts.rowsRead, 10);
     assert.match(out.testing[0] ?? '', /\/dist\/testing\.js$/);
+  });
+});
+
+describe('the packed kpis command', { timeout: 300_000 }, () => {
+  let folder: string;
+  let emu: CliEmulators;
+  const npx = (args: readonly string[], env: Record<string, string> = {}) =>
+    sh('npx', ['--no-install', 'kpis', ...args], folder, env);
+
+  before(async () => {
+    // An empty folder outside the workspace, the runner its only dependency.
+    folder = join(work, 'operator');
+    await installProject(
+      folder,
+      { '@streamkpi/examples': packed.runner },
+      new Map([...packed.libraries, ['@streamkpi/examples', packed.runner]]),
+      // dynalite's LevelDB binding picks its prebuilt binary in an install script.
+      ['classic-level'],
+    );
+    emu = await startCliEmulators();
+  });
+  after(async () => {
+    await emu?.close();
+  });
+
+  it('packs the bin, its built files and the dashboard page, without sources or tests', async () => {
+    const tgz = packed.runner.slice('file:'.length);
+    const files = (await sh('tar', ['tzf', tgz], work)).trim().split('\n');
+    assert.ok(files.includes('package/dist/cli.js'));
+    assert.ok(files.includes('package/src/dashboard/public/index.html'));
+    const stray = files.filter(
+      (f) =>
+        !/^package\/(dist\/.+\.(js|d\.ts)|src\/dashboard\/public\/[^/]+|package\.json)$/.test(f),
+    );
+    assert.deepEqual(stray, []);
+    assert.ok(!files.some((f) => f.startsWith('package/dist/bench/')));
+    const manifest = JSON.parse(await sh('tar', ['xzfO', tgz, 'package/package.json'], work)) as {
+      bin: Record<string, string>;
+    };
+    assert.deepEqual(manifest.bin, { kpis: './dist/cli.js' });
+  });
+
+  it('prints its version', async () => {
+    assert.equal(await npx(['--version']), 'kpis 0.1.0\n');
+  });
+
+  it('runs local on a generated dataset, with paths relative to the folder it runs in', async () => {
+    await npx(['generate', '--out', 'data', '--rows', '3000', '--files', '2', '--days', '3']);
+    const out = await npx(['local', '--input', 'data', '--out', 'kpis.ndjson', '--threads', '0']);
+    assert.match(out, /^status +ok/m);
+    const items = (await readFile(join(folder, 'kpis.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as KpiItem);
+    const oracle = await datasetOracle(join(folder, 'data'));
+    assert.deepEqual(comparableItems(items), comparableItems(oracle.items));
+  });
+
+  it('runs and reports status against the emulators', async () => {
+    await createBucket(emu.s3, 'packed-data');
+    const s3 = ['--bucket', 'packed-data', '--s3-force-path-style'];
+    await npx(['generate', '--out', 'upload', '--rows', '1000', '--files', '2', ...s3], emu.env);
+    const run = await npx(['run', ...s3, '--table', 'packed-kpis', '--threads', '0'], emu.env);
+    assert.match(run, /^objects +processed 2,/m);
+    const status = JSON.parse(
+      await npx(['status', ...s3, '--table', 'packed-kpis', '--json'], emu.env),
+    ) as PipelineStatus;
+    assert.equal(status.pending.count, 0);
+    assert.ok(status.dates.length > 0);
+    assert.equal(status.runs.length, 1);
+    assert.equal(status.runs[0]?.ok, true);
+    assert.equal(status.runs[0]?.rows.read, 1000);
   });
 });

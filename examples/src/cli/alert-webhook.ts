@@ -6,8 +6,12 @@ import { errorCode, errorMessage } from './errors.js';
 
 /** The JSON body POSTed to the webhook. */
 export interface Alert {
-  /** What failed: a stream object, a date commit, a local file, or the whole run. */
-  readonly what: 'object' | 'date' | 'file' | 'run';
+  /**
+   * What happened: a stream object, a date commit, a local file or the whole
+   * run failed (left for a retry), or a file was quarantined (`rejected`:
+   * moved to `rejected/`, sent once per file).
+   */
+  readonly what: 'object' | 'date' | 'file' | 'run' | 'rejected';
   /** The CLI command, e.g. `run`. */
   readonly command: string;
   /** `s3://bucket/key` or a local file, when an object failed. */

@@ -1,17 +1,31 @@
 /**
  * Command-line parsing of the `kpis` CLI with `node:util` `parseArgs`
- * (strict): unknown flags, missing values and bad numbers become a
- * {@link UsageError} naming the flag (exit code 2).
+ * (strict), driven by the command table in `commands-spec.ts`: unknown
+ * flags (with a suggestion), missing values and bad values become a
+ * {@link UsageError} naming the flag (exit code 2). Paths come out
+ * absolute, resolved against the caller's folder (see `paths.ts`).
  */
 import { parseArgs } from 'node:util';
-import { isValidTimeZone } from '@streamkpi/core';
+import { argsOf } from './command-args.js';
+import { COMMANDS, COMMON_FLAGS, type Command, type FlagSpec } from './commands-spec.js';
 import { UsageError } from './errors.js';
+import type { Values } from './flag-values.js';
+import { closest } from './suggest.js';
 
-/** The CLI's commands. */
-export type Command = 'run' | 'watch' | 'local' | 'status' | 'generate';
+export type { Command } from './commands-spec.js';
+
+/** How log lines look: `human` on a terminal, `json` lines otherwise. */
+export type LogFormat = 'human' | 'json';
+
+/** Flags every command has. */
+export interface CommonArgs {
+  /** Undefined: human on a TTY, JSON otherwise. */
+  readonly logFormat?: LogFormat;
+  readonly verbose: boolean;
+}
 
 /** Flags of `run` (and `watch`). */
-export interface RunArgs {
+export interface RunArgs extends CommonArgs {
   readonly command: 'run' | 'watch';
   readonly bucket: string;
   readonly prefix: string;
@@ -32,7 +46,7 @@ export interface RunArgs {
 }
 
 /** Flags of `local`. */
-export interface LocalArgs {
+export interface LocalArgs extends CommonArgs {
   readonly command: 'local';
   readonly input: string;
   /** A file path, or `-` for stdout. */
@@ -43,7 +57,8 @@ export interface LocalArgs {
   readonly concurrency: number;
   /** Worker threads (0: main thread only); undefined: one per core. */
   readonly threads?: number;
-  readonly deadLetter: string;
+  /** Undefined: `<out>.dead-letter.ndjson`, or a temp file with `--out -`. */
+  readonly deadLetter?: string;
   /** Folder keeping the lookup tables between runs (none when absent). */
   readonly referenceCache?: string;
   readonly summaryJson?: string;
@@ -51,7 +66,7 @@ export interface LocalArgs {
 }
 
 /** Flags of `status`. */
-export interface StatusArgs {
+export interface StatusArgs extends CommonArgs {
   readonly command: 'status';
   readonly bucket: string;
   readonly prefix: string;
@@ -62,8 +77,21 @@ export interface StatusArgs {
   readonly s3ForcePathStyle: boolean;
 }
 
+/** Flags of `dashboard`. */
+export interface DashboardArgs extends CommonArgs {
+  readonly command: 'dashboard';
+  readonly table: string;
+  readonly bucket?: string;
+  readonly prefix: string;
+  readonly host: string;
+  readonly port: number;
+  /** Seconds between the page's refreshes (0: button only). */
+  readonly refresh: number;
+  readonly s3ForcePathStyle: boolean;
+}
+
 /** Flags of `generate`. */
-export interface GenerateArgs {
+export interface GenerateArgs extends CommonArgs {
   readonly command: 'generate';
   readonly out: string;
   readonly rows: number;
@@ -77,327 +105,105 @@ export interface GenerateArgs {
   readonly s3ForcePathStyle: boolean;
 }
 
+/** Flags of `emulators`. */
+export interface EmulatorsArgs extends CommonArgs {
+  readonly command: 'emulators';
+  readonly buckets: readonly string[];
+  /** 0: a free port. */
+  readonly s3Port: number;
+  readonly dynamodbPort: number;
+  readonly dir?: string;
+}
+
 /** Parsed command line. */
 export type CliArgs =
   | RunArgs
   | LocalArgs
   | StatusArgs
+  | DashboardArgs
   | GenerateArgs
-  | { readonly command: 'help'; readonly topic?: Command };
+  | EmulatorsArgs
+  | { readonly command: 'help'; readonly topic?: Command }
+  | { readonly command: 'version' };
 
-/** Usage text, printed by `--help` and after a usage error. */
-export const USAGE = `Usage: pnpm kpis <command> [flags]
-
-Commands:
-  run       One pass over s3://BUCKET/PREFIX{songs,users,streams}/ → DynamoDB table
-  watch     Like run, every --interval seconds until Ctrl-C (stops after the current commit)
-  local     The same pipeline on a local folder → NDJSON, one KPI item per line
-  generate  Write a synthetic dataset (optionally upload it to S3)
-  dashboard Serve a page with the KPIs and the pipeline's health (see dashboard --help)
-
-run / watch:
-  --bucket B              bucket with songs/, users/, streams/ below --prefix (required)
-  --prefix P              key prefix above the dataset folders (default '')
-  --table T               DynamoDB table, created if missing (required)
-  --archive-bucket A      bucket for archived stream objects (default: --bucket)
-  --archive-prefix P      prefix of archived objects (default archive/)
-  --time-zone Z           IANA zone of the KPI date (default UTC)
-  --source-time-zone Z    zone of listen_time values without an offset (default UTC)
-  --unique-listeners M    exact (default) or hll (HyperLogLog, ≈1.6 % standard error,
-                          constant memory per date × genre; keep one mode per state prefix)
-  --concurrency N         stream objects read at once (default 2)
-  --threads N             worker threads that parse and aggregate (default: one per core;
-                          0 = main thread only)
-  --s3-force-path-style   path-style S3 URLs (needed by s3rver, MinIO…)
-  --summary-json FILE     also write the run summary as JSON
-  --alert-webhook URL     POST a JSON alert on every failure
-  --interval SECONDS      (watch) seconds between passes (default 60)
-
-local:
-  --input DIR             folder laid out like the bucket (required)
-  --out FILE|-            NDJSON output, '-' for stdout (required)
-  --dead-letter FILE      rejected rows, NDJSON (default <out>.dead-letter.ndjson,
-                          or ./kpis-dead-letter.ndjson with --out -)
-  --reference-cache DIR   keep the songs/users tables in DIR between runs (binary, keyed by
-                          the files' path, size and mtime): unchanged reference data is not
-                          parsed again; its rejected rows still reach the dead letter
-  --time-zone Z, --source-time-zone Z, --unique-listeners M, --concurrency N, --threads N,
-  --summary-json FILE,
-  --alert-webhook URL
-
-generate:
-  --out DIR               output folder (required)
-  --rows N                stream rows in total (default 100000)
-  --files N               stream files (default 4)
-  --days N                days covered (default 7)
-  --seed N                PRNG seed (default 42)
-  --dirty RATE            fraction of dirty stream rows, 0–1 (default 0.01)
-  --gzip                  gzip every file
-  --bucket B [--prefix P] [--s3-force-path-style]   also upload to s3://B/P
-
-Endpoints, region and credentials come from the AWS SDK environment
-(AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_DYNAMODB, AWS_REGION, AWS_PROFILE, AWS_ACCESS_KEY_ID…).
-Logs: JSON lines on stderr (LOG_LEVEL=debug|info|warn|error|silent, default info).
-Exit codes: 0 ok · 1 finished with failures · 2 bad flags · 3 missing bucket/table/input,
-unreachable endpoint or bad credentials · 130 interrupted.`;
-
-const S3_FLAGS = {
-  bucket: { type: 'string' },
-  prefix: { type: 'string' },
-  table: { type: 'string' },
-  'archive-bucket': { type: 'string' },
-  'archive-prefix': { type: 'string' },
-  'time-zone': { type: 'string' },
-  'source-time-zone': { type: 'string' },
-  'unique-listeners': { type: 'string' },
-  concurrency: { type: 'string' },
-  threads: { type: 'string' },
-  's3-force-path-style': { type: 'boolean' },
-  'summary-json': { type: 'string' },
-  'alert-webhook': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-const FLAGS = {
-  run: S3_FLAGS,
-  watch: { ...S3_FLAGS, interval: { type: 'string' } },
-  local: {
-    input: { type: 'string' },
-    out: { type: 'string' },
-    'dead-letter': { type: 'string' },
-    'reference-cache': { type: 'string' },
-    'time-zone': { type: 'string' },
-    'source-time-zone': { type: 'string' },
-    'unique-listeners': { type: 'string' },
-    concurrency: { type: 'string' },
-    threads: { type: 'string' },
-    'summary-json': { type: 'string' },
-    'alert-webhook': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  },
-  status: {
-    bucket: { type: 'string' },
-    prefix: { type: 'string' },
-    table: { type: 'string' },
-    runs: { type: 'string' },
-    json: { type: 'boolean' },
-    's3-force-path-style': { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  },
-  generate: {
-    out: { type: 'string' },
-    rows: { type: 'string' },
-    files: { type: 'string' },
-    days: { type: 'string' },
-    seed: { type: 'string' },
-    dirty: { type: 'string' },
-    gzip: { type: 'boolean' },
-    bucket: { type: 'string' },
-    prefix: { type: 'string' },
-    's3-force-path-style': { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  },
-} as const;
-
-type Values = Record<string, string | boolean | undefined>;
-
-function required(values: Values, flag: string, command: string): string {
-  const v = values[flag];
-  if (typeof v !== 'string' || v === '') {
-    throw new UsageError(`kpis ${command}: missing required flag --${flag}`);
+function optionsOf(flags: readonly FlagSpec[]) {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  for (const flag of [...flags, ...COMMON_FLAGS]) {
+    options[flag.name] = {
+      type: flag.value === undefined ? 'boolean' : 'string',
+      ...(flag.short === undefined ? {} : { short: flag.short }),
+    };
   }
-  return v;
+  return options;
 }
 
-function optional(values: Values, flag: string): string | undefined {
-  const v = values[flag];
-  if (v === '') throw new UsageError(`--${flag} must not be empty`);
-  return typeof v === 'string' ? v : undefined;
-}
-
-function integer(
-  values: Values,
-  flag: string,
-  fallback: number,
-  min: number,
-  max = Number.MAX_SAFE_INTEGER,
-): number {
-  const v = values[flag];
-  if (typeof v !== 'string') return fallback;
-  const text = v.replaceAll('_', '');
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UsageError(
-      `Expected --${flag} to be an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? ' and up' : ` to ${max}`}, got "${v}"`,
-    );
+/** Refuses a flag the command does not have, suggesting the closest one. */
+function checkFlags(command: Command, argv: readonly string[]): void {
+  const spec = [...COMMANDS[command].flags, ...COMMON_FLAGS];
+  const names = spec.map((s) => s.name);
+  const shorts = new Set(spec.flatMap((s) => (s.short === undefined ? [] : [s.short])));
+  for (const arg of argv) {
+    if (arg === '--') break;
+    if (arg.startsWith('--')) {
+      const name = arg.slice(2).split('=')[0] ?? '';
+      if (names.includes(name)) continue;
+      const hint = closest(name, names);
+      throw new UsageError(
+        `kpis ${command}: unknown flag --${name}${hint === undefined ? '' : ` (did you mean --${hint}?)`}`,
+      );
+    }
+    if (/^-[a-zA-Z]/.test(arg) && ![...arg.slice(1)].every((c) => shorts.has(c))) {
+      throw new UsageError(`kpis ${command}: unknown flag ${arg}`);
+    }
   }
-  return n;
 }
 
-function uniqueMode(values: Values): 'exact' | 'hll' {
-  const v = values['unique-listeners'];
-  if (v === undefined || v === 'exact' || v === 'hll') return v ?? 'exact';
-  throw new UsageError(`Expected --unique-listeners to be exact or hll, got "${String(v)}"`);
-}
-
-function threadsOf(values: Values): { threads?: number } {
-  return values.threads === undefined ? {} : { threads: integer(values, 'threads', 0, 0, 256) };
-}
-
-function rate(values: Values, flag: string, fallback: number): number {
-  const v = values[flag];
-  if (typeof v !== 'string') return fallback;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
-    throw new UsageError(`Expected --${flag} to be a number from 0 to 1, got "${v}"`);
+/** `parseArgs`'s own errors, in the CLI's words. */
+function parseError(command: Command, error: unknown): UsageError {
+  const e = error as { code?: string; message?: string };
+  const message = e.message ?? String(error);
+  const flag = /'(--?[\w-]+)/.exec(message)?.[1];
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && flag !== undefined) {
+    return new UsageError(`kpis ${command}: ${flag} needs a value`);
   }
-  return n;
+  if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    const arg = /'([^']*)'/.exec(message)?.[1] ?? '';
+    return new UsageError(`kpis ${command}: unexpected argument "${arg}" (flags start with --)`);
+  }
+  return new UsageError(`kpis ${command}: ${message}`);
 }
 
-function zone(values: Values, flag: string): string {
-  const v = values[flag];
-  if (typeof v !== 'string') return 'UTC';
-  if (!isValidTimeZone(v)) {
-    throw new UsageError(
-      `Expected --${flag} to be an IANA time zone such as UTC or Europe/Paris, got "${v}"`,
-    );
-  }
-  return v;
-}
-
-/** `incoming` → `incoming/`: the runner's prefixes are folders. */
-function folder(values: Values, flag: string, fallback: string): string {
-  const v = values[flag];
-  if (typeof v !== 'string' || v === '') return fallback;
-  return v.endsWith('/') ? v : `${v}/`;
-}
-
-function url(values: Values, flag: string): string | undefined {
-  const v = optional(values, flag);
-  if (v === undefined) return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(v);
-  } catch {
-    throw new UsageError(`Expected --${flag} to be an http(s) URL, got "${v}"`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new UsageError(`Expected --${flag} to be an http(s) URL, got "${v}"`);
-  }
-  return v;
-}
-
-function bucketName(value: string, flag: string): string {
-  if (value.length < 3 || value.length > 63) {
-    throw new UsageError(
-      `Expected --${flag} to be a bucket name of 3–63 characters, got "${value}"`,
-    );
-  }
-  return value;
-}
+const isHelp = (a: string | undefined) => a === '--help' || a === '-h' || a === 'help';
 
 /** Parses `argv` (without `node` and the script). @throws UsageError */
 export function parseCliArgs(argv: readonly string[]): CliArgs {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    return { command: 'help' };
+  if (command === undefined || isHelp(command)) {
+    const topic = rest[0];
+    return topic !== undefined && topic in COMMANDS
+      ? { command: 'help', topic: topic as Command }
+      : { command: 'help' };
   }
-  if (!(command in FLAGS)) {
+  if (command === '--version' || command === '-V') return { command: 'version' };
+  if (!(command in COMMANDS)) {
+    const hint = closest(command, Object.keys(COMMANDS));
     throw new UsageError(
-      `Unknown command "${command}" (expected run, watch, local, generate, status or dashboard)`,
+      `Unknown command "${command}"${hint === undefined ? '' : ` (did you mean ${hint}?)`}; commands: ${Object.keys(COMMANDS).join(', ')}`,
     );
   }
   const cmd = command as Command;
+  if (rest.some((a) => a === '--help' || a === '-h')) return { command: 'help', topic: cmd };
+  checkFlags(cmd, rest);
   let values: Values;
   try {
-    const parsed = parseArgs({
+    values = parseArgs({
       args: [...rest],
-      options: FLAGS[cmd],
+      options: optionsOf(COMMANDS[cmd].flags),
       strict: true,
       allowPositionals: false,
-    });
-    values = parsed.values as Values;
+    }).values as Values;
   } catch (error) {
-    throw new UsageError(`kpis ${cmd}: ${error instanceof Error ? error.message : String(error)}`);
+    throw parseError(cmd, error);
   }
-  if (values.help === true) return { command: 'help', topic: cmd };
-  const summaryJson = optional(values, 'summary-json');
-  const alertWebhook = url(values, 'alert-webhook');
-  const common = {
-    ...(summaryJson === undefined ? {} : { summaryJson }),
-    ...(alertWebhook === undefined ? {} : { alertWebhook }),
-  };
-  switch (cmd) {
-    case 'run':
-    case 'watch': {
-      const archiveBucket = optional(values, 'archive-bucket');
-      return {
-        command: cmd,
-        bucket: bucketName(required(values, 'bucket', cmd), 'bucket'),
-        prefix: folder(values, 'prefix', ''),
-        table: required(values, 'table', cmd),
-        ...(archiveBucket === undefined
-          ? {}
-          : { archiveBucket: bucketName(archiveBucket, 'archive-bucket') }),
-        archivePrefix: folder(values, 'archive-prefix', 'archive/'),
-        timeZone: zone(values, 'time-zone'),
-        sourceTimeZone: zone(values, 'source-time-zone'),
-        uniqueListeners: uniqueMode(values),
-        concurrency: integer(values, 'concurrency', 2, 1, 64),
-        ...threadsOf(values),
-        s3ForcePathStyle: values['s3-force-path-style'] === true,
-        interval: integer(values, 'interval', 60, 1),
-        ...common,
-      };
-    }
-    case 'local': {
-      const out = required(values, 'out', cmd);
-      return {
-        command: cmd,
-        input: required(values, 'input', cmd),
-        out,
-        deadLetter:
-          optional(values, 'dead-letter') ??
-          (out === '-' ? 'kpis-dead-letter.ndjson' : `${out}.dead-letter.ndjson`),
-        timeZone: zone(values, 'time-zone'),
-        sourceTimeZone: zone(values, 'source-time-zone'),
-        uniqueListeners: uniqueMode(values),
-        concurrency: integer(values, 'concurrency', 2, 1, 64),
-        ...threadsOf(values),
-        ...(optional(values, 'reference-cache') === undefined
-          ? {}
-          : { referenceCache: optional(values, 'reference-cache')! }),
-        ...common,
-      };
-    }
-    case 'status':
-      return {
-        command: cmd,
-        bucket: bucketName(required(values, 'bucket', cmd), 'bucket'),
-        prefix: folder(values, 'prefix', ''),
-        table: required(values, 'table', cmd),
-        runs: integer(values, 'runs', 10, 1, 1000),
-        json: values.json === true,
-        s3ForcePathStyle: values['s3-force-path-style'] === true,
-      };
-    case 'generate': {
-      const bucket = optional(values, 'bucket');
-      if (bucket === undefined && values.prefix !== undefined) {
-        throw new UsageError('kpis generate: --prefix needs --bucket (it is the upload prefix)');
-      }
-      return {
-        command: cmd,
-        out: required(values, 'out', cmd),
-        rows: integer(values, 'rows', 100_000, 0),
-        files: integer(values, 'files', 4, 1),
-        days: integer(values, 'days', 7, 1),
-        seed: integer(values, 'seed', 42, 0),
-        dirty: rate(values, 'dirty', 0.01),
-        gzip: values.gzip === true,
-        ...(bucket === undefined ? {} : { bucket: bucketName(bucket, 'bucket') }),
-        prefix: folder(values, 'prefix', ''),
-        s3ForcePathStyle: values['s3-force-path-style'] === true,
-      };
-    }
-  }
+  return argsOf(cmd, values);
 }

@@ -11,6 +11,10 @@ export interface CliContext {
   /** Writes to stderr (one-line errors, output moved off stdout). */
   readonly printError: (text: string) => void;
   readonly logger: Logger;
+  /** `-v`: more detail (watch prints every pass's full summary). */
+  readonly verbose?: boolean;
+  /** Where the progress bar goes when it is a terminal. Default: stderr. */
+  readonly progressStream?: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
 /**
@@ -26,13 +30,15 @@ export interface Interrupts {
   dispose(): void;
 }
 
-/** Installs the SIGINT/SIGTERM handlers; `onFirst` is called on the first signal. */
-export function handleInterrupts(logger: Logger): Interrupts {
+/** Installs the SIGINT/SIGTERM handlers (`quiet`: no log line on the first signal). */
+export function handleInterrupts(logger: Logger, options: { quiet?: boolean } = {}): Interrupts {
   const stopping = new AbortController();
   const hard = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (!stopping.signal.aborted) {
-      logger.warn({ signal }, 'stopping after the current step (send again to abort now)');
+      if (options.quiet !== true) {
+        logger.warn({ signal }, 'stopping after the current step (send again to abort now)');
+      }
       stopping.abort(new Error(`interrupted by ${signal}`));
     } else {
       logger.warn({ signal }, 'aborting');
@@ -62,7 +68,11 @@ export function alerter(
 ): (error: unknown, where: Parameters<typeof alertOf>[2]) => Promise<void> {
   return async (error, where) => {
     const alert: Alert = alertOf(command, error, where);
-    logger.error({ alert }, `${alert.what} failed: ${alert.error.message}`);
+    if (alert.what === 'rejected') {
+      logger.warn({ alert }, `quarantined ${alert.object}: ${alert.error.message}`);
+    } else {
+      logger.error({ alert }, `${alert.what} failed: ${alert.error.message}`);
+    }
     if (url === undefined) return;
     const problem = await postAlert(url, alert);
     if (problem !== undefined) logger.warn({ url }, problem);

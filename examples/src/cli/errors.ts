@@ -5,15 +5,15 @@ import { OptionsError, PipelineError } from '@streamkpi/core';
 
 /** Exit codes: documented in the CLI usage text and the README. */
 export const EXIT = {
-  /** Run finished, nothing failed. */
+  /** Done: every object committed or quarantined. */
   ok: 0,
-  /** Run finished, but some object, date or file failed (see the summary). */
+  /** Finished, but some object, date or file failed and is left for the next run. */
   failures: 1,
   /** Bad flags or usage. */
   usage: 2,
-  /** Setup failed: missing bucket/table/input, unreachable endpoint, bad credentials. */
+  /** Setup failed: missing bucket/table/input/output folder, no region, unreachable endpoint, bad credentials. */
   setup: 3,
-  /** Interrupted by a second SIGINT/SIGTERM. */
+  /** Stopped by Ctrl-C or SIGTERM. */
   interrupted: 130,
 } as const;
 
@@ -23,6 +23,9 @@ export class UsageError extends PipelineError {
     super('USAGE', message);
   }
 }
+
+/** A setup problem found by the CLI itself (missing output folder…); exit code 3. */
+export class SetupError extends PipelineError {}
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -93,7 +96,18 @@ export function classifyError(error: unknown, what: { service?: string } = {}): 
     return { exitCode: EXIT.usage, message: errorMessage(error), code: 'USAGE' };
   }
   const where = what.service ? ` (${what.service})` : '';
+  if (error instanceof SetupError) {
+    return { exitCode: EXIT.setup, message: errorMessage(error), code: error.code };
+  }
   for (const e of chain(error)) {
+    if (typeof e.message === 'string' && /^Region is missing/.test(e.message)) {
+      return {
+        exitCode: EXIT.setup,
+        code: 'NO_REGION',
+        message:
+          'No AWS region configured. Set AWS_REGION (e.g. export AWS_REGION=eu-west-1), or a region for your AWS_PROFILE in ~/.aws/config.',
+      };
+    }
     const code = typeof e.code === 'string' ? e.code : undefined;
     const name = typeof e.name === 'string' ? e.name : undefined;
     if (code !== undefined && NETWORK_CODES.has(code)) {

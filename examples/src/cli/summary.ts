@@ -10,7 +10,7 @@ import type { LocalRunPhases, LocalRunSummary } from '../local-runner.js';
 /** The summary of one CLI run (SPEC section 8). */
 export interface CliSummary {
   readonly command: 'run' | 'watch' | 'local';
-  /** False when any object, date or file failed. */
+  /** False when any object, date or file failed and is left for a retry (quarantined files do not count). */
   readonly ok: boolean;
   /** Stream rows parsed; `rowsRead === rowsAggregated + rowsRejected`. */
   readonly rowsRead: number;
@@ -18,16 +18,8 @@ export interface CliSummary {
   readonly rowsRejected: number;
   /** Rejected stream rows by primary reason. */
   readonly rejectedByReason: Readonly<Record<string, number>>;
-  /** Stream objects (files, for `local`) by outcome; `archived` is 0 for `local`. */
-  readonly objects: {
-    readonly processed: number;
-    readonly skipped: number;
-    readonly rejected: number;
-    readonly failed: number;
-    /** Left to another worker's live claim (`run`/`watch`; 0 for `local`). */
-    readonly claimed: number;
-    readonly archived: number;
-  };
+  /** Stream objects (files, for `local`) by outcome; `claimed` and `archived` are 0 for `local`. */
+  readonly objects: RunKpisSummary['objects'];
   /** Landing (Last-Modified) → committed, over the objects read (`run`/`watch`; undefined for `local`). */
   readonly landingToCommitted?: {
     readonly count: number;
@@ -62,16 +54,19 @@ export interface CliSummary {
   /** `rowsRead` per second of `durationMs`. */
   readonly rowsPerSecond: number;
   readonly peakRssBytes: number;
-  /** Failed objects/files with their error, for the log and the JSON. */
+  /** Failed objects/files (left for a retry) with their error, for the log and the JSON. */
   readonly failures: readonly { readonly object: string; readonly error: string }[];
+  /** Quarantined objects/files (moved to `rejected/`; for `local`, left out) with the reason. */
+  readonly quarantined: readonly { readonly object: string; readonly reason: string }[];
   /** `local`: files of the dataset folders not read, with why (symlink, hidden, unknown_suffix). */
   readonly skippedFiles?: readonly { readonly file: string; readonly reason: string }[];
   /** `local`: where the run's time went (see `LocalRunSummary.phases`). */
   readonly phases?: LocalRunPhases;
 }
 
+/** The error's message only: class names mean nothing to an operator. */
 function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  if (error instanceof Error) return error.message || String(error);
   return String(error);
 }
 
@@ -111,6 +106,9 @@ export function summaryOfRun(
     failures: s.outcomes
       .filter((o) => o.error !== undefined && o.status !== 'rejected')
       .map((o) => ({ object: o.key, error: describe(o.error) })),
+    quarantined: s.outcomes
+      .filter((o) => o.status === 'rejected')
+      .map((o) => ({ object: o.key, reason: describe(o.error) })),
   };
 }
 
@@ -143,8 +141,11 @@ export function summaryOfLocal(
     rowsPerSecond: s.durationMs > 0 ? Math.round((s.streams.rowsRead * 1000) / s.durationMs) : 0,
     peakRssBytes: s.peakRssBytes,
     failures: s.outcomes
-      .filter((o) => o.error !== undefined)
+      .filter((o) => o.status === 'failed')
       .map((o) => ({ object: o.file, error: describe(o.error) })),
+    quarantined: s.outcomes
+      .filter((o) => o.status === 'rejected')
+      .map((o) => ({ object: o.file, reason: describe(o.error) })),
     skippedFiles: s.skipped,
     phases: s.phases,
   };
@@ -159,7 +160,14 @@ export function formatSummary(s: CliSummary): string {
     .map(([r, c]) => `${r} ${n(c)}`)
     .join(', ');
   const rows: [string, string][] = [
-    ['status', s.ok ? 'ok' : 'FINISHED WITH FAILURES'],
+    [
+      'status',
+      s.ok
+        ? s.objects.rejected > 0
+          ? `ok (${s.objects.rejected} quarantined${s.command === 'local' ? ', left out' : ' to rejected/'})`
+          : 'ok'
+        : 'FINISHED WITH FAILURES (left for the next run)',
+    ],
     ['rows read', n(s.rowsRead)],
     ['rows aggregated', n(s.rowsAggregated)],
     ['rows rejected', `${n(s.rowsRejected)}${reasons === '' ? '' : ` (${reasons})`}`],
@@ -193,10 +201,39 @@ export function formatSummary(s: CliSummary): string {
     ['throughput', `${n(s.rowsPerSecond)} rows/s`],
     ['peak RSS', `${Math.round(s.peakRssBytes / 2 ** 20)} MB`],
   ];
+  for (const q of s.quarantined) rows.push(['quarantined', `${q.object}: ${q.reason}`]);
   for (const f of s.failures) rows.push(['failed', `${f.object}: ${f.error}`]);
   for (const f of s.skippedFiles ?? []) rows.push(['skipped', `${f.file}: ${f.reason}`]);
   const width = Math.max(...rows.map((r) => r[0].length));
   return `${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`;
+}
+
+/**
+ * One line per `watch` pass: `2026-12-01 21:30:00Z pass 3: 2 committed,
+ * 1 quarantined, 0 failed · 1,234 rows (5 rejected) · 2 dates · 0.8 s`.
+ */
+export function passLine(pass: number, s: CliSummary, at: Date): string {
+  const when = at
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
+  const o = s.objects;
+  const seconds = `${(s.durationMs / 1000).toFixed(1)} s`;
+  if (o.processed + o.skipped + o.rejected + o.failed === 0) {
+    return `${when} pass ${pass}: nothing new (${seconds})\n`;
+  }
+  const rows = `${n(s.rowsRead)} rows${s.rowsRejected > 0 ? ` (${n(s.rowsRejected)} rejected)` : ''}`;
+  const parts = [
+    `${o.processed + o.skipped} committed, ${o.rejected} quarantined, ${o.failed} failed`,
+    rows,
+    `${s.dates.length} date${s.dates.length === 1 ? '' : 's'}`,
+    seconds,
+  ];
+  const failures = [
+    ...s.quarantined.map((q) => `\n  quarantined ${q.object}: ${q.reason}`),
+    ...s.failures.map((f) => `\n  failed ${f.object}: ${f.error}`),
+  ].join('');
+  return `${when} pass ${pass}: ${parts.join(' · ')}${failures}\n`;
 }
 
 /** Writes the summary as pretty JSON. */

@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
 export const ROOT = resolve(import.meta.dirname, '../../..');
 /** The CLI entry point. */
 export const CLI = join(ROOT, 'examples/src/cli.ts');
+/** tsx's loader by URL: a child may start in a folder outside the repository. */
+export const TSX = import.meta.resolve('tsx');
 
 /** Output of a finished child. */
 export interface CliResult {
@@ -29,18 +31,32 @@ export function emulatorEnv(s3: string, dynamodb: string): Record<string, string
   };
 }
 
-/** Starts `node <script> ...args` with `env` added to a copy of this process's env. */
+/** Settings of a child; an `env` value of `undefined` removes the variable. */
+export type ChildEnv = Record<string, string | undefined>;
+
+/**
+ * Starts `node <script> ...args` with `env` added to a copy of this
+ * process's env, in `cwd` (default the repository root). The SDK's Node
+ * version warning is off unless `env` removes that setting.
+ */
 export function startScript(
   script: string,
   args: readonly string[],
-  env: Record<string, string> = {},
+  env: ChildEnv = {},
+  cwd: string = ROOT,
 ): ChildProcess {
-  const childEnv: Record<string, string | undefined> = { ...process.env };
+  const childEnv: ChildEnv = { ...process.env };
   // No profile or ambient credentials may leak into the child.
   for (const key of Object.keys(childEnv)) if (key.startsWith('AWS_')) delete childEnv[key];
-  return spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, ...args], {
-    cwd: ROOT,
-    env: { ...childEnv, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+  const merged: ChildEnv = {
+    ...childEnv,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...env,
+  };
+  for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
+  return spawn(process.execPath, ['--conditions=source', '--import', TSX, script, ...args], {
+    cwd,
+    env: merged,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
@@ -62,7 +78,27 @@ export async function collect(child: ChildProcess): Promise<CliResult> {
 /** Runs `kpis <args>` to completion. */
 export async function runCli(
   args: readonly string[],
-  env: Record<string, string> = {},
+  env: ChildEnv = {},
+  cwd: string = ROOT,
 ): Promise<CliResult> {
-  return collect(startScript(CLI, args, env));
+  return collect(startScript(CLI, args, env, cwd));
+}
+
+/** Resolves with the child's stdout so far once `pattern` matches it. */
+export function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (d: string) => {
+      text += d;
+      if (pattern.test(text)) {
+        child.stdout?.off('data', onData);
+        child.off('exit', onExit);
+        resolve(text);
+      }
+    };
+    const onExit = (code: number | null) =>
+      reject(new Error(`exited with ${code} before printing ${pattern}:\n${text}`));
+    child.stdout?.setEncoding('utf8').on('data', onData);
+    child.once('exit', onExit);
+  });
 }

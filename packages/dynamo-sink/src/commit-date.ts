@@ -8,6 +8,7 @@ import {
   type SongsTable,
   serializeKpiState,
 } from '@streamkpi/core';
+import { childSignal } from './internal/child-signal.js';
 import type { PartialStore } from './partial-store.js';
 import {
   decodeSnapshot,
@@ -213,8 +214,9 @@ async function mergeStates(
   options: CommitDateOptions,
 ): Promise<KpiState> {
   const { store, signal } = options;
+  // Up to MERGE_CHUNK reads at once: each with its own signal (see childSignal).
   const bytesOf = async (p: PendingPartial) =>
-    p.bytes ?? (await store.getPartial(store.partialOf(date, p.objectId), signal));
+    p.bytes ?? (await store.getPartial(store.partialOf(date, p.objectId), childSignal(signal)));
   const sources: (() => Promise<Uint8Array>)[] = [
     ...(base === undefined ? [] : [async () => base.state]),
     ...todo.map((p) => () => bytesOf(p)),

@@ -80,8 +80,10 @@ export {
 export type {
   LatencySummary,
   ObjectOutcome,
+  ReferenceLoaded,
   RunKpisOptions,
   RunKpisSummary,
+  StreamTotals,
 } from './run-kpis.js';
 export { runKpis, runKpisOptionsSchema } from './run-kpis.js';
 export type { Snapshot, SnapshotHeader } from './snapshot.js';

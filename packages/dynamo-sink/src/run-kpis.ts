@@ -10,16 +10,9 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
-import {
-  listenTimeWindowSchema,
-  RunMetrics,
-  type RunSummary,
-  type SongsTableStats,
-  type UsersTableStats,
-} from '@streamkpi/core';
+import { listenTimeWindowSchema, RunMetrics } from '@streamkpi/core';
 import { listObjects, processObjects, type S3ObjectInfo } from '@streamkpi/s3-source';
 import { z } from 'zod';
-import type { CommitDateResult } from './commit-date.js';
 import { parseOptions } from './internal/options.js';
 import type { ReferenceCache } from './reference-cache.js';
 import { connect } from './run/connect.js';
@@ -27,7 +20,21 @@ import { createDateCommitter } from './run/date-committer.js';
 import { tracked, withDeadline } from './run/deadline.js';
 import { runLayout } from './run/layout.js';
 import { announced, commitOnce, type ObjectFlow, runObject } from './run/object-flow.js';
-import { summarize } from './run/summary.js';
+import {
+  type ObjectOutcome,
+  type ReferenceLoaded,
+  type RunKpisSummary,
+  type StreamTotals,
+  summarize,
+} from './run/summary.js';
+
+export type {
+  LatencySummary,
+  ObjectOutcome,
+  ReferenceLoaded,
+  RunKpisSummary,
+  StreamTotals,
+} from './run/summary.js';
 
 const prefix = z.string().refine((p) => p === '' || p.endsWith('/'), {
   message: "Expected a prefix that is '' or ends with '/'",
@@ -95,25 +102,6 @@ export const runKpisOptionsSchema = z.object({
   keys: z.array(z.string().min(1)).optional(),
 });
 
-/** What happened to one stream object. */
-export interface ObjectOutcome {
-  readonly key: string;
-  readonly etag: string;
-  /**
-   * `processed`: read and committed now; `skipped`: captured earlier (its
-   * dates are committed if they were not, and it is archived); `rejected`:
-   * quarantined — empty, its header lacks required columns, or its key is
-   * unsafe — moved to `rejected/` with a report (`error` says why); `claimed`: another live
-   * worker holds it, left to that worker; `failed`: left in place, see `error`.
-   */
-  readonly status: 'processed' | 'skipped' | 'rejected' | 'claimed' | 'failed';
-  readonly dates: readonly string[];
-  readonly archived: boolean;
-  /** Landing (the object's Last-Modified) → all its dates committed, for objects read by this run. */
-  readonly landingToCommittedMs?: number;
-  readonly error?: unknown;
-}
-
 /** Options of {@link runKpis}. */
 export type RunKpisOptions = z.input<typeof runKpisOptionsSchema> & {
   /** Injected S3 client. */
@@ -125,8 +113,10 @@ export type RunKpisOptions = z.input<typeof runKpisOptionsSchema> & {
     error: unknown,
     context: { readonly key?: string; readonly date?: string },
   ) => void | Promise<void>;
-  /** Called as each stream object is done (progress). */
-  readonly onObject?: (outcome: ObjectOutcome) => void;
+  /** Called as each stream object is done, with the run's stream totals so far (progress). */
+  readonly onObject?: (outcome: ObjectOutcome, totals: StreamTotals) => void;
+  /** Called once the reference data is loaded (or reused), before any stream object is read. */
+  readonly onReference?: (loaded: ReferenceLoaded) => void;
   /**
    * Keeps the songs and users tables for the next call while their objects'
    * ETags are unchanged (see {@link createReferenceCache}). Default: none,
@@ -135,48 +125,6 @@ export type RunKpisOptions = z.input<typeof runKpisOptionsSchema> & {
   readonly referenceCache?: ReferenceCache;
   readonly signal?: AbortSignal;
 };
-
-/** Landing → committed latency of the objects a run read (nearest-rank percentiles). */
-export interface LatencySummary {
-  readonly count: number;
-  readonly p50Ms: number;
-  readonly p95Ms: number;
-  readonly maxMs: number;
-}
-
-/** The summary of a run (SPEC section 8). */
-export interface RunKpisSummary {
-  /** Stream rows: `rowsRead === rowsAggregated + rowsRejected`. */
-  readonly streams: RunSummary;
-  /** Reference data rows read and rejected (when the table was built), and which tables were reused. */
-  readonly reference: {
-    readonly songs: RunSummary;
-    readonly users: RunSummary;
-    readonly reused: { readonly songs: boolean; readonly users: boolean };
-  };
-  /** Sizes of the lookup tables built from the reference data. */
-  readonly tables: { readonly songs: SongsTableStats; readonly users: UsersTableStats | undefined };
-  readonly objects: {
-    readonly processed: number;
-    readonly skipped: number;
-    readonly rejected: number;
-    readonly failed: number;
-    /** Left to another worker holding a live claim. */
-    readonly claimed: number;
-    readonly archived: number;
-  };
-  readonly outcomes: readonly ObjectOutcome[];
-  /** One per committed date, ascending (items summed over the run's commits of it). */
-  readonly dates: readonly CommitDateResult[];
-  readonly itemsWritten: number;
-  readonly itemsStale: number;
-  /** Landing → committed latency of the objects read by this run. */
-  readonly landingToCommitted: LatencySummary;
-  readonly durationMs: number;
-  readonly peakRssBytes: number;
-  /** False when any object or date failed (left for a retry); quarantined objects do not count. */
-  readonly ok: boolean;
-}
 
 /**
  * Runs the pipeline once over `bucket/prefix`. Each object's dates are
@@ -187,7 +135,7 @@ export interface RunKpisSummary {
  * reference data or an abort.
  */
 export async function runKpis(options: RunKpisOptions): Promise<RunKpisSummary> {
-  const { s3, dynamo, onError, onObject, signal: callerSignal, ...rest } = options;
+  const { s3, dynamo, onError, onObject, onReference, signal: callerSignal, ...rest } = options;
   const o = parseOptions(runKpisOptionsSchema, rest, 'runKpis');
   return withDeadline(callerSignal, o.timeoutMs, (signal, inFlight) =>
     run(o, options, signal, inFlight),
@@ -221,6 +169,7 @@ async function run(
     uniqueListeners: o.uniqueListeners,
     listenTimeWindow: options.listenTimeWindow,
     referenceCache: options.referenceCache,
+    onReference: options.onReference,
     signal,
   });
   const metrics = new RunMetrics();
@@ -281,7 +230,7 @@ async function run(
         await report(outcome.error, { key: outcome.object.key });
       }
       outcomes.push(done);
-      onObject?.(done);
+      onObject?.(done, { rowsRead: metrics.rowsRead, bytesRead: metrics.bytesRead });
     }
   } finally {
     // The threads also merged the partials of the commits.

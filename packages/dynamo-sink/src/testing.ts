@@ -25,6 +25,8 @@ export { startFaultProxy } from './internal/fault-proxy.js';
 export interface StartDynaliteOptions {
   /** Milliseconds new tables stay CREATING. Default 0. */
   readonly createTableMs?: number;
+  /** Port on 127.0.0.1. Default 0 (a free port, as tests must use). */
+  readonly port?: number;
 }
 
 /** A running in-memory DynamoDB emulator (dynalite or DynamoDB Local). */
@@ -94,7 +96,7 @@ export function testClientConfig(endpoint: string): DynamoDBClientConfig {
   };
 }
 
-/** Starts dynalite in memory on 127.0.0.1 with an ephemeral port. */
+/** Starts dynalite in memory on 127.0.0.1, on an ephemeral port unless `port` is given. */
 export async function startDynalite(options: StartDynaliteOptions = {}): Promise<DynaliteHandle> {
   const server: Server = dynalite({
     createTableMs: options.createTableMs ?? 0,
@@ -103,7 +105,7 @@ export async function startDynalite(options: StartDynaliteOptions = {}): Promise
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return handleFor(

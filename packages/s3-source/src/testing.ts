@@ -30,6 +30,10 @@ export interface StartS3rverOptions {
   readonly buckets?: readonly string[];
   /** Print s3rver's request log. Default `false`. */
   readonly verbose?: boolean;
+  /** Port on 127.0.0.1. Default 0 (a free port, as tests must use). */
+  readonly port?: number;
+  /** Keep the objects in this existing folder (not deleted by `close`). Default: a new temporary folder. */
+  readonly directory?: string;
 }
 
 /** A running in-process s3rver. */
@@ -37,7 +41,7 @@ export interface RunningS3rver {
   /** `http://127.0.0.1:<port>`. */
   readonly endpoint: string;
   readonly port: number;
-  /** Temporary data directory, deleted by {@link RunningS3rver.close}. */
+  /** Data directory; a temporary one is deleted by {@link RunningS3rver.close}. */
   readonly directory: string;
   /** A new S3Client for this server; `config` overrides {@link s3ClientConfig}. */
   client(config?: S3ClientConfig): S3Client;
@@ -54,10 +58,11 @@ export interface RunningS3rver {
  */
 export async function startS3rver(options: StartS3rverOptions = {}): Promise<RunningS3rver> {
   enableS3rverContinuationTokens();
-  const directory = await mkdtemp(join(tmpdir(), 's3rver-'));
+  const owned = options.directory === undefined;
+  const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 's3rver-')));
   const server = new S3rver({
     address: '127.0.0.1',
-    port: 0,
+    port: options.port ?? 0,
     silent: options.verbose !== true,
     directory,
     configureBuckets: (options.buckets ?? []).map((name) => ({ name })),
@@ -77,7 +82,7 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<Run
   try {
     address = await server.run();
   } catch (error) {
-    await rm(directory, { recursive: true, force: true });
+    if (owned) await rm(directory, { recursive: true, force: true });
     throw error;
   }
   const endpoint = `http://127.0.0.1:${address.port}`;
@@ -105,7 +110,7 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<Run
         clearTimeout(cut);
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
-      await rm(directory, { recursive: true, force: true });
+      if (owned) await rm(directory, { recursive: true, force: true });
     },
   };
 }

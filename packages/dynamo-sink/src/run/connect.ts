@@ -23,6 +23,7 @@ import type { ReferenceCache } from '../reference-cache.js';
 import { loadReferenceData, type ReferenceData } from '../reference-data.js';
 import { createStateTable, type StateTable } from '../state-table.js';
 import type { RunLayout } from './layout.js';
+import type { ReferenceLoaded } from './summary.js';
 
 /** What {@link connect} needs. */
 export interface ConnectOptions {
@@ -39,6 +40,8 @@ export interface ConnectOptions {
   readonly uniqueListeners: 'exact' | 'hll';
   readonly listenTimeWindow: z.input<typeof listenTimeWindowSchema> | undefined;
   readonly referenceCache: ReferenceCache | undefined;
+  /** Hears the reference data once loaded, before the pool starts. */
+  readonly onReference: ((loaded: ReferenceLoaded) => void) | undefined;
   readonly signal: AbortSignal | undefined;
 }
 
@@ -72,6 +75,7 @@ export async function connect(o: ConnectOptions): Promise<Connection> {
     scope: `s3://${layout.bucket}/${layout.state}`,
   });
 
+  const referenceStarted = performance.now();
   const reference = await loadReferenceData({
     s3,
     bucket: layout.bucket,
@@ -82,6 +86,13 @@ export async function connect(o: ConnectOptions): Promise<Connection> {
     signal,
   });
   const { songs, users } = reference;
+  o.onReference?.({
+    songs: songs.stats,
+    users: users?.stats,
+    rowsRead: reference.summary.songs.rowsRead + reference.summary.users.rowsRead,
+    reused: reference.reused,
+    durationMs: performance.now() - referenceStarted,
+  });
 
   const pool =
     o.threads > 0

@@ -5,11 +5,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { archiveObject, type S3ObjectInfo } from '@streamkpi/s3-source';
 import { type CommitDateResult, commitDate, type PendingPartial } from '../commit-date.js';
+import { childSignal } from '../internal/child-signal.js';
 import { putItemsIfNewer } from '../put-item-if-newer.js';
-import type { ObjectOutcome } from '../run-kpis.js';
 import { type CaptureContext, type Captured, captureObject } from './capture-object.js';
 import type { Connection } from './connect.js';
 import type { DateCommitter } from './date-committer.js';
+import type { ObjectOutcome } from './summary.js';
 
 /** What the per-object flow shares across objects. */
 export interface ObjectFlow {
@@ -22,9 +23,11 @@ export interface ObjectFlow {
 }
 
 /** Claim → capture → commit its dates → archive → release, for one object. */
-export async function runObject(object: S3ObjectInfo, flow: ObjectFlow): Promise<ObjectOutcome> {
+export async function runObject(object: S3ObjectInfo, runFlow: ObjectFlow): Promise<ObjectOutcome> {
+  // The object's calls (claim renewals too) on a signal of its own: see childSignal.
+  const signal = childSignal(runFlow.capture.signal);
+  const flow: ObjectFlow = { ...runFlow, capture: { ...runFlow.capture, signal } };
   const { heads } = flow.capture.connection;
-  const { signal } = flow.capture;
   const claimKey = `${object.bucket}/${object.key}`;
   if (!(await heads.claim(claimKey, flow.owner, flow.claimTtlMs, signal))) {
     return { key: object.key, etag: object.etag, status: 'claimed', dates: [], archived: false };
@@ -112,7 +115,8 @@ export function commitOnce(
     ...(pool === undefined
       ? {}
       : { merge: (states, s) => pool.merge(states, s ? { signal: s } : {}) }),
-    ...(signal ? { signal } : {}),
+    // The date's calls on a signal of its own: see childSignal.
+    ...(signal ? { signal: childSignal(signal) } : {}),
     putItemsIfNewer: async (items, s) => {
       const r = await putItemsIfNewer({
         client: dynamo,

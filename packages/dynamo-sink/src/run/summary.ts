@@ -1,8 +1,87 @@
-/** Close step of a run: the summary (SPEC section 8) from the outcomes and commits. */
-import type { RunMetrics } from '@streamkpi/core';
+/**
+ * What a run reports — per object, as it goes (progress) and at the close
+ * step: the summary (SPEC section 8) from the outcomes and commits.
+ */
+import type { RunMetrics, RunSummary, SongsTableStats, UsersTableStats } from '@streamkpi/core';
 import type { CommitDateResult } from '../commit-date.js';
-import type { LatencySummary, ObjectOutcome, RunKpisSummary } from '../run-kpis.js';
 import type { Connection } from './connect.js';
+
+/** What happened to one stream object. */
+export interface ObjectOutcome {
+  readonly key: string;
+  readonly etag: string;
+  /**
+   * `processed`: read and committed now; `skipped`: captured earlier (its
+   * dates are committed if they were not, and it is archived); `rejected`:
+   * quarantined — empty, its header lacks required columns, or its key is
+   * unsafe — moved to `rejected/` with a report (`error` says why); `claimed`: another live
+   * worker holds it, left to that worker; `failed`: left in place, see `error`.
+   */
+  readonly status: 'processed' | 'skipped' | 'rejected' | 'claimed' | 'failed';
+  readonly dates: readonly string[];
+  readonly archived: boolean;
+  /** Landing (the object's Last-Modified) → all its dates committed, for objects read by this run. */
+  readonly landingToCommittedMs?: number;
+  readonly error?: unknown;
+}
+
+/** A run's stream totals so far (progress). */
+export interface StreamTotals {
+  readonly rowsRead: number;
+  readonly bytesRead: number;
+}
+
+/** The lookup tables of a run, once loaded or reused. */
+export interface ReferenceLoaded {
+  readonly songs: SongsTableStats;
+  readonly users: UsersTableStats | undefined;
+  /** Reference rows read now (songs and users; 0 for a table reused from the cache). */
+  readonly rowsRead: number;
+  readonly reused: { readonly songs: boolean; readonly users: boolean };
+  readonly durationMs: number;
+}
+
+/** Landing → committed latency of the objects a run read (nearest-rank percentiles). */
+export interface LatencySummary {
+  readonly count: number;
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+  readonly maxMs: number;
+}
+
+/** The summary of a run (SPEC section 8). */
+export interface RunKpisSummary {
+  /** Stream rows: `rowsRead === rowsAggregated + rowsRejected`. */
+  readonly streams: RunSummary;
+  /** Reference data rows read and rejected (when the table was built), and which tables were reused. */
+  readonly reference: {
+    readonly songs: RunSummary;
+    readonly users: RunSummary;
+    readonly reused: { readonly songs: boolean; readonly users: boolean };
+  };
+  /** Sizes of the lookup tables built from the reference data. */
+  readonly tables: { readonly songs: SongsTableStats; readonly users: UsersTableStats | undefined };
+  readonly objects: {
+    readonly processed: number;
+    readonly skipped: number;
+    readonly rejected: number;
+    readonly failed: number;
+    /** Left to another worker holding a live claim. */
+    readonly claimed: number;
+    readonly archived: number;
+  };
+  readonly outcomes: readonly ObjectOutcome[];
+  /** One per committed date, ascending (items summed over the run's commits of it). */
+  readonly dates: readonly CommitDateResult[];
+  readonly itemsWritten: number;
+  readonly itemsStale: number;
+  /** Landing → committed latency of the objects read by this run. */
+  readonly landingToCommitted: LatencySummary;
+  readonly durationMs: number;
+  readonly peakRssBytes: number;
+  /** False when any object or date failed (left for a retry); quarantined objects do not count. */
+  readonly ok: boolean;
+}
 
 /** Nearest-rank percentile of ascending `sorted` (`p` in 0–100). */
 export function percentile(sorted: readonly number[], p: number): number {

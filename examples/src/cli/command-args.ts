@@ -1,0 +1,154 @@
+/**
+ * The typed arguments of each `kpis` command from its parsed flag values:
+ * defaults, ranges and names checked in the CLI's words (`--table`, not
+ * `tableName`), paths resolved against the caller's folder.
+ */
+import type { CliArgs, Command, CommonArgs } from './args.js';
+import { UsageError } from './errors.js';
+import {
+  bucketName,
+  folder,
+  integer,
+  optional,
+  port,
+  rate,
+  required,
+  tableName,
+  threadsOf,
+  uniqueMode,
+  url,
+  type Values,
+  zone,
+} from './flag-values.js';
+import { callerPath } from './paths.js';
+
+function commonOf(values: Values): CommonArgs {
+  const format = values['log-format'];
+  if (format !== undefined && format !== 'human' && format !== 'json') {
+    throw new UsageError(`Expected --log-format to be human or json, got "${String(format)}"`);
+  }
+  return {
+    ...(format === undefined ? {} : { logFormat: format }),
+    verbose: values.verbose === true,
+  };
+}
+
+const pathOf = (p: string | undefined) => (p === undefined ? undefined : callerPath(p));
+
+/** The typed arguments of `cmd` from its parsed flag values. @throws UsageError */
+export function argsOf(cmd: Command, values: Values): CliArgs {
+  const common = commonOf(values);
+  const summaryJson = pathOf(optional(values, 'summary-json'));
+  const alertWebhook = url(values, 'alert-webhook');
+  const outputs = {
+    ...(summaryJson === undefined ? {} : { summaryJson }),
+    ...(alertWebhook === undefined ? {} : { alertWebhook }),
+  };
+  switch (cmd) {
+    case 'run':
+    case 'watch': {
+      const archiveBucket = optional(values, 'archive-bucket');
+      return {
+        command: cmd,
+        bucket: bucketName(required(values, 'bucket', cmd), 'bucket'),
+        prefix: folder(values, 'prefix', ''),
+        table: tableName(required(values, 'table', cmd)),
+        ...(archiveBucket === undefined
+          ? {}
+          : { archiveBucket: bucketName(archiveBucket, 'archive-bucket') }),
+        archivePrefix: folder(values, 'archive-prefix', 'archive/'),
+        timeZone: zone(values, 'time-zone'),
+        sourceTimeZone: zone(values, 'source-time-zone'),
+        uniqueListeners: uniqueMode(values),
+        concurrency: integer(values, 'concurrency', 2, 1, 64),
+        ...threadsOf(values),
+        s3ForcePathStyle: values['s3-force-path-style'] === true,
+        interval: integer(values, 'interval', 60, 1),
+        ...outputs,
+        ...common,
+      };
+    }
+    case 'local': {
+      const deadLetter = pathOf(optional(values, 'dead-letter'));
+      const referenceCache = pathOf(optional(values, 'reference-cache'));
+      return {
+        command: cmd,
+        input: callerPath(required(values, 'input', cmd)),
+        out: callerPath(required(values, 'out', cmd)),
+        ...(deadLetter === undefined ? {} : { deadLetter }),
+        ...(referenceCache === undefined ? {} : { referenceCache }),
+        timeZone: zone(values, 'time-zone'),
+        sourceTimeZone: zone(values, 'source-time-zone'),
+        uniqueListeners: uniqueMode(values),
+        concurrency: integer(values, 'concurrency', 2, 1, 64),
+        ...threadsOf(values),
+        ...outputs,
+        ...common,
+      };
+    }
+    case 'status':
+      return {
+        command: cmd,
+        bucket: bucketName(required(values, 'bucket', cmd), 'bucket'),
+        prefix: folder(values, 'prefix', ''),
+        table: tableName(required(values, 'table', cmd)),
+        runs: integer(values, 'runs', 10, 1, 1000),
+        json: values.json === true,
+        s3ForcePathStyle: values['s3-force-path-style'] === true,
+        ...common,
+      };
+    case 'dashboard': {
+      const bucket = optional(values, 'bucket');
+      if (bucket === undefined && values.prefix !== undefined) {
+        throw new UsageError('kpis dashboard: --prefix needs --bucket (it is the pipeline prefix)');
+      }
+      return {
+        command: cmd,
+        table: tableName(required(values, 'table', cmd)),
+        ...(bucket === undefined ? {} : { bucket: bucketName(bucket, 'bucket') }),
+        prefix: folder(values, 'prefix', ''),
+        host: optional(values, 'host') ?? '127.0.0.1',
+        port: integer(values, 'port', 8080, 0, 65_535),
+        refresh: integer(values, 'refresh', 15, 0, 3_600),
+        s3ForcePathStyle: values['s3-force-path-style'] === true,
+        ...common,
+      };
+    }
+    case 'generate': {
+      const bucket = optional(values, 'bucket');
+      if (bucket === undefined && values.prefix !== undefined) {
+        throw new UsageError('kpis generate: --prefix needs --bucket (it is the upload prefix)');
+      }
+      return {
+        command: cmd,
+        out: callerPath(required(values, 'out', cmd)),
+        rows: integer(values, 'rows', 100_000, 0),
+        files: integer(values, 'files', 4, 1),
+        days: integer(values, 'days', 7, 1),
+        seed: integer(values, 'seed', 42, 0),
+        dirty: rate(values, 'dirty', 0.01),
+        gzip: values.gzip === true,
+        ...(bucket === undefined ? {} : { bucket: bucketName(bucket, 'bucket') }),
+        prefix: folder(values, 'prefix', ''),
+        s3ForcePathStyle: values['s3-force-path-style'] === true,
+        ...common,
+      };
+    }
+    case 'emulators': {
+      const dir = pathOf(optional(values, 'dir'));
+      const buckets = (optional(values, 'bucket') ?? '')
+        .split(',')
+        .map((b) => b.trim())
+        .filter((b) => b !== '')
+        .map((b) => bucketName(b, 'bucket'));
+      return {
+        command: cmd,
+        buckets,
+        s3Port: port(values, 's3-port'),
+        dynamodbPort: port(values, 'dynamodb-port'),
+        ...(dir === undefined ? {} : { dir }),
+        ...common,
+      };
+    }
+  }
+}

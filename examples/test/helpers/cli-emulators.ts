@@ -1,0 +1,88 @@
+/**
+ * What the CLI tests run `kpis` against: s3rver and dynalite in-process
+ * (ephemeral ports), the environment that points a child `kpis` at them, a
+ * local alert webhook that records what it is sent, and small S3 helpers.
+ */
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type DynaliteHandle, startDynalite } from '@streamkpi/dynamo-sink/testing';
+import { type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
+import type { Alert } from '../../src/cli/alert-webhook.js';
+import { emulatorEnv } from './spawn-cli.js';
+
+/** A local webhook that records every JSON body POSTed to it. */
+export interface Webhook {
+  readonly url: string;
+  readonly alerts: Alert[];
+  readonly server: Server;
+}
+
+/** Starts a {@link Webhook} on 127.0.0.1 (ephemeral port). */
+export async function startWebhook(): Promise<Webhook> {
+  const alerts: Alert[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (d: string) => {
+      body += d;
+    });
+    req.on('end', () => {
+      alerts.push(JSON.parse(body) as Alert);
+      res.writeHead(204).end();
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/alerts`,
+    alerts,
+    server,
+  };
+}
+
+/** Puts one object. */
+export async function put(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  body: string | Buffer,
+): Promise<void> {
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+}
+
+/** The keys under `prefix` (first page; folder markers left out). */
+export async function keys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  return (page.Contents ?? []).map((o) => o.Key as string).filter((k) => !k.endsWith('/'));
+}
+
+/** The emulators, a client, the child environment and a webhook. */
+export interface CliEmulators {
+  readonly s3rver: RunningS3rver;
+  readonly dynalite: DynaliteHandle;
+  readonly s3: S3Client;
+  readonly env: Record<string, string>;
+  readonly hook: Webhook;
+  close(): Promise<void>;
+}
+
+/** Starts s3rver, dynalite and a webhook. */
+export async function startCliEmulators(): Promise<CliEmulators> {
+  const [s3rver, dynalite, hook] = await Promise.all([
+    startS3rver(),
+    startDynalite(),
+    startWebhook(),
+  ]);
+  return {
+    s3rver,
+    dynalite,
+    s3: s3rver.client(),
+    env: emulatorEnv(s3rver.endpoint, dynalite.endpoint),
+    hook,
+    async close() {
+      hook.server.close();
+      await Promise.all([s3rver.close(), dynalite.close()]);
+    },
+  };
+}
