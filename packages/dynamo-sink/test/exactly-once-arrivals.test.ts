@@ -7,12 +7,12 @@
  * Against dynalite and DynamoDB Local.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { runKpis } from '../src/index.js';
 import { DYNAMO_BACKENDS } from '../src/testing.js';
-import { expected, put, startEmulators, streamsCsv, tableItems } from './helpers/e2e.js';
+import { expected, put, streamsCsv, tableItems, useEmulators } from './helpers/e2e.js';
 import { rng, type StreamFile, seedBucket } from './helpers/exactly-once.js';
 
 const ARRIVALS = 200;
@@ -66,13 +66,7 @@ function changedItems(before: readonly StreamFile[], after: readonly StreamFile[
 
 for (const backend of DYNAMO_BACKENDS) {
   describe(`200 arrivals to one date (${backend})`, () => {
-    let env: Awaited<ReturnType<typeof startEmulators>>;
-    before(async () => {
-      env = await startEmulators(backend);
-    });
-    after(async () => {
-      await env.close();
-    });
+    const env = useEmulators(backend);
 
     it('the 200th commit costs the S3 requests of the 2nd (+2) and writes exactly the items that changed', async (t) => {
       const bucket = 'eo-arrivals';

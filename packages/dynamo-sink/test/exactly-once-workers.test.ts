@@ -6,9 +6,9 @@
  * for dates already written. Against dynalite and DynamoDB Local.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { DYNAMO_BACKENDS } from '../src/testing.js';
-import { put, startEmulators } from './helpers/e2e.js';
+import { put, useEmulators } from './helpers/e2e.js';
 import {
   assertExactlyOnce,
   type ChildSummary,
@@ -29,13 +29,7 @@ const streamReads = (log: readonly string[]) =>
 
 for (const backend of DYNAMO_BACKENDS) {
   describe(`concurrent workers (${backend})`, () => {
-    let env: Awaited<ReturnType<typeof startEmulators>>;
-    before(async () => {
-      env = await startEmulators(backend);
-    });
-    after(async () => {
-      await env.close();
-    });
+    const env = useEmulators(backend);
 
     /**
      * Starts three workers, releases them together, and returns their

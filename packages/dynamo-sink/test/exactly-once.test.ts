@@ -6,11 +6,11 @@
  * Against dynalite and DynamoDB Local.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { readKpiItems, runKpis } from '../src/index.js';
 import { DYNAMO_BACKENDS } from '../src/testing.js';
-import { expected, put, startEmulators, tableItems } from './helpers/e2e.js';
+import { expected, put, startEmulators, tableItems, useEmulators } from './helpers/e2e.js';
 import {
   assertExactlyOnce,
   deadLetterRows,
@@ -23,13 +23,7 @@ import { kpiFields } from './helpers/kpi-fixtures.js';
 
 for (const backend of DYNAMO_BACKENDS) {
   describe(`exactly once (${backend})`, () => {
-    let env: Awaited<ReturnType<typeof startEmulators>>;
-    before(async () => {
-      env = await startEmulators(backend);
-    });
-    after(async () => {
-      await env.close();
-    });
+    const env = useEmulators(backend);
 
     const run = (bucket: string, tableName: string, extra: { keys?: string[] } = {}) =>
       runKpis({ s3: env.s3, dynamo: env.dynamo, bucket, tableName, ...extra });

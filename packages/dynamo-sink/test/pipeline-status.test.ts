@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { OptionsError } from '@streamkpi/core';
 import {
   ensureKpiTable,
@@ -8,15 +8,9 @@ import {
   runRecordOf,
   writeRunRecord,
 } from '../src/index.js';
-import { BUCKET, put, songsCsv, startEmulators, streamsCsv } from './helpers/e2e.js';
+import { BUCKET, put, songsCsv, streamsCsv, useEmulators } from './helpers/e2e.js';
 
-let env: Awaited<ReturnType<typeof startEmulators>>;
-before(async () => {
-  env = await startEmulators();
-});
-after(async () => {
-  await env.close();
-});
+const env = useEmulators();
 
 const day = (date: string, users: number[]) =>
   streamsCsv(users.map((u) => ({ user_id: u, track_id: 't1', listen_time: `${date} 10:00:00` })));

@@ -4,20 +4,14 @@
  * the oracle, later arrivals and duplicate events still commit exactly.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { OptionsError } from '@streamkpi/core';
 import { pruneState, readKpiItems, runKpis } from '../src/index.js';
-import { put, startEmulators } from './helpers/e2e.js';
+import { put, useEmulators } from './helpers/e2e.js';
 import { assertExactlyOnce, listKeys, seedBucket, streamFiles } from './helpers/exactly-once.js';
 
 describe('pruneState', () => {
-  let env: Awaited<ReturnType<typeof startEmulators>>;
-  before(async () => {
-    env = await startEmulators();
-  });
-  after(async () => {
-    await env.close();
-  });
+  const env = useEmulators();
 
   it('removes folded partials and old snapshots after the grace period without changing any result', async () => {
     const bucket = 'eo-prune';

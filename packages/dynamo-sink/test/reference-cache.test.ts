@@ -5,7 +5,7 @@
  * counted on the S3 client's middleware stack, against s3rver.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SongRow } from '@streamkpi/core';
 import { createReferenceCache, runKpis } from '../src/index.js';
@@ -15,10 +15,10 @@ import {
   put,
   SONGS,
   songsCsv,
-  startEmulators,
   streamsCsv,
   TABLE,
   tableItems,
+  useEmulators,
 } from './helpers/e2e.js';
 import { kpiFields } from './helpers/kpi-fixtures.js';
 
@@ -60,16 +60,12 @@ const SONGS_WITH_T9: SongRow[] = [
 ];
 
 describe('reference cache', () => {
-  let env: Awaited<ReturnType<typeof startEmulators>>;
+  const env = useEmulators();
   let gets: Map<string, number>;
   before(async () => {
-    env = await startEmulators();
     gets = countGets(env.s3);
     await put(env.s3, 'songs/songs.csv', songsCsv());
     await put(env.s3, 'users/users.csv', 'user_id,user_name\n1,a\n2,b\n3,c\n');
-  });
-  after(async () => {
-    await env?.close();
   });
 
   const run = (cache: ReturnType<typeof createReferenceCache>) =>

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { OptionsError } from '@streamkpi/core';
 import {
@@ -12,15 +12,9 @@ import {
   runRecordOf,
   writeRunRecord,
 } from '../src/index.js';
-import { BUCKET, put, songsCsv, startEmulators, streamsCsv, TABLE } from './helpers/e2e.js';
+import { BUCKET, put, songsCsv, streamsCsv, TABLE, useEmulators } from './helpers/e2e.js';
 
-let env: Awaited<ReturnType<typeof startEmulators>>;
-before(async () => {
-  env = await startEmulators();
-});
-after(async () => {
-  await env.close();
-});
+const env = useEmulators();
 
 function record(runId: string, startedAt: string, ok = true): RunRecord {
   const failed = failedRunRecordOf(new Error('x'), {

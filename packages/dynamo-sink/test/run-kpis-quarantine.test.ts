@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { runKpis } from '../src/index.js';
 import {
@@ -7,19 +7,13 @@ import {
   expected,
   put,
   songsCsv,
-  startEmulators,
   streamsCsv,
   TABLE,
   tableItems,
+  useEmulators,
 } from './helpers/e2e.js';
 
-let env: Awaited<ReturnType<typeof startEmulators>>;
-before(async () => {
-  env = await startEmulators();
-});
-after(async () => {
-  await env.close();
-});
+const env = useEmulators();
 
 async function keys(prefix: string): Promise<string[]> {
   const res = await env.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));

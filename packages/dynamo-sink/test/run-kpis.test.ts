@@ -1,24 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { runKpis } from '../src/index.js';
 import {
   BUCKET,
   expected,
   put,
-  startEmulators,
   streamsCsv,
   TABLE,
   tableItems,
+  useEmulators,
 } from './helpers/e2e.js';
 
-let env: Awaited<ReturnType<typeof startEmulators>>;
-before(async () => {
-  env = await startEmulators();
-});
-after(async () => {
-  await env.close();
-});
+const env = useEmulators();
 
 const FILE_A = streamsCsv([
   { user_id: 1, track_id: 't1', listen_time: '2024-06-25 10:00:00' },

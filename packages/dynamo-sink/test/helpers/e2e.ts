@@ -2,6 +2,7 @@
  * End-to-end fixtures for the exactly-once tests: s3rver + dynalite, small
  * CSV datasets, and the KPI oracle over the same rows.
  */
+import { after, before } from 'node:test';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type KpiItem, type SongRow, type StreamRow, streamRowSchema } from '@streamkpi/core';
 import { startS3rver } from '@streamkpi/s3-source/testing';
@@ -27,6 +28,41 @@ export async function startEmulators(backend: DynamoBackend = 'dynalite') {
     async close() {
       await s3rver.close();
       await ddb.close();
+    },
+  };
+}
+
+/** The running emulators of {@link useEmulators}. */
+export type Emulators = Omit<Awaited<ReturnType<typeof startEmulators>>, 'close'>;
+
+/**
+ * Emulators for the enclosing suite (or the file, at top level): started
+ * before its tests, closed after them. Read the fields inside tests and hooks.
+ */
+export function useEmulators(backend: DynamoBackend = 'dynalite'): Emulators {
+  let env: Awaited<ReturnType<typeof startEmulators>> | undefined;
+  before(async () => {
+    env = await startEmulators(backend);
+  });
+  after(async () => {
+    await env?.close();
+  });
+  const started = () => {
+    if (env === undefined) throw new Error('emulators not started');
+    return env;
+  };
+  return {
+    get s3rver() {
+      return started().s3rver;
+    },
+    get ddb() {
+      return started().ddb;
+    },
+    get s3() {
+      return started().s3;
+    },
+    get dynamo() {
+      return started().dynamo;
     },
   };
 }
