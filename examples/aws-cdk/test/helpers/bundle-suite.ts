@@ -24,6 +24,7 @@ import {
   type FaultProxy,
   startFaultProxy,
 } from '../../../../packages/s3-source/test/helpers/fault-proxy.js';
+import { applyEmulatorEnv } from '../../../test/helpers/emulator-env.js';
 import {
   backfillBatch,
   lambdaContext,
@@ -31,7 +32,7 @@ import {
   scheduledEvent,
   sqsEvent,
   sqsRecord,
-} from './payloads.js';
+} from '../../../test/helpers/lambda-payloads.js';
 import { createStackTables, handlerEnvironment } from './stack-resources.js';
 import { PARAMS, type Synthesized } from './synth.js';
 
@@ -68,7 +69,7 @@ export function bundleSuite(synthesized: () => Synthesized): void {
   let dynalite: DynaliteHandle;
   let s3: S3Client;
   let bundle: BundleModule;
-  const saved = { ...process.env };
+  let restoreEnv: (() => void) | undefined;
   const output: string[] = [];
   const write = process.stdout.write;
 
@@ -117,20 +118,10 @@ export function bundleSuite(synthesized: () => Synthesized): void {
     await put(s3, `${PREFIX}streams/`, '', BUCKET);
     // What the stack sets, plus the emulators' endpoints and credentials
     // (the test data's listen times are UTC dates).
-    Object.assign(process.env, {
-      ...stackEnv,
-      TIME_ZONE: 'UTC',
-      S3_FORCE_PATH_STYLE: 'true',
-      AWS_ENDPOINT_URL_S3: proxy.endpoint,
-      AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-    });
-    delete process.env.AWS_PROFILE;
-    delete process.env.AWS_SESSION_TOKEN;
+    restoreEnv = applyEmulatorEnv(
+      { s3: proxy.endpoint, dynamodb: dynalite.endpoint },
+      { ...stackEnv, TIME_ZONE: 'UTC' },
+    );
     const file = synthesized().bundle;
     const started = performance.now();
     bundle = (await import(pathToFileURL(file).href)) as BundleModule;
@@ -141,7 +132,7 @@ export function bundleSuite(synthesized: () => Synthesized): void {
 
   after(async () => {
     process.stdout.write = write;
-    process.env = saved;
+    restoreEnv?.();
     await proxy?.close();
     await s3rver?.close();
     await dynalite?.close();
