@@ -12,7 +12,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { runKpis } from '../src/index.js';
 import { DYNAMO_BACKENDS } from '../src/testing.js';
-import { expected, put, streamsCsv, tableItems, useEmulators } from './helpers/e2e.js';
+import { expected, streamsCsv, useEmulators } from './helpers/e2e.js';
 import { rng, type StreamFile, seedBucket } from './helpers/exactly-once.js';
 
 const ARRIVALS = 200;
@@ -82,7 +82,7 @@ for (const backend of DYNAMO_BACKENDS) {
       );
       const requests: number[] = [];
       for (const [i, file] of files.entries()) {
-        await put(env.s3, file.key, file.body, bucket);
+        await env.put(file.key, file.body, bucket);
         const s3Before = s3Requests.n;
         const putsBefore = itemPuts.n;
         const summary = await runKpis({ s3, dynamo, bucket, tableName, keys: [file.key] });
@@ -103,7 +103,7 @@ for (const backend of DYNAMO_BACKENDS) {
         assert.equal(summary.itemsWritten, changed);
         if ((i + 1) % 50 === 0) {
           assert.deepEqual(
-            await tableItems(env.dynamo, tableName),
+            await env.tableItems(tableName),
             expected(files.slice(0, i + 1).map((f) => f.body)),
             `table == oracle after ${i + 1} arrivals`,
           );

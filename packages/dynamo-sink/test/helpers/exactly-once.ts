@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { streamRowSchema } from '@streamkpi/core';
 import { createBucket } from '@streamkpi/s3-source/testing';
-import { expected, put, SONGS, songsCsv, streamsCsv, tableItems } from './e2e.js';
+import { expected, listKeys, put, SONGS, songsCsv, streamsCsv, tableItems } from './e2e.js';
 
 /** A stream file: its key (below `streams/`) and CSV body. */
 export interface StreamFile {
@@ -108,20 +108,6 @@ export async function seedBucket(
   await put(s3, 'users/users.csv', USERS_CSV, bucket);
   await put(s3, 'streams/', '', bucket);
   for (const f of files) await put(s3, f.key, f.body, bucket);
-}
-
-/** Every key under `prefix`, sorted. */
-export async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
-    for (const c of page.Contents ?? []) keys.push(c.Key!);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return keys.sort();
 }
 
 /** The text of an object. */
