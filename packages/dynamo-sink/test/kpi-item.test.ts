@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
-import type { KpiItem as CoreKpiItem, DecimalKpiItem } from '@streamkpi/core';
+import type { KpiItem as CoreKpiItem } from '@streamkpi/core';
 import {
   createBatchWriter,
   type KpiItem,
@@ -16,7 +16,7 @@ import { expectedStored, makeItem, prng } from './helpers/kpi-fixtures.js';
 const env = useDynalite();
 
 // Compile-time check: the items core produces are accepted as they are.
-export function acceptsCoreItems(a: CoreKpiItem, b: DecimalKpiItem): KpiItem[] {
+export function acceptsCoreItems(a: CoreKpiItem, b: CoreKpiItem<string>): KpiItem[] {
   return [a, b];
 }
 
