@@ -13,7 +13,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { runKpis } from '../src/index.js';
 import { DYNAMO_BACKENDS } from '../src/testing.js';
 import { expected, streamsCsv, useEmulators } from './helpers/e2e.js';
-import { rng, type StreamFile, seedBucket } from './helpers/exactly-once.js';
+import { type StreamFile, seedBucket } from './helpers/exactly-once.js';
+import { prng } from './helpers/kpi-fixtures.js';
 
 const ARRIVALS = 200;
 const DATE = '2024-06-25';
@@ -21,7 +22,7 @@ const TRACKS = ['t1', 't2', 't3', 't4'];
 
 /** Small files of one date: each touches one or two tracks, so some items change and others do not. */
 function arrivals(seed: number): StreamFile[] {
-  const r = rng(seed);
+  const r = prng(seed);
   return Array.from({ length: ARRIVALS }, (_, i) => {
     const rows = Array.from({ length: 1 + Math.floor(r() * 3) }, () => ({
       user_id: 1 + Math.floor(r() * 40),

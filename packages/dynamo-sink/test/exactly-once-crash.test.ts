@@ -22,7 +22,6 @@ import {
   assertExactlyOnce,
   childSummary,
   rerunUntilUnclaimed,
-  rng,
   seedBucket,
   spawnRunner,
   streamFiles,
@@ -32,6 +31,7 @@ import {
   type ProxiedRequest,
   startKillProxy,
 } from './helpers/kill-proxy.js';
+import { prng } from './helpers/kpi-fixtures.js';
 
 /** Four files sharing dates, with dirty rows of every kind. */
 const FILES = streamFiles(21, 4, 12);
@@ -168,7 +168,7 @@ for (const backend of DYNAMO_BACKENDS) {
       });
 
       // One kill point per stratum of the request sequence, at a seeded random offset.
-      const random = rng(7);
+      const random = prng(7);
       const points = Array.from({ length: KILL_POINTS }, (_, i) => {
         const lo = Math.floor((i * total) / KILL_POINTS) + 1;
         const hi = Math.floor(((i + 1) * total) / KILL_POINTS);

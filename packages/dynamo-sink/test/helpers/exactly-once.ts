@@ -10,6 +10,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { streamRowSchema } from '@streamkpi/core';
 import { createBucket } from '@streamkpi/s3-source/testing';
+import { prng } from '../../../core/test/helpers/prng.js';
 import { expected, listKeys, put, SONGS, songsCsv, streamsCsv, tableItems } from './e2e.js';
 
 /** A stream file: its key (below `streams/`) and CSV body. */
@@ -20,18 +21,6 @@ export interface StreamFile {
 
 /** Users 1–5 exist; user 6 shows up in streams only (kept, SPEC §3). */
 export const USERS_CSV = 'user_id,user_name\n1,a\n2,b\n3,c\n4,d\n5,e\n';
-
-/** Small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DATES = ['2024-06-24', '2024-06-25', '2024-06-26', '2024-06-27'];
 const TRACKS = ['t1', 't2', 't3', 't4'];
@@ -50,7 +39,7 @@ const DIRTY = [
  * row in six dirty (every rejection reason occurs).
  */
 export function streamFiles(seed: number, count: number, rows = 12, name = 'f'): StreamFile[] {
-  const r = rng(seed);
+  const r = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const files: StreamFile[] = [];
   for (let f = 0; f < count; f++) {
