@@ -7,17 +7,20 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { type DynaliteHandle, startDynalite } from '@streamkpi/dynamo-sink/testing';
-import type { S3Event } from '@streamkpi/s3-source';
 import { type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
 import {
   expected,
+  listKeys,
+  put as putObject,
   songsCsv,
   streamsCsv,
   tableItems,
 } from '../../packages/dynamo-sink/test/helpers/e2e.js';
 import { handler as lambdaHandler, runtimeFromEnv } from '../src/lambda-handler.js';
+import { applyEmulatorEnv } from './helpers/emulator-env.js';
+import { lambdaContext, s3Notification, sqsEvent, sqsRecord } from './helpers/lambda-payloads.js';
 
 const BUCKET = 'lambda-bucket';
 const TABLE = 'lambda-kpis';
@@ -35,51 +38,12 @@ const FILE_B = streamsCsv([
   { user_id: 1, track_id: 't3', listen_time: '2024-06-26 08:00:00' },
 ]);
 
-/** A key as S3 writes it into event notifications: URL-encoded, spaces as `+`. */
-function eventKey(key: string): string {
-  return encodeURIComponent(key).replaceAll('%2F', '/').replaceAll('%20', '+');
-}
-
 /** An `ObjectCreated:Put` notification as S3 delivers it to Lambda. */
-function s3Event(key: string): S3Event {
-  return JSON.parse(
-    JSON.stringify({
-      Records: [
-        {
-          eventVersion: '2.1',
-          eventSource: 'aws:s3',
-          awsRegion: 'us-east-1',
-          eventTime: '2024-06-25T21:00:00.000Z',
-          eventName: 'ObjectCreated:Put',
-          userIdentity: { principalId: 'AWS:EXAMPLE' },
-          requestParameters: { sourceIPAddress: '127.0.0.1' },
-          responseElements: { 'x-amz-request-id': 'EXAMPLE', 'x-amz-id-2': 'EXAMPLE' },
-          s3: {
-            s3SchemaVersion: '1.0',
-            configurationId: 'kpi-streams',
-            bucket: {
-              name: BUCKET,
-              ownerIdentity: { principalId: 'EXAMPLE' },
-              arn: `arn:aws:s3:::${BUCKET}`,
-            },
-            object: { key: eventKey(key), size: 1, sequencer: '0055AED6DCD90281E5' },
-          },
-        },
-      ],
-    }),
-  ) as S3Event;
-}
+const s3Event = (key: string) => s3Notification(BUCKET, key, '2024-06-25T21:00:00.000Z');
 
-interface SqsEvent {
-  readonly Records: ReadonlyArray<{ messageId: string; body: string; eventSource: 'aws:sqs' }>;
-}
-
-const context = (id: string) =>
-  ({
-    awsRequestId: id,
-    functionName: 'kpis',
-    getRemainingTimeInMillis: () => 60_000,
-  }) as unknown as Parameters<typeof lambdaHandler>[1];
+/** The notification of `key` wrapped in one SQS message. */
+const inSqs = (messageId: string, key: string) =>
+  sqsEvent(sqsRecord(messageId, JSON.stringify(s3Event(key))));
 
 /** The handler with a fresh request id per call. */
 let calls = 0;
@@ -93,59 +57,35 @@ interface Result {
   readonly ok?: boolean;
 }
 const handler = async (event: unknown): Promise<Result> =>
-  lambdaHandler(event as Parameters<typeof lambdaHandler>[0], context(`req-${++calls}`));
-
-function sqsEvent(messageId: string, event: S3Event): SqsEvent {
-  return {
-    Records: [
-      {
-        messageId,
-        body: JSON.stringify(event),
-        eventSource: 'aws:sqs',
-      },
-    ],
-  };
-}
+  lambdaHandler(
+    event as Parameters<typeof lambdaHandler>[0],
+    lambdaContext(`req-${++calls}`, 60_000) as unknown as Parameters<typeof lambdaHandler>[1],
+  );
 
 describe('Lambda handler example', () => {
   let s3rver: RunningS3rver;
   let dynalite: DynaliteHandle;
   let s3: S3Client;
-  const saved = { ...process.env };
-
-  async function keys(prefix: string): Promise<string[]> {
-    const res = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
-    return (res.Contents ?? []).map((c) => c.Key!).sort();
-  }
-  async function put(key: string, body: string): Promise<void> {
-    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: Buffer.from(body) }));
-  }
+  let restoreEnv: (() => void) | undefined;
+  const keys = (prefix: string) => listKeys(s3, BUCKET, prefix);
+  const put = (key: string, body: string) => putObject(s3, key, body, BUCKET);
 
   before(async () => {
     s3rver = await startS3rver({ buckets: [BUCKET] });
     dynalite = await startDynalite();
     s3 = s3rver.client();
     // Everything the handler needs comes from the environment, as on Lambda.
-    Object.assign(process.env, {
-      KPI_TABLE: TABLE,
-      S3_FORCE_PATH_STYLE: 'true',
-      AWS_ENDPOINT_URL_S3: s3rver.endpoint,
-      AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-    });
-    delete process.env.AWS_PROFILE;
-    delete process.env.AWS_SESSION_TOKEN;
+    restoreEnv = applyEmulatorEnv(
+      { s3: s3rver.endpoint, dynamodb: dynalite.endpoint },
+      { KPI_TABLE: TABLE },
+    );
     await put('songs/songs.csv', songsCsv());
     await put('users/users.csv', 'user_id,user_name\n1,a\n2,b\n3,c\n');
     await put('streams/', '');
   });
 
   after(async () => {
-    process.env = saved;
+    restoreEnv?.();
     await s3rver?.close();
     await dynalite?.close();
   });
@@ -169,7 +109,7 @@ describe('Lambda handler example', () => {
   it('processes an SQS-wrapped S3 event and merges it with what is already committed', async () => {
     await put(KEY_B, FILE_B);
 
-    const result = await handler(sqsEvent('msg-b', s3Event(KEY_B)));
+    const result = await handler(inSqs('msg-b', KEY_B));
 
     assert.deepEqual(result, { batchItemFailures: [] });
     assert.deepEqual(
@@ -186,7 +126,7 @@ describe('Lambda handler example', () => {
     const before = await tableItems(dynalite.documentClient(), TABLE);
 
     const direct = await handler(s3Event(KEY_A));
-    const queued = await handler(sqsEvent('msg-a-again', s3Event(KEY_A)));
+    const queued = await handler(inSqs('msg-a-again', KEY_A));
 
     assert.deepEqual([direct.processed, direct.skipped], [0, 1]);
     assert.deepEqual(queued.batchItemFailures, []);
@@ -198,12 +138,9 @@ describe('Lambda handler example', () => {
     assert.equal(songs.objects, 0);
     assert.deepEqual(await keys('songs/'), ['songs/songs.csv']);
 
-    const bad = await handler({
-      Records: [
-        { messageId: 'ok', body: JSON.stringify(s3Event(KEY_A)), eventSource: 'aws:sqs' },
-        { messageId: 'broken', body: '{not json', eventSource: 'aws:sqs' },
-      ],
-    });
+    const bad = await handler(
+      sqsEvent(sqsRecord('ok', JSON.stringify(s3Event(KEY_A))), sqsRecord('broken', '{not json')),
+    );
     assert.deepEqual(bad.batchItemFailures, [{ itemIdentifier: 'broken' }]);
   });
 
@@ -211,7 +148,7 @@ describe('Lambda handler example', () => {
     // Never uploaded and never committed: not a duplicate, a failure.
     const missing = 'streams/never uploaded.csv';
     await assert.rejects(handler(s3Event(missing)), /never uploaded\.csv/);
-    const queued = await handler(sqsEvent('msg-missing', s3Event(missing)));
+    const queued = await handler(inSqs('msg-missing', missing));
     assert.deepEqual(queued.batchItemFailures, [{ itemIdentifier: 'msg-missing' }]);
   });
 });

@@ -24,6 +24,7 @@ import {
 } from '../src/index.js';
 import { usersTableFromIds } from '../src/join/users-table.js';
 import { rowAcceptors } from '../src/validate/row-acceptors.js';
+import { prng } from '../test/helpers/prng.js';
 
 const ROWS = Number(process.argv[2] ?? 5_000_000);
 const BATCH = 1000;
@@ -34,18 +35,7 @@ const TRACKS = 89_000;
 const GENRES = 114;
 const source: SourceRef = { id: 'bench://streams', key: 'streams/bench.csv' };
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = rng(42);
+const random = prng(42);
 const songBatches: ValidBatch<SongRow>[] = [];
 for (let start = 0; start < SONG_ROWS; start += BATCH) {
   const batch = rowAcceptors.songs.create(source);

@@ -22,10 +22,9 @@ export { memoryDeadLetter } from './dead-letter/dead-letter-memory.js';
 // Errors and options.
 export type { PipelineErrorOptions } from './errors.js';
 export { HeaderError, OptionsError, ParseError, PipelineError } from './errors.js';
-export type { KpiItem } from './finalize/finalize-kpis.js';
 export { finalizeKpis } from './finalize/finalize-kpis.js';
-export type { DecimalKpiItem } from './finalize/to-decimal.js';
-export { kpiItemToDecimal } from './finalize/to-decimal.js';
+export type { KpiItem } from './finalize/kpi-item.js';
+export { kpiItemToDecimal, toDecimalString } from './finalize/to-decimal.js';
 export { parseOptions } from './internal/options.js';
 export type { JoinedBatch, JoinMetrics, JoinSongsOptions } from './join/join-songs.js';
 export { joinSongs } from './join/join-songs.js';

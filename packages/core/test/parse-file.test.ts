@@ -2,8 +2,21 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { detectFormat, HeaderError, ParseError, parseFile, RunMetrics } from '../src/index.js';
-import { chunked, collectRows, testSource } from './helpers/parse.js';
+import {
+  detectFormat,
+  HeaderError,
+  OptionsError,
+  ParseError,
+  parseFile,
+  RunMetrics,
+} from '../src/index.js';
+import {
+  assertStopsOnAbort,
+  chunked,
+  collectRows,
+  ndjsonRows,
+  testSource,
+} from './helpers/parse.js';
 
 const csv = 'user_id,track_id,listen_time\n1,t1,2024-06-25 17:43:13\n';
 const ndjson = '{"user_id":1,"track_id":"t1","listen_time":"2024-06-25 17:43:13"}\n';
@@ -94,4 +107,24 @@ test('counts raw (compressed) bytes and rows read into metrics', async () => {
   assert.equal(metrics.bytesRead, gz.length);
   assert.equal(metrics.rowsRead, 1);
   assert.equal(metrics.sources.get(source.id)?.rowsRead, 1);
+});
+
+test('stops between batches when the signal aborts, whatever the format', async () => {
+  const rows = ndjsonRows(100);
+  const csvRows = `user_id,track_id,listen_time\n${'1,t1,2024-06-25 17:43:13\n'.repeat(100)}`;
+  const jsonRows = `[${rows.trimEnd().split('\n').join(',')}]`;
+  for (const [key, text] of [
+    ['a.csv', csvRows],
+    ['a.ndjson', rows],
+    ['a.json', jsonRows],
+  ] as const) {
+    await assertStopsOnAbort(parseFile({ source: testSource(key), batchSize: 10 }), text);
+  }
+});
+
+test('rejects bad options before reading a byte', () => {
+  const source = testSource('a.csv');
+  assert.throws(() => parseFile({ source, batchSize: 0 }), OptionsError);
+  assert.throws(() => parseFile({ source, format: 'tsv' } as never), OptionsError);
+  assert.throws(() => parseFile({ source: testSource('a.tsv') }), /format|a\.tsv/i);
 });

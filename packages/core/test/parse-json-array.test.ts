@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OptionsError, ParseError, parseJsonArray } from '../src/index.js';
-import { chunked, collectBatches, collectRows, testSource } from './helpers/parse.js';
+import {
+  assertStopsOnAbort,
+  chunked,
+  collectBatches,
+  collectRows,
+  ndjsonRows,
+  testSource,
+} from './helpers/parse.js';
 
 const source = testSource('songs.json');
 
@@ -136,4 +143,9 @@ test('[] yields nothing; 0 bytes fails with EMPTY_FILE; batches respect batchSiz
     [3, 3, 1],
   );
   assert.throws(() => parseJsonArray({ source, batchSize: 'x' as never }), OptionsError);
+});
+
+test('stops between batches when the signal aborts', async () => {
+  const elements = ndjsonRows(100).trimEnd().split('\n').join(',');
+  await assertStopsOnAbort(parseJsonArray({ source, batchSize: 10 }), `[${elements}]`);
 });

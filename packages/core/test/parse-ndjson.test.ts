@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OptionsError, parseNdjson } from '../src/index.js';
-import { chunked, collectRows, runawayLine, testSource } from './helpers/parse.js';
+import {
+  assertStopsOnAbort,
+  chunked,
+  collectRows,
+  ndjsonRows,
+  runawayLine,
+  testSource,
+} from './helpers/parse.js';
 
 const source = testSource('streams.ndjson');
 
@@ -124,4 +131,8 @@ test('a U+FFFD written in the input is a character, not a decoding error', async
 test('an empty file fails with EMPTY_FILE; bad options with OptionsError', async () => {
   await assert.rejects(collectRows(parseNdjson({ source })([])), { code: 'EMPTY_FILE' });
   assert.throws(() => parseNdjson({ source, batchSize: 1.5 }), OptionsError);
+});
+
+test('stops between batches when the signal aborts', async () => {
+  await assertStopsOnAbort(parseNdjson({ source, batchSize: 10 }), ndjsonRows(100));
 });

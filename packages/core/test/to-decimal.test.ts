@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, it } from 'node:test';
 import { Decimal } from 'decimal.js';
-import { toDecimal, toDecimalString } from '../src/finalize/to-decimal.js';
-import { type KpiItem, kpiItemToDecimal, OptionsError } from '../src/index.js';
+import { toDecimal } from '../src/finalize/to-decimal.js';
+import {
+  type KpiItem,
+  kpiItemToDecimal,
+  OptionsError,
+  PipelineError,
+  toDecimalString,
+} from '../src/index.js';
 
 const item: KpiItem = {
   date: '2024-06-25',
@@ -16,37 +22,75 @@ const item: KpiItem = {
   top_5_genres: 'pop',
 };
 
-test('turns every numeric field into an exact decimal string', () => {
-  assert.deepEqual(kpiItemToDecimal(item), {
-    ...item,
-    listen_count: '3',
-    unique_listeners: '2',
-    total_listening_time: '9007199254740991',
-    avg_listening_time_per_user: '183.40',
-    top_songs: [{ track_id: 'a', track_name: 'A', listen_count: '3' }],
+describe('toDecimal', () => {
+  it('turns every numeric field into an exact decimal string', () => {
+    assert.deepEqual(kpiItemToDecimal(item), {
+      ...item,
+      listen_count: '3',
+      unique_listeners: '2',
+      total_listening_time: '9007199254740991',
+      avg_listening_time_per_user: '183.40',
+      top_songs: [{ track_id: 'a', track_name: 'A', listen_count: '3' }],
+    });
   });
-});
 
-test('toDecimalString is exact and refuses what is not a finite decimal', () => {
-  assert.equal(toDecimalString(0.1), '0.1');
-  assert.equal(toDecimalString(-1.25e-3), '-0.00125');
-  assert.equal(toDecimalString(new Decimal('1e-7')), '0.0000001');
-  assert.equal(toDecimalString('12.50'), '12.50');
-  for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53 + 2]) {
-    assert.throws(
-      () => toDecimalString(bad),
-      (e: unknown) => (e as { code?: string }).code === 'NOT_A_DECIMAL',
+  it('toDecimalString writes safe integers, plain decimal strings and Decimals exactly', () => {
+    assert.equal(toDecimalString(12), '12');
+    assert.equal(toDecimalString('12.50'), '12.50');
+    assert.equal(toDecimalString('-0.05'), '-0.05');
+    assert.equal(toDecimalString(new Decimal('1e-7')), '0.0000001');
+    assert.equal(toDecimalString('90071992547409930', 'integer'), '90071992547409930');
+    assert.equal(toDecimalString(new Decimal('1e20'), 'integer'), '100000000000000000000');
+  });
+
+  it('toDecimalString refuses floats, exponents and what is not a finite decimal', () => {
+    const bad: [unknown, 'integer' | 'decimal'][] = [
+      [Number.NaN, 'decimal'],
+      [Number.POSITIVE_INFINITY, 'decimal'],
+      [2 ** 53 + 2, 'integer'],
+      [0.1 + 0.2, 'decimal'],
+      ['1e3', 'decimal'],
+      ['12,5', 'decimal'],
+      ['1.5', 'integer'],
+      [new Decimal('1.5'), 'integer'],
+      [new Decimal(Number.POSITIVE_INFINITY), 'decimal'],
+      [null, 'decimal'],
+    ];
+    for (const [value, kind] of bad) {
+      assert.throws(
+        () => toDecimalString(value, kind),
+        (e: unknown) =>
+          e instanceof PipelineError && e.code === 'NOT_A_DECIMAL' && /^Expected /.test(e.message),
+        `${String(value)} as ${kind}`,
+      );
+    }
+  });
+
+  it('the stage converts batch by batch', async () => {
+    const out = [];
+    for await (const batch of toDecimal()([[item], [], [item]])) out.push(batch.length);
+    assert.deepEqual(out, [1, 0, 1]);
+  });
+
+  it('unknown options are rejected', () => {
+    assert.throws(() => toDecimal({ precision: 3 } as never), OptionsError);
+  });
+
+  it('stops between batches when the signal aborts', async () => {
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const stage = toDecimal();
+    await assert.rejects(
+      async () => {
+        for await (const batch of stage([[item], [item], [item]], {
+          signal: controller.signal,
+        } as never)) {
+          seen.push(batch.length);
+          controller.abort();
+        }
+      },
+      { name: 'AbortError' },
     );
-  }
-  assert.throws(() => toDecimalString('12,5'), /Not a decimal/);
-});
-
-test('the stage converts batch by batch', async () => {
-  const out = [];
-  for await (const batch of toDecimal()([[item], [], [item]])) out.push(batch.length);
-  assert.deepEqual(out, [1, 0, 1]);
-});
-
-test('unknown options are rejected', () => {
-  assert.throws(() => toDecimal({ precision: 3 } as never), OptionsError);
+    assert.deepEqual(seen, [1]);
+  });
 });

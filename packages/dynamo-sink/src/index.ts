@@ -58,23 +58,12 @@ export type {
 export { createReferenceCache } from './reference-cache.js';
 export { RunTimeoutError } from './run/deadline.js';
 // Run history: one record per run in the state store.
-export type {
-  ListRunRecordsOptions,
-  RunFailure,
-  RunFailureStep,
-  RunHistoryOptions,
-  RunRecord,
-  RunRecordContext,
-  RunRecordObjects,
-} from './run-history.js';
+export type { ListRunRecordsOptions, RunHistoryOptions } from './run-history.js';
 export {
-  failedRunRecordOf,
   listRunRecords,
   listRunRecordsOptionsSchema,
-  RUN_RECORD_MAX_KEYS,
   runHistoryOptionsSchema,
   runRecordKey,
-  runRecordOf,
   writeRunRecord,
 } from './run-history.js';
 export type {
@@ -86,6 +75,14 @@ export type {
   StreamTotals,
 } from './run-kpis.js';
 export { runKpis, runKpisOptionsSchema } from './run-kpis.js';
+export type {
+  RunFailure,
+  RunFailureStep,
+  RunRecord,
+  RunRecordContext,
+  RunRecordObjects,
+} from './run-record.js';
+export { failedRunRecordOf, RUN_RECORD_MAX_KEYS, runRecordOf } from './run-record.js';
 export type { Snapshot, SnapshotHeader } from './snapshot.js';
 export { decodeSnapshot } from './snapshot.js';
 export type { DateHead, StateTable, StateTableOptions } from './state-table.js';

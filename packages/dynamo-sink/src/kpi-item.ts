@@ -1,4 +1,5 @@
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
+import { type KpiItem as CoreKpiItem, toDecimalString } from '@streamkpi/core';
 import { KpiItemError, type KpiKey } from './errors.js';
 
 /**
@@ -7,59 +8,25 @@ import { KpiItemError, type KpiKey } from './errors.js';
  */
 export type IntegerValue = number | string;
 
+/**
+ * One KPI item as it is written to DynamoDB: core's `KpiItem` with its
+ * integers as numbers or digit strings (what `finalizeKpis` and
+ * `kpiItemToDecimal` produce are both accepted as they are), plus the
+ * optional optimistic-locking `version` (bookkeeping, a non-negative safe
+ * integer).
+ */
+export type KpiItem = CoreKpiItem<IntegerValue> & { readonly version?: number };
+
 /** One entry of `top_songs`. */
-export interface TopSong {
-  readonly track_id: string;
-  readonly track_name: string;
-  readonly listen_count: IntegerValue;
-}
+export type TopSong = KpiItem['top_songs'][number];
 
 /**
- * One KPI item (SPEC section 4): a date × genre row as it is written to
- * DynamoDB. Structural, so the `KpiItem` of `@streamkpi/core` is assignable
- * to it. Decimals are strings so they never pass through a binary float.
+ * A KPI item as read back: every number as DynamoDB's exact decimal string;
+ * the average with at least 2 decimal places (`"0.30"`, where DynamoDB itself
+ * returns `"0.3"`); `updated_at` and `version` when the item was written
+ * with them.
  */
-export interface KpiItem {
-  /** `YYYY-MM-DD`; partition key. */
-  readonly date: string;
-  /** Sort key. */
-  readonly track_genre: string;
-  readonly listen_count: IntegerValue;
-  readonly unique_listeners: IntegerValue;
-  /** Milliseconds. */
-  readonly total_listening_time: IntegerValue;
-  /** Seconds, a decimal string rounded to 2 places, e.g. `"183.42"`. */
-  readonly avg_listening_time_per_user: string;
-  readonly top_3_songs: string;
-  readonly top_songs: readonly TopSong[];
-  readonly top_5_genres: string;
-  /** ISO-8601 time the item was computed (written when present). */
-  readonly updated_at?: string;
-  /** Optimistic-locking version (bookkeeping), a non-negative safe integer. */
-  readonly version?: number;
-}
-
-/** A KPI item as read back: every number as DynamoDB's exact decimal string. */
-export interface StoredKpiItem {
-  readonly date: string;
-  readonly track_genre: string;
-  readonly listen_count: string;
-  readonly unique_listeners: string;
-  readonly total_listening_time: string;
-  /** At least 2 decimal places, e.g. `"0.30"` (DynamoDB itself returns `"0.3"`). */
-  readonly avg_listening_time_per_user: string;
-  readonly top_3_songs: string;
-  readonly top_songs: readonly {
-    readonly track_id: string;
-    readonly track_name: string;
-    readonly listen_count: string;
-  }[];
-  readonly top_5_genres: string;
-  /** Present when the item was written with it. */
-  readonly updated_at?: string;
-  /** Present when the item was written with a version. */
-  readonly version?: string;
-}
+export type StoredKpiItem = CoreKpiItem<string> & { readonly version?: string };
 
 /** A marshalled item for `@aws-sdk/lib-dynamodb` commands; numbers are `NumberValue`s. */
 export type DynamoItem = Record<string, unknown> & {
@@ -67,38 +34,27 @@ export type DynamoItem = Record<string, unknown> & {
   readonly track_genre: string;
 };
 
-const INTEGER = /^-?\d+$/;
-const DECIMAL = /^-?\d+(\.\d+)?$/;
-
 /** Significant digits of a plain decimal string (DynamoDB allows 38). */
 function significantDigits(s: string): number {
   const digits = s.replace(/^-/, '').replace('.', '').replace(/^0+/, '');
   return digits.length === 0 ? 1 : digits.replace(/0+$/, '').length || 1;
 }
 
+/** Core's decimal rule, then DynamoDB's 38 significant digits. */
 function exactNumber(value: unknown, field: string, key: string, integer: boolean): NumberValue {
-  if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value)) {
-      throw new KpiItemError(
-        field,
-        `${key}: \`${field}\` must be a safe integer or a decimal string, got ${value}`,
-      );
-    }
-    return NumberValue.from(String(value));
+  let exact: string;
+  try {
+    exact = toDecimalString(value, integer ? 'integer' : 'decimal');
+  } catch (cause) {
+    throw new KpiItemError(field, `${key}: \`${field}\`: ${(cause as Error).message}`, { cause });
   }
-  if (typeof value === 'string' && (integer ? INTEGER : DECIMAL).test(value)) {
-    if (significantDigits(value) > 38) {
-      throw new KpiItemError(
-        field,
-        `${key}: \`${field}\` has more than the 38 significant digits DynamoDB stores: ${value}`,
-      );
-    }
-    return NumberValue.from(value);
+  if (significantDigits(exact) > 38) {
+    throw new KpiItemError(
+      field,
+      `${key}: \`${field}\` has more than the 38 significant digits DynamoDB stores: ${exact}`,
+    );
   }
-  throw new KpiItemError(
-    field,
-    `${key}: \`${field}\` must be ${integer ? 'an integer' : 'a decimal string like "183.42"'}, got ${JSON.stringify(value)}`,
-  );
+  return NumberValue.from(exact);
 }
 
 function text(value: unknown, field: string, key: string, nonEmpty: boolean): string {

@@ -9,7 +9,8 @@ import { NumberValue, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { documentClientFor } from './internal/document-client.js';
 import { parseOptions, signalSchema, tableNameSchema } from './internal/options.js';
-import { listRunRecords, type RunRecord } from './run-history.js';
+import { listRunRecords } from './run-history.js';
+import type { RunRecord } from './run-record.js';
 
 const prefix = z.string().refine((p) => p === '' || p.endsWith('/'), {
   message: "Expected a prefix that is '' or ends with '/'",

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, it } from 'node:test';
 import { OptionsError } from '@streamkpi/core';
 import {
   BatchWriteError,
@@ -16,7 +16,7 @@ const fast = { baseDelayMs: 1, maxDelayMs: 4 };
 const keyOf = (i: KpiItem) => ({ date: i.date, track_genre: i.track_genre });
 
 describe('createBatchWriter', () => {
-  test('60 random items end up in the table exactly as given, in chunks of 25', async () => {
+  it('60 random items end up in the table exactly as given, in chunks of 25', async () => {
     const tableName = await env.table();
     const items = randomItems(60, 42);
     const writer = createBatchWriter({ client: env.client, tableName, ...fast });
@@ -35,7 +35,7 @@ describe('createBatchWriter', () => {
     );
   });
 
-  test('keys repeated within a chunk are collapsed to the last item and counted', async () => {
+  it('keys repeated within a chunk are collapsed to the last item and counted', async () => {
     const tableName = await env.table();
     const rand = prng(7);
     const first = randomItems(10, 1);
@@ -68,7 +68,7 @@ describe('createBatchWriter', () => {
     );
   });
 
-  test('items returned as UnprocessedItems are re-sent until all are written', async () => {
+  it('items returned as UnprocessedItems are re-sent until all are written', async () => {
     const tableName = await env.table();
     const { proxy, client } = await env.proxy({
       script: {
@@ -99,7 +99,7 @@ describe('createBatchWriter', () => {
     );
   });
 
-  test('each throttling error is retried, then every item is written', async () => {
+  it('each throttling error is retried, then every item is written', async () => {
     const tableName = await env.table();
     const { proxy, client } = await env.proxy({
       script: {
@@ -125,7 +125,7 @@ describe('createBatchWriter', () => {
     );
   });
 
-  test('an exhausted budget fails with WRITE_BUDGET_EXHAUSTED naming every item not written', async () => {
+  it('an exhausted budget fails with WRITE_BUDGET_EXHAUSTED naming every item not written', async () => {
     const tableName = await env.table();
     const { proxy, client } = await env.proxy({
       script: () => ({ kind: 'error', errorType: 'ProvisionedThroughputExceededException' }),
@@ -152,7 +152,7 @@ describe('createBatchWriter', () => {
     assert.deepEqual(await readKpiItems(env.client, tableName), []);
   });
 
-  test('items that stay unprocessed are the ones listed; the rest are written', async () => {
+  it('items that stay unprocessed are the ones listed; the rest are written', async () => {
     const tableName = await env.table();
     const { client } = await env.proxy({ script: () => ({ kind: 'unprocessed', count: 2 }) });
     const items = randomItems(12, 6);
@@ -172,7 +172,7 @@ describe('createBatchWriter', () => {
     );
   });
 
-  test('a non-throttling error is not retried and fails with WRITE_FAILED', async () => {
+  it('a non-throttling error is not retried and fails with WRITE_FAILED', async () => {
     const tableName = await env.table();
     const { proxy, client } = await env.proxy({
       script: {
@@ -191,7 +191,7 @@ describe('createBatchWriter', () => {
     assert.equal(proxy.count('BatchWriteItem'), 1);
   });
 
-  test('abort stops the retries and fails with ABORTED', async () => {
+  it('abort stops the retries and fails with ABORTED', async () => {
     const tableName = await env.table();
     const controller = new AbortController();
     const { proxy, client } = await env.proxy({
@@ -217,7 +217,7 @@ describe('createBatchWriter', () => {
     assert.equal(proxy.count('BatchWriteItem'), 3);
   });
 
-  test('an already aborted call sends nothing', async () => {
+  it('an already aborted call sends nothing', async () => {
     const tableName = await env.table();
     const { proxy, client } = await env.proxy();
     const writer = createBatchWriter({ client, tableName, ...fast });
@@ -227,7 +227,7 @@ describe('createBatchWriter', () => {
     assert.equal(proxy.count('BatchWriteItem'), 0);
   });
 
-  test('bad options throw OptionsError before any request', async () => {
+  it('bad options throw OptionsError before any request', async () => {
     const { proxy, client } = await env.proxy();
     const bad: unknown[] = [
       { client, tableName: 'ab' },
@@ -252,7 +252,7 @@ describe('createBatchWriter', () => {
     assert.equal(proxy.calls.length, 0);
   });
 
-  test('an invalid item is rejected before any request is sent', async () => {
+  it('an invalid item is rejected before any request is sent', async () => {
     const tableName = await env.table();
     const { proxy, client } = await env.proxy();
     const writer = createBatchWriter({ client, tableName, ...fast });

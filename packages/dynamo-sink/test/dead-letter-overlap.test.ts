@@ -6,19 +6,13 @@
  * it skipped and leave the first's dead-letter parts in place.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { runKpis } from '../src/index.js';
-import { startEmulators } from './helpers/e2e.js';
+import { useEmulators } from './helpers/e2e.js';
 import { deadLetterRows, rejectedRows, seedBucket, streamFiles } from './helpers/exactly-once.js';
 
-let env: Awaited<ReturnType<typeof startEmulators>>;
-before(async () => {
-  env = await startEmulators();
-});
-after(async () => {
-  await env.close();
-});
+const env = useEmulators();
 
 test('an object archived by another worker before a pool thread reads it keeps that worker’s dead letter', async () => {
   const bucket = 'dl-overlap';

@@ -7,13 +7,14 @@
  * Against dynalite and DynamoDB Local.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { runKpis } from '../src/index.js';
 import { DYNAMO_BACKENDS } from '../src/testing.js';
-import { expected, put, startEmulators, streamsCsv, tableItems } from './helpers/e2e.js';
-import { rng, type StreamFile, seedBucket } from './helpers/exactly-once.js';
+import { expected, streamsCsv, useEmulators } from './helpers/e2e.js';
+import { type StreamFile, seedBucket } from './helpers/exactly-once.js';
+import { prng } from './helpers/kpi-fixtures.js';
 
 const ARRIVALS = 200;
 const DATE = '2024-06-25';
@@ -21,7 +22,7 @@ const TRACKS = ['t1', 't2', 't3', 't4'];
 
 /** Small files of one date: each touches one or two tracks, so some items change and others do not. */
 function arrivals(seed: number): StreamFile[] {
-  const r = rng(seed);
+  const r = prng(seed);
   return Array.from({ length: ARRIVALS }, (_, i) => {
     const rows = Array.from({ length: 1 + Math.floor(r() * 3) }, () => ({
       user_id: 1 + Math.floor(r() * 40),
@@ -66,13 +67,7 @@ function changedItems(before: readonly StreamFile[], after: readonly StreamFile[
 
 for (const backend of DYNAMO_BACKENDS) {
   describe(`200 arrivals to one date (${backend})`, () => {
-    let env: Awaited<ReturnType<typeof startEmulators>>;
-    before(async () => {
-      env = await startEmulators(backend);
-    });
-    after(async () => {
-      await env.close();
-    });
+    const env = useEmulators(backend);
 
     it('the 200th commit costs the S3 requests of the 2nd (+2) and writes exactly the items that changed', async (t) => {
       const bucket = 'eo-arrivals';
@@ -88,7 +83,7 @@ for (const backend of DYNAMO_BACKENDS) {
       );
       const requests: number[] = [];
       for (const [i, file] of files.entries()) {
-        await put(env.s3, file.key, file.body, bucket);
+        await env.put(file.key, file.body, bucket);
         const s3Before = s3Requests.n;
         const putsBefore = itemPuts.n;
         const summary = await runKpis({ s3, dynamo, bucket, tableName, keys: [file.key] });
@@ -109,7 +104,7 @@ for (const backend of DYNAMO_BACKENDS) {
         assert.equal(summary.itemsWritten, changed);
         if ((i + 1) % 50 === 0) {
           assert.deepEqual(
-            await tableItems(env.dynamo, tableName),
+            await env.tableItems(tableName),
             expected(files.slice(0, i + 1).map((f) => f.body)),
             `table == oracle after ${i + 1} arrivals`,
           );

@@ -13,16 +13,15 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import pLimit from 'p-limit';
 import { runKpis } from '../src/index.js';
 import { DYNAMO_BACKENDS } from '../src/testing.js';
-import { startEmulators } from './helpers/e2e.js';
+import { type Emulators, useEmulators } from './helpers/e2e.js';
 import {
   assertExactlyOnce,
   childSummary,
   rerunUntilUnclaimed,
-  rng,
   seedBucket,
   spawnRunner,
   streamFiles,
@@ -32,6 +31,7 @@ import {
   type ProxiedRequest,
   startKillProxy,
 } from './helpers/kill-proxy.js';
+import { prng } from './helpers/kpi-fixtures.js';
 
 /** Four files sharing dates, with dirty rows of every kind. */
 const FILES = streamFiles(21, 4, 12);
@@ -61,15 +61,11 @@ const COMMIT_PATH: readonly { name: string; match: (r: ProxiedRequest) => boolea
 
 for (const backend of DYNAMO_BACKENDS) {
   describe(`crash at any request (${backend})`, () => {
-    let env: Awaited<ReturnType<typeof startEmulators>>;
+    const env = useEmulators(backend);
     /** The re-runs' client: SDK retries on, as a real runner has (an idle keep-alive socket may be reset). */
-    let rerunDynamo: ReturnType<Awaited<ReturnType<typeof startEmulators>>['ddb']['client']>;
-    before(async () => {
-      env = await startEmulators(backend);
+    let rerunDynamo: ReturnType<Emulators['ddb']['client']>;
+    before(() => {
       rerunDynamo = env.ddb.client({ maxAttempts: 3 });
-    });
-    after(async () => {
-      await env.close();
     });
 
     /** Kills a child at one point, re-runs, asserts exactly-once; returns what was hit. */
@@ -172,7 +168,7 @@ for (const backend of DYNAMO_BACKENDS) {
       });
 
       // One kill point per stratum of the request sequence, at a seeded random offset.
-      const random = rng(7);
+      const random = prng(7);
       const points = Array.from({ length: KILL_POINTS }, (_, i) => {
         const lo = Math.floor((i * total) / KILL_POINTS) + 1;
         const hi = Math.floor(((i + 1) * total) / KILL_POINTS);

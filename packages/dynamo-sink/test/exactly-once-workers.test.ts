@@ -6,9 +6,9 @@
  * for dates already written. Against dynalite and DynamoDB Local.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { DYNAMO_BACKENDS } from '../src/testing.js';
-import { put, startEmulators } from './helpers/e2e.js';
+import { useEmulators } from './helpers/e2e.js';
 import {
   assertExactlyOnce,
   type ChildSummary,
@@ -29,13 +29,7 @@ const streamReads = (log: readonly string[]) =>
 
 for (const backend of DYNAMO_BACKENDS) {
   describe(`concurrent workers (${backend})`, () => {
-    let env: Awaited<ReturnType<typeof startEmulators>>;
-    before(async () => {
-      env = await startEmulators(backend);
-    });
-    after(async () => {
-      await env.close();
-    });
+    const env = useEmulators(backend);
 
     /**
      * Starts three workers, releases them together, and returns their
@@ -105,7 +99,7 @@ for (const backend of DYNAMO_BACKENDS) {
       });
 
       const wave2 = streamFiles(32, 4, 12, 'v');
-      for (const f of wave2) await put(env.s3, f.key, f.body, BUCKET);
+      for (const f of wave2) await env.put(f.key, f.body, BUCKET);
       const second = await threeWorkers();
       for (const s of second.summaries) t.diagnostic(`wave 2: ${s.statuses.join(' ')}`);
       assert.deepEqual([...done(second.summaries)].sort(), wave2.map((f) => f.key).sort());

@@ -6,11 +6,11 @@
  * Against dynalite and DynamoDB Local.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { readKpiItems, runKpis } from '../src/index.js';
 import { DYNAMO_BACKENDS } from '../src/testing.js';
-import { expected, put, startEmulators, tableItems } from './helpers/e2e.js';
+import { expected, startEmulators, tableItems, useEmulators } from './helpers/e2e.js';
 import {
   assertExactlyOnce,
   deadLetterRows,
@@ -23,13 +23,7 @@ import { kpiFields } from './helpers/kpi-fixtures.js';
 
 for (const backend of DYNAMO_BACKENDS) {
   describe(`exactly once (${backend})`, () => {
-    let env: Awaited<ReturnType<typeof startEmulators>>;
-    before(async () => {
-      env = await startEmulators(backend);
-    });
-    after(async () => {
-      await env.close();
-    });
+    const env = useEmulators(backend);
 
     const run = (bucket: string, tableName: string, extra: { keys?: string[] } = {}) =>
       runKpis({ s3: env.s3, dynamo: env.dynamo, bucket, tableName, ...extra });
@@ -40,7 +34,7 @@ for (const backend of DYNAMO_BACKENDS) {
       await seedBucket(env.s3, 'eo-a-then-b', [a]);
       const first = await run('eo-a-then-b', 'kpis-a-then-b');
       assert.equal(first.ok, true);
-      await put(env.s3, b.key, b.body, 'eo-a-then-b');
+      await env.put(b.key, b.body, 'eo-a-then-b');
       const second = await run('eo-a-then-b', 'kpis-a-then-b');
       assert.equal(second.ok, true);
       assert.equal(second.objects.processed, 1, 'only B is read in the second run');
@@ -56,7 +50,7 @@ for (const backend of DYNAMO_BACKENDS) {
         });
         assert.equal(together.ok, true);
         const oneRun = await tableItems(fresh.dynamo, 'kpis-together');
-        assert.deepEqual(await tableItems(env.dynamo, 'kpis-a-then-b'), oneRun);
+        assert.deepEqual(await env.tableItems('kpis-a-then-b'), oneRun);
         assert.deepEqual(oneRun, expected([a.body, b.body]));
       } finally {
         await fresh.close();
@@ -135,7 +129,7 @@ for (const backend of DYNAMO_BACKENDS) {
 
       // Observed: s3rver (like S3 for single-part uploads) gives identical bytes
       // the same MD5 ETag, so this is the same object version (same objectId).
-      await put(env.s3, file.key, file.body, 'eo-reupload');
+      await env.put(file.key, file.body, 'eo-reupload');
       assert.equal(await etag(), firstEtag);
       const again = await run('eo-reupload', 'kpis-reupload');
       assert.equal(again.ok, true);
@@ -162,7 +156,7 @@ for (const backend of DYNAMO_BACKENDS) {
         key: 'streams/late.csv',
         body: 'user_id,track_id,listen_time\n6,t4,2024-06-25 12:00:00\n1,t1,2024-06-25 13:00:00\nbad,t1,2024-06-25 13:00:00\n',
       };
-      await put(env.s3, late.key, late.body, 'eo-late');
+      await env.put(late.key, late.body, 'eo-late');
       const second = await run('eo-late', 'kpis-late');
       assert.equal(second.ok, true);
       assert.deepEqual(

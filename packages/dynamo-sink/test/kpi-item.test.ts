@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, it } from 'node:test';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
-import type { KpiItem as CoreKpiItem, DecimalKpiItem } from '@streamkpi/core';
+import type { KpiItem as CoreKpiItem } from '@streamkpi/core';
 import {
   createBatchWriter,
   type KpiItem,
@@ -16,14 +16,14 @@ import { expectedStored, makeItem, prng } from './helpers/kpi-fixtures.js';
 const env = useDynalite();
 
 // Compile-time check: the items core produces are accepted as they are.
-export function acceptsCoreItems(a: CoreKpiItem, b: DecimalKpiItem): KpiItem[] {
+export function acceptsCoreItems(a: CoreKpiItem, b: CoreKpiItem<string>): KpiItem[] {
   return [a, b];
 }
 
 const base = makeItem('2024-06-25', 'pop', prng(1));
 
 describe('toDynamoItem', () => {
-  test('turns every number into a NumberValue holding the exact input string', () => {
+  it('turns every number into a NumberValue holding the exact input string', () => {
     const item = toDynamoItem({
       ...base,
       listen_count: 12,
@@ -45,7 +45,7 @@ describe('toDynamoItem', () => {
     );
   });
 
-  test('rejects numbers that could not be written exactly, naming item and field', () => {
+  it('rejects numbers that could not be written exactly, naming item and field', () => {
     const cases: [Partial<Record<keyof KpiItem, unknown>>, string][] = [
       [{ avg_listening_time_per_user: 0.30000000000000004 }, 'avg_listening_time_per_user'],
       [{ avg_listening_time_per_user: '1e3' }, 'avg_listening_time_per_user'],
@@ -72,7 +72,7 @@ describe('toDynamoItem', () => {
     }
   });
 
-  test('decimals survive a write and read-back exactly', async () => {
+  it('decimals survive a write and read-back exactly', async () => {
     const tableName = await env.table();
     const values = ['0.30', '12345678901234567890.12', '0.05', '100.00', '183.42', '0.00'];
     const items = values.map((avg, i) => ({

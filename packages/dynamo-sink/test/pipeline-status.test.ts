@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { OptionsError } from '@streamkpi/core';
 import {
   ensureKpiTable,
@@ -8,15 +8,9 @@ import {
   runRecordOf,
   writeRunRecord,
 } from '../src/index.js';
-import { BUCKET, put, songsCsv, startEmulators, streamsCsv } from './helpers/e2e.js';
+import { BUCKET, songsCsv, streamsCsv, useEmulators } from './helpers/e2e.js';
 
-let env: Awaited<ReturnType<typeof startEmulators>>;
-before(async () => {
-  env = await startEmulators();
-});
-after(async () => {
-  await env.close();
-});
+const env = useEmulators();
 
 const day = (date: string, users: number[]) =>
   streamsCsv(users.map((u) => ({ user_id: u, track_id: 't1', listen_time: `${date} 10:00:00` })));
@@ -25,15 +19,11 @@ describe('readPipelineStatus', () => {
   it('reports pending objects, committed dates with version and time, quarantined files, dead letters and the last runs', async () => {
     const prefix = 'p/';
     const tableName = 'status-kpis';
-    await put(env.s3, `${prefix}songs/songs.csv`, songsCsv());
-    await put(env.s3, `${prefix}streams/a.csv`, day('2024-06-25', [1, 2]));
-    await put(
-      env.s3,
-      `${prefix}streams/b.csv`,
-      `${day('2024-06-25', [3])}x,t1,2024-06-25 10:00:00\n`,
-    );
-    await put(env.s3, `${prefix}streams/c.csv`, day('2024-06-26', [1]));
-    await put(env.s3, `${prefix}streams/empty.csv`, '');
+    await env.put(`${prefix}songs/songs.csv`, songsCsv());
+    await env.put(`${prefix}streams/a.csv`, day('2024-06-25', [1, 2]));
+    await env.put(`${prefix}streams/b.csv`, `${day('2024-06-25', [3])}x,t1,2024-06-25 10:00:00\n`);
+    await env.put(`${prefix}streams/c.csv`, day('2024-06-26', [1]));
+    await env.put(`${prefix}streams/empty.csv`, '');
     const startedAt = new Date();
     const summary = await runKpis({
       s3: env.s3,
@@ -48,7 +38,7 @@ describe('readPipelineStatus', () => {
       bucket: BUCKET,
       prefix,
     });
-    await put(env.s3, `${prefix}streams/late.csv`, day('2024-06-27', [9]));
+    await env.put(`${prefix}streams/late.csv`, day('2024-06-27', [9]));
 
     const status = await readPipelineStatus({
       s3: env.s3,
@@ -93,7 +83,7 @@ describe('readPipelineStatus', () => {
     const prefix = 'q/';
     await ensureKpiTable({ client: env.dynamo, tableName: 'status-empty' });
     for (let i = 0; i < 5; i++)
-      await put(env.s3, `${prefix}streams/${i}.csv`, day('2024-01-01', [i + 1]));
+      await env.put(`${prefix}streams/${i}.csv`, day('2024-01-01', [i + 1]));
     for (let i = 0; i < 3; i++) {
       const startedAt = new Date(Date.UTC(2026, 0, 1, i));
       await writeRunRecord(

@@ -4,20 +4,14 @@
  * the oracle, later arrivals and duplicate events still commit exactly.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { OptionsError } from '@streamkpi/core';
 import { pruneState, readKpiItems, runKpis } from '../src/index.js';
-import { put, startEmulators } from './helpers/e2e.js';
-import { assertExactlyOnce, listKeys, seedBucket, streamFiles } from './helpers/exactly-once.js';
+import { useEmulators } from './helpers/e2e.js';
+import { assertExactlyOnce, seedBucket, streamFiles } from './helpers/exactly-once.js';
 
 describe('pruneState', () => {
-  let env: Awaited<ReturnType<typeof startEmulators>>;
-  before(async () => {
-    env = await startEmulators();
-  });
-  after(async () => {
-    await env.close();
-  });
+  const env = useEmulators();
 
   it('removes folded partials and old snapshots after the grace period without changing any result', async () => {
     const bucket = 'eo-prune';
@@ -37,18 +31,18 @@ describe('pruneState', () => {
       });
     assert.equal((await run()).ok, true);
     for (const f of later.slice(0, 3)) {
-      await put(env.s3, f.key, f.body, bucket);
+      await env.put(f.key, f.body, bucket);
       assert.equal((await run()).ok, true);
     }
-    const partialsBefore = await listKeys(env.s3, bucket, 'state/partials/');
-    const snapshotsBefore = await listKeys(env.s3, bucket, 'state/snapshots/');
+    const partialsBefore = await env.keys('state/partials/', bucket);
+    const snapshotsBefore = await env.keys('state/snapshots/', bucket);
     assert.equal(partialsBefore.length > 4, true, 'one partial per file and date');
     const items = await readKpiItems(env.dynamo, tableName);
 
     // Within the grace period nothing goes.
     const kept = await pruneState({ s3: env.s3, dynamo: env.dynamo, bucket, tableName });
     assert.deepEqual(kept, { dates: kept.dates, partialsDeleted: 0, snapshotsDeleted: 0 });
-    assert.deepEqual(await listKeys(env.s3, bucket, 'state/partials/'), partialsBefore);
+    assert.deepEqual(await env.keys('state/partials/', bucket), partialsBefore);
 
     // Past it (a clock one day ahead): every folded partial and all but the current snapshots.
     const pruned = await pruneState({
@@ -59,8 +53,8 @@ describe('pruneState', () => {
       now: () => new Date(Date.now() + 86_400_000 + 1000),
     });
     assert.equal(pruned.partialsDeleted, partialsBefore.length);
-    assert.deepEqual(await listKeys(env.s3, bucket, 'state/partials/'), []);
-    const snapshotsAfter = await listKeys(env.s3, bucket, 'state/snapshots/');
+    assert.deepEqual(await env.keys('state/partials/', bucket), []);
+    const snapshotsAfter = await env.keys('state/snapshots/', bucket);
     assert.equal(snapshotsAfter.length, pruned.dates, 'one snapshot per date left');
     assert.equal(pruned.snapshotsDeleted, snapshotsBefore.length - snapshotsAfter.length);
     assert.deepEqual(await readKpiItems(env.dynamo, tableName), items, 'the table is untouched');
@@ -72,7 +66,7 @@ describe('pruneState', () => {
       ['skipped'],
     );
     assert.equal(dup.ok, true);
-    for (const f of later.slice(3)) await put(env.s3, f.key, f.body, bucket);
+    for (const f of later.slice(3)) await env.put(f.key, f.body, bucket);
     assert.equal((await run()).ok, true);
     await assertExactlyOnce({ s3: env.s3, dynamo: env.dynamo, bucket, tableName, files });
   });

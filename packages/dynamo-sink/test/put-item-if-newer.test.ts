@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, it } from 'node:test';
 import { OptionsError } from '@streamkpi/core';
 import {
   BatchWriteError,
@@ -15,7 +15,7 @@ const env = useDynalite();
 const fast = { baseDelayMs: 1, maxDelayMs: 4 };
 
 describe('putItemIfNewer', () => {
-  test('writes over a missing or lower version and reports equal or lower versions as stale', async () => {
+  it('writes over a missing or lower version and reports equal or lower versions as stale', async () => {
     const tableName = await env.table();
     const rand = prng(1);
     const v1 = makeItem('2024-06-25', 'pop', rand);
@@ -38,7 +38,7 @@ describe('putItemIfNewer', () => {
     ]);
   });
 
-  test('a throttled put is retried and then written', async () => {
+  it('a throttled put is retried and then written', async () => {
     const tableName = await env.table();
     const { proxy, client } = await env.proxy({
       script: { PutItem: [{ kind: 'error', errorType: 'ThrottlingException' }] },
@@ -51,7 +51,7 @@ describe('putItemIfNewer', () => {
     assert.equal(proxy.count('PutItem'), 2);
   });
 
-  test('bad options throw OptionsError before any request', async () => {
+  it('bad options throw OptionsError before any request', async () => {
     const { proxy, client } = await env.proxy();
     const [item] = randomItems(1, 3);
     for (const version of [-1, 1.5, Number.NaN]) {
@@ -63,7 +63,7 @@ describe('putItemIfNewer', () => {
     assert.equal(proxy.calls.length, 0);
   });
 
-  test('an already aborted signal sends nothing', async () => {
+  it('an already aborted signal sends nothing', async () => {
     const tableName = await env.table();
     const { proxy, client } = await env.proxy();
     const [item] = randomItems(1, 4);
@@ -81,7 +81,7 @@ describe('putItemIfNewer', () => {
 });
 
 describe('putItemsIfNewer', () => {
-  test('writes items whose stored version is older and counts the rest as stale', async () => {
+  it('writes items whose stored version is older and counts the rest as stale', async () => {
     const tableName = await env.table();
     const items = randomItems(30, 5);
     const newer = items.slice(0, 10);
@@ -112,7 +112,7 @@ describe('putItemsIfNewer', () => {
     );
   });
 
-  test('a failing put stops new puts and lists the unfinished keys', async () => {
+  it('a failing put stops new puts and lists the unfinished keys', async () => {
     const tableName = await env.table();
     const { proxy, client } = await env.proxy({
       script: { PutItem: [{ kind: 'error', errorType: 'ValidationException', message: 'no' }] },

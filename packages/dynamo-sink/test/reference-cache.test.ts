@@ -5,20 +5,18 @@
  * counted on the S3 client's middleware stack, against s3rver.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SongRow } from '@streamkpi/core';
 import { createReferenceCache, runKpis } from '../src/index.js';
 import {
   BUCKET,
   oracleOf,
-  put,
   SONGS,
   songsCsv,
-  startEmulators,
   streamsCsv,
   TABLE,
-  tableItems,
+  useEmulators,
 } from './helpers/e2e.js';
 import { kpiFields } from './helpers/kpi-fixtures.js';
 
@@ -60,16 +58,12 @@ const SONGS_WITH_T9: SongRow[] = [
 ];
 
 describe('reference cache', () => {
-  let env: Awaited<ReturnType<typeof startEmulators>>;
+  const env = useEmulators();
   let gets: Map<string, number>;
   before(async () => {
-    env = await startEmulators();
     gets = countGets(env.s3);
-    await put(env.s3, 'songs/songs.csv', songsCsv());
-    await put(env.s3, 'users/users.csv', 'user_id,user_name\n1,a\n2,b\n3,c\n');
-  });
-  after(async () => {
-    await env?.close();
+    await env.put('songs/songs.csv', songsCsv());
+    await env.put('users/users.csv', 'user_id,user_name\n1,a\n2,b\n3,c\n');
   });
 
   const run = (cache: ReturnType<typeof createReferenceCache>) =>
@@ -84,14 +78,14 @@ describe('reference cache', () => {
 
   it('reads songs and users once over two runs, and rebuilds only songs when songs/ changes', async () => {
     const cache = createReferenceCache();
-    await put(env.s3, 'streams/a.csv', FILE_A);
+    await env.put('streams/a.csv', FILE_A);
     const first = await run(cache);
     assert.equal(first.ok, true);
     assert.deepEqual(first.reference.reused, { songs: false, users: false });
     assert.equal(gets.get('songs'), 1);
     assert.equal(gets.get('users'), 1);
 
-    await put(env.s3, 'streams/b.csv', FILE_B);
+    await env.put('streams/b.csv', FILE_B);
     const second = await run(cache);
     assert.equal(second.ok, true);
     assert.deepEqual(second.reference.reused, { songs: true, users: true });
@@ -99,11 +93,11 @@ describe('reference cache', () => {
     assert.equal(second.reference.songs.rowsRead, SONGS.length);
     assert.equal(gets.get('songs'), 1);
     assert.equal(gets.get('users'), 1);
-    assert.deepEqual(await tableItems(env.dynamo), oracleOf([FILE_A, FILE_B]).map(kpiFields));
+    assert.deepEqual(await env.tableItems(), oracleOf([FILE_A, FILE_B]).map(kpiFields));
 
     // A new version of the songs file (new ETag): t9 now joins.
-    await put(env.s3, 'songs/songs.csv', songsCsv(SONGS_WITH_T9));
-    await put(env.s3, 'streams/c.csv', FILE_C);
+    await env.put('songs/songs.csv', songsCsv(SONGS_WITH_T9));
+    await env.put('streams/c.csv', FILE_C);
     const third = await run(cache);
     assert.equal(third.ok, true);
     assert.deepEqual(third.reference.reused, { songs: false, users: true });
@@ -121,7 +115,7 @@ describe('reference cache', () => {
     );
     // A's t9 row was unknown when A was read (06-25 stays as it was); C's
     // joins with the new table.
-    const table = await tableItems(env.dynamo);
+    const table = await env.tableItems();
     const onDate = (date: string, items: readonly object[]) =>
       items.filter((i) => (i as { date?: unknown }).date === date);
     assert.deepEqual(

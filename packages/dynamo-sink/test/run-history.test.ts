@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { describe, it } from 'node:test';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { OptionsError } from '@streamkpi/core';
 import {
   failedRunRecordOf,
@@ -12,15 +12,9 @@ import {
   runRecordOf,
   writeRunRecord,
 } from '../src/index.js';
-import { BUCKET, put, songsCsv, startEmulators, streamsCsv, TABLE } from './helpers/e2e.js';
+import { BUCKET, songsCsv, streamsCsv, TABLE, useEmulators } from './helpers/e2e.js';
 
-let env: Awaited<ReturnType<typeof startEmulators>>;
-before(async () => {
-  env = await startEmulators();
-});
-after(async () => {
-  await env.close();
-});
+const env = useEmulators();
 
 function record(runId: string, startedAt: string, ok = true): RunRecord {
   const failed = failedRunRecordOf(new Error('x'), {
@@ -50,10 +44,7 @@ describe('run history', () => {
         prefix: 'h/',
       });
     }
-    const listed = await env.s3.send(
-      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'h/state/runs/' }),
-    );
-    assert.equal(listed.KeyCount, 3);
+    assert.equal((await env.keys('h/state/runs/')).length, 3);
     const two = await listRunRecords({ s3: env.s3, bucket: BUCKET, prefix: 'h/', limit: 2 });
     assert.deepEqual(
       two.map((r) => [r.runId, r.ok]),
@@ -81,16 +72,15 @@ describe('run history', () => {
   });
 
   it('builds a record of a runKpis pass: objects by outcome, rows, dates, failures by step', async () => {
-    await put(env.s3, 'songs/songs.csv', songsCsv());
-    await put(
-      env.s3,
+    await env.put('songs/songs.csv', songsCsv());
+    await env.put(
       'streams/a.csv',
       streamsCsv([
         { user_id: 1, track_id: 't1', listen_time: '2024-06-25 10:00:00' },
         { user_id: 'x', track_id: 't1', listen_time: '2024-06-25 10:00:00' },
       ]),
     );
-    await put(env.s3, 'streams/empty.csv', '');
+    await env.put('streams/empty.csv', '');
     await env.s3.send(
       new PutObjectCommand({
         Bucket: BUCKET,

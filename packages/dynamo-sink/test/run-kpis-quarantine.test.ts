@@ -1,30 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { describe, it } from 'node:test';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { runKpis } from '../src/index.js';
-import {
-  BUCKET,
-  expected,
-  put,
-  songsCsv,
-  startEmulators,
-  streamsCsv,
-  TABLE,
-  tableItems,
-} from './helpers/e2e.js';
+import { BUCKET, expected, songsCsv, streamsCsv, TABLE, useEmulators } from './helpers/e2e.js';
 
-let env: Awaited<ReturnType<typeof startEmulators>>;
-before(async () => {
-  env = await startEmulators();
-});
-after(async () => {
-  await env.close();
-});
-
-async function keys(prefix: string): Promise<string[]> {
-  const res = await env.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
-  return (res.Contents ?? []).map((c) => c.Key as string).sort();
-}
+const env = useEmulators();
 
 async function report(key: string): Promise<{ reason: string; missing: string[] }> {
   const res = await env.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
@@ -43,12 +23,12 @@ describe('runKpis quarantine', () => {
   for (const threads of [0, 2]) {
     it(`moves empty, BOM-only, whitespace-only and header-only-without-columns files to rejected/ with a report, and the run is ok (threads ${threads})`, async () => {
       const table = `${TABLE}-q${threads}`;
-      await put(env.s3, 'songs/songs.csv', songsCsv());
-      await put(env.s3, 'streams/good.csv', GOOD);
-      await put(env.s3, 'streams/empty.csv', '');
-      await put(env.s3, 'streams/bom.csv', '\uFEFF');
-      await put(env.s3, 'streams/blank.csv', '  \n\n \r\n');
-      await put(env.s3, 'streams/header-only.csv', 'user_id,when\n');
+      await env.put('songs/songs.csv', songsCsv());
+      await env.put('streams/good.csv', GOOD);
+      await env.put('streams/empty.csv', '');
+      await env.put('streams/bom.csv', '\uFEFF');
+      await env.put('streams/blank.csv', '  \n\n \r\n');
+      await env.put('streams/header-only.csv', 'user_id,when\n');
       const errors: unknown[] = [];
       const summary = await runKpis({
         s3: env.s3,
@@ -77,8 +57,8 @@ describe('runKpis quarantine', () => {
           .sort(),
         ['streams/blank.csv', 'streams/bom.csv', 'streams/empty.csv', 'streams/header-only.csv'],
       );
-      assert.deepEqual(await keys('streams/'), ['streams/']);
-      assert.deepEqual(await keys('rejected/'), [
+      assert.deepEqual(await env.keys('streams/'), ['streams/']);
+      assert.deepEqual(await env.keys('rejected/'), [
         'rejected/blank.csv',
         'rejected/blank.csv.report.json',
         'rejected/bom.csv',
@@ -95,7 +75,7 @@ describe('runKpis quarantine', () => {
         'track_id',
         'listen_time',
       ]);
-      assert.deepEqual(await tableItems(env.dynamo, table), expected([GOOD]));
+      assert.deepEqual(await env.tableItems(table), expected([GOOD]));
 
       // The next run finds nothing left to fail on.
       const again = await runKpis({
@@ -107,7 +87,7 @@ describe('runKpis quarantine', () => {
       });
       assert.equal(again.ok, true);
       assert.equal(again.outcomes.length, 0);
-      for (const k of await keys('')) {
+      for (const k of await env.keys('')) {
         if (!k.startsWith('songs/')) {
           await env.s3.send(
             new (await import('@aws-sdk/client-s3')).DeleteObjectCommand({

@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { S3Client } from '@aws-sdk/client-s3';
 import { httpTimeouts } from '@streamkpi/s3-source';
 import { RunTimeoutError, runKpis } from '../src/index.js';
-import { BUCKET, startEmulators, TABLE } from './helpers/e2e.js';
+import { BUCKET, TABLE, useEmulators } from './helpers/e2e.js';
 
-let env: Awaited<ReturnType<typeof startEmulators>>;
-before(async () => {
-  env = await startEmulators();
-});
-after(async () => {
-  await env.close();
-});
+const env = useEmulators();
 
 /** An S3 endpoint that accepts every connection and never answers. */
 async function silentServer() {

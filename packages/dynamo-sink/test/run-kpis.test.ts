@@ -1,24 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { test } from 'node:test';
 import { runKpis } from '../src/index.js';
-import {
-  BUCKET,
-  expected,
-  put,
-  startEmulators,
-  streamsCsv,
-  TABLE,
-  tableItems,
-} from './helpers/e2e.js';
+import { BUCKET, expected, streamsCsv, TABLE, useEmulators } from './helpers/e2e.js';
 
-let env: Awaited<ReturnType<typeof startEmulators>>;
-before(async () => {
-  env = await startEmulators();
-});
-after(async () => {
-  await env.close();
-});
+const env = useEmulators();
 
 const FILE_A = streamsCsv([
   { user_id: 1, track_id: 't1', listen_time: '2024-06-25 10:00:00' },
@@ -33,18 +18,13 @@ const FILE_B = streamsCsv([
   { user_id: 5, track_id: 't2', listen_time: '2024-13-45 99:00:00' },
 ]);
 
-async function keys(prefix: string): Promise<string[]> {
-  const res = await env.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
-  return (res.Contents ?? []).map((c) => c.Key!).sort();
-}
-
 test('a run over songs, users and two stream files writes the oracle KPIs, archives and dead-letters', async () => {
   const { songsCsv } = await import('./helpers/e2e.js');
-  await put(env.s3, 'songs/songs.csv', songsCsv());
-  await put(env.s3, 'users/users.csv', 'user_id,user_name\n1,a\n2,b\n3,c\n');
-  await put(env.s3, 'streams/', '');
-  await put(env.s3, 'streams/a.csv', FILE_A);
-  await put(env.s3, 'streams/b.csv', FILE_B);
+  await env.put('songs/songs.csv', songsCsv());
+  await env.put('users/users.csv', 'user_id,user_name\n1,a\n2,b\n3,c\n');
+  await env.put('streams/', '');
+  await env.put('streams/a.csv', FILE_A);
+  await env.put('streams/b.csv', FILE_B);
 
   const summary = await runKpis({
     s3: env.s3,
@@ -54,7 +34,7 @@ test('a run over songs, users and two stream files writes the oracle KPIs, archi
   });
 
   assert.equal(summary.ok, true);
-  assert.deepEqual(await tableItems(env.dynamo), expected([FILE_A, FILE_B]));
+  assert.deepEqual(await env.tableItems(), expected([FILE_A, FILE_B]));
   assert.equal(summary.streams.rowsRead, 8);
   assert.equal(summary.streams.rowsRejected, 3);
   assert.equal(summary.streams.rowsAggregated, 5);
@@ -82,22 +62,22 @@ test('a run over songs, users and two stream files writes the oracle KPIs, archi
     [4, 5, 3],
   );
   assert.equal(summary.tables.users?.users, 3);
-  assert.deepEqual(await keys('streams/'), ['streams/']);
-  assert.deepEqual(await keys('archive/'), ['archive/a.csv', 'archive/b.csv']);
-  assert.equal((await keys('dead-letter/')).length, 2);
+  assert.deepEqual(await env.keys('streams/'), ['streams/']);
+  assert.deepEqual(await env.keys('archive/'), ['archive/a.csv', 'archive/b.csv']);
+  assert.equal((await env.keys('dead-letter/')).length, 2);
 
   // A second run finds nothing new and changes nothing.
   const again = await runKpis({ s3: env.s3, dynamo: env.dynamo, bucket: BUCKET, tableName: TABLE });
   assert.equal(again.objects.processed, 0);
-  assert.deepEqual(await tableItems(env.dynamo), expected([FILE_A, FILE_B]));
+  assert.deepEqual(await env.tableItems(), expected([FILE_A, FILE_B]));
 });
 
 test('on the calling thread (threads: 0) a run gives the same table and counts as on worker threads', async () => {
   const { songsCsv } = await import('./helpers/e2e.js');
   for (const root of ['main/', 'pool/']) {
-    await put(env.s3, `${root}songs/songs.csv`, songsCsv());
-    await put(env.s3, `${root}streams/a.csv`, FILE_A);
-    await put(env.s3, `${root}streams/b.csv`, FILE_B);
+    await env.put(`${root}songs/songs.csv`, songsCsv());
+    await env.put(`${root}streams/a.csv`, FILE_A);
+    await env.put(`${root}streams/b.csv`, FILE_B);
   }
   const onMain = await runKpis({
     s3: env.s3,
@@ -115,16 +95,16 @@ test('on the calling thread (threads: 0) a run gives the same table and counts a
     tableName: 'kpis_pool',
     threads: 2,
   });
-  assert.deepEqual(await tableItems(env.dynamo, 'kpis_main'), expected([FILE_A, FILE_B]));
-  assert.deepEqual(await tableItems(env.dynamo, 'kpis_pool'), expected([FILE_A, FILE_B]));
+  assert.deepEqual(await env.tableItems('kpis_main'), expected([FILE_A, FILE_B]));
+  assert.deepEqual(await env.tableItems('kpis_pool'), expected([FILE_A, FILE_B]));
   for (const s of [onMain, onPool]) {
     assert.equal(s.ok, true);
     assert.equal(s.streams.rowsRead, s.streams.rowsAggregated + s.streams.rowsRejected);
     assert.equal(s.objects.archived, 2);
   }
   assert.deepEqual(onPool.streams.rejectedByReason, onMain.streams.rejectedByReason);
-  assert.equal((await keys('pool/dead-letter/')).length, 2);
-  assert.equal((await keys('main/dead-letter/')).length, 2);
+  assert.equal((await env.keys('pool/dead-letter/')).length, 2);
+  assert.equal((await env.keys('main/dead-letter/')).length, 2);
 });
 
 test('bad options throw OptionsError before any request', async () => {
@@ -145,9 +125,9 @@ test('bad options throw OptionsError before any request', async () => {
 
 test('with uniqueListeners hll the other KPIs are exact and small listener counts match', async () => {
   const { songsCsv } = await import('./helpers/e2e.js');
-  await put(env.s3, 'hll/songs/songs.csv', songsCsv());
-  await put(env.s3, 'hll/streams/a.csv', FILE_A);
-  await put(env.s3, 'hll/streams/b.csv', FILE_B);
+  await env.put('hll/songs/songs.csv', songsCsv());
+  await env.put('hll/streams/a.csv', FILE_A);
+  await env.put('hll/streams/b.csv', FILE_B);
   const summary = await runKpis({
     s3: env.s3,
     dynamo: env.dynamo,
@@ -158,9 +138,9 @@ test('with uniqueListeners hll the other KPIs are exact and small listener count
   });
   assert.equal(summary.ok, true);
   // HyperLogLog's small-range (linear counting) estimate is exact for a handful of ids.
-  assert.deepEqual(await tableItems(env.dynamo, 'kpis_hll'), expected([FILE_A, FILE_B]));
+  assert.deepEqual(await env.tableItems('kpis_hll'), expected([FILE_A, FILE_B]));
   // The durable partials are HyperLogLog states.
-  const [partialKey] = await keys('hll/state/partials/');
+  const [partialKey] = await env.keys('hll/state/partials/');
   const { GetObjectCommand } = await import('@aws-sdk/client-s3');
   const { deserializeKpiState } = await import('@streamkpi/core');
   const body = await env.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: partialKey }));
@@ -171,9 +151,9 @@ test('a stream key with a control character is quarantined under a hashed stand-
   const { songsCsv } = await import('./helpers/e2e.js');
   const { unsafeKeyStandIn } = await import('@streamkpi/s3-source');
   const unsafe = 'unsafe/streams/bell\u0007.csv';
-  await put(env.s3, 'unsafe/songs/songs.csv', songsCsv());
-  await put(env.s3, 'unsafe/streams/a.csv', FILE_A);
-  await put(env.s3, unsafe, FILE_B);
+  await env.put('unsafe/songs/songs.csv', songsCsv());
+  await env.put('unsafe/streams/a.csv', FILE_A);
+  await env.put(unsafe, FILE_B);
   const run = () =>
     runKpis({
       s3: env.s3,
@@ -188,10 +168,10 @@ test('a stream key with a control character is quarantined under a hashed stand-
   assert.equal(outcome?.status, 'rejected');
   assert.equal((outcome?.error as { code?: string } | undefined)?.code, 'UNSAFE_KEY');
   assert.equal(summary.objects.processed, 1);
-  assert.deepEqual(await tableItems(env.dynamo, 'kpis_unsafe'), expected([FILE_A]));
-  assert.deepEqual(await keys('unsafe/streams/'), ['unsafe/streams/']);
+  assert.deepEqual(await env.tableItems('kpis_unsafe'), expected([FILE_A]));
+  assert.deepEqual(await env.keys('unsafe/streams/'), ['unsafe/streams/']);
   const standIn = `unsafe/rejected/${unsafeKeyStandIn(unsafe)}`;
-  assert.ok((await keys('unsafe/rejected/')).includes(standIn), 'moved under its stand-in');
+  assert.ok((await env.keys('unsafe/rejected/')).includes(standIn), 'moved under its stand-in');
   // Quarantined for good: the next run does not see it again.
   const again = await run();
   assert.equal(again.outcomes.length, 0);

@@ -7,18 +7,16 @@ import {
   relativeKey,
 } from './internal/move-object.js';
 import { parseOptions, stripQuotes } from './internal/s3-util.js';
-import { bucketSchema, prefixSchema, s3ClientSchema, signalSchema } from './internal/schemas.js';
+import {
+  bucketSchema,
+  objectOptionsSchema,
+  prefixSchema,
+  signalSchema,
+} from './internal/schemas.js';
 
 /** Options of {@link archiveObject}. */
-export const archiveObjectOptionsSchema = z.object({
-  /** Injected S3 client. */
-  client: s3ClientSchema,
-  /** Bucket of the source object. */
-  bucket: bucketSchema,
-  /** Key of the source object; must start with `sourcePrefix`. */
-  key: z.string().min(1),
-  /** ETag the caller processed. When given, a replaced object is not archived (`OBJECT_CHANGED`). */
-  etag: z.string().min(1).optional(),
+export const archiveObjectOptionsSchema = objectOptionsSchema.extend({
+  // `key` must start with `sourcePrefix`.
   /** Dataset prefix of the source, e.g. `streams/`; the archive keeps the key below it. */
   sourcePrefix: prefixSchema,
   /** Bucket for archived objects. Default: the source bucket. */

@@ -12,17 +12,11 @@ import {
   sendOptions,
   stripQuotes,
 } from './internal/s3-util.js';
-import { bucketSchema, s3ClientSchema, signalSchema } from './internal/schemas.js';
+import { objectOptionsSchema, signalSchema } from './internal/schemas.js';
 import { sourceRefOf } from './list-objects.js';
 
 /** Options of {@link openObject} and {@link readObject}. */
-export const readObjectOptionsSchema = z.object({
-  /** Injected S3 client. */
-  client: s3ClientSchema,
-  bucket: bucketSchema,
-  key: z.string().min(1),
-  /** Expected ETag (bare or quoted). When given, a different object fails with `OBJECT_CHANGED`. */
-  etag: z.string().min(1).optional(),
+export const readObjectOptionsSchema = objectOptionsSchema.extend({
   /** Version to read; otherwise the version of the first response is pinned. */
   versionId: z.string().min(1).optional(),
   /** Ranged re-GETs allowed after the body fails mid-stream. Default 5. */

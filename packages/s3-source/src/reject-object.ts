@@ -8,17 +8,12 @@ import {
   relativeKey,
 } from './internal/move-object.js';
 import { parseOptions, sendOptions, stripQuotes } from './internal/s3-util.js';
-import { bucketSchema, prefixSchema, s3ClientSchema, signalSchema } from './internal/schemas.js';
+import { objectOptionsSchema, prefixSchema, signalSchema } from './internal/schemas.js';
 
 /** Options of {@link rejectObject}. */
-export const rejectObjectOptionsSchema = z.object({
-  /** Injected S3 client. */
-  client: s3ClientSchema,
-  bucket: bucketSchema,
-  /** Key of the file that failed the header check. */
-  key: z.string().min(1),
-  /** ETag of the file as checked; recorded in the report and pins the move. */
-  etag: z.string().min(1).optional(),
+export const rejectObjectOptionsSchema = objectOptionsSchema.extend({
+  // `key` is the file that failed the header check; `etag`, as checked, is
+  // recorded in the report.
   /** Part of the key dropped before prefixing with `rejectedPrefix`. Default `''` (keep the whole key). */
   sourcePrefix: prefixSchema.default(''),
   /** Where rejected files go. Default `rejected/`. */

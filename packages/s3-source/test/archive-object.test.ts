@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { describe, it } from 'node:test';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { OptionsError } from '@streamkpi/core';
 import { archiveObject, listObjects, readObject, S3SourceError } from '../src/index.js';
-import { createBucket, type RunningS3rver, startS3rver } from '../src/testing.js';
-import { collect, put } from './helpers/s3.js';
+import { createBucket } from '../src/testing.js';
+import { collect, put, s3Fixture } from './helpers/s3.js';
 
 const bucket = 'archive-bucket';
-let s3: RunningS3rver;
-let client: S3Client;
-
-before(async () => {
-  s3 = await startS3rver({ buckets: [bucket] });
-  client = s3.client();
-});
-after(() => s3.close());
+const { client } = await s3Fixture(bucket);
 
 async function keys(prefix: string, b = bucket): Promise<string[]> {
   const out: string[] = [];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { describe, it } from 'node:test';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import {
   archiveObject,
   checkObjectKey,
@@ -11,18 +11,10 @@ import {
   s3DeadLetter,
   unsafeKeyStandIn,
 } from '../src/index.js';
-import { type RunningS3rver, startS3rver } from '../src/testing.js';
-import { collect, put } from './helpers/s3.js';
+import { collect, put, s3Fixture } from './helpers/s3.js';
 
 const bucket = 'unsafe-keys-bucket';
-let s3: RunningS3rver;
-let client: S3Client;
-
-before(async () => {
-  s3 = await startS3rver({ buckets: [bucket] });
-  client = s3.client();
-});
-after(() => s3.close());
+const { client } = await s3Fixture(bucket);
 
 async function keys(): Promise<string[]> {
   const page = await client.send(new ListObjectsV2Command({ Bucket: bucket }));

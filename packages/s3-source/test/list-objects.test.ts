@@ -1,23 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { before, describe, it } from 'node:test';
 import { OptionsError } from '@streamkpi/core';
 import { listObjectPages, listObjects, sourceRefOf } from '../src/index.js';
-import { type RunningS3rver, startS3rver } from '../src/testing.js';
-import { type FaultProxy, startFaultProxy } from './helpers/fault-proxy.js';
-import { put, putMany } from './helpers/s3.js';
+import { put, putMany, s3ProxyFixture } from './helpers/s3.js';
 
 const bucket = 'list-bucket';
-let s3: RunningS3rver;
-let proxy: FaultProxy;
-let client: S3Client;
-let viaProxy: S3Client;
+const { client, proxy, viaProxy } = await s3ProxyFixture([bucket]);
 
 before(async () => {
-  s3 = await startS3rver({ buckets: [bucket] });
-  proxy = await startFaultProxy(s3.endpoint);
-  client = s3.client();
-  viaProxy = s3.client({ endpoint: proxy.endpoint });
   const many = Array.from(
     { length: 1_050 },
     (_, i) => [`many/f-${String(i).padStart(5, '0')}.csv`, `${i}\n`] as const,
@@ -38,10 +28,6 @@ before(async () => {
     ['odd/día 1+2 ünï.csv', 'x'],
     ['odd/a+b.csv', 'y'],
   ]);
-});
-after(async () => {
-  await proxy.close();
-  await s3.close();
 });
 
 describe('listObjects', () => {

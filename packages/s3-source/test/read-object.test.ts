@@ -1,30 +1,22 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { OptionsError } from '@streamkpi/core';
 import { openObject, readObject, S3SourceError } from '../src/index.js';
-import { type RunningS3rver, startS3rver } from '../src/testing.js';
-import { cutGets, type FaultProxy, startFaultProxy } from './helpers/fault-proxy.js';
-import { collect, countSequentialLines, csvLines, generated, put } from './helpers/s3.js';
+import { cutGets } from './helpers/fault-proxy.js';
+import {
+  collect,
+  countSequentialLines,
+  csvLines,
+  generated,
+  put,
+  s3ProxyFixture,
+} from './helpers/s3.js';
 
 const bucket = 'read-bucket';
-let s3: RunningS3rver;
-let proxy: FaultProxy;
-let direct: S3Client;
-let viaProxy: S3Client;
-
-before(async () => {
-  s3 = await startS3rver({ buckets: [bucket] });
-  proxy = await startFaultProxy(s3.endpoint);
-  direct = s3.client();
-  viaProxy = s3.client({ endpoint: proxy.endpoint, maxAttempts: 3 });
-});
-after(async () => {
-  await proxy.close();
-  await s3.close();
-});
+const { client: direct, proxy, viaProxy } = await s3ProxyFixture([bucket], { maxAttempts: 3 });
 
 describe('openObject / readObject', () => {
   it('reads a small object byte for byte and reports its ETag and length', async () => {

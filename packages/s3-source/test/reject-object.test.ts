@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { describe, it } from 'node:test';
 import { OptionsError } from '@streamkpi/core';
 import { listObjects, readObject, rejectObject } from '../src/index.js';
-import { type RunningS3rver, startS3rver } from '../src/testing.js';
-import { collect, put } from './helpers/s3.js';
+import { collect, put, s3Fixture } from './helpers/s3.js';
 
 const bucket = 'reject-bucket';
-let s3: RunningS3rver;
-let client: S3Client;
-
-before(async () => {
-  s3 = await startS3rver({ buckets: [bucket] });
-  client = s3.client();
-});
-after(() => s3.close());
+const { client } = await s3Fixture(bucket);
 
 describe('rejectObject', () => {
   it('moves the file under rejected/ with a JSON report beside it', async () => {

@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { describe, it } from 'node:test';
 import { type DeadLetterEntry, OptionsError } from '@streamkpi/core';
 import { listObjects, readObject, s3DeadLetter, sourceRefOf } from '../src/index.js';
-import { type RunningS3rver, startS3rver } from '../src/testing.js';
-import { collect } from './helpers/s3.js';
+import { collect, s3Fixture } from './helpers/s3.js';
 
 const bucket = 'dead-bucket';
-let s3: RunningS3rver;
-let client: S3Client;
-
-before(async () => {
-  s3 = await startS3rver({ buckets: [bucket] });
-  client = s3.client();
-});
-after(() => s3.close());
+const { client } = await s3Fixture(bucket);
 
 const source = sourceRefOf({ bucket: 'data', key: 'streams/día 1+2.csv', etag: 'e1' });
 

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { describe, it } from 'node:test';
 import { OptionsError } from '@streamkpi/core';
 import {
   createS3EventHandler,
@@ -10,18 +9,10 @@ import {
   type S3EventObject,
   S3SourceError,
 } from '../src/index.js';
-import { type RunningS3rver, startS3rver } from '../src/testing.js';
-import { collect, put } from './helpers/s3.js';
+import { collect, put, s3Fixture } from './helpers/s3.js';
 
 const bucket = 'event-bucket';
-let s3: RunningS3rver;
-let client: S3Client;
-
-before(async () => {
-  s3 = await startS3rver({ buckets: [bucket] });
-  client = s3.client();
-});
-after(() => s3.close());
+const { client } = await s3Fixture(bucket);
 
 /** An S3 ObjectCreated notification as AWS delivers it (event version 2.1). */
 function s3Event(key: string, etag: string, eventName = 'ObjectCreated:Put'): S3Event {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { HeaderError, parseFile, type SourceRef } from '@streamkpi/core';
@@ -11,27 +11,12 @@ interface Row {
 }
 
 import { listObjects, openObject, readObject, rejectObject } from '../src/index.js';
-import { type RunningS3rver, startS3rver } from '../src/testing.js';
-import { cutGets, type FaultProxy, startFaultProxy } from './helpers/fault-proxy.js';
-import { collect, csvLines, put } from './helpers/s3.js';
+import { cutGets } from './helpers/fault-proxy.js';
+import { collect, csvLines, put, s3ProxyFixture } from './helpers/s3.js';
 
 // Integration of this package with the core parsers: S3 bytes → row batches.
 const bucket = 'rows-bucket';
-let s3: RunningS3rver;
-let proxy: FaultProxy;
-let direct: S3Client;
-let viaProxy: S3Client;
-
-before(async () => {
-  s3 = await startS3rver({ buckets: [bucket] });
-  proxy = await startFaultProxy(s3.endpoint);
-  direct = s3.client();
-  viaProxy = s3.client({ endpoint: proxy.endpoint });
-});
-after(async () => {
-  await proxy.close();
-  await s3.close();
-});
+const { client: direct, proxy, viaProxy } = await s3ProxyFixture([bucket]);
 
 async function rowsOf(client: S3Client, key: string): Promise<{ rows: Row[]; resumes: number }> {
   const opened = await openObject({ client, bucket, key, resumeDelayMs: 0 });

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { test } from 'node:test';
 import {
   aggregateStreamFile,
   createAggregatePool,
@@ -10,7 +9,8 @@ import {
   songsTableFromRows,
 } from '@streamkpi/core';
 import { S3_WORKER_FILE, type S3WorkerInput, sourceRefOf } from '../src/index.js';
-import { type RunningS3rver, s3ClientConfig, startS3rver } from '../src/testing.js';
+import { s3ClientConfig } from '../src/testing.js';
+import { put, s3Fixture } from './helpers/s3.js';
 
 const BUCKET = 'worker-bucket';
 const songs = songsTableFromRows([
@@ -20,27 +20,9 @@ const songs = songsTableFromRows([
 const CSV =
   'user_id,track_id,listen_time\n1,t1,2024-06-25 10:00:00\n2,t2,2024-06-25 11:00:00\nx,t2,2024-06-25 11:00:00\n';
 
-let s3rver: RunningS3rver;
-let etag: string;
-before(async () => {
-  s3rver = await startS3rver({ buckets: [BUCKET] });
-  const put = await s3rver
-    .client()
-    .send(
-      new PutObjectCommand({ Bucket: BUCKET, Key: 'streams/a b+c.csv', Body: Buffer.from(CSV) }),
-    );
-  etag = put.ETag!.replaceAll('"', '');
-  await s3rver.client().send(
-    new PutObjectCommand({
-      Bucket: BUCKET,
-      Key: 'streams/bad.csv',
-      Body: Buffer.from('user_id\n1\n'),
-    }),
-  );
-});
-after(async () => {
-  await s3rver.close();
-});
+const { s3: s3rver, client } = await s3Fixture(BUCKET);
+const etag = await put(client, BUCKET, 'streams/a b+c.csv', CSV);
+await put(client, BUCKET, 'streams/bad.csv', 'user_id\n1\n');
 
 const input = (key: string, etagOf?: string): S3WorkerInput => {
   const {

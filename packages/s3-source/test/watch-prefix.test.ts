@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { describe, it } from 'node:test';
 import { OptionsError } from '@streamkpi/core';
 import { archiveObject, type S3ObjectInfo, watchPrefix } from '../src/index.js';
-import { type RunningS3rver, startS3rver } from '../src/testing.js';
-import { put } from './helpers/s3.js';
+import { put, s3Fixture } from './helpers/s3.js';
 
 const bucket = 'watch-bucket';
-let s3: RunningS3rver;
-let client: S3Client;
-
-before(async () => {
-  s3 = await startS3rver({ buckets: [bucket] });
-  client = s3.client();
-});
-after(() => s3.close());
+const { client } = await s3Fixture(bucket);
 
 describe('watchPrefix', () => {
   it('handles each new object once, picks up objects added while it runs, and stops on abort', async () => {

@@ -37,6 +37,15 @@ import {
   type FaultProxy,
   startFaultProxy,
 } from '../../../../packages/s3-source/test/helpers/fault-proxy.js';
+import { applyEmulatorEnv } from '../../../test/helpers/emulator-env.js';
+import {
+  backfillBatch,
+  lambdaContext,
+  s3Notification,
+  scheduledEvent,
+  sqsEvent,
+  sqsRecord,
+} from '../../../test/helpers/lambda-payloads.js';
 import {
   actionsBy,
   dynamoAuthorization,
@@ -46,14 +55,6 @@ import {
   s3Authorizations,
   tableArn,
 } from './granted-actions.js';
-import {
-  backfillBatch,
-  lambdaContext,
-  s3Notification,
-  scheduledEvent,
-  sqsEvent,
-  sqsRecord,
-} from './payloads.js';
 import { createStackTables, handlerEnvironment } from './stack-resources.js';
 import { PARAMS, type Synthesized } from './synth.js';
 import { only } from './template-checks.js';
@@ -97,7 +98,7 @@ export function bundleSuite(synthesized: () => Synthesized, backend: DynamoBacke
   let tables: Map<string, string>;
   let s3: S3Client;
   let bundle: BundleModule;
-  const saved = { ...process.env };
+  let restoreEnv: (() => void) | undefined;
   const output: string[] = [];
   const write = process.stdout.write;
 
@@ -147,20 +148,10 @@ export function bundleSuite(synthesized: () => Synthesized, backend: DynamoBacke
     await put(s3, `${PREFIX}streams/`, '', BUCKET);
     // What the stack sets, plus the emulators' endpoints and credentials
     // (the test data's listen times are UTC dates).
-    Object.assign(process.env, {
-      ...stackEnv,
-      TIME_ZONE: 'UTC',
-      S3_FORCE_PATH_STYLE: 'true',
-      AWS_ENDPOINT_URL_S3: proxy.endpoint,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-    });
-    delete process.env.AWS_PROFILE;
-    delete process.env.AWS_SESSION_TOKEN;
+    restoreEnv = applyEmulatorEnv(
+      { s3: proxy.endpoint, dynamodb: dynamoProxy.endpoint },
+      { ...stackEnv, TIME_ZONE: 'UTC' },
+    );
     const file = synthesized().bundle;
     const started = performance.now();
     // A module instance of its own per backend: module scope is the execution environment.
@@ -175,7 +166,7 @@ export function bundleSuite(synthesized: () => Synthesized, backend: DynamoBacke
 
   after(async () => {
     process.stdout.write = write;
-    process.env = saved;
+    restoreEnv?.();
     await proxy?.close();
     await s3rver?.close();
     await dynamoProxy?.close();

@@ -16,35 +16,7 @@ import { compareCodePoints } from '../aggregate/internal/kpi-compare.js';
 import { UserIdSet } from '../aggregate/internal/kpi-user-set.js';
 import type { KpiCell, KpiState } from '../aggregate/kpi-state.js';
 import { formatDay } from '../aggregate/zone.js';
-
-/** One entry of `top_songs`. */
-export interface TopSong {
-  readonly track_id: string;
-  /** The track's name, or its id when the name is empty. */
-  readonly track_name: string;
-  readonly listen_count: number;
-}
-
-/** One KPI item (DynamoDB item before decimal conversion): a date × genre. */
-export interface KpiItem {
-  /** `YYYY-MM-DD` in the configured time zone (partition key). */
-  readonly date: string;
-  /** Genre (sort key). */
-  readonly track_genre: string;
-  readonly listen_count: number;
-  readonly unique_listeners: number;
-  /** Milliseconds. */
-  readonly total_listening_time: number;
-  /** Seconds, exact decimal string with 2 decimal places, e.g. `"183.42"`. */
-  readonly avg_listening_time_per_user: string;
-  /** Names of the top three tracks joined with `", "`. */
-  readonly top_3_songs: string;
-  readonly top_songs: readonly TopSong[];
-  /** The date's top five genres joined with `", "`. */
-  readonly top_5_genres: string;
-  /** ISO time, when `updatedAt` was given. */
-  readonly updated_at?: string;
-}
+import type { KpiItem } from './kpi-item.js';
 
 /** Options of {@link finalizeKpis}. */
 export interface FinalizeKpisOptions {

@@ -9,70 +9,56 @@ import { z } from 'zod';
 import { PipelineError } from '../errors.js';
 import { parseOptions } from '../internal/options.js';
 import type { Batch, StageContext } from '../types.js';
-import type { KpiItem } from './finalize-kpis.js';
+import type { KpiItem } from './kpi-item.js';
 
-/** A `top_songs` entry with its count as a decimal string. */
-export interface DecimalTopSong {
-  readonly track_id: string;
-  readonly track_name: string;
-  readonly listen_count: string;
-}
+/** What a field holds: an integer (counts, milliseconds) or any decimal. */
+export type DecimalKind = 'integer' | 'decimal';
 
-/** A {@link KpiItem} whose numeric fields are exact decimal strings. */
-export interface DecimalKpiItem {
-  readonly date: string;
-  readonly track_genre: string;
-  readonly listen_count: string;
-  readonly unique_listeners: string;
-  readonly total_listening_time: string;
-  readonly avg_listening_time_per_user: string;
-  readonly top_3_songs: string;
-  readonly top_songs: readonly DecimalTopSong[];
-  readonly top_5_genres: string;
-  readonly updated_at?: string;
-}
+const PLAIN = { integer: /^-?\d+$/, decimal: /^-?\d+(\.\d+)?$/ } as const;
+const EXPECTED = {
+  integer: 'a safe integer, an integer string or an integer Decimal',
+  decimal: 'a safe integer, a decimal string like "183.42" or a Decimal',
+} as const;
 
 /**
- * An exact decimal string for `value`: integers must be safe integers, other
- * numbers are written with their shortest round-trip digits, strings must
- * already be decimals.
+ * The one decimal rule of the library: the exact decimal string of `value`,
+ * never through a binary float. A number must be a safe integer (a float
+ * such as `0.1 + 0.2` is refused, its error would pass silently); a string
+ * must be plain digits (`-`, digits, for `'decimal'` an optional fraction;
+ * no exponent) and is returned as it is; a decimal.js `Decimal` must be
+ * finite (and whole for `'integer'`) and is written with `toFixed()`.
  *
- * @throws PipelineError `NOT_A_DECIMAL` for NaN, ±Infinity, unsafe integers or non-numeric strings.
+ * @throws PipelineError `NOT_A_DECIMAL` naming what was expected and got.
  */
-export function toDecimalString(value: number | string | Decimal): string {
+export function toDecimalString(value: unknown, kind: DecimalKind = 'decimal'): string {
+  let out: string | undefined;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value))) {
-      throw new PipelineError('NOT_A_DECIMAL', `Cannot write ${value} as an exact decimal`);
-    }
-    return new Decimal(value).toFixed();
+    if (Number.isSafeInteger(value)) out = String(value);
+  } else if (typeof value === 'string') {
+    if (PLAIN[kind].test(value)) out = value;
+  } else if (Decimal.isDecimal(value)) {
+    const d = value as Decimal;
+    if (d.isFinite() && (kind === 'decimal' || d.isInteger())) out = d.toFixed();
   }
-  if (typeof value === 'string' && PLAIN_DECIMAL.test(value)) return value;
-  let d: Decimal;
-  try {
-    d = value instanceof Decimal ? value : new Decimal(value);
-  } catch (cause) {
-    throw new PipelineError(
-      'NOT_A_DECIMAL',
-      `Not a decimal number: ${JSON.stringify(String(value))}`,
-      { cause },
-    );
+  if (out === undefined) {
+    const got = Decimal.isDecimal(value) ? String(value) : (JSON.stringify(value) ?? String(value));
+    throw new PipelineError('NOT_A_DECIMAL', `Expected ${EXPECTED[kind]}, got ${got}`);
   }
-  if (!d.isFinite())
-    throw new PipelineError('NOT_A_DECIMAL', `Cannot write ${d.toString()} as an exact decimal`);
-  return d.toFixed();
+  return out;
 }
 
-const PLAIN_DECIMAL = /^-?(0|[1-9]\d*)(\.\d+)?$/;
-
-/** Converts one item. */
-export function kpiItemToDecimal(item: KpiItem): DecimalKpiItem {
+/** Converts one item: every integer field through {@link toDecimalString} as an integer. */
+export function kpiItemToDecimal(item: KpiItem<number | string>): KpiItem<string> {
   return {
     ...item,
-    listen_count: toDecimalString(item.listen_count),
-    unique_listeners: toDecimalString(item.unique_listeners),
-    total_listening_time: toDecimalString(item.total_listening_time),
+    listen_count: toDecimalString(item.listen_count, 'integer'),
+    unique_listeners: toDecimalString(item.unique_listeners, 'integer'),
+    total_listening_time: toDecimalString(item.total_listening_time, 'integer'),
     avg_listening_time_per_user: toDecimalString(item.avg_listening_time_per_user),
-    top_songs: item.top_songs.map((s) => ({ ...s, listen_count: toDecimalString(s.listen_count) })),
+    top_songs: item.top_songs.map((s) => ({
+      ...s,
+      listen_count: toDecimalString(s.listen_count, 'integer'),
+    })),
   };
 }
 
@@ -82,13 +68,13 @@ export const ToDecimalOptionsSchema = z.object({}).strict();
 /** Options of {@link toDecimal}. */
 export type ToDecimalOptions = z.input<typeof ToDecimalOptionsSchema>;
 
-/** Creates the stage `Batch<KpiItem>` → `Batch<DecimalKpiItem>`. */
+/** Creates the stage `Batch<KpiItem>` → `Batch<KpiItem<string>>`. */
 export function toDecimal(
   options: ToDecimalOptions = {},
 ): (
   source: AsyncIterable<Batch<KpiItem>> | Iterable<Batch<KpiItem>>,
   context?: StageContext,
-) => AsyncGenerator<Batch<DecimalKpiItem>> {
+) => AsyncGenerator<Batch<KpiItem<string>>> {
   parseOptions(ToDecimalOptionsSchema, options, 'toDecimal');
   return async function* convert(source, context) {
     for await (const batch of source) {

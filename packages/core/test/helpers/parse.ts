@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import type { RowBatch, SourceRef, ValidBatch } from '../../src/index.js';
 import { RowBatchBuilder, rowFields } from '../../src/internal/row-batch.js';
 import type { RawRow } from '../../src/types.js';
@@ -65,5 +66,38 @@ export function validRows<T>(
     for (const key of keys) value[key] = batch.values[key][r]!;
     out.push({ source: batch.source, line: batch.lines[r]!, value });
   }
+  return out;
+}
+
+/**
+ * Runs `stage` over `bytes` and aborts its signal after the first batch:
+ * the stage must reject with an `AbortError` before a second batch.
+ */
+export async function assertStopsOnAbort(
+  stage: (
+    source: Iterable<Buffer>,
+    context: { readonly signal: AbortSignal },
+  ) => AsyncIterable<RowBatch>,
+  bytes: string,
+): Promise<void> {
+  const controller = new AbortController();
+  let batches = 0;
+  await assert.rejects(
+    (async () => {
+      for await (const _ of stage(chunked(bytes, 50), { signal: controller.signal })) {
+        batches += 1;
+        controller.abort();
+      }
+    })(),
+    { name: 'AbortError' },
+  );
+  assert.equal(batches, 1);
+}
+
+/** `n` NDJSON stream rows, one per line. */
+export function ndjsonRows(n: number): string {
+  let out = '';
+  for (let i = 1; i <= n; i++)
+    out += `{"user_id":${i},"track_id":"t1","listen_time":"2024-06-25 17:43:13"}\n`;
   return out;
 }

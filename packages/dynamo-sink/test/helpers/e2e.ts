@@ -2,7 +2,8 @@
  * End-to-end fixtures for the exactly-once tests: s3rver + dynalite, small
  * CSV datasets, and the KPI oracle over the same rows.
  */
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { after, before } from 'node:test';
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type KpiItem, type SongRow, type StreamRow, streamRowSchema } from '@streamkpi/core';
 import { startS3rver } from '@streamkpi/s3-source/testing';
 import { oracleKpis } from '../../../core/test/helpers/oracle.js';
@@ -28,6 +29,51 @@ export async function startEmulators(backend: DynamoBackend = 'dynalite') {
       await s3rver.close();
       await ddb.close();
     },
+  };
+}
+
+/** The running emulators of {@link useEmulators} and helpers bound to their clients. */
+export type Emulators = Omit<Awaited<ReturnType<typeof startEmulators>>, 'close'> & {
+  /** {@link put} through this S3 client. */
+  put(key: string, body: string, bucket?: string): Promise<void>;
+  /** {@link listKeys} through this S3 client, in {@link BUCKET} unless told. */
+  keys(prefix: string, bucket?: string): Promise<string[]>;
+  /** {@link tableItems} through this DynamoDB client. */
+  tableItems(tableName?: string): Promise<Record<string, unknown>[]>;
+};
+
+/**
+ * Emulators for the enclosing suite (or the file, at top level): started
+ * before its tests, closed after them. Read the fields inside tests and hooks.
+ */
+export function useEmulators(backend: DynamoBackend = 'dynalite'): Emulators {
+  let env: Awaited<ReturnType<typeof startEmulators>> | undefined;
+  before(async () => {
+    env = await startEmulators(backend);
+  });
+  after(async () => {
+    await env?.close();
+  });
+  const started = () => {
+    if (env === undefined) throw new Error('emulators not started');
+    return env;
+  };
+  return {
+    get s3rver() {
+      return started().s3rver;
+    },
+    get ddb() {
+      return started().ddb;
+    },
+    get s3() {
+      return started().s3;
+    },
+    get dynamo() {
+      return started().dynamo;
+    },
+    put: (key, body, bucket) => put(started().s3, key, body, bucket),
+    keys: (prefix, bucket = BUCKET) => listKeys(started().s3, bucket, prefix),
+    tableItems: (tableName) => tableItems(started().dynamo, tableName),
   };
 }
 
@@ -66,6 +112,20 @@ export async function put(
   bucket: string = BUCKET,
 ): Promise<void> {
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from(body) }));
+}
+
+/** Every key under `prefix` in `bucket`, sorted (all ListObjectsV2 pages). */
+export async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    for (const c of page.Contents ?? []) keys.push(c.Key!);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return keys.sort();
 }
 
 /** Oracle items over the valid rows of the given stream files (raw strings validated with the core schema). */

@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { streamRowSchema } from '@streamkpi/core';
 import { createBucket } from '@streamkpi/s3-source/testing';
-import { expected, put, SONGS, songsCsv, streamsCsv, tableItems } from './e2e.js';
+import { prng } from '../../../core/test/helpers/prng.js';
+import { expected, listKeys, put, SONGS, songsCsv, streamsCsv, tableItems } from './e2e.js';
 
 /** A stream file: its key (below `streams/`) and CSV body. */
 export interface StreamFile {
@@ -20,18 +21,6 @@ export interface StreamFile {
 
 /** Users 1–5 exist; user 6 shows up in streams only (kept, SPEC §3). */
 export const USERS_CSV = 'user_id,user_name\n1,a\n2,b\n3,c\n4,d\n5,e\n';
-
-/** Small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DATES = ['2024-06-24', '2024-06-25', '2024-06-26', '2024-06-27'];
 const TRACKS = ['t1', 't2', 't3', 't4'];
@@ -50,7 +39,7 @@ const DIRTY = [
  * row in six dirty (every rejection reason occurs).
  */
 export function streamFiles(seed: number, count: number, rows = 12, name = 'f'): StreamFile[] {
-  const r = rng(seed);
+  const r = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const files: StreamFile[] = [];
   for (let f = 0; f < count; f++) {
@@ -108,20 +97,6 @@ export async function seedBucket(
   await put(s3, 'users/users.csv', USERS_CSV, bucket);
   await put(s3, 'streams/', '', bucket);
   for (const f of files) await put(s3, f.key, f.body, bucket);
-}
-
-/** Every key under `prefix`, sorted. */
-export async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
-    for (const c of page.Contents ?? []) keys.push(c.Key!);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return keys.sort();
 }
 
 /** The text of an object. */

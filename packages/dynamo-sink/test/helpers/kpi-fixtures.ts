@@ -1,16 +1,7 @@
+import { prng } from '../../../core/test/helpers/prng.js';
 import type { KpiItem, StoredKpiItem } from '../../src/index.js';
 
-/** A small deterministic PRNG (mulberry32) so failures reproduce from the seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 const GENRES = [
   'pop',

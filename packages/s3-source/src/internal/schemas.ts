@@ -22,3 +22,21 @@ export const bucketSchema = z.string().min(3).max(63);
 export const prefixSchema = z
   .string()
   .refine((p) => p === '' || p.endsWith('/'), 'Expected a prefix that is empty or ends with `/`');
+
+/**
+ * The options that name one object and pin it: the operations on a single
+ * object (read, archive, reject) extend this with their own.
+ */
+export const objectOptionsSchema = z.object({
+  /** Injected S3 client. */
+  client: s3ClientSchema,
+  /** Bucket of the object. */
+  bucket: bucketSchema,
+  /** Key of the object. */
+  key: z.string().min(1),
+  /**
+   * ETag the caller saw (bare or quoted). When given, a different object
+   * fails with `OBJECT_CHANGED` instead of being read or moved.
+   */
+  etag: z.string().min(1).optional(),
+});

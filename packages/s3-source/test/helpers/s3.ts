@@ -1,7 +1,54 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { after } from 'node:test';
+import { PutObjectCommand, type S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
+import { type RunningS3rver, startS3rver } from '../../src/testing.js';
+import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
+
+/** One s3rver for a test file and a client of it. */
+export interface S3Fixture {
+  readonly s3: RunningS3rver;
+  readonly client: S3Client;
+}
+
+/** {@link S3Fixture} with a fault proxy in front and a client that talks through it. */
+export interface S3ProxyFixture extends S3Fixture {
+  readonly proxy: FaultProxy;
+  readonly viaProxy: S3Client;
+}
+
+/**
+ * Start s3rver with `buckets` for the calling test file (top-level await) and
+ * close it after the file's tests.
+ */
+export async function s3Fixture(...buckets: string[]): Promise<S3Fixture> {
+  const s3 = await startS3rver({ buckets });
+  after(() => s3.close());
+  return { s3, client: s3.client() };
+}
+
+/**
+ * {@link s3Fixture} plus a fault proxy; `viaProxy` is a client with `config`
+ * that reaches s3rver through the proxy. The proxy closes before the server.
+ */
+export async function s3ProxyFixture(
+  buckets: readonly string[],
+  config: S3ClientConfig = {},
+): Promise<S3ProxyFixture> {
+  const s3 = await startS3rver({ buckets });
+  const proxy = await startFaultProxy(s3.endpoint);
+  after(async () => {
+    await proxy.close();
+    await s3.close();
+  });
+  return {
+    s3,
+    client: s3.client(),
+    proxy,
+    viaProxy: s3.client({ ...config, endpoint: proxy.endpoint }),
+  };
+}
 
 /** Upload a buffer/string as one object. */
 export async function put(
