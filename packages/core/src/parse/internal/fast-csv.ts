@@ -27,7 +27,8 @@
  * Differences by design: an unterminated quote at end of input throws
  * `ParseError` `CSV_UNTERMINATED_QUOTE` (csv-parser swallows the rest of the
  * file into one cell); a row longer than `maxRowBytes` throws `ParseError`
- * `LINE_TOO_LONG` without buffering more than about that many bytes.
+ * `LINE_TOO_LONG` without buffering more than about that many bytes; a row
+ * with more than `maxFields` cells keeps only `maxFields + 1` of them.
  *
  * Cells are `slice`s of the decoded chunk: V8 may keep the chunk's string
  * alive as long as a long cell (13+ chars) is; copy cells you keep for long.
@@ -65,6 +66,7 @@ export function createCsvTokenizer(options: CsvTokenizerOptions = {}): CsvTokeni
   const o = parseOptions(csvTokenizerOptionsSchema, options, 'createCsvTokenizer');
   return new FastCsvTokenizer(
     o.maxRowBytes,
+    o.maxFields,
     o.delimiter.charCodeAt(0),
     o.skipEmptyLines,
     o.unterminatedQuote === 'row',
@@ -97,6 +99,7 @@ class FastCsvTokenizer implements CsvTokenizer {
 
   constructor(
     private readonly maxRowBytes: number,
+    private readonly maxFields: number,
     private readonly delimiter: number,
     private readonly skipEmptyLines: boolean,
     private readonly unterminatedAsRow: boolean,
@@ -202,6 +205,7 @@ class FastCsvTokenizer implements CsvTokenizer {
     const lines = out.lines;
     const delimiterChar = this.delimiterChar;
     const safeChars = this.safeChars;
+    const maxFields = this.maxFields;
     const length = text.length;
     let quote = text.indexOf('"', pos);
     let delimiter = text.indexOf(delimiterChar, pos);
@@ -231,7 +235,14 @@ class FastCsvTokenizer implements CsvTokenizer {
         }
       } else {
         let from = pos;
+        let room = maxFields;
         while (delimiter >= 0 && delimiter < end) {
+          if (--room < 0) {
+            // Past maxFields: the row ends with one empty cell, the rest is not cut.
+            from = end;
+            delimiter = text.indexOf(delimiterChar, end);
+            break;
+          }
           cells.push(text.slice(from, delimiter));
           from = delimiter + 1;
           delimiter = text.indexOf(delimiterChar, from);
@@ -292,7 +303,7 @@ class FastCsvTokenizer implements CsvTokenizer {
   private splitRow(text: string, start: number, end: number, line: number, out: CsvRowBatch) {
     const cells = out.cells;
     const first = cells.length;
-    splitQuotedRow(text, start, end, this.delimiter, cells);
+    splitQuotedRow(text, start, end, this.delimiter, this.maxFields, cells);
     if (this.header === undefined) {
       this.header = cells.splice(first);
     } else {
