@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import {
   DeleteObjectCommand,
-  GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { PipelineError } from '@streamkpi/core';
-import { isNotFound } from '@streamkpi/s3-source';
+import { readObjectBytes } from '@streamkpi/s3-source';
 import { z } from 'zod';
 import { parseOptions } from './internal/options.js';
 
@@ -126,20 +125,9 @@ export function createPartialStore(options: PartialStoreOptions): PartialStore {
       sendOptions(signal),
     );
   };
-  /** The object's bytes, or undefined when it does not exist. */
-  const get = async (key: string, signal?: AbortSignal): Promise<Uint8Array | undefined> => {
-    try {
-      const res = await client.send(
-        new GetObjectCommand({ Bucket: bucket, Key: key }),
-        sendOptions(signal),
-      );
-      if (!res.Body) throw new PipelineError('STATE_MISSING', `State object ${key} has no body`);
-      return await res.Body.transformToByteArray();
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
-  };
+  /** The object's bytes (a cut body resumes), or undefined when it does not exist. */
+  const get = (key: string, signal?: AbortSignal): Promise<Uint8Array | undefined> =>
+    readObjectBytes({ client, bucket, key, ...(signal ? { signal } : {}) });
   const listDateObjects = async (
     kind: 'partials' | 'snapshots',
     date: string,

@@ -3,8 +3,12 @@ import { after, before, describe, it } from 'node:test';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { OptionsError } from '@streamkpi/core';
 import { listObjectPages, listObjects, sourceRefOf } from '../src/index.js';
-import { type RunningS3rver, startS3rver } from '../src/testing.js';
-import { type FaultProxy, startFaultProxy } from './helpers/fault-proxy.js';
+import {
+  type FaultProxy,
+  type RunningS3rver,
+  startFaultProxy,
+  startS3rver,
+} from '../src/testing.js';
 import { put, putMany } from './helpers/s3.js';
 
 const bucket = 'list-bucket';

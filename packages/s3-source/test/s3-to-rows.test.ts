@@ -11,8 +11,13 @@ interface Row {
 }
 
 import { listObjects, openObject, readObject, rejectObject } from '../src/index.js';
-import { type RunningS3rver, startS3rver } from '../src/testing.js';
-import { cutGets, type FaultProxy, startFaultProxy } from './helpers/fault-proxy.js';
+import {
+  cutGets,
+  type FaultProxy,
+  type RunningS3rver,
+  startFaultProxy,
+  startS3rver,
+} from '../src/testing.js';
 import { collect, csvLines, put } from './helpers/s3.js';
 
 // Integration of this package with the core parsers: S3 bytes → row batches.
