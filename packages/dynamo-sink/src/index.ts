@@ -57,6 +57,8 @@ export type {
 } from './reference-cache.js';
 export { createReferenceCache } from './reference-cache.js';
 export { RunTimeoutError } from './run/deadline.js';
+export type { ObjectStep, RetryPolicy } from './run/object-failure.js';
+export { isTransient, ObjectFailedError } from './run/object-failure.js';
 // Run history: one record per run in the state store.
 export type {
   ListRunRecordsOptions,
@@ -80,6 +82,7 @@ export {
 export type {
   LatencySummary,
   ObjectOutcome,
+  RunKpisFailure,
   RunKpisOptions,
   RunKpisSummary,
 } from './run-kpis.js';

@@ -98,6 +98,19 @@ function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSign
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/**
+ * Throws `PipelineError` `INVALID_DATE` for a KPI date that is not
+ * `YYYY-MM-DD` (`of` names where it came from in the message).
+ */
+export function assertKpiDate(date: string, of?: string): void {
+  if (!DATE.test(date)) {
+    throw new PipelineError(
+      'INVALID_DATE',
+      `${of === undefined ? '' : `${of}: `}Expected a YYYY-MM-DD date, got ${JSON.stringify(date)}`,
+    );
+  }
+}
+
 /** Creates a {@link PartialStore} over an injected S3 client. */
 export function createPartialStore(options: PartialStoreOptions): PartialStore {
   const { client, ...rest } = options;
@@ -105,14 +118,7 @@ export function createPartialStore(options: PartialStoreOptions): PartialStore {
   const partialKey = (date: string, objectId: string) =>
     `${prefix}partials/${date}/${objectId}.kpis`;
   const manifestKey = (objectId: string) => `${prefix}objects/${objectId}.json`;
-  const checkDate = (date: string) => {
-    if (!DATE.test(date)) {
-      throw new PipelineError(
-        'INVALID_DATE',
-        `Expected a YYYY-MM-DD date, got ${JSON.stringify(date)}`,
-      );
-    }
-  };
+  const checkDate = (date: string) => assertKpiDate(date);
   const put = async (key: string, body: Uint8Array, type: string, signal?: AbortSignal) => {
     await client.send(
       new PutObjectCommand({

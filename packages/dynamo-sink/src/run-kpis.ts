@@ -26,8 +26,12 @@ import { connect } from './run/connect.js';
 import { createDateCommitter } from './run/date-committer.js';
 import { tracked, withDeadline } from './run/deadline.js';
 import { runLayout } from './run/layout.js';
+import { ObjectFailedError, withRetries } from './run/object-failure.js';
 import { announced, commitOnce, type ObjectFlow, runObject } from './run/object-flow.js';
+import type { LatencySummary, ObjectOutcome, RunKpisFailure } from './run/outcomes.js';
 import { summarize } from './run/summary.js';
+
+export type { LatencySummary, ObjectOutcome, RunKpisFailure } from './run/outcomes.js';
 
 const prefix = z.string().refine((p) => p === '' || p.endsWith('/'), {
   message: "Expected a prefix that is '' or ends with '/'",
@@ -82,6 +86,14 @@ export const runKpisOptionsSchema = z.object({
    * `listen_time_out_of_range`. Default 2000-01-01 to one day after now.
    */
   listenTimeWindow: listenTimeWindowSchema.optional(),
+  /**
+   * Attempts per object within a run while it fails with a transient error
+   * (network, throttling, timeouts, 5xx), with exponential backoff from
+   * `retryDelayMs`. Default 3.
+   */
+  objectAttempts: z.number().int().min(1).max(10).default(3),
+  /** Delay before an object's first retry, doubled per retry. Default 500. */
+  retryDelayMs: z.number().int().min(0).max(60_000).default(500),
   /** Stream objects read at once. Default 2. */
   concurrency: z.number().int().min(1).max(64).default(2),
   /**
@@ -94,25 +106,6 @@ export const runKpisOptionsSchema = z.object({
   /** Only these stream keys (full keys), instead of listing `streams/` — for event-driven runs. */
   keys: z.array(z.string().min(1)).optional(),
 });
-
-/** What happened to one stream object. */
-export interface ObjectOutcome {
-  readonly key: string;
-  readonly etag: string;
-  /**
-   * `processed`: read and committed now; `skipped`: captured earlier (its
-   * dates are committed if they were not, and it is archived); `rejected`:
-   * quarantined — empty, its header lacks required columns, or its key is
-   * unsafe — moved to `rejected/` with a report (`error` says why); `claimed`: another live
-   * worker holds it, left to that worker; `failed`: left in place, see `error`.
-   */
-  readonly status: 'processed' | 'skipped' | 'rejected' | 'claimed' | 'failed';
-  readonly dates: readonly string[];
-  readonly archived: boolean;
-  /** Landing (the object's Last-Modified) → all its dates committed, for objects read by this run. */
-  readonly landingToCommittedMs?: number;
-  readonly error?: unknown;
-}
 
 /** Options of {@link runKpis}. */
 export type RunKpisOptions = z.input<typeof runKpisOptionsSchema> & {
@@ -135,14 +128,6 @@ export type RunKpisOptions = z.input<typeof runKpisOptionsSchema> & {
   readonly referenceCache?: ReferenceCache;
   readonly signal?: AbortSignal;
 };
-
-/** Landing → committed latency of the objects a run read (nearest-rank percentiles). */
-export interface LatencySummary {
-  readonly count: number;
-  readonly p50Ms: number;
-  readonly p95Ms: number;
-  readonly maxMs: number;
-}
 
 /** The summary of a run (SPEC section 8). */
 export interface RunKpisSummary {
@@ -174,6 +159,8 @@ export interface RunKpisSummary {
   readonly landingToCommitted: LatencySummary;
   readonly durationMs: number;
   readonly peakRssBytes: number;
+  /** Every failure (object, date, archive) with the object's key; empty exactly when `ok`. */
+  readonly failures: readonly RunKpisFailure[];
   /** False when any object or date failed (left for a retry); quarantined objects do not count. */
   readonly ok: boolean;
 }
@@ -255,6 +242,7 @@ async function run(
         })
       : announced(o.bucket, o.keys);
 
+  const policy = { attempts: o.objectAttempts, baseDelayMs: o.retryDelayMs };
   const outcomes: ObjectOutcome[] = [];
   try {
     for await (const outcome of processObjects({
@@ -264,7 +252,10 @@ async function run(
       // stores the last one's partials, commits and archives it.
       concurrency: Math.max(o.concurrency, threads === 0 ? 0 : threads + 1),
       ...(signal ? { signal } : {}),
-      process: (object) => tracked(inFlight, object.key, () => runObject(object, flow)),
+      process: (object) =>
+        tracked(inFlight, object.key, () =>
+          withRetries(() => runObject(object, flow), policy, signal),
+        ),
     })) {
       let done: ObjectOutcome;
       if (outcome.ok) {
@@ -276,9 +267,12 @@ async function run(
           status: 'failed',
           dates: [],
           archived: false,
-          error: outcome.error,
+          error:
+            outcome.error instanceof ObjectFailedError
+              ? outcome.error
+              : new ObjectFailedError(o.bucket, outcome.object.key, 'capture', outcome.error),
         };
-        await report(outcome.error, { key: outcome.object.key });
+        await report(done.error, { key: outcome.object.key });
       }
       outcomes.push(done);
       onObject?.(done);
@@ -294,7 +288,7 @@ async function run(
     metrics,
     outcomes,
     dates: committer.results(),
-    failedDates: committer.failed.size,
+    failedDates: committer.failed,
     started,
   });
 }

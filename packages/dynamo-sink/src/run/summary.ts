@@ -1,8 +1,9 @@
 /** Close step of a run: the summary (SPEC section 8) from the outcomes and commits. */
 import type { RunMetrics } from '@streamkpi/core';
 import type { CommitDateResult } from '../commit-date.js';
-import type { LatencySummary, ObjectOutcome, RunKpisSummary } from '../run-kpis.js';
+import type { RunKpisSummary } from '../run-kpis.js';
 import type { Connection } from './connect.js';
+import { failuresOf, type LatencySummary, type ObjectOutcome } from './outcomes.js';
 
 /** Nearest-rank percentile of ascending `sorted` (`p` in 0–100). */
 export function percentile(sorted: readonly number[], p: number): number {
@@ -31,12 +32,14 @@ export function summarize(input: {
   readonly metrics: RunMetrics;
   readonly outcomes: readonly ObjectOutcome[];
   readonly dates: readonly CommitDateResult[];
-  readonly failedDates: number;
+  /** Dates whose last commit failed, with the error. */
+  readonly failedDates: ReadonlyMap<string, unknown>;
   readonly started: number;
 }): RunKpisSummary {
   const { connection: c, metrics, outcomes, dates } = input;
   const count = (s: ObjectOutcome['status']) => outcomes.filter((x) => x.status === s).length;
   const streams = metrics.summary();
+  const failures = failuresOf(outcomes, input.failedDates);
   return {
     streams,
     reference: { ...c.reference.summary, reused: c.reference.reused },
@@ -66,11 +69,8 @@ export function summarize(input: {
       c.reference.summary.songs.peakRssBytes,
       process.memoryUsage.rss(),
     ),
+    failures,
     // A quarantined object is handled (moved to `rejected/`), not a failure.
-    ok:
-      input.failedDates === 0 &&
-      !outcomes.some(
-        (x) => x.status === 'failed' || (x.status !== 'rejected' && x.error !== undefined),
-      ),
+    ok: failures.length === 0,
   };
 }
