@@ -12,7 +12,12 @@ import { ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ensureKpiTable, ensureStateTable } from '@streamkpi/dynamo-sink';
 import { type DynaliteHandle, startDynalite } from '@streamkpi/dynamo-sink/testing';
-import { type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
+import {
+  type FaultProxy,
+  type RunningS3rver,
+  startFaultProxy,
+  startS3rver,
+} from '@streamkpi/s3-source/testing';
 import {
   expected,
   put,
@@ -20,10 +25,6 @@ import {
   streamsCsv,
   tableItems,
 } from '../../../../packages/dynamo-sink/test/helpers/e2e.js';
-import {
-  type FaultProxy,
-  startFaultProxy,
-} from '../../../../packages/s3-source/test/helpers/fault-proxy.js';
 import {
   backfillBatch,
   lambdaContext,
