@@ -71,7 +71,14 @@ describe('runKpis through cut GET bodies', () => {
     it(`converges in one pass with one cut of each kind of GET (threads ${threads})`, async () => {
       const prefix = `cut${threads}/`;
       const tableName = `${TABLE}-cut${threads}`;
-      const options = { dynamo: env.dynamo, bucket: BUCKET, prefix, tableName, threads };
+      const options = {
+        dynamo: env.dynamo,
+        bucket: BUCKET,
+        prefix,
+        tableName,
+        threads,
+        retryDelayMs: 10,
+      };
       await put(env.s3, `${prefix}songs/songs.csv`, songsCsv());
       await put(env.s3, `${prefix}users/users.csv`, USERS_CSV);
       await put(env.s3, `${prefix}streams/a.csv`, FILE_A);
@@ -90,6 +97,16 @@ describe('runKpis through cut GET bodies', () => {
         failed.outcomes.map((o) => [o.key, o.archived]),
         [[`${prefix}streams/b.csv`, false]],
       );
+      // Each failed date is listed with the object waiting on it (B stays captured: its rows count once, here).
+      assert.deepEqual(
+        failed.failures.map((f) => [f.kind, f.key, f.date, f.step, f.transient]).sort(),
+        [
+          ['date', `${prefix}streams/b.csv`, '2024-06-25', 'commit', true],
+          ['date', `${prefix}streams/b.csv`, '2024-06-26', 'commit', true],
+        ],
+      );
+      assert.match(String(failed.failures[0]?.error), /InternalError/);
+      assert.equal(failed.streams.rowsRead, 3);
 
       await put(env.s3, `${prefix}streams/c.csv`, FILE_C);
       const head = await env.s3.send(
