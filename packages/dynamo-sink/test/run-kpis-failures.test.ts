@@ -177,7 +177,7 @@ describe('runKpis failures and counting', () => {
     );
     assert.ok(failure?.error instanceof ObjectFailedError);
     assert.match(
-      String((failure?.error as Error).message),
+      String(failure?.error),
       /down\/streams\/down\.csv: capture failed: .*SlowDown/,
     );
     assert.deepEqual(
