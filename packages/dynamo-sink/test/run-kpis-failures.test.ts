@@ -176,10 +176,7 @@ describe('runKpis failures and counting', () => {
       ['object', key, 'capture', true],
     );
     assert.ok(failure?.error instanceof ObjectFailedError);
-    assert.match(
-      String(failure?.error),
-      /down\/streams\/down\.csv: capture failed: .*SlowDown/,
-    );
+    assert.match(String(failure?.error), /down\/streams\/down\.csv: capture failed: .*SlowDown/);
     assert.deepEqual(
       reported.map(([e, k]) => [e === failure?.error, k]),
       [[true, key]],
