@@ -86,7 +86,11 @@ export function isTransient(error: unknown): boolean {
     };
     const status = x.$metadata?.httpStatusCode ?? 0;
     if (x.$retryable !== undefined || status >= 500 || status === 429) return true;
-    if (TRANSIENT_NAMES.has(x.name) || TRANSIENT_CODES.has(String(x.code))) return true;
+    // (An SDK error rebuilt after a pool thread carries its name as its code.)
+    const code = String(x.code);
+    if (TRANSIENT_NAMES.has(x.name) || TRANSIENT_NAMES.has(code) || TRANSIENT_CODES.has(code)) {
+      return true;
+    }
     if (x.message === 'aborted') return true;
     e = x.cause;
   }
