@@ -5,19 +5,18 @@
  * one pass still converges to the fault-free table with every row counted.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type FaultProxy, startFaultProxy } from '@streamkpi/s3-source/testing';
+import { describe, it } from 'node:test';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { createPartialStore, runKpis } from '../src/index.js';
 import {
   BUCKET,
   expected,
   put,
   songsCsv,
-  startEmulators,
   streamsCsv,
   TABLE,
   tableItems,
+  useProxiedEmulators,
 } from './helpers/e2e.js';
 import { USERS_CSV } from './helpers/exactly-once.js';
 
@@ -38,18 +37,7 @@ const FILE_C = streamsCsv([
 /** Bytes of a body let through before the connection is dropped. */
 const CUT_AFTER = 16;
 
-let env: Awaited<ReturnType<typeof startEmulators>>;
-let proxy: FaultProxy;
-let viaProxy: S3Client;
-before(async () => {
-  env = await startEmulators();
-  proxy = await startFaultProxy(env.s3rver.endpoint);
-  viaProxy = env.s3rver.client({ endpoint: proxy.endpoint });
-});
-after(async () => {
-  await proxy.close();
-  await env.close();
-});
+const emulators = useProxiedEmulators();
 
 /** Cuts the first full GET whose path contains each of `parts`, once each. */
 function cutOnceEach(parts: readonly string[]) {
@@ -72,26 +60,26 @@ describe('runKpis through cut GET bodies', () => {
       const prefix = `cut${threads}/`;
       const tableName = `${TABLE}-cut${threads}`;
       const options = {
-        dynamo: env.dynamo,
+        dynamo: emulators.env.dynamo,
         bucket: BUCKET,
         prefix,
         tableName,
         threads,
         retryDelayMs: 10,
       };
-      await put(env.s3, `${prefix}songs/songs.csv`, songsCsv());
-      await put(env.s3, `${prefix}users/users.csv`, USERS_CSV);
-      await put(env.s3, `${prefix}streams/a.csv`, FILE_A);
-      assert.equal((await runKpis({ ...options, s3: env.s3 })).ok, true);
+      await put(emulators.env.s3, `${prefix}songs/songs.csv`, songsCsv());
+      await put(emulators.env.s3, `${prefix}users/users.csv`, USERS_CSV);
+      await put(emulators.env.s3, `${prefix}streams/a.csv`, FILE_A);
+      assert.equal((await runKpis({ ...options, s3: emulators.env.s3 })).ok, true);
 
       // B is captured (partials, manifest) but its commit cannot read the
       // dates' snapshots: it is left for the next pass, as after a crash.
-      await put(env.s3, `${prefix}streams/b.csv`, FILE_B);
-      proxy.plan = (req) =>
+      await put(emulators.env.s3, `${prefix}streams/b.csv`, FILE_B);
+      emulators.proxy.plan = (req) =>
         req.method === 'GET' && req.url.includes(`${prefix}state/snapshots/`)
           ? { status: 500, code: 'InternalError' }
           : undefined;
-      const failed = await runKpis({ ...options, s3: viaProxy });
+      const failed = await runKpis({ ...options, s3: emulators.viaProxy });
       assert.equal(failed.ok, false);
       assert.deepEqual(
         failed.outcomes.map((o) => [o.key, o.archived]),
@@ -108,12 +96,12 @@ describe('runKpis through cut GET bodies', () => {
       assert.match(String(failed.failures[0]?.error), /InternalError/);
       assert.equal(failed.streams.rowsRead, 3);
 
-      await put(env.s3, `${prefix}streams/c.csv`, FILE_C);
-      const head = await env.s3.send(
+      await put(emulators.env.s3, `${prefix}streams/c.csv`, FILE_C);
+      const head = await emulators.env.s3.send(
         new HeadObjectCommand({ Bucket: BUCKET, Key: `${prefix}streams/b.csv` }),
       );
       const store = createPartialStore({
-        client: env.s3,
+        client: emulators.env.s3,
         bucket: BUCKET,
         prefix: `${prefix}state/`,
       });
@@ -126,21 +114,24 @@ describe('runKpis through cut GET bodies', () => {
         `${prefix}state/partials/`,
         `${prefix}state/snapshots/`,
       ];
-      proxy.requests.length = 0;
-      proxy.plan = cutOnceEach(kinds);
-      const summary = await runKpis({ ...options, s3: viaProxy });
+      emulators.proxy.requests.length = 0;
+      emulators.proxy.plan = cutOnceEach(kinds);
+      const summary = await runKpis({ ...options, s3: emulators.viaProxy });
 
       assert.equal(summary.ok, true, JSON.stringify(summary.outcomes));
       assert.deepEqual(summary.outcomes.map((o) => [o.key, o.status, o.archived]).sort(), [
         [`${prefix}streams/b.csv`, 'skipped', true],
         [`${prefix}streams/c.csv`, 'processed', true],
       ]);
-      assert.deepEqual(await tableItems(env.dynamo, tableName), expected([FILE_A, FILE_B, FILE_C]));
+      assert.deepEqual(
+        await tableItems(emulators.env.dynamo, tableName),
+        expected([FILE_A, FILE_B, FILE_C]),
+      );
       const s = summary.streams;
       assert.equal(s.rowsRead, 2);
       assert.equal(s.rowsRead, s.rowsAggregated + s.rowsRejected);
       // Each kind was cut once and resumed from the byte where it was cut.
-      const gets = proxy.requests.filter((r) => r.method === 'GET');
+      const gets = emulators.proxy.requests.filter((r) => r.method === 'GET');
       for (const kind of kinds) {
         const resumed = gets.filter(
           (r) => decodeURIComponent(r.url).includes(kind) && r.range === `bytes=${CUT_AFTER}-`,

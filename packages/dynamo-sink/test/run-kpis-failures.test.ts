@@ -6,19 +6,17 @@
  * cause, and dead-letter lines always equal the summary's rejected rows.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { S3Client } from '@aws-sdk/client-s3';
-import { type FaultProxy, startFaultProxy } from '@streamkpi/s3-source/testing';
+import { describe, it } from 'node:test';
 import { ObjectFailedError, runKpis } from '../src/index.js';
 import {
   BUCKET,
   expected,
   put,
   songsCsv,
-  startEmulators,
   streamsCsv,
   TABLE,
   tableItems,
+  useProxiedEmulators,
 } from './helpers/e2e.js';
 import { deadLetterRows, getText, listKeys } from './helpers/exactly-once.js';
 
@@ -35,41 +33,30 @@ function isGetOf(req: { method: string; url: string }, key: string): boolean {
   );
 }
 
-let env: Awaited<ReturnType<typeof startEmulators>>;
-let proxy: FaultProxy;
-let viaProxy: S3Client;
-before(async () => {
-  env = await startEmulators();
-  proxy = await startFaultProxy(env.s3rver.endpoint);
-  viaProxy = env.s3rver.client({ endpoint: proxy.endpoint });
-});
-after(async () => {
-  await proxy.close();
-  await env.close();
-});
+const emulators = useProxiedEmulators();
 
 describe('runKpis failures and counting', () => {
   for (const threads of [0, 2]) {
     it(`quarantines files that break after rejecting rows and withdraws their dead letters (threads ${threads})`, async () => {
       const prefix = `broken${threads}/`;
-      await put(env.s3, `${prefix}songs/songs.csv`, songsCsv());
-      await put(env.s3, `${prefix}streams/good.csv`, GOOD);
+      await put(emulators.env.s3, `${prefix}songs/songs.csv`, songsCsv());
+      await put(emulators.env.s3, `${prefix}streams/good.csv`, GOOD);
       // 12,000 rejected rows (a full dead-letter part is uploaded) and then a line over maxRowBytes.
       const badRows = 'x,t1,2024-06-25 10:00:00\n'.repeat(12_000);
       await put(
-        env.s3,
+        emulators.env.s3,
         `${prefix}streams/long.csv`,
         `user_id,track_id,listen_time\n${badRows}1,t1,${'9'.repeat(5 * 1024 * 1024)}\n`,
       );
       // The structure breaks after element 2 (element 1 was rejected).
       await put(
-        env.s3,
+        emulators.env.s3,
         `${prefix}streams/broken.json`,
         '[{"user_id":"x","track_id":"t1","listen_time":"2024-06-25 10:00:00"},{"user_id":1,"track_id":"t1","listen_time":"2024-06-25 10:00:00"} {"user_id":2}]',
       );
       const summary = await runKpis({
-        s3: env.s3,
-        dynamo: env.dynamo,
+        s3: emulators.env.s3,
+        dynamo: emulators.env.dynamo,
         bucket: BUCKET,
         prefix,
         tableName: `${TABLE}-broken${threads}`,
@@ -88,20 +75,20 @@ describe('runKpis failures and counting', () => {
           [`${prefix}streams/long.csv`, 'rejected', 'LINE_TOO_LONG'],
         ],
       );
-      assert.deepEqual(await listKeys(env.s3, BUCKET, `${prefix}rejected/`), [
+      assert.deepEqual(await listKeys(emulators.env.s3, BUCKET, `${prefix}rejected/`), [
         `${prefix}rejected/broken.json`,
         `${prefix}rejected/broken.json.report.json`,
         `${prefix}rejected/long.csv`,
         `${prefix}rejected/long.csv.report.json`,
       ]);
       const report = JSON.parse(
-        await getText(env.s3, BUCKET, `${prefix}rejected/broken.json.report.json`),
+        await getText(emulators.env.s3, BUCKET, `${prefix}rejected/broken.json.report.json`),
       ) as { reason: string };
       assert.match(report.reason, /malformed JSON in array element 2/);
       // Only the committed file's rows count, and only its rows are dead-lettered.
       const s = summary.streams;
       assert.deepEqual([s.rowsRead, s.rowsAggregated, s.rowsRejected], [3, 2, 1]);
-      assert.deepEqual(await deadLetterRows(env.s3, BUCKET, prefix), [
+      assert.deepEqual(await deadLetterRows(emulators.env.s3, BUCKET, prefix), [
         `${prefix}streams/good.csv#3`,
       ]);
     });
@@ -110,11 +97,11 @@ describe('runKpis failures and counting', () => {
   it('retries an object that fails transiently within the run, then commits it', async () => {
     const prefix = 'flaky/';
     const key = `${prefix}streams/good.csv`;
-    await put(env.s3, `${prefix}songs/songs.csv`, songsCsv());
-    await put(env.s3, key, GOOD);
+    await put(emulators.env.s3, `${prefix}songs/songs.csv`, songsCsv());
+    await put(emulators.env.s3, key, GOOD);
     let failing = 3; // the S3 client's own three attempts all fail once
-    proxy.requests.length = 0;
-    proxy.plan = (req) => {
+    emulators.proxy.requests.length = 0;
+    emulators.proxy.plan = (req) => {
       if (!isGetOf(req, key) || failing <= 0) {
         return undefined;
       }
@@ -124,8 +111,8 @@ describe('runKpis failures and counting', () => {
     const tableName = `${TABLE}-flaky`;
     const errors: unknown[] = [];
     const summary = await runKpis({
-      s3: viaProxy,
-      dynamo: env.dynamo,
+      s3: emulators.viaProxy,
+      dynamo: emulators.env.dynamo,
       bucket: BUCKET,
       prefix,
       tableName,
@@ -141,22 +128,23 @@ describe('runKpis failures and counting', () => {
       [[key, 'processed', true]],
     );
     assert.deepEqual(errors, []);
-    const gets = proxy.requests.filter((r) => isGetOf(r, key));
+    const gets = emulators.proxy.requests.filter((r) => isGetOf(r, key));
     assert.equal(gets.length, 4);
-    assert.deepEqual(await tableItems(env.dynamo, tableName), expected([GOOD]));
+    assert.deepEqual(await tableItems(emulators.env.dynamo, tableName), expected([GOOD]));
   });
 
   it('lists a lasting transient failure with its key, step and cause; its rows count nowhere', async () => {
     const prefix = 'down/';
     const key = `${prefix}streams/down.csv`;
-    await put(env.s3, `${prefix}songs/songs.csv`, songsCsv());
-    await put(env.s3, `${prefix}streams/good.csv`, GOOD);
-    await put(env.s3, key, GOOD);
-    proxy.plan = (req) => (isGetOf(req, key) ? { status: 503, code: 'SlowDown' } : undefined);
+    await put(emulators.env.s3, `${prefix}songs/songs.csv`, songsCsv());
+    await put(emulators.env.s3, `${prefix}streams/good.csv`, GOOD);
+    await put(emulators.env.s3, key, GOOD);
+    emulators.proxy.plan = (req) =>
+      isGetOf(req, key) ? { status: 503, code: 'SlowDown' } : undefined;
     const reported: [unknown, string | undefined][] = [];
     const summary = await runKpis({
-      s3: viaProxy,
-      dynamo: env.dynamo,
+      s3: emulators.viaProxy,
+      dynamo: emulators.env.dynamo,
       bucket: BUCKET,
       prefix,
       tableName: `${TABLE}-down`,
@@ -167,7 +155,7 @@ describe('runKpis failures and counting', () => {
         reported.push([error, context.key]);
       },
     });
-    proxy.plan = () => undefined;
+    emulators.proxy.plan = () => undefined;
     assert.equal(summary.ok, false);
     assert.equal(summary.failures.length, 1);
     const [failure] = summary.failures;
@@ -183,6 +171,8 @@ describe('runKpis failures and counting', () => {
     );
     const s = summary.streams;
     assert.deepEqual([s.rowsRead, s.rowsAggregated, s.rowsRejected], [3, 2, 1]);
-    assert.deepEqual(await deadLetterRows(env.s3, BUCKET, prefix), [`${prefix}streams/good.csv#3`]);
+    assert.deepEqual(await deadLetterRows(emulators.env.s3, BUCKET, prefix), [
+      `${prefix}streams/good.csv#3`,
+    ]);
   });
 });
