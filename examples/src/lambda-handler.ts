@@ -9,7 +9,8 @@
  * `SOURCE_TIME_ZONE`, `S3_FORCE_PATH_STYLE`; endpoints, region and
  * credentials from the standard SDK variables; `POWERTOOLS_*` for logs and
  * metrics). Re-delivered events are harmless: the runner skips what it
- * already committed.
+ * already committed. Every run leaves a run record under
+ * `<prefix>state/runs/` (command `lambda`) for `kpis status`.
  */
 import type { Context } from 'aws-lambda';
 import { type KpiHandlerRuntime, runtimeFromEnv } from './lambda/environment.js';

@@ -18,6 +18,7 @@ import {
   type UsersTable,
   usersTableFromFiles,
 } from '@streamkpi/core';
+import { cachedReferenceTables } from './local-reference-cache.js';
 
 /** The data files of a local dataset folder, each list sorted. */
 export interface LocalDataset {
@@ -119,6 +120,8 @@ export interface LoadLocalReferenceOptions {
   readonly input: string;
   readonly deadLetter: DeadLetterSink;
   readonly signal?: AbortSignal;
+  /** Folder of the tables cache (see local-reference-cache.ts); none when absent. */
+  readonly cacheDir?: string;
 }
 
 /** The lookup tables of a local dataset and the counters of loading them. */
@@ -127,6 +130,8 @@ export interface LocalReference {
   readonly users: UsersTable | undefined;
   readonly songsMetrics: RunMetrics;
   readonly usersMetrics: RunMetrics;
+  /** The tables came from the cache (`cacheDir`). */
+  readonly cacheHit: boolean;
 }
 
 /**
@@ -149,19 +154,26 @@ export async function loadLocalReference(
   const sig = signal ? { signal } : {};
   const files = (paths: readonly string[]): ReferenceFile[] =>
     paths.map((path) => ({ source: sourceOf(input, path), open: () => createReadStream(path) }));
-  const songsMetrics = new RunMetrics();
-  const songs = await songsTableFromFiles(files(dataset.songs), {
-    deadLetter,
-    metrics: songsMetrics,
-    ...sig,
-  });
-  songsMetrics.stop();
-  const usersMetrics = new RunMetrics();
-  const users = await usersTableFromFiles(files(dataset.users), {
-    deadLetter,
-    metrics: usersMetrics,
-    ...sig,
-  });
-  usersMetrics.stop();
-  return { songs: songs.table, users: users.table, songsMetrics, usersMetrics };
+  const build = async (sink: DeadLetterSink) => {
+    const fromFiles = async <T>(
+      paths: readonly string[],
+      read: typeof songsTableFromFiles | typeof usersTableFromFiles,
+    ) => {
+      const metrics = new RunMetrics();
+      const { table } = await read(files(paths), { deadLetter: sink, metrics, ...sig });
+      metrics.stop();
+      return { table: table as T, metrics };
+    };
+    const songs = await fromFiles<SongsTable>(dataset.songs, songsTableFromFiles);
+    const users = await fromFiles<UsersTable | undefined>(dataset.users, usersTableFromFiles);
+    return {
+      songs: songs.table,
+      users: users.table,
+      songsMetrics: songs.metrics,
+      usersMetrics: users.metrics,
+    };
+  };
+  if (options.cacheDir === undefined) return { ...(await build(deadLetter)), cacheHit: false };
+  const paths = [...dataset.songs, ...dataset.users];
+  return cachedReferenceTables(options.cacheDir, paths, deadLetter, build);
 }

@@ -177,6 +177,12 @@ describe('kpis flags', () => {
       () => parseCliArgs(['local', '--input', 'd', '--out', '-', '--threads', '-1']),
       /--threads/,
     );
+    const cached = parseCliArgs(['local', '--input', 'd', '--out', '-', '--reference-cache', 'c']);
+    assert.equal((cached as { referenceCache?: string }).referenceCache, 'c');
+    assert.throws(
+      () => parseCliArgs(['local', '--input', 'd', '--out', '-', '--reference-cache', '']),
+      /--reference-cache must not be empty/,
+    );
   });
 
   it('prints usage with exit code 0 for --help', async () => {

@@ -120,69 +120,77 @@ const EXPECTED: DuckDbKpiItem[] = [
   },
 ];
 
-describe('computeDuckDbKpis', () => {
-  it('computes the hand-checked items: multi-genre join, dedup, offsets, ties, half-up', async () => {
-    const dir = join(root, 'tiny');
-    await mkdir(join(dir, 'streams'), { recursive: true });
-    await writeFile(join(dir, 'songs.csv'), SONGS);
-    await writeFile(join(dir, 'streams', 'a.csv'), STREAMS);
-    const { items, counts } = await computeDuckDbKpis({ input: dir, threads: 1 });
-    assert.deepEqual(items, EXPECTED);
-    assert.deepEqual(counts.rejectedByReason, {
-      invalid_user_id: 1,
-      invalid_track_id: 1,
-      invalid_listen_time: 1,
-      unknown_track: 1,
-      ragged_row: 2,
+for (const mode of ['per-file', 'one-statement'] as const) {
+  describe(`computeDuckDbKpis (${mode})`, () => {
+    it('computes the hand-checked items: multi-genre join, dedup, offsets, ties, half-up', async () => {
+      const dir = join(root, `tiny-${mode}`);
+      await mkdir(join(dir, 'streams'), { recursive: true });
+      await writeFile(join(dir, 'songs.csv'), SONGS);
+      await writeFile(join(dir, 'streams', 'a.csv'), STREAMS);
+      const { items, counts } = await computeDuckDbKpis({ input: dir, threads: 1, mode });
+      assert.deepEqual(items, EXPECTED);
+      assert.deepEqual(counts.rejectedByReason, {
+        invalid_user_id: 1,
+        invalid_track_id: 1,
+        invalid_listen_time: 1,
+        unknown_track: 1,
+        ragged_row: 2,
+      });
+      assert.equal(counts.rowsRead, 16);
+      assert.equal(counts.rowsAggregated, 10);
+      assert.equal(counts.rowsRejected, 6);
+      assert.equal(counts.songRows, 11);
+      assert.equal(counts.songRowsRejected, 2);
     });
-    assert.equal(counts.rowsRead, 16);
-    assert.equal(counts.rowsAggregated, 10);
-    assert.equal(counts.rowsRejected, 6);
-    assert.equal(counts.songRows, 11);
-    assert.equal(counts.songRowsRejected, 2);
-  });
 
-  it('skips a stream file whose header lacks a required column and counts it', async () => {
-    const dir = join(root, 'badheader');
-    await mkdir(join(dir, 'streams'), { recursive: true });
-    await writeFile(join(dir, 'songs.csv'), SONGS);
-    await writeFile(join(dir, 'streams', 'a.csv'), STREAMS);
-    await writeFile(join(dir, 'streams', 'b.csv'), 'user_id,listen_time\n1,2024-06-25 10:00:00\n');
-    const { items, counts } = await computeDuckDbKpis({ input: dir });
-    assert.equal(counts.filesRejected, 1);
-    assert.deepEqual(items, EXPECTED);
-  });
-
-  it('agrees with the generator manifest on a dirty gzipped dataset', async () => {
-    const dir = join(root, 'generated');
-    const manifest = await generateDataset({
-      dir,
-      seed: 3,
-      streamRows: 20_000,
-      streamFiles: 2,
-      days: 3,
-      songsPerGenre: 40,
-      users: 1_000,
-      dirtyRate: 0.05,
-      gzip: true,
+    it('skips a stream file whose header lacks a required column and counts it', async () => {
+      const dir = join(root, `badheader-${mode}`);
+      await mkdir(join(dir, 'streams'), { recursive: true });
+      await writeFile(join(dir, 'songs.csv'), SONGS);
+      await writeFile(join(dir, 'streams', 'a.csv'), STREAMS);
+      await writeFile(
+        join(dir, 'streams', 'b.csv'),
+        'user_id,listen_time\n1,2024-06-25 10:00:00\n',
+      );
+      const { items, counts } = await computeDuckDbKpis({ input: dir, mode });
+      assert.equal(counts.filesRejected, 1);
+      assert.deepEqual(items, EXPECTED);
     });
-    const { items, counts } = await computeDuckDbKpis({ input: dir });
-    const dirty = manifest.streams.totals.dirty;
-    assert.deepEqual(counts.rejectedByReason, {
-      invalid_user_id: dirty.invalidUserId,
-      invalid_track_id: dirty.emptyTrackId,
-      invalid_listen_time: dirty.invalidListenTime,
-      unknown_track: dirty.unknownTrack,
-      ragged_row: dirty.raggedRow,
-    });
-    assert.equal(counts.rowsRead, manifest.streams.totals.rows);
-    assert.equal(counts.rowsAggregated, manifest.streams.totals.validRows);
-    assert.equal(counts.unknownUserRows, manifest.streams.totals.unknownUserRows);
-    assert.deepEqual([...new Set(items.map((i) => i.date))], manifest.streams.totals.dates);
-  });
 
-  it('rejects bad options and missing inputs', async () => {
-    await assert.rejects(computeDuckDbKpis({ input: root, threads: 0 }), OptionsError);
-    await assert.rejects(computeDuckDbKpis({ input: join(root, 'nothing') }), /No songs CSV files/);
+    it('agrees with the generator manifest on a dirty gzipped dataset', async () => {
+      const dir = join(root, `generated-${mode}`);
+      const manifest = await generateDataset({
+        dir,
+        seed: 3,
+        streamRows: 20_000,
+        streamFiles: 2,
+        days: 3,
+        songsPerGenre: 40,
+        users: 1_000,
+        dirtyRate: 0.05,
+        gzip: true,
+      });
+      const { items, counts } = await computeDuckDbKpis({ input: dir, mode });
+      const dirty = manifest.streams.totals.dirty;
+      assert.deepEqual(counts.rejectedByReason, {
+        invalid_user_id: dirty.invalidUserId,
+        invalid_track_id: dirty.emptyTrackId,
+        invalid_listen_time: dirty.invalidListenTime,
+        unknown_track: dirty.unknownTrack,
+        ragged_row: dirty.raggedRow,
+      });
+      assert.equal(counts.rowsRead, manifest.streams.totals.rows);
+      assert.equal(counts.rowsAggregated, manifest.streams.totals.validRows);
+      assert.equal(counts.unknownUserRows, manifest.streams.totals.unknownUserRows);
+      assert.deepEqual([...new Set(items.map((i) => i.date))], manifest.streams.totals.dates);
+    });
+
+    it('rejects bad options and missing inputs', async () => {
+      await assert.rejects(computeDuckDbKpis({ input: root, threads: 0 }), OptionsError);
+      await assert.rejects(
+        computeDuckDbKpis({ input: join(root, 'nothing') }),
+        /No songs CSV files/,
+      );
+    });
   });
-});
+}

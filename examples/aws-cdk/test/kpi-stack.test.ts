@@ -2,22 +2,24 @@
  * The CDK app, synthesized once: the template's resources and settings
  * (aws-cdk-lib/assertions), then the **bundled Lambda asset** from the cloud
  * assembly, imported and invoked with real-shaped SQS, Distributed Map,
- * scheduled and S3 payloads against s3rver + dynalite, end to end to the
- * table (== the KPI oracle). S3 requests are counted by a proxy in front of
- * s3rver (the bundle's own S3 client talks through it).
+ * scheduled and S3 payloads against s3rver + dynalite, then s3rver +
+ * DynamoDB Local, end to end to the table (== the KPI oracle). S3 and
+ * DynamoDB requests are recorded by proxies in front of the emulators (the
+ * bundle's own clients talk through them).
  */
 import assert from 'node:assert/strict';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
+import { DYNAMO_BACKENDS } from '@streamkpi/dynamo-sink/testing';
 import { Match } from 'aws-cdk-lib/assertions';
 import { bundleSuite } from './helpers/bundle-suite.js';
+import { handlerRoleStatements } from './helpers/granted-actions.js';
 import { PARAMS, type Synthesized, synthesize } from './helpers/synth.js';
 import {
   checkAlarms,
   checkBackfill,
   expectedHandlerStatements,
   only,
-  statementsOf,
 } from './helpers/template-checks.js';
 
 let synth: Synthesized;
@@ -57,13 +59,14 @@ describe('KPI stack template', () => {
     synth.template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
   });
 
-  it('creates the state table as ensureStateTable would (key pk), on demand, with point-in-time recovery, retained', () => {
+  it("creates the state table as ensureStateTable would (key pk), on demand, with point-in-time recovery, TTL on the claims' expiry in seconds, retained", () => {
     const t = synth.template;
     const id = only(t, 'AWS::DynamoDB::GlobalTable', {
       TableName: PARAMS.stateTableName,
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
       AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAtSeconds', Enabled: true },
       Replicas: [
         Match.objectLike({
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
@@ -144,17 +147,12 @@ describe('KPI stack template', () => {
 
   it('gives the handler exactly the README permissions, scoped to the folders below the prefix', () => {
     const t = synth.template;
-    const fnId = only(t, 'AWS::Lambda::Function', { Runtime: 'nodejs22.x' });
-    const fn = t.findResources('AWS::Lambda::Function')[fnId] as {
-      Properties: { Role: { 'Fn::GetAtt': string[] } };
-    };
-    const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
     const bucket = only(t, 'AWS::S3::Bucket');
     const table = kpiTableId();
     const state = stateTableId();
     const queue = only(t, 'AWS::SQS::Queue', { RedrivePolicy: Match.objectLike({}) });
     const logs = only(t, 'AWS::Logs::LogGroup');
-    const statements = statementsOf(t, roleId);
+    const statements = handlerRoleStatements(t);
     assert.deepEqual(
       statements.filter((s) => !s.actions[0]?.startsWith('logs:')),
       expectedHandlerStatements({
@@ -257,6 +255,8 @@ function stateTableId(): string {
   });
 }
 
-describe('bundled handler (the asset in cdk.out)', () => {
-  bundleSuite(() => synth);
-});
+for (const backend of DYNAMO_BACKENDS) {
+  describe(`bundled handler (the asset in cdk.out) against s3rver + ${backend}`, () => {
+    bundleSuite(() => synth, backend);
+  });
+}

@@ -1,8 +1,14 @@
 /** The stack parameters: context strings converted and validated before any construct exists. */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { OptionsError } from '@streamkpi/core';
-import { paramsFromContext, parseKpiStackParams, stateTableNameOf } from '../src/stack/props.js';
+import {
+  kpiStackParamsSchema,
+  paramsFromContext,
+  parseKpiStackParams,
+  stateTableNameOf,
+} from '../src/stack/props.js';
 
 const context = (values: Record<string, string>) => (key: string) => values[key];
 
@@ -75,5 +81,35 @@ describe('KPI stack parameters', () => {
 
   it('requires the alert e-mail address', () => {
     assert.throws(() => paramsFromContext(context({})), /alertEmail/);
+  });
+
+  it('are the README\'s "Deploy to AWS" parameters, each with its default', async () => {
+    const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
+    const deploy = readme.slice(readme.indexOf('## Deploy to AWS'));
+    const table = deploy.slice(deploy.indexOf('| parameter'), deploy.indexOf('What gets created'));
+    const rows = table
+      .split('\n')
+      .filter((l) => l.startsWith('| `'))
+      .map((l) => l.split('|').map((c) => c.trim()));
+    const documented = new Map<string, string>();
+    for (const [, names = '', defaults = ''] of rows)
+      for (const [, name] of names.matchAll(/`([A-Za-z]+)`/g))
+        documented.set(name as string, defaults);
+    assert.deepEqual([...documented.keys()].sort(), Object.keys(kpiStackParamsSchema.shape).sort());
+    const defaults = parseKpiStackParams({ alertEmail: 'ops@example.com' }) as Record<
+      string,
+      unknown
+    >;
+    for (const [name, cell] of documented) {
+      const value = name === 'alertEmail' ? undefined : defaults[name];
+      if (value === undefined) {
+        // No value of its own: required, or derived / generated / created by the stack.
+        assert.doesNotMatch(cell, /^`?[\d'"]/, `README default of ${name}`);
+        continue;
+      }
+      const shown = value === '' ? "`''`" : String(value);
+      assert.ok(cell.includes(shown), `README default of ${name} is ${shown}, not "${cell}"`);
+    }
+    assert.equal(documented.get('alertEmail'), 'required');
   });
 });

@@ -102,3 +102,9 @@ export function median(values: readonly number[]): number {
     ? (s[mid] as number)
     : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
+
+/** The median of the defined values, or `undefined` when there are none. */
+export function medianDefined(values: readonly (number | undefined)[]): number | undefined {
+  const defined = values.filter((v): v is number => v !== undefined);
+  return defined.length === 0 ? undefined : median(defined);
+}

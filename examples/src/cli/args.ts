@@ -44,6 +44,8 @@ export interface LocalArgs {
   /** Worker threads (0: main thread only); undefined: one per core. */
   readonly threads?: number;
   readonly deadLetter: string;
+  /** Folder keeping the lookup tables between runs (none when absent). */
+  readonly referenceCache?: string;
   readonly summaryJson?: string;
   readonly alertWebhook?: string;
 }
@@ -116,6 +118,9 @@ local:
   --out FILE|-            NDJSON output, '-' for stdout (required)
   --dead-letter FILE      rejected rows, NDJSON (default <out>.dead-letter.ndjson,
                           or ./kpis-dead-letter.ndjson with --out -)
+  --reference-cache DIR   keep the songs/users tables in DIR between runs (binary, keyed by
+                          the files' path, size and mtime): unchanged reference data is not
+                          parsed again; its rejected rows still reach the dead letter
   --time-zone Z, --source-time-zone Z, --unique-listeners M, --concurrency N, --threads N,
   --summary-json FILE,
   --alert-webhook URL
@@ -160,6 +165,7 @@ const FLAGS = {
     input: { type: 'string' },
     out: { type: 'string' },
     'dead-letter': { type: 'string' },
+    'reference-cache': { type: 'string' },
     'time-zone': { type: 'string' },
     'source-time-zone': { type: 'string' },
     'unique-listeners': { type: 'string' },
@@ -358,6 +364,9 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         uniqueListeners: uniqueMode(values),
         concurrency: integer(values, 'concurrency', 2, 1, 64),
         ...threadsOf(values),
+        ...(optional(values, 'reference-cache') === undefined
+          ? {}
+          : { referenceCache: optional(values, 'reference-cache')! }),
         ...common,
       };
     }

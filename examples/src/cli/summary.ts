@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { SongsTableStats, UsersTableStats } from '@streamkpi/core';
 import type { RunKpisSummary } from '@streamkpi/dynamo-sink';
-import type { LocalRunSummary } from '../local-runner.js';
+import type { LocalRunPhases, LocalRunSummary } from '../local-runner.js';
 
 /** The summary of one CLI run (SPEC section 8). */
 export interface CliSummary {
@@ -70,6 +70,8 @@ export interface CliSummary {
   }[];
   /** `local`: files of the dataset folders not read, with why (symlink, hidden, unknown_suffix). */
   readonly skippedFiles?: readonly { readonly file: string; readonly reason: string }[];
+  /** `local`: where the run's time went (see `LocalRunSummary.phases`). */
+  readonly phases?: LocalRunPhases;
 }
 
 function describe(error: unknown): string {
@@ -150,6 +152,7 @@ export function summaryOfLocal(
       .filter((o) => o.error !== undefined)
       .map((o) => ({ object: o.file, error: describe(o.error) })),
     skippedFiles: s.skipped,
+    phases: s.phases,
   };
 }
 

@@ -105,7 +105,13 @@ export function createKpiHandler(rt: KpiHandlerRuntime): KpiHandler {
   };
 }
 
-/** Runs the objects of one message or event, per bucket; throws on any failure. */
+/**
+ * Runs the objects of one message or event, per bucket; throws on any
+ * failure, and for an object left to another invocation's live claim: that
+ * holder may still fail, so the message must come back (SQS redelivers it
+ * after the visibility timeout, by when the claim has been released or has
+ * expired, and the redelivery commits the object or finds it committed).
+ */
 async function runEach(
   rt: KpiHandlerRuntime,
   objects: readonly NamedObject[],
@@ -116,11 +122,23 @@ async function runEach(
   for (const o of objects) buckets.set(o.bucket, [...(buckets.get(o.bucket) ?? []), o]);
   let last: KpiRunResult | undefined;
   for (const [bucket, named] of buckets) {
-    last = checked(await runForObjects(rt, bucket, named, invocation), what);
+    const result = checked(await runForObjects(rt, bucket, named, invocation), what);
+    if (result.claimed > 0)
+      throw new KpiRunError(
+        `${what}: ${result.claimed} object(s) held by another invocation's live claim; retry after it ends`,
+        result,
+      );
+    last = result;
   }
   return last ?? NO_RUN;
 }
 
+/**
+ * The result, or a {@link KpiRunError} when an object or date failed.
+ * Objects left to another live claim are not failures here: a backfill or
+ * reconciliation reports them (`claimed`) and the holder, its SQS
+ * redelivery or the next reconciliation commits them.
+ */
 function checked(result: KpiRunResult, what: string): KpiRunResult {
   if (!result.ok)
     throw new KpiRunError(

@@ -2,13 +2,14 @@
  * One run of the exactly-once runner for the handler: over named stream
  * objects (events, backfill batches) or the whole prefix (reconciliation),
  * with the execution environment's clients and reference cache; its counts
- * become EMF metrics and one structured log line.
+ * become EMF metrics, one structured log line and a run record.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type RunKpisSummary, runKpis } from '@streamkpi/dynamo-sink';
 import type { KpiHandlerRuntime } from './environment.js';
 import type { NamedObject } from './inputs.js';
 import { METRIC } from './metric-names.js';
+import { recordRun } from './run-record.js';
 
 /** The compact summary a run returns (and a backfill child's output). */
 export interface KpiRunResult {
@@ -17,6 +18,11 @@ export interface KpiRunResult {
   readonly skipped: number;
   readonly rejected: number;
   readonly failed: number;
+  /**
+   * Left to another invocation's live claim (it commits them, or its claim
+   * expires and a redelivery or the reconciliation takes them over).
+   */
+  readonly claimed: number;
   readonly rowsRead: number;
   readonly rowsAggregated: number;
   readonly rowsRejected: number;
@@ -42,6 +48,7 @@ export const NO_RUN: KpiRunResult = {
   skipped: 0,
   rejected: 0,
   failed: 0,
+  claimed: 0,
   rowsRead: 0,
   rowsAggregated: 0,
   rowsRejected: 0,
@@ -66,7 +73,9 @@ export async function runForObjects(
   const named = objects?.filter((o) => o.key.startsWith(streams) && !o.key.endsWith('/'));
   if (named !== undefined && named.length === 0) return NO_RUN;
   const errors: string[] = [];
-  const summary = await runKpis({
+  const dateFailures: { date: string; error: unknown }[] = [];
+  const startedAt = new Date();
+  const run = runKpis({
     s3: rt.s3,
     dynamo: rt.dynamo,
     bucket,
@@ -89,12 +98,33 @@ export async function runForObjects(
     onError: (error, where) => {
       const at = where.date ?? where.key ?? bucket;
       errors.push(`${at}: ${error instanceof Error ? error.message : String(error)}`);
+      if (where.date !== undefined) dateFailures.push({ date: where.date, error });
       rt.logger.error('KPI run failure', { ...where, bucket, error: error as Error });
     },
   });
+  let summary: RunKpisSummary;
+  try {
+    summary = await run;
+  } catch (error) {
+    const runRecord = await recordRun(rt, bucket, { error }, { startedAt }, invocation.signal);
+    rt.logger.error('KPI run failed', { bucket, runRecord, error: error as Error });
+    throw error;
+  }
   const result = compact(summary, errors);
   record(rt, summary, named);
-  rt.logger.info('KPI run finished', { bucket, ...result, durationMs: summary.durationMs });
+  const runRecord = await recordRun(
+    rt,
+    bucket,
+    { summary },
+    { startedAt, dateFailures },
+    invocation.signal,
+  );
+  rt.logger.info('KPI run finished', {
+    bucket,
+    ...result,
+    durationMs: summary.durationMs,
+    runRecord,
+  });
   return result;
 }
 
@@ -106,6 +136,7 @@ function compact(summary: RunKpisSummary, errors: readonly string[]): KpiRunResu
     skipped: o.skipped,
     rejected: o.rejected,
     failed: o.failed,
+    claimed: o.claimed,
     rowsRead: summary.streams.rowsRead,
     rowsAggregated: summary.streams.rowsAggregated,
     rowsRejected: summary.streams.rowsRejected,

@@ -34,6 +34,7 @@ export { buildSongsTable, buildUsersTable } from './join/reference-tables.js';
 export type { SongsTableStats } from './join/songs-table.js';
 export { SongsTable } from './join/songs-table.js';
 export { songsTableFromRows } from './join/songs-table-builder.js';
+export { decodeTables, encodeTables, TableCodecError } from './join/table-codec.js';
 export type { UsersTableStats } from './join/users-table.js';
 export { UsersTable } from './join/users-table.js';
 export type { RunSummary, SourceCounts, StageMetrics } from './metrics.js';

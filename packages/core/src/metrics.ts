@@ -46,6 +46,9 @@ export interface RunSummary {
   readonly peakRssBytes: number;
 }
 
+/** The least time between two RSS samples of one {@link RunMetrics}, ms. */
+const RSS_SAMPLE_MS = 20;
+
 /**
  * Mutable counters shared by the stages of one run. Parsers call
  * {@link RunMetrics.addRead}, the validator {@link RunMetrics.addRejected},
@@ -63,6 +66,7 @@ export class RunMetrics {
   readonly stages: StageMetrics[] = [];
   #startedAt = performance.now();
   #endedAt: number | undefined;
+  #sampledAt = Number.NEGATIVE_INFINITY;
 
   constructor() {
     this.sampleMemory();
@@ -75,14 +79,22 @@ export class RunMetrics {
     this.sampleMemory();
   }
 
-  /** Stops the clock. */
+  /** Stops the clock (and samples the RSS once more, however recent the last sample). */
   stop(): void {
     this.#endedAt = performance.now();
+    this.#sampledAt = Number.NEGATIVE_INFINITY;
     this.sampleMemory();
   }
 
-  /** Samples `process.memoryUsage.rss()` into `peakRssBytes`. */
+  /**
+   * Samples `process.memoryUsage.rss()` into `peakRssBytes`, at most every
+   * {@link RSS_SAMPLE_MS} ms: the pipeline calls this per batch, and reading
+   * the RSS is a system call (tens of µs, as much as a batch of rows costs).
+   */
   sampleMemory(): void {
+    const now = performance.now();
+    if (now - this.#sampledAt < RSS_SAMPLE_MS) return;
+    this.#sampledAt = now;
     const rss = process.memoryUsage.rss();
     if (rss > this.peakRssBytes) this.peakRssBytes = rss;
   }

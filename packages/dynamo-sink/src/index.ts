@@ -90,6 +90,10 @@ export { runKpis, runKpisOptionsSchema } from './run-kpis.js';
 export type { Snapshot, SnapshotHeader } from './snapshot.js';
 export { decodeSnapshot } from './snapshot.js';
 export type { DateHead, StateTable, StateTableOptions } from './state-table.js';
-export { createStateTable, stateTableOptionsSchema } from './state-table.js';
+export {
+  createStateTable,
+  STATE_TABLE_TTL_ATTRIBUTE,
+  stateTableOptionsSchema,
+} from './state-table.js';
 export type { WriteDynamoDbOptions } from './write-dynamodb.js';
 export { writeDynamoDb, writeDynamoDbOptionsSchema } from './write-dynamodb.js';

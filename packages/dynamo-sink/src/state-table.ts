@@ -63,6 +63,15 @@ export interface StateTable {
   release(key: string, owner: string, signal?: AbortSignal): Promise<void>;
 }
 
+/**
+ * The claim records' expiry in epoch **seconds** (DynamoDB TTL's unit; the
+ * protocol itself compares `expiresAt`, in ms). Enable the table's TTL on
+ * this attribute to have DynamoDB delete claims left by crashed workers:
+ * it deletes an item only after this time, when the claim has expired and a
+ * missing claim means the same as an expired one. Heads have no expiry.
+ */
+export const STATE_TABLE_TTL_ATTRIBUTE = 'expiresAtSeconds';
+
 const sendOptions = (signal: AbortSignal | undefined) =>
   signal === undefined ? {} : { abortSignal: signal };
 
@@ -146,6 +155,7 @@ export function createStateTable(options: StateTableOptions): StateTable {
 
     async claim(key, owner, ttlMs, signal) {
       const now = Date.now();
+      const expiresAt = now + ttlMs;
       try {
         await client.send(
           new PutItemCommand({
@@ -153,7 +163,8 @@ export function createStateTable(options: StateTableOptions): StateTable {
             Item: {
               ...claimKey(key),
               owner: { S: owner },
-              expiresAt: { N: String(now + ttlMs) },
+              expiresAt: { N: String(expiresAt) },
+              [STATE_TABLE_TTL_ATTRIBUTE]: { N: String(Math.ceil(expiresAt / 1000)) },
             },
             ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR #o = :me',
             ExpressionAttributeNames: { '#o': 'owner' },

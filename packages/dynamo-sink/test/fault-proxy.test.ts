@@ -55,7 +55,14 @@ describe('startFaultProxy', () => {
     const scan = await env.client.send(new ScanCommand({ TableName: tableName }));
     assert.deepEqual(scan.Items?.map((i) => i.track_genre?.S).sort(), ['g0', 'g1', 'g2']);
     assert.deepEqual(proxy.calls, [
-      { operation: 'BatchWriteItem', index: 0, fault: 'unprocessed', items: 5, withheld: 2 },
+      {
+        operation: 'BatchWriteItem',
+        index: 0,
+        table: tableName,
+        fault: 'unprocessed',
+        items: 5,
+        withheld: 2,
+      },
     ]);
   });
 });

@@ -58,6 +58,7 @@ export class KpiBackfill extends Construct {
         skipped: total('skipped'),
         rejected: total('rejected'),
         failed: total('failed'),
+        claimed: total('claimed'),
         rowsRead: total('rowsRead'),
         rowsAggregated: total('rowsAggregated'),
         rowsRejected: total('rowsRejected'),

@@ -7,6 +7,7 @@
  * snapshots) and in the state table (per-date heads, object claims).
  */
 import { fileURLToPath } from 'node:url';
+import { STATE_TABLE_TTL_ATTRIBUTE } from '@streamkpi/dynamo-sink';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -74,6 +75,8 @@ export class KpiStack extends Stack {
     this.stateTable = new dynamodb.TableV2(this, 'State', {
       ...(stateTableName === undefined ? {} : { tableName: stateTableName }),
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      // Claims left by crashed invocations are deleted once expired; heads never expire.
+      timeToLiveAttribute: STATE_TABLE_TTL_ATTRIBUTE,
       billing: dynamodb.Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.RETAIN,

@@ -48,6 +48,7 @@ export async function localCommand(args: LocalArgs, ctx: CliContext): Promise<nu
       concurrency: args.concurrency,
       ...(args.threads === undefined ? {} : { threads: args.threads }),
       deadLetterPath: args.deadLetter,
+      ...(args.referenceCache === undefined ? {} : { referenceCache: args.referenceCache }),
       signal,
       onDataset: (dataset) => progress.setTotal(dataset.streams.length),
       onFile: (outcome) => {

@@ -10,7 +10,7 @@
  * of the id and the rank from a second, independent one (≈ 44 useful bits),
  * so no large-range correction is needed below ~10^12 ids.
  */
-import { hashId } from './internal/kpi-user-set.js';
+import { hashId } from './internal/user-id-forms.js';
 
 /** Default HyperLogLog precision (number of index bits). */
 export const DEFAULT_HLL_PRECISION = 12;

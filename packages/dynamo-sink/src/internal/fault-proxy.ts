@@ -45,6 +45,8 @@ export interface FaultCall {
   readonly operation: string;
   /** 0-based index among requests of this operation. */
   readonly index: number;
+  /** The table the request names (`TableName`, else the first of `RequestItems`), if any. */
+  readonly table?: string;
   /** The fault applied. */
   readonly fault: Fault['kind'];
   /** BatchWriteItem: write requests in the call. */
@@ -133,6 +135,20 @@ function forward(target: URL, req: IncomingMessage, body: Buffer): Promise<Forwa
   });
 }
 
+/** The table a DynamoDB JSON request names, if any (the body is the SDK's, so it parses). */
+function tableOf(body: Buffer): string | undefined {
+  try {
+    const input = JSON.parse(body.toString('utf8')) as {
+      TableName?: unknown;
+      RequestItems?: Record<string, unknown>;
+    };
+    if (typeof input.TableName === 'string') return input.TableName;
+    return Object.keys(input.RequestItems ?? {})[0];
+  } catch {
+    return undefined;
+  }
+}
+
 interface WriteRequest {
   readonly PutRequest?: unknown;
   readonly DeleteRequest?: unknown;
@@ -163,9 +179,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const index = counters.get(operation) ?? 0;
     counters.set(operation, index + 1);
     const fault = pick(operation, index);
+    const table = tableOf(body);
+    const named = table === undefined ? {} : { table };
 
     if (fault.kind === 'error') {
-      const call: FaultCall = { operation, index, fault: fault.kind };
+      const call: FaultCall = { operation, index, ...named, fault: fault.kind };
       calls.push(call);
       options.onCall?.(call);
       const namespace = ERROR_NAMESPACE[fault.errorType] ?? 'com.amazonaws.dynamodb.v20120810';
@@ -186,6 +204,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       const call: FaultCall = {
         operation,
         index,
+        ...named,
         fault: fault.kind,
         items: requests.length,
         withheld: withheld.length,
@@ -221,6 +240,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const call: FaultCall = {
       operation,
       index,
+      ...named,
       fault: 'pass',
       ...(items === undefined ? {} : { items }),
     };

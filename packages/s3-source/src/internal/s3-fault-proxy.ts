@@ -19,6 +19,8 @@ export interface SeenRequest {
   readonly url: string;
   readonly range: string | undefined;
   readonly ifMatch: string | undefined;
+  /** `x-amz-copy-source` of a CopyObject (`bucket/key`, URL-encoded). */
+  readonly copySource: string | undefined;
 }
 
 /** Decides the fault for a request; may do async work (e.g. replace the object) first. */
@@ -54,6 +56,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       url: req.url ?? '/',
       range: header(req, 'range'),
       ifMatch: header(req, 'if-match'),
+      copySource: header(req, 'x-amz-copy-source'),
     };
     proxy.requests.push(seen);
     const fault = await proxy.plan(seen);

@@ -14,28 +14,23 @@
  * an add is one bit test. A bitmap that gets too sparse (fewer than 256 ids
  * per block on average) turns back into a hash table.
  */
-
-/** Ids per bitmap block. */
-const BLOCK_IDS = 65_536;
-/** 32-bit words per bitmap block (8 KiB). */
-const BLOCK_WORDS = BLOCK_IDS / 32;
-const BLOCK_BYTES = BLOCK_WORDS * 4;
-/** A bitmap holding fewer ids than this per block on average goes back to hashing. */
-const MIN_IDS_PER_BLOCK = 256;
-
-const NO_BLOCK = new Uint32Array(0);
-
-/** The block number of `id`. */
-function blockOf(id: number): number {
-  return id > 0xffffffff ? Math.floor(id / BLOCK_IDS) : id >>> 16;
-}
-
-/** Set bits of a 32-bit word. */
-function popcount(x: number): number {
-  let v = x - ((x >>> 1) & 0x55555555);
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-}
+import {
+  BLOCK_BYTES,
+  BLOCK_WORDS,
+  bitmapsOf,
+  blockOf,
+  distinctBlocks,
+  forEachBit,
+  hashId,
+  hashTableOf,
+  MIN_IDS_PER_BLOCK,
+  NO_BLOCK,
+  packBitmaps,
+  popcount,
+  rehashed,
+  sortedBitmapIds,
+  unpackBitmaps,
+} from './user-id-forms.js';
 
 /** A {@link UserIdSet} as typed arrays (see {@link UserIdSet.toTransfer}). */
 export interface UserIdSetTransfer {
@@ -148,15 +143,7 @@ export class UserIdSet {
   sorted(): Float64Array {
     const out = new Float64Array(this.size);
     let j = 0;
-    if (this.blocks !== undefined) {
-      const order = [...this.blocks.keys()].sort((a, b) => a - b);
-      for (const block of order) {
-        forEachBit(block, this.blocks.get(block)!, (id) => {
-          out[j++] = id;
-        });
-      }
-      return out;
-    }
+    if (this.blocks !== undefined) return sortedBitmapIds(this.blocks, out);
     const keys = this.keys;
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
@@ -235,15 +222,7 @@ export class UserIdSet {
    */
   toTransfer(): UserIdSetTransfer {
     if (this.blocks === undefined) return { table: this.keys, size: this.size };
-    const blocks = new Float64Array(this.blocks.size);
-    const table = new Uint32Array(this.blocks.size * BLOCK_WORDS);
-    let b = 0;
-    for (const [block, bits] of this.blocks) {
-      blocks[b] = block;
-      table.set(bits, b * BLOCK_WORDS);
-      b++;
-    }
-    return { table, blocks, size: this.size };
+    return { ...packBitmaps(this.blocks), size: this.size };
   }
 
   /**
@@ -260,11 +239,7 @@ export class UserIdSet {
     }
     set.keys = NO_BLOCK;
     set.mask = 0;
-    set.blocks = new Map();
-    const table = data.table as Uint32Array;
-    for (let b = 0; b < data.blocks.length; b++) {
-      set.blocks.set(data.blocks[b]!, table.subarray(b * BLOCK_WORDS, (b + 1) * BLOCK_WORDS));
-    }
+    set.blocks = unpackBitmaps(data.table as Uint32Array, data.blocks);
     return set;
   }
 
@@ -300,20 +275,7 @@ export class UserIdSet {
   }
 
   private toBitmap(): void {
-    const old = this.keys;
-    const blocks = new Map<number, Uint32Array>();
-    for (let j = 0; j < old.length; j++) {
-      const id = old[j]!;
-      if (id === 0) continue;
-      const block = blockOf(id);
-      let bits = blocks.get(block);
-      if (bits === undefined) {
-        bits = new Uint32Array(BLOCK_WORDS);
-        blocks.set(block, bits);
-      }
-      bits[(id & 0xffff) >>> 5]! |= 1 << (id & 31);
-    }
-    this.blocks = blocks;
+    this.blocks = bitmapsOf(this.keys);
     this.keys = NO_BLOCK;
     this.mask = 0;
     this.lastBlock = -1;
@@ -321,75 +283,15 @@ export class UserIdSet {
   }
 
   private toHash(): void {
-    const blocks = this.blocks!;
-    let cap = 8;
-    while (cap * 3 < this.size * 4 + 4) cap *= 2;
-    let wide = false;
-    for (const block of blocks.keys()) if (block >= BLOCK_IDS) wide = true;
-    const keys = wide ? new Float64Array(cap) : new Uint32Array(cap);
-    const mask = cap - 1;
-    for (const [block, bits] of blocks) {
-      forEachBit(block, bits, (id) => {
-        let i = hashId(id) & mask;
-        while (keys[i] !== 0) i = (i + 1) & mask;
-        keys[i] = id;
-      });
-    }
+    this.keys = hashTableOf(this.blocks!, this.size);
+    this.mask = this.keys.length - 1;
     this.blocks = undefined;
-    this.keys = keys;
-    this.mask = mask;
     this.lastBlock = -1;
     this.lastBits = NO_BLOCK;
   }
 
   private rehash(capacity: number, wide: boolean): void {
-    const old = this.keys;
-    const keys = wide ? new Float64Array(capacity) : new Uint32Array(capacity);
-    const mask = capacity - 1;
-    for (let j = 0; j < old.length; j++) {
-      const k = old[j]!;
-      if (k === 0) continue;
-      let i = hashId(k) & mask;
-      while (keys[i] !== 0) i = (i + 1) & mask;
-      keys[i] = k;
-    }
-    this.keys = keys;
-    this.mask = mask;
+    this.keys = rehashed(this.keys, capacity, wide);
+    this.mask = capacity - 1;
   }
-}
-
-/** True when the ids of hash table `keys` fall in at most `limit` blocks. */
-function distinctBlocks(keys: Uint32Array | Float64Array, limit: number): boolean {
-  const seen = new Set<number>();
-  for (let j = 0; j < keys.length; j++) {
-    const id = keys[j]!;
-    if (id === 0) continue;
-    seen.add(blockOf(id));
-    if (seen.size > limit) return false;
-  }
-  return true;
-}
-
-/** Calls `fn` for every id of bitmap `bits` of `block`, ascending. */
-function forEachBit(block: number, bits: Uint32Array, fn: (id: number) => void): void {
-  const base = block * BLOCK_IDS;
-  for (let w = 0; w < BLOCK_WORDS; w++) {
-    let word = bits[w]!;
-    while (word !== 0) {
-      const low = word & -word;
-      fn(base + w * 32 + (31 - Math.clz32(low)));
-      word ^= low;
-    }
-  }
-}
-
-/** A 32-bit mix of an integer id up to 2^53 (murmur3 finaliser over both halves). */
-export function hashId(id: number): number {
-  let h = (id | 0) ^ Math.imul((id / 4294967296) | 0, 0x9e3779b1);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }

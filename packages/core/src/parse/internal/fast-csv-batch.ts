@@ -62,7 +62,37 @@ export interface CsvRowBatch {
   clean: boolean;
 }
 
-/** A push-based CSV tokenizer; see {@link createCsvTokenizer}. */
+/** An empty batch to fill. */
+export function newBatch(): CsvRowBatch {
+  return { length: 0, cells: [], starts: [0], lines: [], clean: true };
+}
+
+/**
+ * A push-based CSV tokenizer; see {@link createCsvTokenizer}.
+ *
+ * Semantics (checked against csv-parser by a differential property test):
+ * - rows end at LF outside quotes; one CR before it is dropped (CRLF);
+ *   a row is inside quotes while it has seen an odd number of quotes;
+ * - a UTF-8 BOM at the very start is dropped (csv-parser keeps it; it is
+ *   usually stripped before csv-parser);
+ * - the first line is the header, even if empty;
+ * - an empty line is a row with zero cells (csv-parser emits `{}`), unless
+ *   `skipEmptyLines` (then counted in `emptyLinesSkipped`);
+ * - a final line without LF is a row; an empty final line is not;
+ * - invalid UTF-8 decodes to U+FFFD, as `Buffer#toString` / `TextDecoder`
+ *   (and csv-parser) do;
+ * - bare CR line ends (which csv-parser detects from the header line) are
+ *   not supported: a bare CR is data.
+ *
+ * Differences by design: an unterminated quote at end of input throws
+ * `ParseError` `CSV_UNTERMINATED_QUOTE` (csv-parser swallows the rest of the
+ * file into one cell); a row longer than `maxRowBytes` throws `ParseError`
+ * `LINE_TOO_LONG` without buffering more than about that many bytes; a row
+ * with more than `maxFields` cells keeps only `maxFields + 1` of them.
+ *
+ * Cells are `slice`s of the decoded chunk: V8 may keep the chunk's string
+ * alive as long as a long cell (13+ chars) is; copy cells you keep for long.
+ */
 export interface CsvTokenizer {
   /**
    * Tokenizes the next bytes; returns the data rows they complete. The chunk

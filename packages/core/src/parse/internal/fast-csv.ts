@@ -8,32 +8,10 @@
  * cells are then found with native `String#indexOf` and cut with `slice`.
  * Only a row containing a quote goes through the byte-by-byte rules of
  * {@link splitQuotedRow}. Only the bytes after the last LF are copied and
- * kept between chunks.
+ * kept between chunks ({@link LineChunks}).
  *
- * Semantics (checked against csv-parser by a differential property test):
- * - rows end at LF outside quotes; one CR before it is dropped (CRLF);
- *   a row is inside quotes while it has seen an odd number of quotes;
- * - a UTF-8 BOM at the very start is dropped (csv-parser keeps it; it is
- *   usually stripped before csv-parser);
- * - the first line is the header, even if empty;
- * - an empty line is a row with zero cells (csv-parser emits `{}`), unless
- *   `skipEmptyLines` (then counted in `emptyLinesSkipped`);
- * - a final line without LF is a row; an empty final line is not;
- * - invalid UTF-8 decodes to U+FFFD, as `Buffer#toString` / `TextDecoder`
- *   (and csv-parser) do;
- * - bare CR line ends (which csv-parser detects from the header line) are
- *   not supported: a bare CR is data.
- *
- * Differences by design: an unterminated quote at end of input throws
- * `ParseError` `CSV_UNTERMINATED_QUOTE` (csv-parser swallows the rest of the
- * file into one cell); a row longer than `maxRowBytes` throws `ParseError`
- * `LINE_TOO_LONG` without buffering more than about that many bytes; a row
- * with more than `maxFields` cells keeps only `maxFields + 1` of them.
- *
- * Cells are `slice`s of the decoded chunk: V8 may keep the chunk's string
- * alive as long as a long cell (13+ chars) is; copy cells you keep for long.
+ * Semantics and differences from csv-parser: see {@link CsvTokenizer}.
  */
-import { isAscii } from 'node:buffer';
 import { ParseError } from '../../errors.js';
 import { parseOptions } from '../../internal/options.js';
 import {
@@ -41,7 +19,9 @@ import {
   type CsvTokenizer,
   type CsvTokenizerOptions,
   csvTokenizerOptionsSchema,
+  newBatch,
 } from './fast-csv-batch.js';
+import { countLf, LineChunks, utf8Length } from './fast-csv-chunks.js';
 import { splitQuotedRow } from './fast-csv-line.js';
 
 export {
@@ -54,7 +34,6 @@ export {
   rowCells,
 } from './fast-csv-batch.js';
 
-const LF = 10;
 const CR = 13;
 const BOM = 0xfeff;
 
@@ -73,10 +52,6 @@ export function createCsvTokenizer(options: CsvTokenizerOptions = {}): CsvTokeni
   );
 }
 
-function newBatch(): CsvRowBatch {
-  return { length: 0, cells: [], starts: [0], lines: [], clean: true };
-}
-
 class FastCsvTokenizer implements CsvTokenizer {
   header: string[] | undefined = undefined;
   emptyLinesSkipped = 0;
@@ -85,9 +60,8 @@ class FastCsvTokenizer implements CsvTokenizer {
   private readonly delimiterChar: string;
   /** Rows of at most this many chars are certainly within `maxRowBytes`. */
   private readonly safeChars: number;
-  /** Undecoded bytes after the last LF seen (a fragment of one row). */
-  private pending: Buffer[] = [];
-  private pendingLength = 0;
+  /** Bytes in, texts ending with LF out. */
+  private readonly chunks = new LineChunks();
   /** Decoded start of a row left open by a quoted LF at the end of a chunk. */
   private carry = '';
   /** Physical line where the next (or the carried) row starts. */
@@ -111,26 +85,9 @@ class FastCsvTokenizer implements CsvTokenizer {
   push(chunk: Uint8Array): CsvRowBatch {
     this.assertOpen();
     const out = newBatch();
-    const bytes = Buffer.isBuffer(chunk)
-      ? chunk
-      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    const lastLf = bytes.lastIndexOf(LF);
-    if (lastLf < 0) {
-      this.keepPending(bytes, 0);
-      return out;
-    }
-    if (this.pendingLength === 0) {
-      this.feed(decode(bytes, 0, lastLf + 1), out, false);
-    } else {
-      const firstLf = bytes.indexOf(LF);
-      this.pending.push(bytes.subarray(0, firstLf + 1));
-      const head = Buffer.concat(this.pending, this.pendingLength + firstLf + 1);
-      this.pending = [];
-      this.pendingLength = 0;
-      this.feed(decode(head, 0, head.length), out, false);
-      if (lastLf > firstLf) this.feed(decode(bytes, firstLf + 1, lastLf + 1), out, false);
-    }
-    this.keepPending(bytes, lastLf + 1);
+    for (const text of this.chunks.push(chunk)) this.feed(text, out, false);
+    // The carry and the kept bytes are the same row: their sum is a lower bound of its bytes.
+    if (this.carry.length + this.chunks.length > this.maxRowBytes) this.tooLong();
     return out;
   }
 
@@ -138,25 +95,12 @@ class FastCsvTokenizer implements CsvTokenizer {
     this.assertOpen();
     this.ended = true;
     const out = newBatch();
-    const rest = this.pendingLength === 0 ? '' : decodeParts(this.pending, this.pendingLength);
-    this.pending = [];
-    this.pendingLength = 0;
-    this.feed(rest, out, true);
+    this.feed(this.chunks.end(), out, true);
     return out;
   }
 
   private assertOpen(): void {
     if (this.ended) throw new Error('CSV tokenizer: push() or end() called after end()');
-  }
-
-  /** Copies `bytes[from..]` (no LF in it) to the pending fragment. */
-  private keepPending(bytes: Buffer, from: number): void {
-    const size = bytes.length - from;
-    if (size === 0) return;
-    // carry and pending are the same row: their sum is a lower bound of its bytes.
-    if (this.carry.length + this.pendingLength + size > this.maxRowBytes) this.tooLong();
-    this.pending.push(Buffer.from(bytes.subarray(from)));
-    this.pendingLength += size;
   }
 
   /**
@@ -363,27 +307,3 @@ class FastCsvTokenizer implements CsvTokenizer {
 
 /** Marker returned by `findRowEnd` for a row still in quotes. */
 const OPEN = -1;
-
-function decode(bytes: Buffer, start: number, end: number): string {
-  const view = bytes.subarray(start, end);
-  return isAscii(view) ? view.toString('latin1') : view.toString('utf8');
-}
-
-function decodeParts(parts: Buffer[], length: number): string {
-  const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
-  return decode(all, 0, all.length);
-}
-
-function countLf(text: string, start: number, end: number): number {
-  let count = 0;
-  let at = text.indexOf('\n', start);
-  while (at >= 0 && at < end) {
-    count++;
-    at = text.indexOf('\n', at + 1);
-  }
-  return count;
-}
-
-function utf8Length(text: string, start: number, end: number): number {
-  return Buffer.byteLength(start === 0 && end === text.length ? text : text.slice(start, end));
-}

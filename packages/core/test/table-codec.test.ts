@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  decodeTables,
+  encodeTables,
+  songsTableFromRows,
+  TableCodecError,
+  UsersTable,
+} from '../src/index.js';
+import { usersTableFromIds } from '../src/join/users-table.js';
+
+const songs = songsTableFromRows([
+  { track_id: 't1', track_name: 'Alpha', duration_ms: 1000, track_genre: 'pop' },
+  { track_id: 't1', track_name: 'Alpha (live)', duration_ms: 1100, track_genre: 'rock' },
+  { track_id: 't2', track_name: '', duration_ms: 2000, track_genre: 'pop' },
+  { track_id: 'Ａ😀', track_name: 'Wide 😀', duration_ms: 3000, track_genre: 'jazz' },
+]);
+
+describe('encodeTables / decodeTables', () => {
+  it('reads back a songs table that answers every lookup as the original does', () => {
+    const { songs: back, users } = decodeTables(encodeTables(songs));
+    assert.equal(users, undefined);
+    assert.deepEqual(back.genres, songs.genres);
+    assert.deepEqual(back.trackIds, songs.trackIds);
+    assert.deepEqual(back.pairName, songs.pairName);
+    assert.deepEqual([...back.pairStart], [...songs.pairStart]);
+    assert.deepEqual([...back.pairGenre], [...songs.pairGenre]);
+    assert.deepEqual([...back.pairDuration], [...songs.pairDuration]);
+    for (const id of ['t1', 't2', 'Ａ😀', 't3', ''])
+      assert.equal(back.trackOf(id), songs.trackOf(id));
+    assert.deepEqual(back.stats, songs.stats);
+    assert.deepEqual([...back.trackDictionary().pairEntry], [...songs.trackDictionary().pairEntry]);
+  });
+
+  it('carries a users table along', () => {
+    const given = usersTableFromIds([3, 1, 2 ** 40, 7]);
+    const { users } = decodeTables(encodeTables(songs, given));
+    assert.ok(users instanceof UsersTable);
+    assert.deepEqual(
+      [...users.ids()].sort((a, b) => a - b),
+      [1, 3, 7, 2 ** 40],
+    );
+    assert.equal(users.has(7), true);
+    assert.equal(users.has(8), false);
+  });
+
+  it('rejects bytes that are not an encoded table with TABLES_CORRUPT', () => {
+    const bytes = encodeTables(songs);
+    const cases = [
+      new Uint8Array(3),
+      bytes.subarray(0, bytes.length - 8),
+      Uint8Array.from(bytes, (b, i) => (i === 9 ? 0x41 : b)),
+    ];
+    for (const bad of cases) {
+      assert.throws(
+        () => decodeTables(bad),
+        (e: unknown) => e instanceof TableCodecError && e.code === 'TABLES_CORRUPT',
+      );
+    }
+  });
+});
