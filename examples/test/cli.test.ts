@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type DynaliteHandle, startDynalite } from '@streamkpi/dynamo-sink/testing';
-import { createBucket, type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
+import {
+  createBucket,
+  type RunningS3rver,
+  startFaultProxy,
+  startS3rver,
+} from '@streamkpi/s3-source/testing';
 import { parseCliArgs } from '../src/cli/args.js';
 import { UsageError } from '../src/cli/errors.js';
 import { createLogger } from '../src/cli/logger.js';
@@ -211,16 +216,23 @@ describe('kpis run against emulators', () => {
     assert.match(r.stderr, /Bucket not found/);
   });
 
-  it('exits 1 when an object fails, keeps the good one, and alerts with the object key', async () => {
+  it('exits 1 when an object fails, keeps the good one, quarantines the broken one, and alerts with the object key', async () => {
     await createBucket(s3, 'partly-bad');
     await put(s3, 'partly-bad', 'songs/songs.csv', SONGS);
     await put(s3, 'partly-bad', 'streams/good.csv', STREAMS);
+    await put(s3, 'partly-bad', 'streams/down.csv', STREAMS);
     await put(
       s3,
       'partly-bad',
       'streams/broken.csv.gz',
       Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3, 4]),
     );
+    // S3 keeps answering 503 for one object: it fails after the run's retries.
+    const proxy = await startFaultProxy(s3rver.endpoint);
+    proxy.plan = (req) =>
+      req.method === 'GET' && req.url.split('?')[0]?.endsWith('/streams/down.csv')
+        ? { status: 503, code: 'SlowDown' }
+        : undefined;
     hook.alerts.length = 0;
     const summaryPath = join(root, 'partly-bad.json');
     const r = await runCli(
@@ -236,23 +248,30 @@ describe('kpis run against emulators', () => {
         '--summary-json',
         summaryPath,
       ],
-      env,
+      { ...env, AWS_ENDPOINT_URL_S3: proxy.endpoint },
     );
+    await proxy.close();
     assert.equal(r.code, 1, r.stderr);
     const summary = JSON.parse(await readFile(summaryPath, 'utf8')) as CliSummary;
     assert.equal(summary.ok, false);
     assert.equal(summary.objects.processed, 1);
+    assert.equal(summary.objects.rejected, 1);
     assert.equal(summary.objects.failed, 1);
     assert.equal(summary.objects.archived, 1);
     assert.equal(summary.rowsRead, 3);
     assert.equal(summary.rowsRejected, 1);
     assert.equal(summary.itemsWritten, 2);
-    assert.equal(summary.failures[0]?.object, 'streams/broken.csv.gz');
+    assert.equal(summary.failures.length, 1);
+    assert.equal(summary.failures[0]?.object, 'streams/down.csv');
+    assert.match(
+      summary.failures[0]?.error ?? '',
+      /streams\/down\.csv: capture failed: .*(SlowDown|injected)/,
+    );
     assert.match(r.stdout, /FINISHED WITH FAILURES/);
     const objectAlerts = hook.alerts.filter((a) => a.what === 'object');
     assert.ok(objectAlerts.length >= 1);
-    assert.equal(objectAlerts[0]?.object, 's3://partly-bad/streams/broken.csv.gz');
-    assert.deepEqual(await keys(s3, 'partly-bad', 'streams/'), ['streams/broken.csv.gz']);
+    assert.equal(objectAlerts[0]?.object, 's3://partly-bad/streams/down.csv');
+    assert.deepEqual(await keys(s3, 'partly-bad', 'streams/'), ['streams/down.csv']);
   });
 
   it('watch processes objects as they arrive and stops cleanly on SIGINT with exit 130', async () => {

@@ -171,18 +171,19 @@ describe('runLocalKpis', () => {
     assert.match(formatSummary(cli), /skipped +streams\/linked-folder: symlink/);
   });
 
-  it('counts a malformed file as failed and still returns the other files', async () => {
+  it('counts a malformed file as rejected (it can never be read) and still returns the other files', async () => {
     const bad = join(root, 'bad');
     await mkdir(join(bad, 'streams'), { recursive: true });
     await copyFile(join(dir, 'songs/songs.csv'), join(bad, 'songs.csv'));
     await copyFile(join(dir, 'streams/streams-0002.csv'), join(bad, 'streams/good.csv'));
     await writeFile(join(bad, 'streams/broken.csv.gz'), Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3]));
     const { summary } = await runLocalKpis({ input: bad });
-    assert.deepEqual(summary.files, { processed: 1, rejected: 0, failed: 1 });
+    assert.deepEqual(summary.files, { processed: 1, rejected: 1, failed: 0 });
     assert.equal(
-      summary.outcomes.find((o) => o.status === 'failed')?.file,
+      summary.outcomes.find((o) => o.status === 'rejected')?.file,
       'streams/broken.csv.gz',
     );
+    assert.equal(summary.ok, true);
     assert.equal(summary.streams.rowsRead, manifest.streams.files[1]?.rows);
   });
 

@@ -54,8 +54,12 @@ export interface CliSummary {
   /** `rowsRead` per second of `durationMs`. */
   readonly rowsPerSecond: number;
   readonly peakRssBytes: number;
-  /** Failed objects/files (left for a retry) with their error, for the log and the JSON. */
-  readonly failures: readonly { readonly object: string; readonly error: string }[];
+  /** Failed objects/files (and, for `run`, dates) with their error, for the log and the JSON. */
+  readonly failures: readonly {
+    readonly object: string;
+    readonly date?: string;
+    readonly error: string;
+  }[];
   /** Quarantined objects/files (moved to `rejected/`; for `local`, left out) with the reason. */
   readonly quarantined: readonly { readonly object: string; readonly reason: string }[];
   /** `local`: files of the dataset folders not read, with why (symlink, hidden, unknown_suffix). */
@@ -103,9 +107,11 @@ export function summaryOfRun(
     durationMs: Math.round(s.durationMs),
     rowsPerSecond: s.durationMs > 0 ? Math.round((s.streams.rowsRead * 1000) / s.durationMs) : 0,
     peakRssBytes: s.peakRssBytes,
-    failures: s.outcomes
-      .filter((o) => o.error !== undefined && o.status !== 'rejected')
-      .map((o) => ({ object: o.key, error: describe(o.error) })),
+    failures: s.failures.map((f) => ({
+      object: f.key,
+      ...(f.date === undefined ? {} : { date: f.date }),
+      error: describe(f.error),
+    })),
     quarantined: s.outcomes
       .filter((o) => o.status === 'rejected')
       .map((o) => ({ object: o.key, reason: describe(o.error) })),
@@ -202,7 +208,9 @@ export function formatSummary(s: CliSummary): string {
     ['peak RSS', `${Math.round(s.peakRssBytes / 2 ** 20)} MB`],
   ];
   for (const q of s.quarantined) rows.push(['quarantined', `${q.object}: ${q.reason}`]);
-  for (const f of s.failures) rows.push(['failed', `${f.object}: ${f.error}`]);
+  for (const f of s.failures) {
+    rows.push(['failed', `${f.object}${f.date === undefined ? '' : ` (${f.date})`}: ${f.error}`]);
+  }
   for (const f of s.skippedFiles ?? []) rows.push(['skipped', `${f.file}: ${f.reason}`]);
   const width = Math.max(...rows.map((r) => r[0].length));
   return `${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`;

@@ -219,6 +219,22 @@ describe('fast CSV tokenizer: rows and lines', () => {
     ]);
   });
 
+  it('keeps maxFields cells and one empty cell of a longer row, plain or quoted, whatever the chunks', () => {
+    const input = `a,b\n1,2\n${'x,'.repeat(9)}x\n"q",${',y'.repeat(5)}\n${'z,'.repeat(4)}z\n3,4\n`;
+    for (const chunk of [Number.POSITIVE_INFINITY, 3]) {
+      const { rows } = tokenize(input, chunk, { maxFields: 5 });
+      assert.deepEqual(rows, [
+        [2, ['1', '2']],
+        [3, ['x', 'x', 'x', 'x', 'x', '']],
+        [4, ['q', '', 'y', 'y', 'y', '']],
+        [5, ['z', 'z', 'z', 'z', 'z']],
+        [6, ['3', '4']],
+      ]);
+    }
+    const { header } = tokenize('a,b,c,d\n', Number.POSITIVE_INFINITY, { maxFields: 2 });
+    assert.deepEqual(header, ['a', 'b', '']);
+  });
+
   it('follows csv-parser on malformed quotes instead of failing', () => {
     const { rows } = tokenize('a,b\n"a"b,c\n x "y",z\n""""\n');
     assert.deepEqual(rows, [

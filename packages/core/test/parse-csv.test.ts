@@ -74,6 +74,34 @@ for (const engine of ['fast', 'csv-parser'] as const) {
       assert.deepEqual(rows[1]?.fields, { a: '1', b: '2', c: '3', _3: '4' });
     });
 
+    test('a row with more than maxFields cells is too_many_fields with its first cells; later rows go on', async () => {
+      const input = `a,b\n1,2\n${','.repeat(200_000)}\n3,"${'q,'.repeat(10)}"${',x'.repeat(50)}\n4,5\n`;
+      const rows = await collectRows(
+        parseCsv({ engine, source, maxFields: 20 })(chunked(input, 4096)),
+      );
+      assert.deepEqual(
+        rows.map((r) => [r.line, r.problem?.reason]),
+        [
+          [2, undefined],
+          [3, 'too_many_fields'],
+          [4, 'too_many_fields'],
+          [5, undefined],
+        ],
+      );
+      assert.match(rows[1]?.problem?.message ?? '', /more than 20 cells/);
+      assert.equal(Object.keys(rows[1]?.fields ?? {}).length, 21);
+      assert.equal(rows[2]?.fields.b, 'q,'.repeat(10));
+      assert.deepEqual(rows[3]?.fields, { a: '4', b: '5' });
+    });
+
+    test('a header with more than maxFields columns fails with TOO_MANY_COLUMNS', async () => {
+      await assert.rejects(
+        collectRows(parseCsv({ engine, source, maxFields: 3 })(chunked('a,b,c,d\n1,2,3,4\n'))),
+        (err: unknown) =>
+          err instanceof ParseError && err.code === 'TOO_MANY_COLUMNS' && err.line === 1,
+      );
+    });
+
     test('an unterminated quote at EOF turns the tail into one row with reason unterminated_quote', async () => {
       const rows = await parse('a,b\n1,2\n3,"never closed\n4,5\n', { batchSize: 1 });
       assert.equal(rows.length, 2);

@@ -96,6 +96,24 @@ test('an element larger than maxRowBytes is a row_too_large row with its first K
   assert.ok(rows[0]?.fields._raw?.startsWith('{"a":"xxx'));
 });
 
+test('an object with more than maxFields keys is a too_many_fields row; nested keys and string commas do not count', async () => {
+  const wide = `{${Array.from({ length: 200_000 }, (_, i) => `"k${i}":${i}`).join(',')}}`;
+  const nested = `{"a":"x,y,z","b":{"c":1,"d":2,"e":3}}`;
+  const rows = await collectRows(
+    parseJsonArray({ source, maxFields: 3 })(chunked(`[{"a":1},${wide},${nested}]`, 65536)),
+  );
+  assert.deepEqual(
+    rows.map((r) => [r.line, r.problem?.reason ?? null]),
+    [
+      [1, null],
+      [2, 'too_many_fields'],
+      [3, null],
+    ],
+  );
+  assert.match(rows[1]?.problem?.message ?? '', /array element has more than 3 fields/);
+  assert.ok((rows[1]?.fields._raw?.length ?? 0) <= 1025);
+});
+
 test('an element nested deeper than maxDepth is a too_deep row, even a million levels deep', async () => {
   const deep = `${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`;
   const text = `[{"a":1},${deep},{"b":{"c":[1,{"d":2}]}},{"e":${'['.repeat(70)}${']'.repeat(70)}}]`;

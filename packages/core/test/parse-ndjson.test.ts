@@ -61,6 +61,22 @@ test('the header passed to onHeader is the keys of the first object', async () =
   assert.deepEqual(headers, [['b', 'a']]);
 });
 
+test('a line with more than maxFields keys is a too_many_fields row naming the line', async () => {
+  const wide = `{${Array.from({ length: 200_000 }, (_, i) => `"k${i}":${i}`).join(',')}}`;
+  const rows = await collectRows(
+    parseNdjson({ source, maxFields: 2 })(chunked(`{"a":1,"b":2}\n${wide}\n{"a":3}\n`, 65536)),
+  );
+  assert.deepEqual(
+    rows.map((r) => [r.line, r.problem?.reason ?? null]),
+    [
+      [1, null],
+      [2, 'too_many_fields'],
+      [3, null],
+    ],
+  );
+  assert.ok((rows[1]?.fields._raw?.length ?? 0) <= 1025);
+});
+
 test('a runaway line is a row_too_large row naming the line, holding only its first KiB', async () => {
   const rows = await collectRows(
     parseNdjson({ source, maxRowBytes: 65536 })(runawayLine('{"a":1}\n{"a":"', 5_000_000)),

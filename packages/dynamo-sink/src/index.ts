@@ -57,6 +57,8 @@ export type {
 } from './reference-cache.js';
 export { createReferenceCache } from './reference-cache.js';
 export { RunTimeoutError } from './run/deadline.js';
+export type { ObjectStep, RetryPolicy } from './run/object-failure.js';
+export { isTransient, ObjectFailedError } from './run/object-failure.js';
 // Run history: one record per run in the state store.
 export type { ListRunRecordsOptions, RunHistoryOptions } from './run-history.js';
 export {
@@ -70,6 +72,7 @@ export type {
   LatencySummary,
   ObjectOutcome,
   ReferenceLoaded,
+  RunKpisFailure,
   RunKpisOptions,
   RunKpisSummary,
   StreamTotals,

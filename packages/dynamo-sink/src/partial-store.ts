@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import {
   DeleteObjectCommand,
-  GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { PipelineError } from '@streamkpi/core';
-import { isNotFound } from '@streamkpi/s3-source';
+import { readObjectBytes } from '@streamkpi/s3-source';
 import { z } from 'zod';
 import { parseOptions } from './internal/options.js';
 
@@ -99,6 +98,19 @@ function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSign
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/**
+ * Throws `PipelineError` `INVALID_DATE` for a KPI date that is not
+ * `YYYY-MM-DD` (`of` names where it came from in the message).
+ */
+export function assertKpiDate(date: string, of?: string): void {
+  if (!DATE.test(date)) {
+    throw new PipelineError(
+      'INVALID_DATE',
+      `${of === undefined ? '' : `${of}: `}Expected a YYYY-MM-DD date, got ${JSON.stringify(date)}`,
+    );
+  }
+}
+
 /** Creates a {@link PartialStore} over an injected S3 client. */
 export function createPartialStore(options: PartialStoreOptions): PartialStore {
   const { client, ...rest } = options;
@@ -106,14 +118,7 @@ export function createPartialStore(options: PartialStoreOptions): PartialStore {
   const partialKey = (date: string, objectId: string) =>
     `${prefix}partials/${date}/${objectId}.kpis`;
   const manifestKey = (objectId: string) => `${prefix}objects/${objectId}.json`;
-  const checkDate = (date: string) => {
-    if (!DATE.test(date)) {
-      throw new PipelineError(
-        'INVALID_DATE',
-        `Expected a YYYY-MM-DD date, got ${JSON.stringify(date)}`,
-      );
-    }
-  };
+  const checkDate = (date: string) => assertKpiDate(date);
   const put = async (key: string, body: Uint8Array, type: string, signal?: AbortSignal) => {
     await client.send(
       new PutObjectCommand({
@@ -126,20 +131,9 @@ export function createPartialStore(options: PartialStoreOptions): PartialStore {
       sendOptions(signal),
     );
   };
-  /** The object's bytes, or undefined when it does not exist. */
-  const get = async (key: string, signal?: AbortSignal): Promise<Uint8Array | undefined> => {
-    try {
-      const res = await client.send(
-        new GetObjectCommand({ Bucket: bucket, Key: key }),
-        sendOptions(signal),
-      );
-      if (!res.Body) throw new PipelineError('STATE_MISSING', `State object ${key} has no body`);
-      return await res.Body.transformToByteArray();
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
-  };
+  /** The object's bytes (a cut body resumes), or undefined when it does not exist. */
+  const get = (key: string, signal?: AbortSignal): Promise<Uint8Array | undefined> =>
+    readObjectBytes({ client, bucket, key, ...(signal ? { signal } : {}) });
   const listDateObjects = async (
     kind: 'partials' | 'snapshots',
     date: string,

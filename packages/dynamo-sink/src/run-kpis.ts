@@ -19,22 +19,18 @@ import { connect } from './run/connect.js';
 import { createDateCommitter } from './run/date-committer.js';
 import { tracked, withDeadline } from './run/deadline.js';
 import { runLayout } from './run/layout.js';
+import { ObjectFailedError, withRetries } from './run/object-failure.js';
 import { announced, commitOnce, type ObjectFlow, runObject } from './run/object-flow.js';
+import type { ObjectOutcome } from './run/outcomes.js';
 import {
-  type ObjectOutcome,
   type ReferenceLoaded,
   type RunKpisSummary,
   type StreamTotals,
   summarize,
 } from './run/summary.js';
 
-export type {
-  LatencySummary,
-  ObjectOutcome,
-  ReferenceLoaded,
-  RunKpisSummary,
-  StreamTotals,
-} from './run/summary.js';
+export type { LatencySummary, ObjectOutcome, RunKpisFailure } from './run/outcomes.js';
+export type { ReferenceLoaded, RunKpisSummary, StreamTotals } from './run/summary.js';
 
 const prefix = z.string().refine((p) => p === '' || p.endsWith('/'), {
   message: "Expected a prefix that is '' or ends with '/'",
@@ -89,6 +85,14 @@ export const runKpisOptionsSchema = z.object({
    * `listen_time_out_of_range`. Default 2000-01-01 to one day after now.
    */
   listenTimeWindow: listenTimeWindowSchema.optional(),
+  /**
+   * Attempts per object within a run while it fails with a transient error
+   * (network, throttling, timeouts, 5xx), with exponential backoff from
+   * `retryDelayMs`. Default 3.
+   */
+  objectAttempts: z.number().int().min(1).max(10).default(3),
+  /** Delay before an object's first retry, doubled per retry. Default 500. */
+  retryDelayMs: z.number().int().min(0).max(60_000).default(500),
   /** Stream objects read at once. Default 2. */
   concurrency: z.number().int().min(1).max(64).default(2),
   /**
@@ -204,6 +208,7 @@ async function run(
         })
       : announced(o.bucket, o.keys);
 
+  const policy = { attempts: o.objectAttempts, baseDelayMs: o.retryDelayMs };
   const outcomes: ObjectOutcome[] = [];
   try {
     for await (const outcome of processObjects({
@@ -213,7 +218,10 @@ async function run(
       // stores the last one's partials, commits and archives it.
       concurrency: Math.max(o.concurrency, threads === 0 ? 0 : threads + 1),
       ...(signal ? { signal } : {}),
-      process: (object) => tracked(inFlight, object.key, () => runObject(object, flow)),
+      process: (object) =>
+        tracked(inFlight, object.key, () =>
+          withRetries(() => runObject(object, flow), policy, signal),
+        ),
     })) {
       let done: ObjectOutcome;
       if (outcome.ok) {
@@ -225,9 +233,12 @@ async function run(
           status: 'failed',
           dates: [],
           archived: false,
-          error: outcome.error,
+          error:
+            outcome.error instanceof ObjectFailedError
+              ? outcome.error
+              : new ObjectFailedError(o.bucket, outcome.object.key, 'capture', outcome.error),
         };
-        await report(outcome.error, { key: outcome.object.key });
+        await report(done.error, { key: outcome.object.key });
       }
       outcomes.push(done);
       onObject?.(done, { rowsRead: metrics.rowsRead, bytesRead: metrics.bytesRead });
@@ -243,7 +254,7 @@ async function run(
     metrics,
     outcomes,
     dates: committer.results(),
-    failedDates: committer.failed.size,
+    failedDates: committer.failed,
     started,
   });
 }

@@ -86,7 +86,9 @@ export interface RunRecordContext {
 /** Stable code of an error: its `code`, else its `name`. */
 function errorCodeOf(error: unknown): string {
   if (typeof error === 'object' && error !== null) {
-    const e = error as { code?: unknown; name?: unknown };
+    const e = error as { code?: unknown; name?: unknown; cause?: unknown };
+    // An object's failure names its key and step; the record keeps the cause's code.
+    if (e.code === 'OBJECT_FAILED') return errorCodeOf(e.cause);
     if (typeof e.code === 'string' && e.code !== '') return e.code;
     if (typeof e.name === 'string' && e.name !== '' && e.name !== 'Error') return e.name;
   }

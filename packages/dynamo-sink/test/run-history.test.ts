@@ -5,6 +5,7 @@ import { OptionsError } from '@streamkpi/core';
 import {
   failedRunRecordOf,
   listRunRecords,
+  ObjectFailedError,
   RUN_RECORD_MAX_KEYS,
   type RunRecord,
   runKpis,
@@ -104,10 +105,14 @@ describe('run history', () => {
     });
     assert.equal(r.format, 1);
     assert.equal(r.runId, 'run-1');
-    assert.equal(r.ok, false);
+    // A broken gzip can never be read: quarantined with the empty file, not failed.
+    assert.equal(r.ok, true);
     assert.deepEqual(r.objects.committed, { count: 1, keys: ['streams/a.csv'] });
-    assert.deepEqual(r.objects.quarantined, { count: 1, keys: ['streams/empty.csv'] });
-    assert.deepEqual(r.objects.failed, { count: 1, keys: ['streams/broken.csv.gz'] });
+    assert.deepEqual(r.objects.quarantined, {
+      count: 2,
+      keys: ['streams/broken.csv.gz', 'streams/empty.csv'],
+    });
+    assert.deepEqual(r.objects.failed, { count: 0, keys: [] });
     assert.equal(r.objects.archived, 1);
     assert.deepEqual(r.rows, {
       read: 2,
@@ -118,10 +123,34 @@ describe('run history', () => {
     assert.deepEqual(r.dates, [{ date: '2024-06-25', version: 1 }]);
     assert.equal(r.itemsWritten, 2);
     assert.equal(r.durations.referenceMs, 12);
-    assert.equal(r.failures.length, 1);
-    assert.equal(r.failures[0]?.step, 'process');
-    assert.equal(r.failures[0]?.key, 'streams/broken.csv.gz');
-    assert.ok(r.failures[0]?.message.length);
+    assert.deepEqual(r.failures, []);
+    const cause = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    const failed = runRecordOf(
+      {
+        ...summary,
+        outcomes: [
+          ...summary.outcomes,
+          {
+            key: 'streams/cut.csv',
+            etag: 'e',
+            status: 'failed',
+            dates: [],
+            archived: false,
+            error: new ObjectFailedError(BUCKET, 'streams/cut.csv', 'capture', cause),
+          },
+        ],
+      },
+      { command: 'run', startedAt },
+    );
+    assert.deepEqual(failed.objects.failed, { count: 1, keys: ['streams/cut.csv'] });
+    assert.deepEqual(
+      failed.failures.map((f) => [f.step, f.key, f.code]),
+      [['process', 'streams/cut.csv', 'ECONNRESET']],
+    );
+    assert.match(
+      failed.failures[0]?.message ?? '',
+      /streams\/cut\.csv: capture failed: .*socket hang up/,
+    );
     assert.ok(Date.parse(r.finishedAt) >= Date.parse(r.startedAt));
     const dated = runRecordOf(summary, {
       command: 'watch',

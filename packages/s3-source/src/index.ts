@@ -20,7 +20,7 @@ export {
 export type { ProcessObjectsOptions, ProcessOutcome } from './process-objects.js';
 export { processObjects, processObjectsOptionsSchema } from './process-objects.js';
 export type { OpenedObject, ReadObjectOptions, ReadStats } from './read-object.js';
-export { openObject, readObject, readObjectOptionsSchema } from './read-object.js';
+export { openObject, readObject, readObjectBytes, readObjectOptionsSchema } from './read-object.js';
 export type { RejectObjectOptions, RejectReport, RejectResult } from './reject-object.js';
 export { rejectObject, rejectObjectOptionsSchema } from './reject-object.js';
 export type { S3DeadLetterOptions, S3DeadLetterSink } from './s3-dead-letter.js';

@@ -106,6 +106,24 @@ export function readObject(options: ReadObjectOptions): Readable {
   return opts.signal ? addAbortSignal(opts.signal, body) : body;
 }
 
+/**
+ * The whole body of a small object (stored state, a manifest, a report),
+ * read through {@link openObject}: a body cut mid-stream resumes pinned to
+ * the ETag of the first response. `undefined` when the object does not exist.
+ */
+export async function readObjectBytes(options: ReadObjectOptions): Promise<Uint8Array | undefined> {
+  let opened: OpenedObject;
+  try {
+    opened = await openObject(options);
+  } catch (error) {
+    if (error instanceof S3SourceError && error.code === 'SOURCE_MISSING') return undefined;
+    throw error;
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of opened.body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks, opened.contentLength);
+}
+
 interface Pin {
   readonly etag: string;
   readonly versionId: string | undefined;

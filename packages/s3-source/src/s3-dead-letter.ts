@@ -47,6 +47,12 @@ export interface S3DeadLetterSink extends DeadLetterSink {
   readonly keys: readonly string[];
   /** Keys of stale parts deleted on close. */
   readonly removed: readonly string[];
+  /**
+   * Withdraws the entries instead of closing: drops those held and deletes
+   * the parts this sink uploaded — for a source whose rows end up counted
+   * nowhere (it failed, to be read again, or it was quarantined whole).
+   */
+  discard(): Promise<void>;
 }
 
 /**
@@ -158,6 +164,21 @@ export function s3DeadLetter(options: S3DeadLetterOptions): S3DeadLetterSink {
         if (g.lines.length >= o.maxEntriesPerObject || g.bytes >= o.maxBytesPerObject)
           await flush(g);
       }
+    },
+    async discard(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      groups.clear();
+      for (let i = 0; i < keys.length; i += 1000) {
+        await o.client.send(
+          new DeleteObjectsCommand({
+            Bucket: o.bucket,
+            Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true },
+          }),
+          sendOptions(o.signal),
+        );
+      }
+      removed.push(...keys.splice(0));
     },
     async close(): Promise<void> {
       if (closed) return;

@@ -11,6 +11,15 @@ import { join } from 'node:path';
 import { CreateBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 
+export {
+  cutGets,
+  type FaultPlan,
+  type FaultProxy,
+  type S3Fault,
+  type SeenRequest,
+  startFaultProxy,
+} from './internal/s3-fault-proxy.js';
+
 /** Client settings for an S3 emulator at `endpoint`. */
 export function s3ClientConfig(endpoint: string): S3ClientConfig {
   return {

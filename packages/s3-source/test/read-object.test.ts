@@ -4,8 +4,8 @@ import { describe, it } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { OptionsError } from '@streamkpi/core';
-import { openObject, readObject, S3SourceError } from '../src/index.js';
-import { cutGets } from './helpers/fault-proxy.js';
+import { openObject, readObject, readObjectBytes, S3SourceError } from '../src/index.js';
+import { cutGets } from '../src/testing.js';
 import {
   collect,
   countSequentialLines,
@@ -60,6 +60,28 @@ describe('openObject / readObject', () => {
     const ranges = proxy.requests.filter((r) => r.method === 'GET').map((r) => r.range);
     assert.deepEqual(ranges, [undefined, 'bytes=100003-', 'bytes=200006-', 'bytes=300009-']);
     for (const r of proxy.requests.slice(1)) assert.equal(r.ifMatch, `"${opened.etag}"`);
+  });
+
+  it('readObjectBytes: the whole body across a cut, pinned to the ETag; undefined for a missing key', async () => {
+    const key = 'state/objects/cut.json';
+    const body = JSON.stringify({ dates: Array.from({ length: 500 }, (_, i) => `d${i}`) });
+    const etag = await put(direct, bucket, key, body);
+    proxy.requests.length = 0;
+    proxy.plan = cutGets(key, 1_000, 1);
+    const bytes = await readObjectBytes({ client: viaProxy, bucket, key, resumeDelayMs: 0 });
+    assert.equal(Buffer.from(bytes ?? []).toString(), body);
+    const gets = proxy.requests.filter((r) => r.method === 'GET');
+    assert.deepEqual(
+      gets.map((r) => [r.range, r.ifMatch]),
+      [
+        [undefined, undefined],
+        ['bytes=1000-', `"${etag}"`],
+      ],
+    );
+    assert.equal(
+      await readObjectBytes({ client: direct, bucket, key: 'state/none.json' }),
+      undefined,
+    );
   });
 
   it('survives a 500 on the ranged GET through the SDK retry strategy', async () => {

@@ -87,6 +87,16 @@ describe('s3DeadLetter', () => {
     assert.ok(keys.length > 2, 'the byte bound split each source into several parts');
   });
 
+  it('discard withdraws the entries: uploaded parts deleted, held ones dropped, nothing left', async () => {
+    const sink = s3DeadLetter({ client, bucket, prefix: 'withdrawn/', maxEntriesPerObject: 2 });
+    await sink.write(entries(5));
+    assert.equal((await stored('withdrawn/')).keys.length, 2);
+    await sink.discard();
+    assert.deepEqual(await stored('withdrawn/'), { keys: [], lines: [] });
+    assert.equal(sink.removed.length, 2);
+    await assert.rejects(sink.write(entries(1)), /write after close/);
+  });
+
   it('refuses writes after close and bad options', async () => {
     const sink = s3DeadLetter({ client, bucket, prefix: 'dl3/' });
     await sink.close();

@@ -11,7 +11,7 @@ interface Row {
 }
 
 import { listObjects, openObject, readObject, rejectObject } from '../src/index.js';
-import { cutGets } from './helpers/fault-proxy.js';
+import { cutGets } from '../src/testing.js';
 import { collect, csvLines, put, s3ProxyFixture } from './helpers/s3.js';
 
 // Integration of this package with the core parsers: S3 bytes → row batches.

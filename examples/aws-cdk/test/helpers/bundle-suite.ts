@@ -25,7 +25,12 @@ import {
   startDynamo,
   startFaultProxy as startDynamoProxy,
 } from '@streamkpi/dynamo-sink/testing';
-import { type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
+import {
+  type FaultProxy,
+  type RunningS3rver,
+  startFaultProxy,
+  startS3rver,
+} from '@streamkpi/s3-source/testing';
 import {
   expected,
   put,
@@ -33,10 +38,6 @@ import {
   streamsCsv,
   tableItems,
 } from '../../../../packages/dynamo-sink/test/helpers/e2e.js';
-import {
-  type FaultProxy,
-  startFaultProxy,
-} from '../../../../packages/s3-source/test/helpers/fault-proxy.js';
 import { applyEmulatorEnv } from '../../../test/helpers/emulator-env.js';
 import {
   backfillBatch,

@@ -5,8 +5,9 @@
  * and resource ARN IAM would authorize, to compare with the handler role's
  * statements in the synthesized template.
  */
+
+import type { SeenRequest } from '@streamkpi/s3-source/testing';
 import type { Template } from 'aws-cdk-lib/assertions';
-import type { SeenRequest } from '../../../../packages/s3-source/test/helpers/fault-proxy.js';
 import { only, statementsOf } from './template-checks.js';
 
 /** One authorization: an action on a resource ARN. */

@@ -10,6 +10,7 @@ import {
   csvHeader,
   csvRowBatches,
   rowProblem,
+  tooManyColumns,
   unterminatedProblem,
   withSource,
 } from './internal/csv-rows.js';
@@ -55,6 +56,9 @@ export type ByteParser = (
  *   `problem.reason = 'invalid_utf8'` (detected as U+FFFD after decoding);
  * - a quote still open at end of file → everything from the row where it
  *   opened to EOF becomes one row with `problem.reason = 'unterminated_quote'`;
+ * - a row with more than `maxFields` cells → emitted with its first
+ *   `maxFields` cells and `problem.reason = 'too_many_fields'` (a header
+ *   with more → `ParseError` `TOO_MANY_COLUMNS`);
  * - a physical line or a row longer than `maxRowBytes` → `ParseError`
  *   `LINE_TOO_LONG` (memory stays bounded by the limit);
  * - 0 bytes, or no header line → `ParseError` `EMPTY_FILE`;
@@ -63,7 +67,7 @@ export type ByteParser = (
 export function parseCsv(options: ParseCsvOptions): ByteParser {
   const parsed = parseOptions(parseCsvOptionsSchema, options, 'parseCsv');
   if (parsed.engine === 'fast') return fastCsvStage(parsed);
-  const { source, batchSize, maxRowBytes, onHeader, metrics } = parsed;
+  const { source, batchSize, maxRowBytes, maxFields, onHeader, metrics } = parsed;
 
   return async function* parse(bytes, context) {
     const signal = context?.signal;
@@ -79,10 +83,13 @@ export function parseCsv(options: ParseCsvOptions): ByteParser {
     });
     let header: string[] | undefined;
     let expectedKeys = 0;
+    let headerError: ParseError | undefined;
     csv.once('headers', (h: (string | null)[]) => {
+      if (h.length > maxFields) headerError = tooManyColumns(source, maxFields);
       header = h.filter((name): name is string => name !== null);
       expectedKeys = new Set(header).size;
     });
+    const cut = capCells(csv, maxFields);
     // csv-parser toggles its quoted state on every quote that is not part of
     // a `""` pair, so it ends inside quotes exactly when the file holds an
     // odd number of quote bytes.
@@ -102,6 +109,8 @@ export function parseCsv(options: ParseCsvOptions): ByteParser {
     let line = 0;
     try {
       for await (const row of csv as AsyncIterable<RawFields>) {
+        if (headerError !== undefined) throw headerError;
+        const tooMany = cut.take() ? maxFields : undefined;
         if (!headerChecked) {
           headerChecked = true;
           onHeader?.(header ?? []);
@@ -120,7 +129,7 @@ export function parseCsv(options: ParseCsvOptions): ByteParser {
           line++; // blank line: not a row
           continue;
         }
-        const problem = rowProblem(keys, expectedKeys, invalidUtf8);
+        const problem = rowProblem(keys, expectedKeys, invalidUtf8, undefined, tooMany);
         const full = batcher.add({ line, fields: row, problem });
         line += 1 + newlines;
         if (full !== undefined) {
@@ -143,6 +152,7 @@ export function parseCsv(options: ParseCsvOptions): ByteParser {
       csv.destroy();
       await destroyAndWait(input);
     }
+    if (headerError !== undefined) throw headerError;
     if (header === undefined) {
       throw new ParseError('EMPTY_FILE', `${source.id}: file has no header line`, { source });
     }
@@ -152,6 +162,30 @@ export function parseCsv(options: ParseCsvOptions): ByteParser {
     const rest = batcher.take();
     if (rest.length > 0) yield rest;
   };
+}
+
+/**
+ * csv-parser makes one property per cell (`_<index>` past the header): a
+ * row with more than `maxFields` cells is cut to `maxFields` cells and an
+ * empty one before that object exists. Rows come out in the order they are
+ * written, so `take()`, called once per row read, says whether that row was cut.
+ */
+function capCells(csv: object, maxFields: number): { take(): boolean } {
+  const parser = csv as { writeRow(cells: unknown[], byteOffset: number): void };
+  const writeRow = parser.writeRow.bind(parser);
+  const cut = new Set<number>();
+  let written = 0;
+  let read = 0;
+  parser.writeRow = (cells, byteOffset) => {
+    written++;
+    if (cells.length > maxFields) {
+      cut.add(written);
+      cells.length = maxFields;
+      cells.push('');
+    }
+    writeRow(cells, byteOffset);
+  };
+  return { take: () => cut.delete(++read) };
 }
 
 async function* countQuotes(
@@ -168,19 +202,20 @@ async function* countQuotes(
 
 /** The `'fast'` engine: the tokenizer, with csv-parser's records and row problems. */
 function fastCsvStage(options: z.output<typeof parseCsvOptionsSchema>): ByteParser {
-  const { source, batchSize, maxRowBytes, onHeader, metrics } = options;
+  const { source, batchSize, maxRowBytes, maxFields, onHeader, metrics } = options;
   return async function* parse(bytes, context) {
     const signal = context?.signal;
     const counters = metrics ?? context?.metrics;
     const tokenizer = createCsvTokenizer({
       maxRowBytes,
+      maxFields,
       skipEmptyLines: true,
       unterminatedQuote: 'row',
     });
     let header: CsvHeader | undefined;
     const batches = (rows: CsvRowBatch, final: boolean): RowBatch[] => {
       if (header === undefined && tokenizer.header !== undefined) {
-        header = csvHeader(tokenizer.header);
+        header = csvHeader(tokenizer.header, maxFields, source);
         onHeader?.(header.names);
       }
       if (header === undefined || rows.length === 0) return [];

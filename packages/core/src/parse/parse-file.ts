@@ -67,6 +67,7 @@ export function parseFile(options: ParseFileOptions): ByteParser {
     metrics,
     batchSize,
     maxRowBytes,
+    maxFields,
     engine,
     maxDepth,
   } = parsed;
@@ -89,6 +90,7 @@ export function parseFile(options: ParseFileOptions): ByteParser {
     source,
     batchSize,
     maxRowBytes,
+    maxFields,
     ...(headerCheck === undefined ? {} : { onHeader: headerCheck }),
     ...(metrics === undefined ? {} : { metrics }),
   };

@@ -26,14 +26,15 @@ export type ParseJsonArrayOptions = z.input<typeof parseJsonArrayOptionsSchema>;
  * Bad elements are one row each, dead-lettered by the validator, and
  * parsing goes on: not an object → `not_an_object`; not valid JSON →
  * `malformed_json`; invalid UTF-8 → `invalid_utf8`; nested deeper than
- * `maxDepth` → `too_deep`; longer than `maxRowBytes` → `row_too_large`.
+ * `maxDepth` → `too_deep`; more than `maxFields` top-level fields →
+ * `too_many_fields`; longer than `maxRowBytes` → `row_too_large`.
  * File level: a top-level value that is not an array → `ParseError`
  * `JSON_NOT_ARRAY`; broken structure between elements (missing comma,
  * trailing comma, unexpected end) → `JSON_MALFORMED` with the element as
  * `line`; 0 bytes → `EMPTY_FILE`; `[]` → no rows, no error.
  */
 export function parseJsonArray(options: ParseJsonArrayOptions): ByteParser {
-  const { source, batchSize, maxRowBytes, maxDepth, onHeader, metrics } = parseOptions(
+  const { source, batchSize, maxRowBytes, maxDepth, maxFields, onHeader, metrics } = parseOptions(
     parseJsonArrayOptionsSchema,
     options,
     'parseJsonArray',
@@ -52,7 +53,7 @@ export function parseJsonArray(options: ParseJsonArrayOptions): ByteParser {
       for (const element of splitter.push(buf)) {
         const row: RawRow | undefined = element.oversize
           ? tooLargeRow(source, element.index, element.bytes, maxRowBytes)
-          : jsonTextRow(source, element.index, element.bytes, maxDepth, 'array element');
+          : jsonTextRow(source, element.index, element.bytes, maxDepth, maxFields, 'array element');
         if (row === undefined) continue;
         if (!headerChecked && row.problem === undefined) {
           headerChecked = true;

@@ -28,11 +28,12 @@ const NEWLINE = 0x0a;
  * Bad input is one row each, dead-lettered by the validator (raw text under
  * `_raw`), and parsing goes on: not JSON → `malformed_json`; not an object →
  * `not_an_object`; invalid UTF-8 → `invalid_utf8`; nested deeper than
- * `maxDepth` → `too_deep`; longer than `maxRowBytes` → `row_too_large`
+ * `maxDepth` → `too_deep`; more than `maxFields` top-level fields →
+ * `too_many_fields`; longer than `maxRowBytes` → `row_too_large`
  * (first KiB kept). 0 bytes → `ParseError` `EMPTY_FILE`.
  */
 export function parseNdjson(options: ParseNdjsonOptions): ByteParser {
-  const { source, batchSize, maxRowBytes, maxDepth, onHeader, metrics } = parseOptions(
+  const { source, batchSize, maxRowBytes, maxDepth, maxFields, onHeader, metrics } = parseOptions(
     parseNdjsonOptionsSchema,
     options,
     'parseNdjson',
@@ -49,7 +50,7 @@ export function parseNdjson(options: ParseNdjsonOptions): ByteParser {
     const emit = (lineBuf: Buffer): RowBatch | undefined => {
       const row = oversize
         ? tooLargeRow(source, line, lineBuf, maxRowBytes)
-        : jsonTextRow(source, line, lineBuf, maxDepth, 'NDJSON line');
+        : jsonTextRow(source, line, lineBuf, maxDepth, maxFields, 'NDJSON line');
       oversize = false;
       if (row === undefined) return undefined;
       if (!headerChecked && row.problem === undefined) {

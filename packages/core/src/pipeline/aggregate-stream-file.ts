@@ -47,6 +47,8 @@ export const aggregateStreamFileOptionsSchema = z.object({
   format: z.enum(['csv', 'ndjson', 'json']).optional(),
   /** Longest row in bytes. Default 4 MiB. */
   maxRowBytes: z.number().int().positive().optional(),
+  /** Most fields of a row; a row with more → `too_many_fields`. Default 10,000. */
+  maxFields: z.number().int().positive().optional(),
   /** CSV engine: the built-in tokenizer (`'fast'`, default) or `'csv-parser'` (see `parseCsv`). */
   csvEngine: z.enum(['fast', 'csv-parser']).default('fast'),
   signal: z.instanceof(AbortSignal).optional(),
@@ -86,6 +88,7 @@ export async function aggregateStreamFile(
         engine: opts.csvEngine,
         ...(opts.format === undefined ? {} : { format: opts.format }),
         ...(opts.maxRowBytes === undefined ? {} : { maxRowBytes: opts.maxRowBytes }),
+        ...(opts.maxFields === undefined ? {} : { maxFields: opts.maxFields }),
       }),
       'parse',
     )

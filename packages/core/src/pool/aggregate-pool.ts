@@ -13,7 +13,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { z } from 'zod';
 import { type KpiState, KpiStateError } from '../aggregate/kpi-state.js';
-import { HeaderError, OptionsError, PipelineError } from '../errors.js';
+import { HeaderError, OptionsError, ParseError, PipelineError } from '../errors.js';
 import { parseOptions } from '../internal/options.js';
 import { SongsTable } from '../join/songs-table.js';
 import { UsersTable } from '../join/users-table.js';
@@ -190,7 +190,9 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
       if (error.missing !== undefined) {
         throw new HeaderError(error.missing, error.message, { source });
       }
-      throw new PipelineError(error.code, error.message, {
+      // A format error stays a ParseError: the caller quarantines the file.
+      const Rebuilt = error.name === 'ParseError' ? ParseError : PipelineError;
+      throw new Rebuilt(error.code, error.message, {
         source,
         ...(error.line === undefined ? {} : { line: error.line }),
       });

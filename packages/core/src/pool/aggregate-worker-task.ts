@@ -112,7 +112,8 @@ function errorData(error: unknown): PoolTaskError {
   const e = error as Partial<PipelineError> & { message?: string; name?: string };
   return {
     name: e.name ?? 'Error',
-    code: typeof e.code === 'string' ? e.code : 'UNKNOWN',
+    // An SDK error has no code but a telling name (`SlowDown`, `TimeoutError`): keep it.
+    code: typeof e.code === 'string' ? e.code : e.name && e.name !== 'Error' ? e.name : 'UNKNOWN',
     message: e.message ?? String(error),
     ...(error instanceof HeaderError ? { missing: [...error.missing] } : {}),
     ...(typeof e.line === 'number' ? { line: e.line } : {}),

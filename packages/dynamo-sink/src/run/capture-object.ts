@@ -9,7 +9,7 @@ import {
   type DatePartial,
   type listenTimeWindowSchema,
   PipelineError,
-  type RunMetrics,
+  RunMetrics,
   type SourceCounts,
   serializeKpiStateByDate,
   unprocessableFile,
@@ -26,6 +26,7 @@ import {
   sourceRefOf,
 } from '@streamkpi/s3-source';
 import type { z } from 'zod';
+import { assertKpiDate } from '../partial-store.js';
 import type { Connection } from './connect.js';
 import { archiveKeyOf, type RunLayout } from './layout.js';
 
@@ -137,12 +138,14 @@ export async function captureObject(object: S3ObjectInfo, c: CaptureContext): Pr
   let counts: SourceCounts;
   try {
     if (opened !== undefined) {
+      // Counted into the run only once captured: a failed object's rows count nowhere.
+      const own = new RunMetrics();
       const result = await aggregateStreamFile(opened.body, {
         source,
         songs: c.connection.songs,
         ...(c.connection.users ? { users: c.connection.users } : {}),
         deadLetter,
-        metrics: c.metrics,
+        metrics: own,
         timeZone: c.timeZone,
         sourceTimeZone: c.sourceTimeZone,
         uniqueListeners: c.uniqueListeners,
@@ -151,6 +154,9 @@ export async function captureObject(object: S3ObjectInfo, c: CaptureContext): Pr
       });
       partials = serializeKpiStateByDate(result.state);
       counts = result.counts;
+      c.metrics.addStages(own.stages);
+      c.metrics.addBytes(own.bytesRead);
+      c.metrics.peakRssBytes = Math.max(c.metrics.peakRssBytes, own.peakRssBytes);
     } else {
       // A pool thread returns the per-date partial bytes itself (the same
       // bytes as `serializeKpiStateByDate(state)` here).
@@ -160,12 +166,13 @@ export async function captureObject(object: S3ObjectInfo, c: CaptureContext): Pr
         result: 'partials-by-date',
         deadLetter,
       });
-      c.metrics.addCounts(source, pooled.counts);
       c.metrics.addStages(pooled.stages);
       c.metrics.addBytes(pooled.bytesRead);
       partials = pooled.partials;
       counts = pooled.counts;
     }
+    // Before any partial is stored: a date that can never be committed quarantines the object.
+    for (const p of partials) assertKpiDate(p.date, source.id);
   } catch (error) {
     opened?.body.destroy();
     if (error instanceof PipelineError && error.code === 'SOURCE_MISSING') {
@@ -177,24 +184,14 @@ export async function captureObject(object: S3ObjectInfo, c: CaptureContext): Pr
       if (done !== undefined) return done;
       throw error;
     }
+    // Its rows are counted nowhere, so its dead letters are withdrawn too.
+    await deadLetter.discard();
     const unprocessable = unprocessableFile(error, 'streams');
-    if (unprocessable !== undefined) {
-      await deadLetter.close();
-      await rejectObject({
-        client: s3,
-        bucket: object.bucket,
-        key: object.key,
-        etag,
-        sourcePrefix: c.layout.streams,
-        rejectedPrefix: c.layout.rejected,
-        missing: unprocessable.missing,
-        reason: unprocessable.message,
-        ...sig,
-      });
-      return { status: 'rejected', key: object.key, etag, error: error as Error };
-    }
-    throw error;
+    if (unprocessable === undefined) throw error;
+    await quarantine(object, etag, unprocessable.message, unprocessable.missing, c);
+    return { status: 'rejected', key: object.key, etag, error: error as Error };
   }
+  c.metrics.addCounts(source, counts);
   // Dead letters are durable before the object counts as captured.
   await deadLetter.close();
   const dates = partials.map((p) => p.date);
@@ -255,16 +252,27 @@ async function quarantineUnsafeKey(
     bucket: object.bucket,
     key: object.key,
   });
+  await quarantine(object, object.etag, error.message, [], c);
+  return { status: 'rejected', key: object.key, etag: object.etag, error };
+}
+
+/** Moves an object that can never be processed to `rejected/` with a report saying why. */
+async function quarantine(
+  object: S3ObjectInfo,
+  etag: string,
+  reason: string,
+  missing: readonly string[],
+  c: CaptureContext,
+): Promise<void> {
   await rejectObject({
     client: c.s3,
     bucket: object.bucket,
     key: object.key,
-    etag: object.etag,
+    etag,
     sourcePrefix: c.layout.streams,
     rejectedPrefix: c.layout.rejected,
-    missing: [],
-    reason: error.message,
+    missing,
+    reason,
     ...(c.signal ? { signal: c.signal } : {}),
   });
-  return { status: 'rejected', key: object.key, etag: object.etag, error };
 }

@@ -23,8 +23,8 @@ export interface DateCommitter {
   add(date: string, partial: PendingPartial): Promise<CommitDateResult>;
   /** One result per committed date, ascending: last version, items summed over its commits. */
   results(): CommitDateResult[];
-  /** Dates whose last commit failed. */
-  readonly failed: ReadonlySet<string>;
+  /** Dates whose last commit failed, with its error. */
+  readonly failed: ReadonlyMap<string, unknown>;
 }
 
 /** Creates a {@link DateCommitter}; `onFailure` hears each failed commit once. */
@@ -35,7 +35,7 @@ export function createDateCommitter(
   const queues = new Map<string, Waiter[]>();
   const running = new Set<string>();
   const totals = new Map<string, CommitDateResult>();
-  const failed = new Set<string>();
+  const failed = new Map<string, unknown>();
 
   const drain = async (date: string) => {
     running.add(date);
@@ -58,7 +58,7 @@ export function createDateCommitter(
           failed.delete(date);
           for (const w of batch) w.resolve(result);
         } catch (error) {
-          failed.add(date);
+          failed.set(date, error);
           let reason = error;
           try {
             await onFailure(error, date);

@@ -10,7 +10,8 @@ import { putItemsIfNewer } from '../put-item-if-newer.js';
 import { type CaptureContext, type Captured, captureObject } from './capture-object.js';
 import type { Connection } from './connect.js';
 import type { DateCommitter } from './date-committer.js';
-import type { ObjectOutcome } from './summary.js';
+import { ObjectFailedError, step } from './object-failure.js';
+import type { ObjectOutcome } from './outcomes.js';
 
 /** What the per-object flow shares across objects. */
 export interface ObjectFlow {
@@ -29,7 +30,11 @@ export async function runObject(object: S3ObjectInfo, runFlow: ObjectFlow): Prom
   const flow: ObjectFlow = { ...runFlow, capture: { ...runFlow.capture, signal } };
   const { heads } = flow.capture.connection;
   const claimKey = `${object.bucket}/${object.key}`;
-  if (!(await heads.claim(claimKey, flow.owner, flow.claimTtlMs, signal))) {
+  const { bucket, key } = object;
+  const claimed = await step(bucket, key, 'claim', () =>
+    heads.claim(claimKey, flow.owner, flow.claimTtlMs, signal),
+  );
+  if (!claimed) {
     return { key: object.key, etag: object.etag, status: 'claimed', dates: [], archived: false };
   }
   // Renewed while held: a slow object is not taken over by another worker.
@@ -39,7 +44,7 @@ export async function runObject(object: S3ObjectInfo, runFlow: ObjectFlow): Prom
   );
   renew.unref();
   try {
-    const captured = await captureObject(object, flow.capture);
+    const captured = await step(bucket, key, 'capture', () => captureObject(object, flow.capture));
     if (captured.status === 'rejected') {
       const { key, etag, error } = captured;
       return { key, etag, status: 'rejected', dates: [], archived: false, error };
@@ -47,7 +52,7 @@ export async function runObject(object: S3ObjectInfo, runFlow: ObjectFlow): Prom
     return await commitAndArchive(captured, flow);
   } finally {
     clearInterval(renew);
-    await heads.release(claimKey, flow.owner, signal);
+    await step(bucket, key, 'claim', () => heads.release(claimKey, flow.owner, signal));
   }
 }
 
@@ -63,10 +68,8 @@ async function commitAndArchive(
     await Promise.all(
       dates.map((date) => {
         const held = bytes.get(date);
-        return flow.committer.add(
-          date,
-          held === undefined ? { objectId } : { objectId, bytes: held },
-        );
+        const partial = held === undefined ? { objectId } : { objectId, bytes: held };
+        return step(layout.bucket, key, 'commit', () => flow.committer.add(date, partial), date);
       }),
     );
   } catch (error) {
@@ -90,7 +93,8 @@ async function commitAndArchive(
       ...(signal ? { signal } : {}),
     });
     return { ...base, archived: true, ...latency };
-  } catch (error) {
+  } catch (cause) {
+    const error = new ObjectFailedError(layout.bucket, key, 'archive', cause);
     await flow.report(error, { key });
     return { ...base, archived: false, ...latency, error };
   }

@@ -5,25 +5,12 @@
 import type { RunMetrics, RunSummary, SongsTableStats, UsersTableStats } from '@streamkpi/core';
 import type { CommitDateResult } from '../commit-date.js';
 import type { Connection } from './connect.js';
-
-/** What happened to one stream object. */
-export interface ObjectOutcome {
-  readonly key: string;
-  readonly etag: string;
-  /**
-   * `processed`: read and committed now; `skipped`: captured earlier (its
-   * dates are committed if they were not, and it is archived); `rejected`:
-   * quarantined — empty, its header lacks required columns, or its key is
-   * unsafe — moved to `rejected/` with a report (`error` says why); `claimed`: another live
-   * worker holds it, left to that worker; `failed`: left in place, see `error`.
-   */
-  readonly status: 'processed' | 'skipped' | 'rejected' | 'claimed' | 'failed';
-  readonly dates: readonly string[];
-  readonly archived: boolean;
-  /** Landing (the object's Last-Modified) → all its dates committed, for objects read by this run. */
-  readonly landingToCommittedMs?: number;
-  readonly error?: unknown;
-}
+import {
+  failuresOf,
+  type LatencySummary,
+  type ObjectOutcome,
+  type RunKpisFailure,
+} from './outcomes.js';
 
 /** A run's stream totals so far (progress). */
 export interface StreamTotals {
@@ -39,14 +26,6 @@ export interface ReferenceLoaded {
   readonly rowsRead: number;
   readonly reused: { readonly songs: boolean; readonly users: boolean };
   readonly durationMs: number;
-}
-
-/** Landing → committed latency of the objects a run read (nearest-rank percentiles). */
-export interface LatencySummary {
-  readonly count: number;
-  readonly p50Ms: number;
-  readonly p95Ms: number;
-  readonly maxMs: number;
 }
 
 /** The summary of a run (SPEC section 8). */
@@ -79,6 +58,8 @@ export interface RunKpisSummary {
   readonly landingToCommitted: LatencySummary;
   readonly durationMs: number;
   readonly peakRssBytes: number;
+  /** Every failure (object, date, archive) with the object's key; empty exactly when `ok`. */
+  readonly failures: readonly RunKpisFailure[];
   /** False when any object or date failed (left for a retry); quarantined objects do not count. */
   readonly ok: boolean;
 }
@@ -110,12 +91,14 @@ export function summarize(input: {
   readonly metrics: RunMetrics;
   readonly outcomes: readonly ObjectOutcome[];
   readonly dates: readonly CommitDateResult[];
-  readonly failedDates: number;
+  /** Dates whose last commit failed, with the error. */
+  readonly failedDates: ReadonlyMap<string, unknown>;
   readonly started: number;
 }): RunKpisSummary {
   const { connection: c, metrics, outcomes, dates } = input;
   const count = (s: ObjectOutcome['status']) => outcomes.filter((x) => x.status === s).length;
   const streams = metrics.summary();
+  const failures = failuresOf(outcomes, input.failedDates);
   return {
     streams,
     reference: { ...c.reference.summary, reused: c.reference.reused },
@@ -145,11 +128,8 @@ export function summarize(input: {
       c.reference.summary.songs.peakRssBytes,
       process.memoryUsage.rss(),
     ),
+    failures,
     // A quarantined object is handled (moved to `rejected/`), not a failure.
-    ok:
-      input.failedDates === 0 &&
-      !outcomes.some(
-        (x) => x.status === 'failed' || (x.status !== 'rejected' && x.error !== undefined),
-      ),
+    ok: failures.length === 0,
   };
 }

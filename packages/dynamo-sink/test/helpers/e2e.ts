@@ -5,7 +5,7 @@
 import { after, before } from 'node:test';
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type KpiItem, type SongRow, type StreamRow, streamRowSchema } from '@streamkpi/core';
-import { startS3rver } from '@streamkpi/s3-source/testing';
+import { type FaultProxy, startFaultProxy, startS3rver } from '@streamkpi/s3-source/testing';
 import { oracleKpis } from '../../../core/test/helpers/oracle.js';
 import { readKpiItems, type StoredKpiItem } from '../../src/index.js';
 import { type DynamoBackend, startDynamo } from '../../src/testing.js';
@@ -75,6 +75,29 @@ export function useEmulators(backend: DynamoBackend = 'dynalite'): Emulators {
     keys: (prefix, bucket = BUCKET) => listKeys(started().s3, bucket, prefix),
     tableItems: (tableName) => tableItems(started().dynamo, tableName),
   };
+}
+
+/** The emulators and an S3 fault proxy in front of s3rver, for the tests of one file. */
+export interface ProxiedEmulators {
+  env: Awaited<ReturnType<typeof startEmulators>>;
+  proxy: FaultProxy;
+  /** An S3 client that talks to s3rver through `proxy`. */
+  viaProxy: S3Client;
+}
+
+/** Starts {@link ProxiedEmulators} before the file's tests and closes them after. */
+export function useProxiedEmulators(): ProxiedEmulators {
+  const ctx = {} as ProxiedEmulators;
+  before(async () => {
+    ctx.env = await startEmulators();
+    ctx.proxy = await startFaultProxy(ctx.env.s3rver.endpoint);
+    ctx.viaProxy = ctx.env.s3rver.client({ endpoint: ctx.proxy.endpoint });
+  });
+  after(async () => {
+    await ctx.proxy.close();
+    await ctx.env.close();
+  });
+  return ctx;
 }
 
 export const SONGS: SongRow[] = [

@@ -105,10 +105,10 @@ export async function getText(s3: S3Client, bucket: string, key: string): Promis
   return (await res.Body?.transformToString('utf8')) ?? '';
 }
 
-/** `source.key#line` of every entry in every `dead-letter/` object, sorted (duplicates kept). */
-export async function deadLetterRows(s3: S3Client, bucket: string): Promise<string[]> {
+/** `source.key#line` of every entry in every `<prefix>dead-letter/` object, sorted (duplicates kept). */
+export async function deadLetterRows(s3: S3Client, bucket: string, prefix = ''): Promise<string[]> {
   const out: string[] = [];
-  for (const key of await listKeys(s3, bucket, 'dead-letter/')) {
+  for (const key of await listKeys(s3, bucket, `${prefix}dead-letter/`)) {
     for (const line of (await getText(s3, bucket, key)).split('\n')) {
       if (line.trim() === '') continue;
       const entry = JSON.parse(line) as { source: { key: string }; line: number };

@@ -3,8 +3,12 @@ import { Readable } from 'node:stream';
 import { after } from 'node:test';
 import { PutObjectCommand, type S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
-import { type RunningS3rver, startS3rver } from '../../src/testing.js';
-import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
+import {
+  type FaultProxy,
+  type RunningS3rver,
+  startFaultProxy,
+  startS3rver,
+} from '../../src/testing.js';
 
 /** One s3rver for a test file and a client of it. */
 export interface S3Fixture {

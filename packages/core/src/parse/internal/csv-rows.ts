@@ -1,13 +1,14 @@
 /**
  * Tokenizer rows → {@link RowBatch}es with the row problems csv-parser's
  * records give (`ragged_row` when the key count differs from the header's,
- * `invalid_utf8` for U+FFFD, `unterminated_quote` for an open quoted tail):
+ * `invalid_utf8` for U+FFFD, `unterminated_quote` for an open quoted tail,
+ * `too_many_fields` for a row with more cells than `maxFields`):
  * one rule for both `parseCsv` engines.
  */
 import { ParseError } from '../../errors.js';
 import { RowBatchBuilder, withProblem } from '../../internal/row-batch.js';
 import type { RowBatch, RowProblem, SourceRef } from '../../types.js';
-import type { CsvRowBatch } from './fast-csv.js';
+import { type CsvRowBatch, cellCount } from './fast-csv.js';
 import { csvRecordBuilder, csvRecordKeys } from './fast-csv-record.js';
 
 const REPLACEMENT_CHAR = '\uFFFD';
@@ -30,10 +31,20 @@ export interface CsvHeader {
   readonly columns: number;
   /** Builds a row's record (see `csvRecordBuilder`). */
   readonly record: (batch: CsvRowBatch, row: number) => Record<string, string>;
+  /** Most cells of a row; the tokenizer keeps `maxFields + 1` cells of a longer row. */
+  readonly maxFields: number;
 }
 
-/** Describes the tokenizer's header cells. */
-export function csvHeader(cells: readonly string[]): CsvHeader {
+/**
+ * Describes the tokenizer's header cells.
+ * @throws ParseError `TOO_MANY_COLUMNS` when the header has more than `maxFields` cells.
+ */
+export function csvHeader(
+  cells: readonly string[],
+  maxFields: number,
+  source: SourceRef,
+): CsvHeader {
+  if (cells.length > maxFields) throw tooManyColumns(source, maxFields);
   const trimmed = cells.map((c) => c.trim());
   const keys = csvRecordKeys(trimmed);
   const names = keys.filter((k): k is string => k !== null);
@@ -45,12 +56,23 @@ export function csvHeader(cells: readonly string[]): CsvHeader {
     simple: expectedKeys === cells.length,
     columns: cells.length,
     record: csvRecordBuilder(keys),
+    maxFields,
   };
+}
+
+/** The error of a header with more than `maxFields` columns. */
+export function tooManyColumns(source: SourceRef, maxFields: number): ParseError {
+  return new ParseError(
+    'TOO_MANY_COLUMNS',
+    `${source.id}: the header has more than maxFields (${maxFields}) columns`,
+    { source, line: 1 },
+  );
 }
 
 /**
  * The one classification of a bad CSV row, for both engines: an open quoted
- * tail is `unterminated_quote`; a row with another number of cells (record
+ * tail is `unterminated_quote`; a row cut at `maxFields` cells (`tooMany`
+ * says the cap) is `too_many_fields`; a row with another number of cells (record
  * keys) than the header is `ragged_row`; a row holding U+FFFD (bytes that
  * are not UTF-8) is `invalid_utf8`; anything else has no problem.
  */
@@ -59,8 +81,12 @@ export function rowProblem(
   expected: number,
   invalidUtf8: boolean,
   unterminatedLine?: number,
+  tooMany?: number,
 ): RowProblem | undefined {
   if (unterminatedLine !== undefined) return unterminatedProblem(unterminatedLine);
+  if (tooMany !== undefined) {
+    return { reason: 'too_many_fields', message: `row has more than ${tooMany} cells` };
+  }
   if (cells !== expected) {
     return { reason: 'ragged_row', message: `row has ${cells} cells, header has ${expected}` };
   }
@@ -105,7 +131,8 @@ export function csvRowBatches(
       }
       const line = rows.lines[r]!;
       const tail = unterminated && r === last ? line : undefined;
-      builder.add(line, fields, rowProblem(keys, header.expectedKeys, invalidUtf8, tail));
+      const over = cellCount(rows, r) > header.maxFields ? header.maxFields : undefined;
+      builder.add(line, fields, rowProblem(keys, header.expectedKeys, invalidUtf8, tail, over));
       if (builder.length === batchSize) out.push(builder.take());
     }
     if (builder.length > 0) out.push(builder.take());
@@ -118,7 +145,9 @@ export function csvRowBatches(
     const count = starts[r + 1]! - starts[r]!;
     const tail = unterminated && r === last;
     if (count === columns && !tail && rowIsClean(rows, r)) continue;
-    const problem = rowProblem(count, columns, !rowIsClean(rows, r), tail ? lines[r] : undefined);
+    const over = count > header.maxFields ? header.maxFields : undefined;
+    const clean = rowIsClean(rows, r);
+    const problem = rowProblem(count, columns, !clean, tail ? lines[r] : undefined, over);
     if (problem !== undefined) problems = withProblem(problems, r, problem);
   }
   const names = header.names;

@@ -12,6 +12,14 @@ export const csvTokenizerOptionsSchema = z.strictObject({
     .int()
     .positive()
     .default(4 * 1024 * 1024),
+  /**
+   * Most cells a row keeps: the cells of a longer row past this many are not
+   * made (its cost stays bounded whatever its delimiter count); such a row
+   * is emitted with exactly `maxFields + 1` cells, the last one empty, so a
+   * row with more than `maxFields` cells is recognised by its count.
+   * Default 10,000.
+   */
+  maxFields: z.number().int().min(1).max(10_000_000).default(10_000),
   /** Cell delimiter: one ASCII character other than `"`, CR and LF. Default `,`. */
   delimiter: z
     .string()
@@ -79,7 +87,8 @@ export function newBatch(): CsvRowBatch {
  * Differences by design: an unterminated quote at end of input throws
  * `ParseError` `CSV_UNTERMINATED_QUOTE` (csv-parser swallows the rest of the
  * file into one cell); a row longer than `maxRowBytes` throws `ParseError`
- * `LINE_TOO_LONG` without buffering more than about that many bytes.
+ * `LINE_TOO_LONG` without buffering more than about that many bytes; a row
+ * with more than `maxFields` cells keeps only `maxFields + 1` of them.
  *
  * Cells are `slice`s of the decoded chunk: V8 may keep the chunk's string
  * alive as long as a long cell (13+ chars) is; copy cells you keep for long.

@@ -20,15 +20,18 @@ const QUOTE = 34;
 
 /**
  * Appends the cells of the row `text[start, end)` (line terminator already
- * removed) to `cells`.
+ * removed) to `cells`; of a row with more than `maxFields` cells only the
+ * first `maxFields` and one empty cell.
  */
 export function splitQuotedRow(
   text: string,
   start: number,
   end: number,
   delimiter: number,
+  maxFields: number,
   cells: string[],
 ): void {
+  let room = maxFields;
   let quoted = false;
   let offset = start;
   for (let i = start; i < end; i++) {
@@ -49,6 +52,10 @@ export function splitQuotedRow(
       continue;
     }
     if (ch === delimiter && !quoted) {
+      if (--room < 0) {
+        cells.push('');
+        return;
+      }
       cells.push(unquoteCell(text, offset, i));
       offset = i + 1;
     }

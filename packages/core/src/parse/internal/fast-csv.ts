@@ -45,6 +45,7 @@ export function createCsvTokenizer(options: CsvTokenizerOptions = {}): CsvTokeni
   const o = parseOptions(csvTokenizerOptionsSchema, options, 'createCsvTokenizer');
   return new FastCsvTokenizer(
     o.maxRowBytes,
+    o.maxFields,
     o.delimiter.charCodeAt(0),
     o.skipEmptyLines,
     o.unterminatedQuote === 'row',
@@ -72,6 +73,7 @@ class FastCsvTokenizer implements CsvTokenizer {
 
   constructor(
     private readonly maxRowBytes: number,
+    private readonly maxFields: number,
     private readonly delimiter: number,
     private readonly skipEmptyLines: boolean,
     private readonly unterminatedAsRow: boolean,
@@ -147,6 +149,7 @@ class FastCsvTokenizer implements CsvTokenizer {
     const lines = out.lines;
     const delimiterChar = this.delimiterChar;
     const safeChars = this.safeChars;
+    const maxFields = this.maxFields;
     const length = text.length;
     let quote = text.indexOf('"', pos);
     let delimiter = text.indexOf(delimiterChar, pos);
@@ -176,7 +179,14 @@ class FastCsvTokenizer implements CsvTokenizer {
         }
       } else {
         let from = pos;
+        let room = maxFields;
         while (delimiter >= 0 && delimiter < end) {
+          if (--room < 0) {
+            // Past maxFields: the row ends with one empty cell, the rest is not cut.
+            from = end;
+            delimiter = text.indexOf(delimiterChar, end);
+            break;
+          }
           cells.push(text.slice(from, delimiter));
           from = delimiter + 1;
           delimiter = text.indexOf(delimiterChar, from);
@@ -237,7 +247,7 @@ class FastCsvTokenizer implements CsvTokenizer {
   private splitRow(text: string, start: number, end: number, line: number, out: CsvRowBatch) {
     const cells = out.cells;
     const first = cells.length;
-    splitQuotedRow(text, start, end, this.delimiter, cells);
+    splitQuotedRow(text, start, end, this.delimiter, this.maxFields, cells);
     if (this.header === undefined) {
       this.header = cells.splice(first);
     } else {

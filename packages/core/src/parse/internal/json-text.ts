@@ -5,6 +5,8 @@
  * - depth first, by a byte scan with O(1) state: a text nested deeper than
  *   `maxDepth` is a `too_deep` row and never reaches `JSON.parse` /
  *   `JSON.stringify` (whose recursion overflows the stack at ~10k levels);
+ *   an object with more than `maxFields` fields is a `too_many_fields` row
+ *   (`JSON.parse` would make one property per field);
  * - numbers of the object's own fields keep their text as written (`1e3`
  *   stays `1e3`, `9007199254740990.9` is not rounded), so ids follow the
  *   digits-only rule of CSV;
@@ -31,13 +33,16 @@ function isNumberByte(c: number): boolean {
 
 interface Scan {
   readonly tooDeep: boolean;
+  /** More than `maxFields` top-level fields (commas at depth 1). */
+  readonly tooMany?: boolean;
   /** Text of the numbers that are direct fields of a top-level object, by key (last wins). */
   readonly numbers: Map<string, string> | undefined;
 }
 
-/** Scans `buf` for its nesting depth and the text of its top-level numbers. */
-function scan(buf: Buffer, maxDepth: number): Scan {
+/** Scans `buf` for its nesting depth, field count and the text of its top-level numbers. */
+function scan(buf: Buffer, maxDepth: number, maxFields: number): Scan {
   let depth = 0;
+  let commas = 0;
   let inString = false;
   let keyStart = -1;
   let keyEnd = -1;
@@ -60,6 +65,8 @@ function scan(buf: Buffer, maxDepth: number): Scan {
       if (++depth > maxDepth) return { tooDeep: true, numbers: undefined };
     } else if (c === 0x7d || c === 0x5d) {
       depth--;
+    } else if (c === 0x2c && depth === 1) {
+      if (++commas >= maxFields) return { tooDeep: false, tooMany: true, numbers: undefined };
     } else if (depth === 1 && keyStart >= 0 && isNumberStart(c)) {
       let end = i + 1;
       while (end < len && isNumberByte(buf[end]!)) end++;
@@ -109,18 +116,27 @@ export function jsonTextRow(
   line: number,
   buf: Buffer,
   maxDepth: number,
+  maxFields: number,
   what: string,
 ): RawRow | undefined {
   const text = buf.toString('utf8');
   const trimmed = text.trim();
   if (trimmed.length === 0) return undefined;
-  const { tooDeep, numbers } = scan(buf, maxDepth);
+  const { tooDeep, tooMany, numbers } = scan(buf, maxDepth, maxFields);
   if (tooDeep) {
     return {
       source,
       line,
       fields: rawPrefix(buf),
       problem: { reason: 'too_deep', message: `${what} is nested deeper than ${maxDepth} levels` },
+    };
+  }
+  if (tooMany) {
+    return {
+      source,
+      line,
+      fields: rawPrefix(buf),
+      problem: { reason: 'too_many_fields', message: `${what} has more than ${maxFields} fields` },
     };
   }
   let value: unknown;

@@ -10,6 +10,9 @@ export const DEFAULT_BATCH_SIZE = 1000;
 /** Default longest line / row / record, in bytes: 4 MiB. */
 export const DEFAULT_MAX_ROW_BYTES = 4 * 1024 * 1024;
 
+/** Default most fields (cells, keys) of one row. */
+export const DEFAULT_MAX_FIELDS = 10_000;
+
 /** Options shared by every parser. */
 export const baseParseOptionsSchema = z.object({
   /** The source object; every emitted row carries it. */
@@ -23,6 +26,13 @@ export const baseParseOptionsSchema = z.object({
    * Default 4 MiB.
    */
   maxRowBytes: z.number().int().min(16).default(DEFAULT_MAX_ROW_BYTES),
+  /**
+   * Most fields of one row (CSV cells, top-level keys of a JSON object): a
+   * row with more is dead-lettered as `too_many_fields`, so its cost is
+   * bounded whatever its delimiter count; a CSV header with more fails with
+   * `TOO_MANY_COLUMNS`. Default 10,000.
+   */
+  maxFields: z.number().int().min(1).max(10_000_000).default(DEFAULT_MAX_FIELDS),
   /** Called once with the header before any row flows; throw to reject the file. */
   onHeader: functionSchema<HeaderCallback>('`onHeader`').optional(),
   /** Run counters; `addRead` is called per emitted batch. */

@@ -1,8 +1,13 @@
+/**
+ * A fault-injecting HTTP proxy in front of an S3 emulator, for tests: cuts
+ * response bodies mid-stream or answers with S3 errors, per request.
+ * Exported by `@streamkpi/s3-source/testing`.
+ */
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** What the proxy does with one request. */
-export type Fault =
+export type S3Fault =
   /** Forward, but cut the connection after this many response-body bytes. */
   | { readonly cutAfter: number }
   /** Answer with a real S3 XML error instead of forwarding. */
@@ -19,7 +24,9 @@ export interface SeenRequest {
 }
 
 /** Decides the fault for a request; may do async work (e.g. replace the object) first. */
-export type FaultPlan = (request: SeenRequest) => Fault | undefined | Promise<Fault | undefined>;
+export type FaultPlan = (
+  request: SeenRequest,
+) => S3Fault | undefined | Promise<S3Fault | undefined>;
 
 /** A running fault-injecting HTTP proxy in front of s3rver. */
 export interface FaultProxy {
