@@ -143,7 +143,7 @@ describe('kpis flags', () => {
       /--threads/,
     );
     const cached = parseCliArgs(['local', '--input', 'd', '--out', '-', '--reference-cache', 'c']);
-    assert.equal((cached as { referenceCache?: string }).referenceCache, 'c');
+    assert.equal((cached as { referenceCache?: string }).referenceCache, join(process.cwd(), 'c'));
     assert.throws(
       () => parseCliArgs(['local', '--input', 'd', '--out', '-', '--reference-cache', '']),
       /--reference-cache must not be empty/,
