@@ -57,6 +57,8 @@ export type {
 } from './reference-cache.js';
 export { createReferenceCache } from './reference-cache.js';
 export { RunTimeoutError } from './run/deadline.js';
+export { RequestTimeoutError } from './run/requests.js';
+export { RunStalledError, type StallReport } from './run/watchdog.js';
 // Run history: one record per run in the state store.
 export type {
   ListRunRecordsOptions,

@@ -9,30 +9,35 @@
  * lifecycle) rather than hand-written `worker_threads` plumbing.
  */
 import { availableParallelism } from 'node:os';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { z } from 'zod';
 import { type KpiState, KpiStateError } from '../aggregate/kpi-state.js';
-import type { DeadLetterEntry, DeadLetterSink } from '../dead-letter/dead-letter.js';
 import { HeaderError, OptionsError, PipelineError } from '../errors.js';
 import { parseOptions } from '../internal/options.js';
 import { SongsTable } from '../join/songs-table.js';
 import { UsersTable } from '../join/users-table.js';
-import type { SourceCounts, StageMetrics } from '../metrics.js';
 import type { SourceRef } from '../types.js';
+import type {
+  AggregatePool,
+  PoolAggregateOptions,
+  PooledAggregate,
+  PooledObject,
+  PooledPartials,
+} from './aggregate-pool-api.js';
 import { listenTimeWindowSchema } from '../validate/schemas.js';
 import { kpiStateFromTransfer } from './internal/kpi-transfer.js';
-import {
-  DEAD_LETTER_ACK,
-  type DeadLetterMessage,
-  type PoolMergeResult,
-  type PoolMergeTask,
-  type PoolResultKind,
-  type PoolTask,
-  type PoolTaskResult,
-  type PoolWorkerData,
+import { relayDeadLetters } from './internal/dead-letter-relay.js';
+import type {
+  PoolMergeResult,
+  PoolMergeTask,
+  PoolTask,
+  PoolTaskResult,
+  PoolWorkerData,
 } from './internal/pool-protocol.js';
+import { defaultPoolResourceLimits } from './internal/resource-limits.js';
 import { songsTableData } from './internal/table-transfer.js';
+import { poolTasks } from './internal/task-deadline.js';
 
 /** Options of {@link createAggregatePool}. */
 export const aggregatePoolOptionsSchema = z.object({
@@ -67,6 +72,23 @@ export const aggregatePoolOptionsSchema = z.object({
    * the heap far beyond that. A thread that runs out fails its object with
    * `POOL_OUT_OF_MEMORY`.
    */
+  /**
+   * Deadline of each task (one object, or one merge), in ms: past it the task
+   * fails with `PoolTaskTimeoutError` (`POOL_TASK_TIMEOUT`, naming the object)
+   * and its thread is stopped and replaced. Default 900000 (15 minutes, the
+   * longest a Lambda invocation lives).
+   */
+  taskTimeoutMs: z.number().int().min(1).max(2_147_483_647).default(900_000),
+  /**
+   * Called whenever a thread reports progress on an object (rows or bytes
+   * read, at most about once a second, or a dead-letter batch) — only for
+   * calls with a `deadLetter` sink. For watchdogs: a thread that reads is not stuck.
+   */
+  onProgress: z
+    .custom<(source: SourceRef) => void>((v) => typeof v === 'function', {
+      message: 'Expected `onProgress` to be a function',
+    })
+    .optional(),
   resourceLimits: z
     .object({
       maxYoungGenerationSizeMb: z.number().positive().optional(),
@@ -77,131 +99,19 @@ export const aggregatePoolOptionsSchema = z.object({
     .optional(),
 });
 
-/** Heap limits of a pool thread, in MB (see `worker_threads` `ResourceLimits`). */
-export interface PoolResourceLimits {
-  readonly maxYoungGenerationSizeMb?: number;
-  readonly maxOldGenerationSizeMb?: number;
-  readonly codeRangeSizeMb?: number;
-  readonly stackSizeMb?: number;
-}
-
-const MIB = 1024 * 1024;
-
-/**
- * The default heap limits of a pool thread for these tables: a 4 MB young
- * generation (rows are short-lived: scavenges stay cheap) and an old
- * generation of 96 MB plus twice the tables' size (their copy on the thread
- * and room to collect).
- */
-export function defaultPoolResourceLimits(
-  songs: SongsTable,
-  users?: UsersTable,
-): PoolResourceLimits {
-  const tableBytes = songs.stats.approxBytes + (users?.stats.approxBytes ?? 0);
-  return {
-    maxYoungGenerationSizeMb: 4,
-    maxOldGenerationSizeMb: 96 + Math.ceil((2 * tableBytes) / MIB),
-  };
-}
+export { defaultPoolResourceLimits, type PoolResourceLimits } from './internal/resource-limits.js';
 
 /** Options of {@link createAggregatePool}. */
 export type AggregatePoolOptions = z.input<typeof aggregatePoolOptionsSchema>;
 
-/** What every pooled object's result holds besides the KPI data. */
-export interface PooledObject {
-  readonly source: SourceRef;
-  /** `rowsRead === rowsAggregated + rowsRejected`. */
-  readonly counts: SourceCounts;
-  readonly bytesRead: number;
-  readonly unknownUsers: number;
-  /**
-   * Rejected rows, in file order, for the caller's dead-letter sink — empty
-   * when the call had a `deadLetter` sink (they were written to it).
-   */
-  readonly deadLetters: readonly DeadLetterEntry[];
-  /** Peak RSS seen by the worker's process (shared by all threads). */
-  readonly peakRssBytes: number;
-  /** Per-stage counters of the object's pipeline (parse, validate, join, aggregate). */
-  readonly stages: readonly StageMetrics[];
-}
-
-/** One object's result from a worker thread, as a state (`result: 'state'`, the default). */
-export interface PooledAggregate extends PooledObject {
-  /**
-   * The object's partial state, rebuilt on this thread over the pool's songs
-   * table (merges with other states of that table without string work).
-   * Owned by the caller: fold it into an accumulator with `mergeKpiStateInto`.
-   */
-  readonly state: KpiState;
-}
-
-/** One date's canonical partial of an object. */
-export interface DatePartial {
-  /** `YYYY-MM-DD`. */
-  readonly date: string;
-  /** `serializeKpiState(pickKpiDates(state, [date]))` of the object's state. */
-  readonly bytes: Uint8Array;
-}
-
-/** One object's result as per-date partials (`result: 'partials-by-date'`). */
-export interface PooledPartials extends PooledObject {
-  /** One per date with listens, dates ascending (as `kpiStateDates`). */
-  readonly partials: readonly DatePartial[];
-}
-
-/** Per-call options of {@link AggregatePool.aggregate}. */
-export interface PoolAggregateOptions {
-  readonly signal?: AbortSignal;
-  /** `'state'` (default) or `'partials-by-date'`. */
-  readonly result?: PoolResultKind;
-  /**
-   * Where rejected rows go, written on this thread in file order while the
-   * object is read (a thread holds at most a few batches of them), and all
-   * written before `aggregate` resolves or rejects. Not closed here. Without
-   * it, they are returned in `deadLetters` — as many as the object has.
-   */
-  readonly deadLetter?: DeadLetterSink;
-}
-
-/** A pool of aggregating worker threads. */
-export interface AggregatePool {
-  readonly threads: number;
-  /**
-   * Aggregates one stream object on a free thread; `input` goes to the worker
-   * module's `openBytes` (for the default worker: `{ path }` of a local
-   * file). Rejects with the thread's error rebuilt (`HeaderError` for a bad
-   * header, `PipelineError` with the original `code` otherwise).
-   */
-  aggregate(
-    source: SourceRef,
-    input: unknown,
-    options?: PoolAggregateOptions & { readonly result?: 'state' },
-  ): Promise<PooledAggregate>;
-  /**
-   * Same, but the thread also cuts the state into its canonical per-date
-   * partials (`serializeKpiState(pickKpiDates(state, [date]))`), so this
-   * thread only handles bytes.
-   */
-  aggregate(
-    source: SourceRef,
-    input: unknown,
-    options: PoolAggregateOptions & { readonly result: 'partials-by-date' },
-  ): Promise<PooledPartials>;
-  /**
-   * Reads serialized KPI states (e.g. the stored partials of one date) and
-   * merges them on a free thread: the string work of reading them stays off
-   * this thread. The result is bound to the pool's songs table (it merges
-   * with the pool's other states without string work) and owned by the
-   * caller. Rejects with a `KpiStateError` (`KPI_STATE_CORRUPT`…) for bad
-   * bytes, an `OptionsError` for no state at all.
-   */
-  merge(
-    states: readonly Uint8Array[],
-    options?: { readonly signal?: AbortSignal },
-  ): Promise<KpiState>;
-  /** Stops the threads (waits for running tasks). */
-  close(): Promise<void>;
-}
+export type {
+  AggregatePool,
+  DatePartial,
+  PoolAggregateOptions,
+  PooledAggregate,
+  PooledObject,
+  PooledPartials,
+} from './aggregate-pool-api.js';
 
 /**
  * URL of a module next to `base` (an `import.meta.url`), as `.ts` when
@@ -210,51 +120,6 @@ export interface AggregatePool {
 export function siblingModule(base: string, path: string): string {
   const ext = base.endsWith('.ts') ? 'ts' : 'js';
   return new URL(`${path}.${ext}`, base).href;
-}
-
-/**
- * Writes the dead-letter batches a thread posts on `port` to `sink`, one at a
- * time and in order, acking each. `done()` resolves once the thread's end
- * marker arrived (or the port closed: the thread exited or the task was
- * given up) and every batch was written, or rejects with the sink's first
- * error — it never stays pending on a thread that is gone.
- */
-function relayDeadLetters(
-  port: MessagePort,
-  sink: DeadLetterSink,
-): { done(): Promise<void>; drain(): Promise<void> } {
-  let writes = Promise.resolve();
-  let failure: { error: unknown } | undefined;
-  let ended!: () => void;
-  const end = new Promise<void>((resolve) => {
-    ended = resolve;
-  });
-  // A thread that exits or crashes closes its side: nothing more will come.
-  port.once('close', () => ended());
-  port.on('message', (message: DeadLetterMessage) => {
-    if ('end' in message) {
-      ended();
-      return;
-    }
-    writes = writes.then(async () => {
-      try {
-        if (failure === undefined) await sink.write(message.entries);
-      } catch (error) {
-        failure = { error };
-      }
-      port.postMessage(DEAD_LETTER_ACK);
-    });
-  });
-  return {
-    async done() {
-      await end;
-      await writes;
-      if (failure !== undefined) throw failure.error;
-    },
-    // The batches received so far are written (never rejects): a failed task
-    // leaves no write running behind the caller's back.
-    drain: () => writes,
-  };
 }
 
 /**
@@ -299,43 +164,45 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
   // the task it was given; piscina also emits it here, where an unheard
   // 'error' would end the process instead of the call.
   pool.on('error', () => undefined);
+  const tasks = poolTasks(threads, o.taskTimeoutMs);
   async function aggregate(
     source: SourceRef,
     input: unknown,
     callOptions: PoolAggregateOptions = {},
   ): Promise<PooledAggregate | PooledPartials> {
-    const sink = callOptions.deadLetter;
-    const channel = sink === undefined ? undefined : new MessageChannel();
-    const relay = channel === undefined ? undefined : relayDeadLetters(channel.port1, sink!);
-    let result: PoolTaskResult;
-    try {
-      result = (await pool.run(
-        {
-          source,
-          input,
-          ...(callOptions.result === undefined ? {} : { result: callOptions.result }),
-          ...(channel === undefined ? {} : { deadLetterPort: channel.port2 }),
-        },
-        {
-          ...(callOptions.signal === undefined ? {} : { signal: callOptions.signal }),
-          ...(channel === undefined ? {} : { transferList: [channel.port2] }),
-        },
-      )) as PoolTaskResult;
-      // Every batch the thread sent is written before the outcome is known.
-      await relay?.done();
-    } catch (error) {
-      await relay?.drain();
-      if ((error as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
-        throw new PipelineError(
-          'POOL_OUT_OF_MEMORY',
-          `${source.id}: a pool thread ran out of heap (resourceLimits ${JSON.stringify(limits)}); give createAggregatePool larger resourceLimits`,
-          { source, cause: error },
-        );
+    const result = await tasks.run(source.id, callOptions.signal, async (signal) => {
+      const sink = callOptions.deadLetter;
+      const channel = sink === undefined ? undefined : new MessageChannel();
+      const onProgress = o.onProgress && (() => o.onProgress?.(source));
+      const relay =
+        channel === undefined ? undefined : relayDeadLetters(channel.port1, sink!, onProgress);
+      try {
+        const done = (await pool.run(
+          {
+            source,
+            input,
+            ...(callOptions.result === undefined ? {} : { result: callOptions.result }),
+            ...(channel === undefined ? {} : { deadLetterPort: channel.port2 }),
+          },
+          { signal, ...(channel === undefined ? {} : { transferList: [channel.port2] }) },
+        )) as PoolTaskResult;
+        // Every batch the thread sent is written before the outcome is known.
+        await relay?.done();
+        return done;
+      } catch (error) {
+        await relay?.drain();
+        if ((error as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+          throw new PipelineError(
+            'POOL_OUT_OF_MEMORY',
+            `${source.id}: a pool thread ran out of heap (resourceLimits ${JSON.stringify(limits)}); give createAggregatePool larger resourceLimits`,
+            { source, cause: error },
+          );
+        }
+        throw error;
+      } finally {
+        channel?.port1.close();
       }
-      throw error;
-    } finally {
-      channel?.port1.close();
-    }
+    });
     if (!result.ok) {
       const { error } = result;
       if (error.missing !== undefined) {
@@ -368,10 +235,11 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
     if (states.length === 0) {
       throw new OptionsError('AggregatePool.merge: expected at least one serialized state');
     }
-    const result = (await pool.run(
-      { kind: 'merge', states },
-      callOptions.signal === undefined ? {} : { signal: callOptions.signal },
-    )) as PoolMergeResult;
+    const result = await tasks.run(
+      'merge',
+      callOptions.signal,
+      async (signal) => (await pool.run({ kind: 'merge', states }, { signal })) as PoolMergeResult,
+    );
     if (!result.ok) {
       const { code, message } = result.error;
       throw code.startsWith('KPI_STATE_')
@@ -384,6 +252,7 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
     threads,
     aggregate: aggregate as AggregatePool['aggregate'],
     merge,
+    pending: () => tasks.pending(),
     async close() {
       await pool.close();
     },

@@ -26,6 +26,7 @@ import {
   DEAD_LETTER_ACK,
   DEAD_LETTER_WINDOW,
   type DeadLetterMessage,
+  PROGRESS_BEAT_MS,
   type PoolMergeResult,
   type PoolMergeTask,
   type PoolTask,
@@ -134,6 +135,17 @@ async function aggregateTask(task: PoolTask, openBytes: OpenBytes): Promise<unkn
           close: async () => {},
         }
       : portDeadLetter(port);
+  // Beats while rows or bytes grow: the caller's watchdog sees a thread that reads.
+  let seen = 0;
+  const beat =
+    port === undefined
+      ? undefined
+      : setInterval(() => {
+          const now = metrics.rowsRead + metrics.bytesRead;
+          if (now === seen) return;
+          seen = now;
+          port.postMessage({ progress: now } satisfies DeadLetterMessage);
+        }, PROGRESS_BEAT_MS);
   try {
     const bytes = await openBytes(task.input, undefined);
     const { state, counts } = await aggregateStreamFile(bytes, {
@@ -170,6 +182,7 @@ async function aggregateTask(task: PoolTask, openBytes: OpenBytes): Promise<unkn
   } catch (error) {
     return { ok: false, error: errorData(error) };
   } finally {
+    clearInterval(beat);
     port?.postMessage({ end: true } satisfies DeadLetterMessage);
   }
 }

@@ -39,6 +39,8 @@ export interface ConnectOptions {
   readonly uniqueListeners: 'exact' | 'hll';
   readonly listenTimeWindow: z.input<typeof listenTimeWindowSchema> | undefined;
   readonly referenceCache: ReferenceCache | undefined;
+  /** Deadline of one pool task; `onProgress` hears each progress beat of a thread (the watchdog). */
+  readonly pool: { readonly taskTimeoutMs: number; readonly onProgress: () => void };
   readonly signal: AbortSignal | undefined;
 }
 
@@ -94,6 +96,8 @@ export async function connect(o: ConnectOptions): Promise<Connection> {
           uniqueListeners: o.uniqueListeners,
           ...(o.listenTimeWindow === undefined ? {} : { listenTimeWindow: o.listenTimeWindow }),
           workerFile: S3_WORKER_FILE,
+          taskTimeoutMs: o.pool.taskTimeoutMs,
+          onProgress: o.pool.onProgress,
         })
       : undefined;
   let client: S3WorkerClientConfig | undefined;

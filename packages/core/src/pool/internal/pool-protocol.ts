@@ -42,12 +42,18 @@ export interface PoolTask {
 
 /**
  * Worker → caller on a task's `deadLetterPort`: a batch of rejected rows (the
- * caller answers each with {@link DEAD_LETTER_ACK} once written), or the end
- * of the task's rows (sent last, also after a failure).
+ * caller answers each with {@link DEAD_LETTER_ACK} once written), a progress
+ * beat (rows and bytes read so far, at most every {@link PROGRESS_BEAT_MS}
+ * while they grow), or the end of the task's rows (sent last, also after a
+ * failure).
  */
 export type DeadLetterMessage =
   | { readonly entries: readonly DeadLetterEntry[] }
+  | { readonly progress: number }
   | { readonly end: true };
+
+/** How often a thread tells its caller that it still reads (when it does). */
+export const PROGRESS_BEAT_MS = 1000;
 
 /** Caller → worker on a `deadLetterPort`: one batch was written. */
 export const DEAD_LETTER_ACK = 'ack';
