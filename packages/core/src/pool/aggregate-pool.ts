@@ -170,39 +170,47 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
     input: unknown,
     callOptions: PoolAggregateOptions = {},
   ): Promise<PooledAggregate | PooledPartials> {
-    const result = await tasks.run(source.id, callOptions.signal, async (signal) => {
-      const sink = callOptions.deadLetter;
-      const channel = sink === undefined ? undefined : new MessageChannel();
-      const onProgress = o.onProgress && (() => o.onProgress?.(source));
-      const relay =
-        channel === undefined ? undefined : relayDeadLetters(channel.port1, sink!, onProgress);
-      try {
-        const done = (await pool.run(
-          {
-            source,
-            input,
-            ...(callOptions.result === undefined ? {} : { result: callOptions.result }),
-            ...(channel === undefined ? {} : { deadLetterPort: channel.port2 }),
-          },
-          { signal, ...(channel === undefined ? {} : { transferList: [channel.port2] }) },
-        )) as PoolTaskResult;
-        // Every batch the thread sent is written before the outcome is known.
-        await relay?.done();
-        return done;
-      } catch (error) {
-        await relay?.drain();
-        if ((error as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
-          throw new PipelineError(
-            'POOL_OUT_OF_MEMORY',
-            `${source.id}: a pool thread ran out of heap (resourceLimits ${JSON.stringify(limits)}); give createAggregatePool larger resourceLimits`,
-            { source, cause: error },
-          );
+    const result = await tasks.run(
+      source.id,
+      callOptions.signal,
+      async (signal, started) => {
+        const sink = callOptions.deadLetter;
+        const channel = sink === undefined ? undefined : new MessageChannel();
+        const onProgress = o.onProgress && (() => o.onProgress?.(source));
+        const relay =
+          channel === undefined
+            ? undefined
+            : relayDeadLetters(channel.port1, sink!, onProgress, started);
+        try {
+          const done = (await pool.run(
+            {
+              source,
+              input,
+              ...(callOptions.result === undefined ? {} : { result: callOptions.result }),
+              ...(channel === undefined ? {} : { deadLetterPort: channel.port2 }),
+            },
+            { signal, ...(channel === undefined ? {} : { transferList: [channel.port2] }) },
+          )) as PoolTaskResult;
+          // Every batch the thread sent is written before the outcome is known.
+          await relay?.done();
+          return done;
+        } catch (error) {
+          await relay?.drain();
+          if ((error as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+            throw new PipelineError(
+              'POOL_OUT_OF_MEMORY',
+              `${source.id}: a pool thread ran out of heap (resourceLimits ${JSON.stringify(limits)}); give createAggregatePool larger resourceLimits`,
+              { source, cause: error },
+            );
+          }
+          throw error;
+        } finally {
+          channel?.port1.close();
         }
-        throw error;
-      } finally {
-        channel?.port1.close();
-      }
-    });
+        // A thread with a port says when it takes the task up: its deadline starts then.
+      },
+      callOptions.deadLetter !== undefined,
+    );
     if (!result.ok) {
       const { error } = result;
       if (error.missing !== undefined) {
@@ -238,7 +246,20 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
     const result = await tasks.run(
       'merge',
       callOptions.signal,
-      async (signal) => (await pool.run({ kind: 'merge', states }, { signal })) as PoolMergeResult,
+      async (signal, started) => {
+        const channel = new MessageChannel();
+        channel.port1.once('message', started);
+        try {
+          const task: PoolMergeTask = { kind: 'merge', states, startPort: channel.port2 };
+          return (await pool.run(task, {
+            signal,
+            transferList: [channel.port2],
+          })) as PoolMergeResult;
+        } finally {
+          channel.port1.close();
+        }
+      },
+      true,
     );
     if (!result.ok) {
       const { code, message } = result.error;

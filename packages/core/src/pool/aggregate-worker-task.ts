@@ -93,6 +93,8 @@ export function createAggregateWorkerTask(openBytes: OpenBytes): AggregateWorker
 /** Reads serialized states bound to this thread's songs table and merges them. */
 async function mergeTask(task: PoolMergeTask): Promise<unknown> {
   const { songs } = loadTables();
+  task.startPort?.postMessage({ started: true } satisfies DeadLetterMessage);
+  task.startPort?.close();
   try {
     let merged: KpiState | undefined;
     for (const bytes of task.states) {
@@ -135,6 +137,7 @@ async function aggregateTask(task: PoolTask, openBytes: OpenBytes): Promise<unkn
           close: async () => {},
         }
       : portDeadLetter(port);
+  port?.postMessage({ started: true } satisfies DeadLetterMessage);
   // Beats while rows or bytes grow: the caller's watchdog sees a thread that reads.
   let seen = 0;
   const beat =

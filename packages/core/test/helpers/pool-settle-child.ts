@@ -67,7 +67,9 @@ async function afterTimeout(error: unknown): Promise<void> {
   const pendingAfter = pool.pending().length;
   const next = await pool.aggregate({ id: 'mem://b', key: 'b.csv' }, rows(3), { deadLetter });
   const ok = named && pendingAfter === 0 && next.counts.rowsRead === 4;
-  console.log(`timeout: named ${named}, pending ${pendingAfter}, next read ${next.counts.rowsRead}`);
+  console.log(
+    `timeout: named ${named}, pending ${pendingAfter}, next read ${next.counts.rowsRead}`,
+  );
   if (!ok) process.exitCode = 1;
 }
 await pool.close().catch((error: unknown) => {

@@ -21,12 +21,14 @@ export interface DeadLetterRelay {
 
 /**
  * Writes the dead-letter batches a thread posts on `port` to `sink`, one at
- * a time and in order, acking each; `onProgress` hears the thread's beats.
+ * a time and in order, acking each; `onProgress` hears the thread's beats,
+ * `onStarted` that the thread took the task up.
  */
 export function relayDeadLetters(
   port: MessagePort,
   sink: DeadLetterSink,
   onProgress: (() => void) | undefined,
+  onStarted: () => void,
 ): DeadLetterRelay {
   let writes = Promise.resolve();
   let failure: { error: unknown } | undefined;
@@ -39,6 +41,10 @@ export function relayDeadLetters(
   port.on('message', (message: DeadLetterMessage) => {
     if ('end' in message) {
       ended();
+      return;
+    }
+    if ('started' in message) {
+      onStarted();
       return;
     }
     if ('progress' in message) {

@@ -7,16 +7,24 @@
 import pLimit from 'p-limit';
 import { PoolTaskTimeoutError } from '../../errors.js';
 
+/** A task's body: `started` is called when its thread begins it. */
+export type Work<T> = (signal: AbortSignal, started: () => void) => Promise<T>;
+
 /** The pool's calls, queued or running. */
 export interface PoolTasks {
   /**
    * Runs `work` once a thread is free, with a signal that aborts on the
-   * caller's `signal` or at the deadline. An abort while queued rejects at once.
+   * caller's `signal` or at the deadline. With `fromStart`, the deadline
+   * starts when `work` calls `started()` — the thread took the task up (a
+   * fresh thread first loads its module and tables, which can take seconds
+   * on a loaded machine) — else once a thread is free. An abort while
+   * queued rejects at once.
    */
   run<T>(
     name: string,
     signal: AbortSignal | undefined,
-    work: (signal: AbortSignal) => Promise<T>,
+    work: Work<T>,
+    fromStart?: boolean,
   ): Promise<T>;
   /** Names of the calls not settled (queued or running), oldest first. */
   pending(): string[];
@@ -31,14 +39,20 @@ export function poolTasks(threads: number, timeoutMs: number): PoolTasks {
   async function timed<T>(
     name: string,
     signal: AbortSignal | undefined,
-    work: (signal: AbortSignal) => Promise<T>,
-  ): Promise<T> {
+    work: Work<T>,
+    fromStart: boolean,
+  ) {
     signal?.throwIfAborted();
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), timeoutMs);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const arm = () => {
+      if (timer === undefined) timer = setTimeout(() => deadline.abort(), timeoutMs);
+    };
+    if (!fromStart) arm();
     try {
       return await work(
         signal === undefined ? deadline.signal : AbortSignal.any([signal, deadline.signal]),
+        arm,
       );
     } catch (error) {
       if (deadline.signal.aborted && !(signal?.aborted ?? false)) {
@@ -51,11 +65,7 @@ export function poolTasks(threads: number, timeoutMs: number): PoolTasks {
   }
 
   return {
-    run<T>(
-      name: string,
-      signal: AbortSignal | undefined,
-      work: (signal: AbortSignal) => Promise<T>,
-    ): Promise<T> {
+    run<T>(name: string, signal: AbortSignal | undefined, work: Work<T>, fromStart = false) {
       const id = next++;
       inFlight.set(id, name);
       return new Promise<T>((resolve, reject) => {
@@ -69,7 +79,7 @@ export function poolTasks(threads: number, timeoutMs: number): PoolTasks {
           signal?.removeEventListener('abort', onAbort);
           // Given up while queued: it was rejected already.
           if (signal?.aborted) return;
-          await timed(name, signal, work).then(resolve, reject);
+          await timed(name, signal, work, fromStart).then(resolve, reject);
         }).finally(() => inFlight.delete(id));
       }).finally(() => inFlight.delete(id));
     },
