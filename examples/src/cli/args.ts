@@ -29,6 +29,10 @@ export interface RunArgs {
   readonly alertWebhook?: string;
   /** Seconds between passes (`watch` only). */
   readonly interval: number;
+  /** A pass's overall deadline, in seconds (`runKpis` `timeoutMs`); undefined: none. */
+  readonly timeout?: number;
+  /** Seconds without progress before a pass fails (`runKpis` `stallTimeoutMs`). */
+  readonly stallTimeout: number;
 }
 
 /** Flags of `local`. */
@@ -110,6 +114,9 @@ run / watch:
   --summary-json FILE     also write the run summary as JSON
   --alert-webhook URL     POST a JSON alert on every failure
   --interval SECONDS      (watch) seconds between passes (default 60)
+  --timeout SECONDS       a pass fails (RUN_TIMEOUT) when not done in this time (default: none)
+  --stall-timeout SECONDS a pass fails (RUN_STALLED, naming what it waits on) after this
+                          long without progress (default 300)
 
 local:
   --input DIR             folder laid out like the bucket (required)
@@ -150,6 +157,8 @@ const S3_FLAGS = {
   's3-force-path-style': { type: 'boolean' },
   'summary-json': { type: 'string' },
   'alert-webhook': { type: 'string' },
+  timeout: { type: 'string' },
+  'stall-timeout': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -341,6 +350,10 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         ...threadsOf(values),
         s3ForcePathStyle: values['s3-force-path-style'] === true,
         interval: integer(values, 'interval', 60, 1),
+        ...(values.timeout === undefined
+          ? {}
+          : { timeout: integer(values, 'timeout', 0, 1, 2_147_483) }),
+        stallTimeout: integer(values, 'stall-timeout', 300, 1, 2_147_483),
         ...common,
       };
     }

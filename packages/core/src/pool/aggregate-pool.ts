@@ -18,6 +18,7 @@ import { parseOptions } from '../internal/options.js';
 import { SongsTable } from '../join/songs-table.js';
 import { UsersTable } from '../join/users-table.js';
 import type { SourceRef } from '../types.js';
+import { listenTimeWindowSchema } from '../validate/schemas.js';
 import type {
   AggregatePool,
   PoolAggregateOptions,
@@ -25,9 +26,8 @@ import type {
   PooledObject,
   PooledPartials,
 } from './aggregate-pool-api.js';
-import { listenTimeWindowSchema } from '../validate/schemas.js';
-import { kpiStateFromTransfer } from './internal/kpi-transfer.js';
 import { relayDeadLetters } from './internal/dead-letter-relay.js';
+import { kpiStateFromTransfer } from './internal/kpi-transfer.js';
 import type {
   PoolMergeResult,
   PoolMergeTask,

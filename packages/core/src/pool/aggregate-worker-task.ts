@@ -26,7 +26,6 @@ import {
   DEAD_LETTER_ACK,
   DEAD_LETTER_WINDOW,
   type DeadLetterMessage,
-  PROGRESS_BEAT_MS,
   type PoolMergeResult,
   type PoolMergeTask,
   type PoolTask,
@@ -34,6 +33,7 @@ import {
   type PoolTaskError,
   type PoolTaskResult,
   type PoolWorkerData,
+  PROGRESS_BEAT_MS,
 } from './internal/pool-protocol.js';
 import { songsTableFromData, usersTableFromData } from './internal/table-transfer.js';
 
