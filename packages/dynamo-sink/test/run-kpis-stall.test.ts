@@ -46,56 +46,45 @@ describe('a stream object whose GET is never answered', () => {
     return { bucket, s3, heldSince: () => proxy.held.slice(heldBefore) };
   }
 
-  it('with httpTimeouts the object fails with a RequestTimeoutError naming GetObject and its key, after maxAttempts tries; the other commits', async () => {
-    const { bucket, s3, heldSince } = await setup({
-      maxAttempts: 2,
-      ...httpTimeouts({ requestTimeoutMs: 300 }),
-    });
+  /**
+   * Runs over a fresh bucket; asserts FAST was committed alone and returns
+   * SLOW's error (SLOW must have failed).
+   */
+  async function slowFails(
+    extra: S3ClientConfig,
+    options: Partial<Parameters<typeof runKpis>[0]>,
+  ): Promise<{ error: unknown; bucket: string; held: number }> {
+    const { bucket, s3, heldSince } = await setup(extra);
     try {
-      const summary = await runKpis({
-        s3,
-        dynamo: env.dynamo,
-        bucket,
-        tableName: `kpis-${bucket}`,
-        threads: 0,
-        concurrency: 1,
-        timeoutMs: 120_000,
-      });
+      const tableName = `kpis-${bucket}`;
+      const summary = await runKpis({ s3, dynamo: env.dynamo, bucket, tableName, ...options });
       const slow = summary.outcomes.find((x) => x.key === slowKey);
       assert.equal(slow?.status, 'failed');
-      assert.ok(slow.error instanceof RequestTimeoutError, String(slow.error));
-      assert.equal(slow.error.code, 'REQUEST_TIMEOUT');
-      assert.equal(slow.error.request, `S3 GetObject s3://${bucket}/${slowKey}`);
-      assert.equal(heldSince().length, 2, 'one GET per attempt, each given up');
-      assert.equal(summary.outcomes.find((x) => x.key === FAST!.key)?.status, 'processed');
-      assert.deepEqual(await tableItems(env.dynamo, `kpis-${bucket}`), expected([FAST!.body]));
+      const fast = summary.outcomes.find((x) => x.key === FAST!.key);
+      assert.equal(fast?.status, 'processed', String((fast?.error as Error | undefined)?.stack));
+      assert.deepEqual(await tableItems(env.dynamo, tableName), expected([FAST!.body]));
+      return { error: slow.error, bucket, held: heldSince().length };
     } finally {
       s3.destroy();
     }
+  }
+
+  it('with httpTimeouts the object fails with a RequestTimeoutError naming GetObject and its key, after maxAttempts tries; the other commits', async () => {
+    const { error, bucket, held } = await slowFails(
+      { maxAttempts: 2, ...httpTimeouts({ requestTimeoutMs: 300 }) },
+      { threads: 0, concurrency: 1, timeoutMs: 120_000 },
+    );
+    assert.ok(error instanceof RequestTimeoutError, String(error));
+    assert.equal(error.code, 'REQUEST_TIMEOUT');
+    assert.equal(error.request, `S3 GetObject s3://${bucket}/${slowKey}`);
+    assert.equal(held, 2, 'one GET per attempt, each given up');
   });
 
   it('on a pool thread, the task deadline fails the object with POOL_TASK_TIMEOUT naming it; the other commits', async () => {
-    const { bucket, s3 } = await setup();
-    try {
-      const summary = await runKpis({
-        s3,
-        dynamo: env.dynamo,
-        bucket,
-        tableName: `kpis-${bucket}`,
-        threads: 1,
-        taskTimeoutMs: 2_000,
-      });
-      const slow = summary.outcomes.find((x) => x.key === slowKey);
-      assert.equal(slow?.status, 'failed');
-      assert.ok(slow.error instanceof PoolTaskTimeoutError, String(slow.error));
-      assert.equal(slow.error.code, 'POOL_TASK_TIMEOUT');
-      assert.match(slow.error.task, new RegExp(`^s3://${bucket}/${slowKey}#`));
-      const fast = summary.outcomes.find((x) => x.key === FAST!.key);
-      assert.equal(fast?.status, 'processed', String((fast?.error as Error | undefined)?.stack));
-      assert.deepEqual(await tableItems(env.dynamo, `kpis-${bucket}`), expected([FAST!.body]));
-    } finally {
-      s3.destroy();
-    }
+    const { error, bucket } = await slowFails({}, { threads: 1, taskTimeoutMs: 2_000 });
+    assert.ok(error instanceof PoolTaskTimeoutError, String(error));
+    assert.equal(error.code, 'POOL_TASK_TIMEOUT');
+    assert.match(error.task, new RegExp(`^s3://${bucket}/${slowKey}#`));
   });
 
   for (const threads of [0, 1]) {
