@@ -43,6 +43,10 @@ export interface RunArgs extends CommonArgs {
   readonly alertWebhook?: string;
   /** Seconds between passes (`watch` only). */
   readonly interval: number;
+  /** A pass's overall deadline, in seconds (`runKpis` `timeoutMs`); undefined: none. */
+  readonly timeout?: number;
+  /** Seconds without progress before a pass fails (`runKpis` `stallTimeoutMs`). */
+  readonly stallTimeout: number;
 }
 
 /** Flags of `local`. */

@@ -64,6 +64,10 @@ export function argsOf(cmd: Command, values: Values): CliArgs {
         ...threadsOf(values),
         s3ForcePathStyle: values['s3-force-path-style'] === true,
         interval: integer(values, 'interval', 60, 1),
+        ...(values.timeout === undefined
+          ? {}
+          : { timeout: integer(values, 'timeout', 0, 1, 2_147_483) }),
+        stallTimeout: integer(values, 'stall-timeout', 300, 1, 2_147_483),
         ...outputs,
         ...common,
       };

@@ -73,6 +73,13 @@ const S3_RUN = [
   f('archive-prefix', 'P', 'prefix of archived objects (default archive/)'),
   ...ZONES,
   ...WORK,
+  f('timeout', 'SECONDS', 'a pass fails (RUN_TIMEOUT) when not done in this time (default: none)'),
+  f(
+    'stall-timeout',
+    'SECONDS',
+    'a pass fails (RUN_STALLED, naming what it waits on) after this long',
+    'without progress (default 300)',
+  ),
   PATH_STYLE,
   ...OUTPUTS,
 ];

@@ -76,6 +76,8 @@ export async function onePass(
       uniqueListeners: args.uniqueListeners,
       concurrency: args.concurrency,
       ...(args.threads === undefined ? {} : { threads: args.threads }),
+      ...(args.timeout === undefined ? {} : { timeoutMs: args.timeout * 1000 }),
+      stallTimeoutMs: args.stallTimeout * 1000,
       signal,
       ...(referenceCache === undefined ? {} : { referenceCache }),
       onReference: (loaded) => {

@@ -21,7 +21,13 @@ export { fileDeadLetter } from './dead-letter/dead-letter-file.js';
 export { memoryDeadLetter } from './dead-letter/dead-letter-memory.js';
 // Errors and options.
 export type { PipelineErrorOptions } from './errors.js';
-export { HeaderError, OptionsError, ParseError, PipelineError } from './errors.js';
+export {
+  HeaderError,
+  OptionsError,
+  ParseError,
+  PipelineError,
+  PoolTaskTimeoutError,
+} from './errors.js';
 export { finalizeKpis } from './finalize/finalize-kpis.js';
 export type { KpiItem } from './finalize/kpi-item.js';
 export { kpiItemToDecimal, toDecimalString } from './finalize/to-decimal.js';

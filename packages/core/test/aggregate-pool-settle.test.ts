@@ -31,7 +31,7 @@ function runChild(
   });
 }
 
-for (const scenario of ['exit', 'top-level-throw', 'abort', 'fail']) {
+for (const scenario of ['exit', 'top-level-throw', 'abort', 'fail', 'timeout']) {
   test(`pool ${scenario}: the call rejects and the process exits on its own`, async () => {
     const { code, killed, out } = await runChild(scenario);
     assert.equal(killed, false, `still running after ${BOUND_MS} ms:\n${out}`);

@@ -17,7 +17,7 @@ import { parseOptions } from './internal/options.js';
 import type { ReferenceCache } from './reference-cache.js';
 import { connect } from './run/connect.js';
 import { createDateCommitter } from './run/date-committer.js';
-import { tracked, withDeadline } from './run/deadline.js';
+import { guarded, type RunWatch, runBoundsShape } from './run/guard.js';
 import { runLayout } from './run/layout.js';
 import { ObjectFailedError, withRetries } from './run/object-failure.js';
 import { announced, commitOnce, type ObjectFlow, runObject } from './run/object-flow.js';
@@ -63,8 +63,7 @@ export const runKpisOptionsSchema = z.object({
    * over once its claim expired. Default 60000.
    */
   claimTtlMs: z.number().int().min(100).max(3_600_000).default(60_000),
-  /** Overall deadline in ms: past it, requests abort and the run fails with `RunTimeoutError`. */
-  timeoutMs: z.number().int().min(1).optional(),
+  ...runBoundsShape,
   /** Prefix of dead-letter objects (below `prefix`). Default `dead-letter/`. */
   deadLetterPrefix: prefix.default('dead-letter/'),
   /** Prefix of rejected files (below `prefix`). Default `rejected/`. */
@@ -141,16 +140,14 @@ export type RunKpisOptions = z.input<typeof runKpisOptionsSchema> & {
 export async function runKpis(options: RunKpisOptions): Promise<RunKpisSummary> {
   const { s3, dynamo, onError, onObject, onReference, signal: callerSignal, ...rest } = options;
   const o = parseOptions(runKpisOptionsSchema, rest, 'runKpis');
-  return withDeadline(callerSignal, o.timeoutMs, (signal, inFlight) =>
-    run(o, options, signal, inFlight),
-  );
+  return guarded(o, { s3, dynamo, signal: callerSignal }, (s, w) => run(o, options, s, w));
 }
 
 async function run(
   o: z.output<typeof runKpisOptionsSchema>,
   options: RunKpisOptions,
-  signal: AbortSignal | undefined,
-  inFlight: Set<string>,
+  signal: AbortSignal,
+  watch: RunWatch,
 ): Promise<RunKpisSummary> {
   const { s3, dynamo, onError, onObject } = options;
   const started = performance.now();
@@ -174,9 +171,11 @@ async function run(
     listenTimeWindow: options.listenTimeWindow,
     referenceCache: options.referenceCache,
     onReference: options.onReference,
+    pool: { taskTimeoutMs: o.taskTimeoutMs, onProgress: watch.activity.progress },
     signal,
   });
   const metrics = new RunMetrics();
+  watch.watchRun(metrics, connection.pool?.pool);
   const committer = createDateCommitter(
     (date, pending) => commitOnce(date, pending, connection, dynamo, o.tableName, signal),
     (error, date) => report(error, { date }),
@@ -219,9 +218,7 @@ async function run(
       concurrency: Math.max(o.concurrency, threads === 0 ? 0 : threads + 1),
       ...(signal ? { signal } : {}),
       process: (object) =>
-        tracked(inFlight, object.key, () =>
-          withRetries(() => runObject(object, flow), policy, signal),
-        ),
+        watch.track(object.key, () => withRetries(() => runObject(object, flow), policy, signal)),
     })) {
       let done: ObjectOutcome;
       if (outcome.ok) {

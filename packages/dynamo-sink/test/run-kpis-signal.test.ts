@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { songsCsv, streamsCsv, useEmulators } from './helpers/e2e.js';
+import { runKpis } from '../src/index.js';
+import { BUCKET, songsCsv, streamsCsv, TABLE, useEmulators } from './helpers/e2e.js';
 
 const env = useEmulators();
 

@@ -3,7 +3,7 @@ import { createServer, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { S3Client } from '@aws-sdk/client-s3';
 import { httpTimeouts } from '@streamkpi/s3-source';
-import { RunTimeoutError, runKpis } from '../src/index.js';
+import { RequestTimeoutError, RunTimeoutError, runKpis } from '../src/index.js';
 import { BUCKET, TABLE, useEmulators } from './helpers/e2e.js';
 
 const env = useEmulators();
@@ -62,7 +62,7 @@ test('a run against an S3 endpoint that never answers fails with RUN_TIMEOUT wit
   }
 });
 
-test('with httpTimeouts, a request to an S3 endpoint that never answers fails the run with the request TimeoutError', async () => {
+test('with httpTimeouts, a request to an S3 endpoint that never answers fails the run with a RequestTimeoutError naming it', async () => {
   const server = await silentServer();
   const s3 = silentS3(server.endpoint, {
     maxAttempts: 1,
@@ -79,8 +79,11 @@ test('with httpTimeouts, a request to an S3 endpoint that never answers fails th
         timeoutMs: 60_000,
       }),
       (error: Error) => {
-        assert.ok(!(error instanceof RunTimeoutError), 'the request timed out, not the run');
-        assert.match(`${error.name} ${error.message}`, /timeout|timed out/i);
+        assert.ok(error instanceof RequestTimeoutError, String(error));
+        assert.equal(error.code, 'REQUEST_TIMEOUT');
+        // The first S3 request of a run lists the songs.
+        assert.equal(error.request, `S3 ListObjectsV2 s3://${BUCKET}/songs/`);
+        assert.match(error.message, /: no answer in time \(.*300 ms/);
         return true;
       },
     );

@@ -25,7 +25,7 @@ import type {
   PooledAggregate,
   PooledObject,
   PooledPartials,
-} from './aggregate-pool-types.js';
+} from './aggregate-pool-api.js';
 import { relayDeadLetters } from './internal/dead-letter-relay.js';
 import { kpiStateFromTransfer } from './internal/kpi-transfer.js';
 import type {
@@ -37,19 +37,7 @@ import type {
 } from './internal/pool-protocol.js';
 import { defaultPoolResourceLimits } from './internal/resource-limits.js';
 import { songsTableData } from './internal/table-transfer.js';
-
-export type {
-  AggregatePool,
-  DatePartial,
-  PoolAggregateOptions,
-  PooledAggregate,
-  PooledObject,
-  PooledPartials,
-} from './aggregate-pool-types.js';
-export {
-  defaultPoolResourceLimits,
-  type PoolResourceLimits,
-} from './internal/resource-limits.js';
+import { poolTasks } from './internal/task-deadline.js';
 
 /** Options of {@link createAggregatePool}. */
 export const aggregatePoolOptionsSchema = z.object({
@@ -84,6 +72,23 @@ export const aggregatePoolOptionsSchema = z.object({
    * the heap far beyond that. A thread that runs out fails its object with
    * `POOL_OUT_OF_MEMORY`.
    */
+  /**
+   * Deadline of each task (one object, or one merge), in ms: past it the task
+   * fails with `PoolTaskTimeoutError` (`POOL_TASK_TIMEOUT`, naming the object)
+   * and its thread is stopped and replaced. Default 900000 (15 minutes, the
+   * longest a Lambda invocation lives).
+   */
+  taskTimeoutMs: z.number().int().min(1).max(2_147_483_647).default(900_000),
+  /**
+   * Called whenever a thread reports progress on an object (rows or bytes
+   * read, at most about once a second, or a dead-letter batch) — only for
+   * calls with a `deadLetter` sink. For watchdogs: a thread that reads is not stuck.
+   */
+  onProgress: z
+    .custom<(source: SourceRef) => void>((v) => typeof v === 'function', {
+      message: 'Expected `onProgress` to be a function',
+    })
+    .optional(),
   resourceLimits: z
     .object({
       maxYoungGenerationSizeMb: z.number().positive().optional(),
@@ -94,8 +99,19 @@ export const aggregatePoolOptionsSchema = z.object({
     .optional(),
 });
 
+export { defaultPoolResourceLimits, type PoolResourceLimits } from './internal/resource-limits.js';
+
 /** Options of {@link createAggregatePool}. */
 export type AggregatePoolOptions = z.input<typeof aggregatePoolOptionsSchema>;
+
+export type {
+  AggregatePool,
+  DatePartial,
+  PoolAggregateOptions,
+  PooledAggregate,
+  PooledObject,
+  PooledPartials,
+} from './aggregate-pool-api.js';
 
 /**
  * URL of a module next to `base` (an `import.meta.url`), as `.ts` when
@@ -148,43 +164,53 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
   // the task it was given; piscina also emits it here, where an unheard
   // 'error' would end the process instead of the call.
   pool.on('error', () => undefined);
+  const tasks = poolTasks(threads, o.taskTimeoutMs);
   async function aggregate(
     source: SourceRef,
     input: unknown,
     callOptions: PoolAggregateOptions = {},
   ): Promise<PooledAggregate | PooledPartials> {
-    const sink = callOptions.deadLetter;
-    const channel = sink === undefined ? undefined : new MessageChannel();
-    const relay = channel === undefined ? undefined : relayDeadLetters(channel.port1, sink!);
-    let result: PoolTaskResult;
-    try {
-      result = (await pool.run(
-        {
-          source,
-          input,
-          ...(callOptions.result === undefined ? {} : { result: callOptions.result }),
-          ...(channel === undefined ? {} : { deadLetterPort: channel.port2 }),
-        },
-        {
-          ...(callOptions.signal === undefined ? {} : { signal: callOptions.signal }),
-          ...(channel === undefined ? {} : { transferList: [channel.port2] }),
-        },
-      )) as PoolTaskResult;
-      // Every batch the thread sent is written before the outcome is known.
-      await relay?.done();
-    } catch (error) {
-      await relay?.drain();
-      if ((error as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
-        throw new PipelineError(
-          'POOL_OUT_OF_MEMORY',
-          `${source.id}: a pool thread ran out of heap (resourceLimits ${JSON.stringify(limits)}); give createAggregatePool larger resourceLimits`,
-          { source, cause: error },
-        );
-      }
-      throw error;
-    } finally {
-      channel?.port1.close();
-    }
+    const result = await tasks.run(
+      source.id,
+      callOptions.signal,
+      async (signal, started) => {
+        const sink = callOptions.deadLetter;
+        const channel = sink === undefined ? undefined : new MessageChannel();
+        const onProgress = o.onProgress && (() => o.onProgress?.(source));
+        const relay =
+          channel === undefined
+            ? undefined
+            : relayDeadLetters(channel.port1, sink!, onProgress, started);
+        try {
+          const done = (await pool.run(
+            {
+              source,
+              input,
+              ...(callOptions.result === undefined ? {} : { result: callOptions.result }),
+              ...(channel === undefined ? {} : { deadLetterPort: channel.port2 }),
+            },
+            { signal, ...(channel === undefined ? {} : { transferList: [channel.port2] }) },
+          )) as PoolTaskResult;
+          // Every batch the thread sent is written before the outcome is known.
+          await relay?.done();
+          return done;
+        } catch (error) {
+          await relay?.drain();
+          if ((error as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+            throw new PipelineError(
+              'POOL_OUT_OF_MEMORY',
+              `${source.id}: a pool thread ran out of heap (resourceLimits ${JSON.stringify(limits)}); give createAggregatePool larger resourceLimits`,
+              { source, cause: error },
+            );
+          }
+          throw error;
+        } finally {
+          channel?.port1.close();
+        }
+        // A thread with a port says when it takes the task up: its deadline starts then.
+      },
+      callOptions.deadLetter !== undefined,
+    );
     if (!result.ok) {
       const { error } = result;
       if (error.missing !== undefined) {
@@ -219,10 +245,24 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
     if (states.length === 0) {
       throw new OptionsError('AggregatePool.merge: expected at least one serialized state');
     }
-    const result = (await pool.run(
-      { kind: 'merge', states },
-      callOptions.signal === undefined ? {} : { signal: callOptions.signal },
-    )) as PoolMergeResult;
+    const result = await tasks.run(
+      'merge',
+      callOptions.signal,
+      async (signal, started) => {
+        const channel = new MessageChannel();
+        channel.port1.once('message', started);
+        try {
+          const task: PoolMergeTask = { kind: 'merge', states, startPort: channel.port2 };
+          return (await pool.run(task, {
+            signal,
+            transferList: [channel.port2],
+          })) as PoolMergeResult;
+        } finally {
+          channel.port1.close();
+        }
+      },
+      true,
+    );
     if (!result.ok) {
       const { code, message } = result.error;
       throw code.startsWith('KPI_STATE_')
@@ -235,6 +275,7 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
     threads,
     aggregate: aggregate as AggregatePool['aggregate'],
     merge,
+    pending: () => tasks.pending(),
     async close() {
       await pool.close();
     },

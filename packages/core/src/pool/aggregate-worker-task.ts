@@ -33,6 +33,7 @@ import {
   type PoolTaskError,
   type PoolTaskResult,
   type PoolWorkerData,
+  PROGRESS_BEAT_MS,
 } from './internal/pool-protocol.js';
 import { songsTableFromData, usersTableFromData } from './internal/table-transfer.js';
 
@@ -92,6 +93,8 @@ export function createAggregateWorkerTask(openBytes: OpenBytes): AggregateWorker
 /** Reads serialized states bound to this thread's songs table and merges them. */
 async function mergeTask(task: PoolMergeTask): Promise<unknown> {
   const { songs } = loadTables();
+  task.startPort?.postMessage({ started: true } satisfies DeadLetterMessage);
+  task.startPort?.close();
   try {
     let merged: KpiState | undefined;
     for (const bytes of task.states) {
@@ -135,6 +138,18 @@ async function aggregateTask(task: PoolTask, openBytes: OpenBytes): Promise<unkn
           close: async () => {},
         }
       : portDeadLetter(port);
+  port?.postMessage({ started: true } satisfies DeadLetterMessage);
+  // Beats while rows or bytes grow: the caller's watchdog sees a thread that reads.
+  let seen = 0;
+  const beat =
+    port === undefined
+      ? undefined
+      : setInterval(() => {
+          const now = metrics.rowsRead + metrics.bytesRead;
+          if (now === seen) return;
+          seen = now;
+          port.postMessage({ progress: now } satisfies DeadLetterMessage);
+        }, PROGRESS_BEAT_MS);
   try {
     const bytes = await openBytes(task.input, undefined);
     const { state, counts } = await aggregateStreamFile(bytes, {
@@ -171,6 +186,7 @@ async function aggregateTask(task: PoolTask, openBytes: OpenBytes): Promise<unkn
   } catch (error) {
     return { ok: false, error: errorData(error) };
   } finally {
+    clearInterval(beat);
     port?.postMessage({ end: true } satisfies DeadLetterMessage);
   }
 }

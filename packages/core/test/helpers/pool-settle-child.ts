@@ -4,7 +4,12 @@
  * event loop alive afterwards (a promise left pending would keep the
  * dead-letter port, and so the process, alive).
  */
-import { createAggregatePool, memoryDeadLetter, songsTableFromRows } from '../../src/index.js';
+import {
+  createAggregatePool,
+  memoryDeadLetter,
+  PoolTaskTimeoutError,
+  songsTableFromRows,
+} from '../../src/index.js';
 
 const scenario = process.argv[2];
 const songs = songsTableFromRows([
@@ -19,12 +24,26 @@ const workerFile =
     ? fixture('exit-worker')
     : scenario === 'top-level-throw'
       ? fixture('throwing-worker')
-      : fixture('string-worker');
-const pool = createAggregatePool({ songs, threads: 1, workerFile });
+      : scenario === 'timeout'
+        ? fixture('hang-worker')
+        : fixture('string-worker');
+const pool = createAggregatePool({
+  songs,
+  threads: 1,
+  workerFile,
+  // Room for the replacement thread to start (it loads the worker module afresh).
+  ...(scenario === 'timeout' ? { taskTimeoutMs: 4000 } : {}),
+});
 const deadLetter = memoryDeadLetter();
 const controller = new AbortController();
 const input =
-  scenario === 'exit' ? 7 : scenario === 'fail' ? 'no header here\n1,2\n' : rows(20_000);
+  scenario === 'exit'
+    ? 7
+    : scenario === 'fail'
+      ? 'no header here\n1,2\n'
+      : scenario === 'timeout'
+        ? 'hang'
+        : rows(20_000);
 const call = pool.aggregate({ id: 'mem://a', key: 'a.csv' }, input, {
   deadLetter,
   signal: controller.signal,
@@ -36,6 +55,22 @@ try {
   process.exitCode = 1;
 } catch (error) {
   console.log(`${scenario}: rejected: ${(error as Error).message}`);
+  if (scenario === 'timeout') await afterTimeout(error);
+}
+
+/** The timed-out task names its object, and the replacement thread reads the next one. */
+async function afterTimeout(error: unknown): Promise<void> {
+  const named =
+    error instanceof PoolTaskTimeoutError &&
+    error.code === 'POOL_TASK_TIMEOUT' &&
+    error.task === 'mem://a';
+  const pendingAfter = pool.pending().length;
+  const next = await pool.aggregate({ id: 'mem://b', key: 'b.csv' }, rows(3), { deadLetter });
+  const ok = named && pendingAfter === 0 && next.counts.rowsRead === 4;
+  console.log(
+    `timeout: named ${named}, pending ${pendingAfter}, next read ${next.counts.rowsRead}`,
+  );
+  if (!ok) process.exitCode = 1;
 }
 await pool.close().catch((error: unknown) => {
   console.error(`${scenario}: close failed: ${String(error)}`);

@@ -42,6 +42,8 @@ export interface ConnectOptions {
   readonly referenceCache: ReferenceCache | undefined;
   /** Hears the reference data once loaded, before the pool starts. */
   readonly onReference: ((loaded: ReferenceLoaded) => void) | undefined;
+  /** Deadline of one pool task; `onProgress` hears each progress beat of a thread (the watchdog). */
+  readonly pool: { readonly taskTimeoutMs: number; readonly onProgress: () => void };
   readonly signal: AbortSignal | undefined;
 }
 
@@ -105,6 +107,8 @@ export async function connect(o: ConnectOptions): Promise<Connection> {
           uniqueListeners: o.uniqueListeners,
           ...(o.listenTimeWindow === undefined ? {} : { listenTimeWindow: o.listenTimeWindow }),
           workerFile: S3_WORKER_FILE,
+          taskTimeoutMs: o.pool.taskTimeoutMs,
+          onProgress: o.pool.onProgress,
         })
       : undefined;
   let client: S3WorkerClientConfig | undefined;

@@ -17,7 +17,11 @@ export const TABLE = 'kpis';
 /** s3rver and a DynamoDB emulator (dynalite unless told), and a client of each. */
 export async function startEmulators(backend: DynamoBackend = 'dynalite') {
   const s3rver = await startS3rver({ buckets: [BUCKET] });
-  const ddb = await startDynamo(backend);
+  // A DynamoDB emulator that does not come up must not leave s3rver holding the process open.
+  const ddb = await startDynamo(backend).catch(async (error: unknown) => {
+    await s3rver.close();
+    throw error;
+  });
   const s3 = s3rver.client();
   const dynamo = ddb.client();
   return {

@@ -40,6 +40,12 @@ export interface KillProxyOptions {
    * `match` can look at it (e.g. which DynamoDB record a PutItem writes).
    */
   readonly killOn?: { readonly match: (request: ProxiedRequest) => boolean; readonly nth: number };
+  /**
+   * Requests to accept and never answer (as a server that stalls): held
+   * open until `close()`, listed in `held`. Only `method`, `kind` and `url`
+   * are known to `hold` (`target` and `body` are empty).
+   */
+  readonly hold?: (request: ProxiedRequest) => boolean;
 }
 
 /** A request as the proxy saw it. */
@@ -63,6 +69,8 @@ export interface KillProxy {
   readonly killedAt: string | undefined;
   /** `METHOD host-kind path target` of every request seen, in arrival order. */
   readonly log: readonly string[];
+  /** `METHOD host-kind path` of every request held unanswered (see `hold`). */
+  readonly held: readonly string[];
   close(): Promise<void>;
 }
 
@@ -73,6 +81,7 @@ export async function startKillProxy(options: KillProxyOptions): Promise<KillPro
   let killed = false;
   let matched = 0;
   const log: string[] = [];
+  const held: string[] = [];
   const mode = options.mode ?? 'before';
 
   let queue: Promise<void> = Promise.resolve();
@@ -96,6 +105,13 @@ export async function startKillProxy(options: KillProxyOptions): Promise<KillPro
       );
     });
     const handle = (req: IncomingMessage, res: ServerResponse): void => {
+      const method = req.method ?? '';
+      const url = req.url ?? '';
+      if (options.hold?.({ method, kind, url, target: '', body: '' }) === true) {
+        held.push(`${method} ${kind} ${url}`);
+        req.resume();
+        return;
+      }
       if (options.killOn === undefined) {
         forward(req, res, undefined);
         return;
@@ -196,6 +212,7 @@ export async function startKillProxy(options: KillProxyOptions): Promise<KillPro
       return killedAt;
     },
     log,
+    held,
     async close() {
       await Promise.all([close(s3Server), close(dynamoServer)]);
       if (inFlight > 0) await new Promise<void>((resolve) => drained.push(resolve));

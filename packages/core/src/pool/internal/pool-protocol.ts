@@ -19,6 +19,8 @@ export type PoolResultKind = 'state' | 'partials-by-date';
 export interface PoolMergeTask {
   readonly kind: 'merge';
   readonly states: readonly Uint8Array[];
+  /** Where the thread posts `{ started: true }` when it takes the task up (then closes it). */
+  readonly startPort?: MessagePort;
 }
 
 /** What a merge task answers. */
@@ -41,13 +43,21 @@ export interface PoolTask {
 }
 
 /**
- * Worker → caller on a task's `deadLetterPort`: a batch of rejected rows (the
- * caller answers each with {@link DEAD_LETTER_ACK} once written), or the end
- * of the task's rows (sent last, also after a failure).
+ * Worker → caller on a task's `deadLetterPort`: the task was taken up (sent
+ * first), a batch of rejected rows (the
+ * caller answers each with {@link DEAD_LETTER_ACK} once written), a progress
+ * beat (rows and bytes read so far, at most every {@link PROGRESS_BEAT_MS}
+ * while they grow), or the end of the task's rows (sent last, also after a
+ * failure).
  */
 export type DeadLetterMessage =
   | { readonly entries: readonly DeadLetterEntry[] }
+  | { readonly progress: number }
+  | { readonly started: true }
   | { readonly end: true };
+
+/** How often a thread tells its caller that it still reads (when it does). */
+export const PROGRESS_BEAT_MS = 1000;
 
 /** Caller → worker on a `deadLetterPort`: one batch was written. */
 export const DEAD_LETTER_ACK = 'ack';

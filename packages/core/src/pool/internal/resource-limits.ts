@@ -1,4 +1,4 @@
-/** The default V8 heap limits of a pool thread, sized from its lookup tables. */
+/** Default V8 heap limits of a pool thread, sized from the lookup tables. */
 import type { SongsTable } from '../../join/songs-table.js';
 import type { UsersTable } from '../../join/users-table.js';
 

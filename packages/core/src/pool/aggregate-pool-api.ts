@@ -1,4 +1,4 @@
-/** What the aggregate pool hands back: its interface and the results of a call. */
+/** What `createAggregatePool` returns and its calls answer. */
 import type { KpiState } from '../aggregate/kpi-state.js';
 import type { DeadLetterEntry, DeadLetterSink } from '../dead-letter/dead-letter.js';
 import type { SourceCounts, StageMetrics } from '../metrics.js';
@@ -68,7 +68,8 @@ export interface AggregatePool {
    * Aggregates one stream object on a free thread; `input` goes to the worker
    * module's `openBytes` (for the default worker: `{ path }` of a local
    * file). Rejects with the thread's error rebuilt (`HeaderError` for a bad
-   * header, `PipelineError` with the original `code` otherwise).
+   * header, `PipelineError` with the original `code` otherwise), or with a
+   * `PoolTaskTimeoutError` past the pool's `taskTimeoutMs`.
    */
   aggregate(
     source: SourceRef,
@@ -97,6 +98,8 @@ export interface AggregatePool {
     states: readonly Uint8Array[],
     options?: { readonly signal?: AbortSignal },
   ): Promise<KpiState>;
+  /** What the pool is busy with: the source id of each call not settled (queued or running), or `merge`. */
+  pending(): string[];
   /** Stops the threads (waits for running tasks). */
   close(): Promise<void>;
 }
