@@ -129,6 +129,7 @@ describe('kpis flags', () => {
       threads: 1,
       s3ForcePathStyle: true,
       interval: 30,
+      stallTimeout: 300,
       summaryJson: join(process.cwd(), 's.json'),
       alertWebhook: 'https://hooks.example.com/x',
       verbose: false,
@@ -141,6 +142,23 @@ describe('kpis flags', () => {
     assert.throws(
       () => parseCliArgs(['local', '--input', 'd', '--out', '-', '--threads', '-1']),
       /--threads/,
+    );
+    const bounded = parseCliArgs([
+      'run',
+      '--bucket',
+      'data-bucket',
+      '--table',
+      'kpis',
+      '--timeout',
+      '600',
+      '--stall-timeout',
+      '20',
+    ]);
+    assert.equal((bounded as { timeout?: number }).timeout, 600);
+    assert.equal((bounded as { stallTimeout?: number }).stallTimeout, 20);
+    assert.throws(
+      () => parseCliArgs(['run', '--bucket', 'b-1', '--table', 'kpis', '--stall-timeout', '0']),
+      /--stall-timeout/,
     );
     const cached = parseCliArgs(['local', '--input', 'd', '--out', '-', '--reference-cache', 'c']);
     assert.equal((cached as { referenceCache?: string }).referenceCache, join(process.cwd(), 'c'));
