@@ -1,15 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
-import { runKpis } from '../src/index.js';
-import { BUCKET, put, songsCsv, startEmulators, streamsCsv, TABLE } from './helpers/e2e.js';
+import { it } from 'node:test';
+import { songsCsv, streamsCsv, useEmulators } from './helpers/e2e.js';
 
-let env: Awaited<ReturnType<typeof startEmulators>>;
-before(async () => {
-  env = await startEmulators();
-});
-after(async () => {
-  await env.close();
-});
+const env = useEmulators();
 
 /** Counts the `abort` listeners on `signal` now and at most. */
 function countListeners(signal: AbortSignal): { live: () => number; peak: () => number } {
@@ -32,7 +25,7 @@ function countListeners(signal: AbortSignal): { live: () => number; peak: () => 
 }
 
 it('keeps the abort listeners on the run signal under Node’s warning limit while dates commit at once, and removes them all', async () => {
-  await put(env.s3, 'songs/songs.csv', songsCsv());
+  await env.put('songs/songs.csv', songsCsv());
   // 10 objects × 6 dates: 6 dates commit 4 at a time, each reading 10 partials 8 at a time.
   for (let f = 0; f < 10; f++) {
     const rows = Array.from({ length: 6 }, (_, d) => ({
@@ -40,7 +33,7 @@ it('keeps the abort listeners on the run signal under Node’s warning limit whi
       track_id: 't1',
       listen_time: `2024-06-${String(20 + d).padStart(2, '0')} 10:00:00`,
     }));
-    await put(env.s3, `streams/f${f}.csv`, streamsCsv(rows));
+    await env.put(`streams/f${f}.csv`, streamsCsv(rows));
   }
   const warnings: Error[] = [];
   const onWarning = (w: Error) => {
@@ -50,15 +43,7 @@ it('keeps the abort listeners on the run signal under Node’s warning limit whi
   const controller = new AbortController();
   const listeners = countListeners(controller.signal);
   try {
-    const summary = await runKpis({
-      s3: env.s3,
-      dynamo: env.dynamo,
-      bucket: BUCKET,
-      tableName: TABLE,
-      threads: 0,
-      concurrency: 4,
-      signal: controller.signal,
-    });
+    const summary = await env.run({ threads: 0, concurrency: 4, signal: controller.signal });
     assert.equal(summary.ok, true);
     assert.equal(summary.dates.length, 6);
     assert.ok(summary.dates.every((d) => d.version === 10));
