@@ -129,21 +129,24 @@ describe('runLocalKpis', () => {
     assert.deepEqual(pooled.deadLetters?.map(key).sort(), main.deadLetters?.map(key).sort());
   });
 
-  /** A dataset folder under the test root: each file's text, or `{ copy }` of a file of the generated dataset. */
-  async function folder(name: string, files: Record<string, string | { copy: string }>) {
+  /**
+   * A dataset folder under the test root: the generated songs at `songsAt`,
+   * its first stream file as `streams/a.csv`, and `files` (path → text).
+   */
+  async function folder(name: string, songsAt: string, files: Record<string, string>) {
     const base = join(root, name);
-    for (const [path, content] of Object.entries(files)) {
+    const put = async (path: string, write: (to: string) => Promise<void>) => {
       await mkdir(dirname(join(base, path)), { recursive: true });
-      if (typeof content === 'string') await writeFile(join(base, path), content);
-      else await copyFile(join(dir, content.copy), join(base, path));
-    }
+      await write(join(base, path));
+    };
+    await put(songsAt, (to) => copyFile(join(dir, 'songs/songs.csv'), to));
+    await put('streams/a.csv', (to) => copyFile(join(dir, 'streams/streams-0001.csv'), to));
+    for (const [path, text] of Object.entries(files)) await put(path, (to) => writeFile(to, text));
     return base;
   }
 
   it('reads songs.csv at the top, ignores manifest.json and non-data files, and rejects a file without a required column', async () => {
-    const flat = await folder('flat', {
-      'songs.csv': { copy: 'songs/songs.csv' },
-      'streams/a.csv': { copy: 'streams/streams-0001.csv' },
+    const flat = await folder('flat', 'songs.csv', {
       'streams/README.txt': 'not data',
       'manifest.json': '{}',
       'streams/b.csv': 'user_id,track_id\n1,x\n',
@@ -158,9 +161,7 @@ describe('runLocalKpis', () => {
   });
 
   it('lists the files of the dataset folders it does not read, with why', async () => {
-    const odd = await folder('odd', {
-      'songs/songs.csv': { copy: 'songs/songs.csv' },
-      'streams/a.csv': { copy: 'streams/streams-0001.csv' },
+    const odd = await folder('odd', 'songs/songs.csv', {
       'streams/notes.txt': 'not data',
       'streams/.hidden.csv': 'user_id,track_id,listen_time\n',
       'streams/.cache/c.csv': 'user_id,track_id,listen_time\n',
