@@ -22,7 +22,7 @@
  *   user_id, track_id, listen_time (as the library's validator does).
  */
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { OptionsError } from '@streamkpi/core';
+import { type KpiItem, OptionsError } from '@streamkpi/core';
 import { z } from 'zod';
 import { datasetFiles, filesByHeader, load, readCsvSql, rows } from './duckdb/csv-files.js';
 import {
@@ -52,26 +52,8 @@ export const duckDbKpisOptionsSchema = z.object({
 /** Options of {@link computeDuckDbKpis}. */
 export type DuckDbKpisOptions = z.input<typeof duckDbKpisOptionsSchema>;
 
-/** One entry of `top_songs`. */
-export interface DuckDbTopSong {
-  readonly track_id: string;
-  readonly track_name: string;
-  readonly listen_count: number;
-}
-
-/** One KPI item, the shape the library writes (without bookkeeping attributes). */
-export interface DuckDbKpiItem {
-  readonly date: string;
-  readonly track_genre: string;
-  readonly listen_count: number;
-  readonly unique_listeners: number;
-  readonly total_listening_time: number;
-  /** Seconds with 2 decimals, rounded half-up, e.g. `"183.42"`. */
-  readonly avg_listening_time_per_user: string;
-  readonly top_3_songs: string;
-  readonly top_songs: readonly DuckDbTopSong[];
-  readonly top_5_genres: string;
-}
+/** One KPI item as the library writes it (without bookkeeping attributes): core's {@link KpiItem}. */
+export type DuckDbKpiItem = Omit<KpiItem, 'updated_at'>;
 
 /** Row counts of a run, in the library's reason codes. */
 export interface DuckDbKpiCounts {
@@ -208,7 +190,7 @@ export async function computeDuckDbKpis(options: DuckDbKpisOptions): Promise<Duc
         total_listening_time: Number(r.total_listening_time),
         avg_listening_time_per_user: String(r.avg),
         top_3_songs: String(r.top3),
-        top_songs: (JSON.parse(String(r.top_songs)) as DuckDbTopSong[]).map((t) => ({
+        top_songs: (JSON.parse(String(r.top_songs)) as DuckDbKpiItem['top_songs']).map((t) => ({
           track_id: t.track_id,
           track_name: t.track_name,
           listen_count: Number(t.listen_count),

@@ -14,14 +14,10 @@ import {
   type ErrorResponse,
   type StreamsResponse,
 } from '../embedded-service/src/server.js';
+import { type JsonReply, jsonReply } from './helpers/json-reply.js';
 
 const SONGS = 'track_id,track_name,duration_ms,track_genre\nt1,One,1000,pop\nt2,Two,2000,rock\n';
 const HEADER = 'user_id,track_id,listen_time\n';
-
-interface Reply<T> {
-  readonly status: number;
-  readonly body: T;
-}
 
 /**
  * POSTs `chunks` (each after `gapMs`); resolves with the answer, even when it
@@ -32,7 +28,7 @@ function post<T>(
   path: string,
   chunks: Iterable<string>,
   options: { gapMs?: number; headers?: Record<string, string>; endBody?: boolean } = {},
-): Promise<Reply<T>> {
+): Promise<JsonReply<T>> {
   return new Promise((resolve, reject) => {
     let answered = false;
     const req = request(
@@ -40,15 +36,7 @@ function post<T>(
       { method: 'POST', agent: false, headers: options.headers },
       (res) => {
         answered = true;
-        const parts: Buffer[] = [];
-        res.on('data', (c: Buffer) => parts.push(c));
-        res.on('error', reject);
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            body: JSON.parse(Buffer.concat(parts).toString()) as T,
-          }),
-        );
+        jsonReply<T>(res).then(resolve, reject);
       },
     );
     req.on('error', (error) => {

@@ -21,20 +21,15 @@ import {
   type StreamsResponse,
 } from '../embedded-service/src/server.js';
 import { generateDataset, type Manifest } from '../src/generate/index.js';
+import { type JsonReply, jsonReply } from './helpers/json-reply.js';
 import { parseCsv } from './helpers/rfc4180.js';
-
-interface Reply<T> {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: T;
-}
 
 /** POSTs `body` chunk by chunk (chunked transfer encoding, no content-length); counts the chunks sent. */
 function post<T>(
   base: string,
   path: string,
   body: Iterable<string | Buffer> | Readable,
-): Promise<Reply<T> & { chunks: number }> {
+): Promise<JsonReply<T> & { chunks: number }> {
   return new Promise((resolve, reject) => {
     let chunks = 0;
     const req = request(
@@ -42,17 +37,7 @@ function post<T>(
       // A fresh connection each time: no race with the server's keep-alive timeout.
       { method: 'POST', headers: { 'content-type': 'text/csv' }, agent: false },
       (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (c: Buffer) => parts.push(c));
-        res.on('error', reject);
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: JSON.parse(Buffer.concat(parts).toString('utf8')) as T,
-            chunks,
-          }),
-        );
+        jsonReply<T>(res).then((reply) => resolve({ ...reply, chunks }), reject);
       },
     );
     req.on('error', reject);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { OptionsError } from '@streamkpi/core';
 import { formatSummary, summaryOfLocal } from '../src/cli/summary.js';
@@ -129,14 +129,28 @@ describe('runLocalKpis', () => {
     assert.deepEqual(pooled.deadLetters?.map(key).sort(), main.deadLetters?.map(key).sort());
   });
 
+  /**
+   * A dataset folder under the test root: the generated songs at `songsAt`,
+   * its first stream file as `streams/a.csv`, and `files` (path → text).
+   */
+  async function folder(name: string, songsAt: string, files: Record<string, string>) {
+    const base = join(root, name);
+    const put = async (path: string, write: (to: string) => Promise<void>) => {
+      await mkdir(dirname(join(base, path)), { recursive: true });
+      await write(join(base, path));
+    };
+    await put(songsAt, (to) => copyFile(join(dir, 'songs/songs.csv'), to));
+    await put('streams/a.csv', (to) => copyFile(join(dir, 'streams/streams-0001.csv'), to));
+    for (const [path, text] of Object.entries(files)) await put(path, (to) => writeFile(to, text));
+    return base;
+  }
+
   it('reads songs.csv at the top, ignores manifest.json and non-data files, and rejects a file without a required column', async () => {
-    const flat = join(root, 'flat');
-    await mkdir(join(flat, 'streams'), { recursive: true });
-    await copyFile(join(dir, 'songs/songs.csv'), join(flat, 'songs.csv'));
-    await copyFile(join(dir, 'streams/streams-0001.csv'), join(flat, 'streams/a.csv'));
-    await writeFile(join(flat, 'streams/README.txt'), 'not data');
-    await writeFile(join(flat, 'manifest.json'), '{}');
-    await writeFile(join(flat, 'streams/b.csv'), 'user_id,track_id\n1,x\n');
+    const flat = await folder('flat', 'songs.csv', {
+      'streams/README.txt': 'not data',
+      'manifest.json': '{}',
+      'streams/b.csv': 'user_id,track_id\n1,x\n',
+    });
     const { items, summary } = await runLocalKpis({ input: flat });
     assert.deepEqual(summary.files, { processed: 1, rejected: 1, failed: 0 });
     assert.equal(summary.ok, true, 'a rejected file is handled, not a failure');
@@ -147,14 +161,11 @@ describe('runLocalKpis', () => {
   });
 
   it('lists the files of the dataset folders it does not read, with why', async () => {
-    const odd = join(root, 'odd');
-    await mkdir(join(odd, 'streams', '.cache'), { recursive: true });
-    await mkdir(join(odd, 'songs'), { recursive: true });
-    await copyFile(join(dir, 'songs/songs.csv'), join(odd, 'songs/songs.csv'));
-    await copyFile(join(dir, 'streams/streams-0001.csv'), join(odd, 'streams/a.csv'));
-    await writeFile(join(odd, 'streams/notes.txt'), 'not data');
-    await writeFile(join(odd, 'streams/.hidden.csv'), 'user_id,track_id,listen_time\n');
-    await writeFile(join(odd, 'streams/.cache/c.csv'), 'user_id,track_id,listen_time\n');
+    const odd = await folder('odd', 'songs/songs.csv', {
+      'streams/notes.txt': 'not data',
+      'streams/.hidden.csv': 'user_id,track_id,listen_time\n',
+      'streams/.cache/c.csv': 'user_id,track_id,listen_time\n',
+    });
     await symlink(join(odd, 'streams/a.csv'), join(odd, 'streams/link.csv'));
     await symlink(join(dir, 'streams'), join(odd, 'streams/linked-folder'));
     const { summary } = await runLocalKpis({ input: odd, threads: 0 });

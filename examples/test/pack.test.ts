@@ -11,10 +11,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type KpiItem, type SongRow, type StreamRow, streamRowSchema } from '@streamkpi/core';
+import { type KpiItem, type StreamRow, streamRowSchema } from '@streamkpi/core';
 import type { PipelineStatus } from '@streamkpi/dynamo-sink';
 import { createBucket } from '@streamkpi/s3-source/testing';
 import { oracleKpis } from '../../packages/core/test/helpers/oracle.js';
+import { SONGS, songsCsv } from '../../packages/dynamo-sink/test/helpers/e2e.js';
 import { type CliEmulators, startCliEmulators } from './helpers/cli-emulators.js';
 import { comparableItems, datasetOracle } from './helpers/dataset-oracle.js';
 import { installProject, type Packed, packWorkspace, sh, TSC } from './helpers/pack.js';
@@ -30,20 +31,7 @@ after(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-const SONGS: SongRow[] = [
-  { track_id: 't1', track_name: 'Song, "One"', duration_ms: 200_000, track_genre: 'pop' },
-  { track_id: 't1', track_name: 'Song, "One"', duration_ms: 200_000, track_genre: 'rock' },
-  { track_id: 't2', track_name: 'Второй', duration_ms: 185_123, track_genre: 'pop' },
-  { track_id: 't3', track_name: '', duration_ms: 99_999, track_genre: 'jazz' },
-  { track_id: 't4', track_name: '四季', duration_ms: 240_001, track_genre: 'rock' },
-];
-const csvField = (v: string | number) => {
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-};
-const SONGS_CSV = `track_id,artists,track_name,duration_ms,track_genre\n${SONGS.map((s) =>
-  [s.track_id, 'Artist, The', s.track_name, s.duration_ms, s.track_genre].map(csvField).join(','),
-).join('\n')}\n`;
+const SONGS_CSV = songsCsv(SONGS);
 const STREAM_LINES = [
   '1,t1,2024-06-25 10:00:00',
   '2,t1,2024-06-25 23:59:59',

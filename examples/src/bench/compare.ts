@@ -1,18 +1,11 @@
+import type { KpiItem } from '@streamkpi/core';
 import { Decimal } from 'decimal.js';
 
 /** A KPI item reduced to what every tool must agree on. */
-export interface ComparableItem {
-  readonly date: string;
-  readonly track_genre: string;
-  readonly listen_count: number;
-  readonly unique_listeners: number;
-  readonly total_listening_time: number;
-  readonly avg_listening_time_per_user: string;
-  readonly top_3_songs: string;
-  readonly top_5_genres: string;
+export type ComparableItem = Omit<KpiItem, 'top_songs' | 'updated_at'> & {
   /** `track_id:listen_count` of `top_songs`, when the tool wrote it. */
   readonly top_songs?: string;
-}
+};
 
 function num(value: unknown): number {
   return Number(String(value));

@@ -87,3 +87,16 @@ export function createAwsClients(options: AwsClientsOptions = {}): AwsClients {
     },
   };
 }
+
+/** Runs `fn` with fresh {@link createAwsClients} clients and destroys them after. */
+export async function withAwsClients<T>(
+  options: AwsClientsOptions,
+  fn: (clients: AwsClients) => Promise<T>,
+): Promise<T> {
+  const clients = createAwsClients(options);
+  try {
+    return await fn(clients);
+  } finally {
+    clients.destroy();
+  }
+}

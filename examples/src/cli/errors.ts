@@ -152,3 +152,17 @@ export function classifyError(error: unknown, what: { service?: string } = {}): 
   }
   return { exitCode: EXIT.failures, code: errorCode(error), message: errorMessage(error) };
 }
+
+/**
+ * Prints `kpis <command>: <message>` for a failed command and returns its
+ * exit code (see {@link classifyError}).
+ */
+export function reportFailure(
+  command: string,
+  error: unknown,
+  printError: (text: string) => void,
+): number {
+  const c = classifyError(error);
+  printError(`kpis ${command}: ${c.message}\n`);
+  return c.exitCode;
+}

@@ -74,6 +74,39 @@ function describe(error: unknown): string {
   return String(error);
 }
 
+/** What a `runKpis` pass and a `runLocalKpis` run both report. */
+type RunTotals = Pick<
+  LocalRunSummary,
+  'ok' | 'streams' | 'reference' | 'tables' | 'durationMs' | 'peakRssBytes'
+>;
+
+/** The row counts, duration, throughput and peak RSS of a run. */
+function rowsAndTimes(s: RunTotals) {
+  return {
+    ok: s.ok,
+    rowsRead: s.streams.rowsRead,
+    rowsAggregated: s.streams.rowsAggregated,
+    rowsRejected: s.streams.rowsRejected,
+    rejectedByReason: s.streams.rejectedByReason,
+    durationMs: Math.round(s.durationMs),
+    rowsPerSecond: s.durationMs > 0 ? Math.round((s.streams.rowsRead * 1000) / s.durationMs) : 0,
+    peakRssBytes: s.peakRssBytes,
+  };
+}
+
+/** The reference rows read and rejected, and the lookup tables built from them. */
+function referenceOf(s: RunTotals) {
+  return {
+    reference: {
+      songsRead: s.reference.songs.rowsRead,
+      songsRejected: s.reference.songs.rowsRejected,
+      usersRead: s.reference.users.rowsRead,
+      usersRejected: s.reference.users.rowsRejected,
+    },
+    lookupTables: tablesOf(s.tables),
+  };
+}
+
 /** Builds the CLI summary of a `runKpis` pass. */
 export function summaryOfRun(
   command: 'run' | 'watch',
@@ -82,31 +115,18 @@ export function summaryOfRun(
 ): CliSummary {
   return {
     command,
-    ok: s.ok,
-    rowsRead: s.streams.rowsRead,
-    rowsAggregated: s.streams.rowsAggregated,
-    rowsRejected: s.streams.rowsRejected,
-    rejectedByReason: s.streams.rejectedByReason,
+    ...rowsAndTimes(s),
     objects: s.objects,
     landingToCommitted: {
       count: s.landingToCommitted.count,
       p50Ms: Math.round(s.landingToCommitted.p50Ms),
       p95Ms: Math.round(s.landingToCommitted.p95Ms),
     },
-    reference: {
-      songsRead: s.reference.songs.rowsRead,
-      songsRejected: s.reference.songs.rowsRejected,
-      usersRead: s.reference.users.rowsRead,
-      usersRejected: s.reference.users.rowsRejected,
-    },
-    lookupTables: tablesOf(s.tables),
+    ...referenceOf(s),
     itemsWritten: s.itemsWritten,
     itemsStale: s.itemsStale,
     dates: s.dates.map((d) => d.date),
     retries,
-    durationMs: Math.round(s.durationMs),
-    rowsPerSecond: s.durationMs > 0 ? Math.round((s.streams.rowsRead * 1000) / s.durationMs) : 0,
-    peakRssBytes: s.peakRssBytes,
     failures: s.failures.map((f) => ({
       object: f.key,
       ...(f.date === undefined ? {} : { date: f.date }),
@@ -126,26 +146,13 @@ export function summaryOfLocal(
 ): CliSummary {
   return {
     command: 'local',
-    ok: s.ok,
-    rowsRead: s.streams.rowsRead,
-    rowsAggregated: s.streams.rowsAggregated,
-    rowsRejected: s.streams.rowsRejected,
-    rejectedByReason: s.streams.rejectedByReason,
+    ...rowsAndTimes(s),
     objects: { ...s.files, skipped: s.skipped.length, claimed: 0, archived: 0 },
-    reference: {
-      songsRead: s.reference.songs.rowsRead,
-      songsRejected: s.reference.songs.rowsRejected,
-      usersRead: s.reference.users.rowsRead,
-      usersRejected: s.reference.users.rowsRejected,
-    },
-    lookupTables: tablesOf(s.tables),
+    ...referenceOf(s),
     itemsWritten,
     itemsStale: 0,
     dates,
     retries: 0,
-    durationMs: Math.round(s.durationMs),
-    rowsPerSecond: s.durationMs > 0 ? Math.round((s.streams.rowsRead * 1000) / s.durationMs) : 0,
-    peakRssBytes: s.peakRssBytes,
     failures: s.outcomes
       .filter((o) => o.status === 'failed')
       .map((o) => ({ object: o.file, error: describe(o.error) })),

@@ -72,6 +72,18 @@ function catchError(fn: () => unknown): ParseError {
   assert.fail('expected an error');
 }
 
+/** Pushes `chunk` until the tokenizer throws; the error and how many pushes went through. */
+function pushUntilError(tokenizer: { push(chunk: Buffer): unknown }, chunk: Buffer) {
+  let pushed = 0;
+  const error = catchError(() => {
+    for (;;) {
+      tokenizer.push(chunk);
+      pushed++;
+    }
+  });
+  return { error, pushed };
+}
+
 const spectrumDir = new URL('./fixtures/csv-spectrum/', import.meta.url);
 
 /**
@@ -344,13 +356,7 @@ describe('fast CSV tokenizer: errors', () => {
     const tokenizer = createCsvTokenizer({ maxRowBytes: 1000 });
     tokenizer.push(Buffer.from('h\n'));
     const chunk = Buffer.alloc(100, 'x');
-    let pushed = 0;
-    const error = catchError(() => {
-      for (;;) {
-        tokenizer.push(chunk);
-        pushed++;
-      }
-    });
+    const { error, pushed } = pushUntilError(tokenizer, chunk);
     assert.equal(error.code, 'LINE_TOO_LONG');
     assert.equal(error.line, 2);
     assert.equal(pushed, 10, 'the 11th chunk of 100 bytes crosses 1000 bytes');
@@ -360,13 +366,7 @@ describe('fast CSV tokenizer: errors', () => {
     const tokenizer = createCsvTokenizer({ maxRowBytes: 1000 });
     tokenizer.push(Buffer.from('h\nok\n"'));
     const chunk = Buffer.from(`${'y'.repeat(99)}\n`);
-    let pushed = 0;
-    const error = catchError(() => {
-      for (;;) {
-        tokenizer.push(chunk);
-        pushed++;
-      }
-    });
+    const { error, pushed } = pushUntilError(tokenizer, chunk);
     assert.equal(error.code, 'LINE_TOO_LONG');
     assert.equal(error.line, 3);
     assert.ok(pushed <= 10, `failed after ${pushed} chunks`);

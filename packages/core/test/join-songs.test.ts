@@ -14,7 +14,13 @@ import {
 import { createJoinMetrics } from '../src/join/join-songs.js';
 import { usersTableFromIds } from '../src/join/users-table.js';
 import { rowAcceptors } from '../src/validate/row-acceptors.js';
-import { CollectingSink, fromArray, sourceRef, streamBatches } from './helpers/kpi-fixtures.js';
+import {
+  CollectingSink,
+  fromArray,
+  sourceRef,
+  streamBatches,
+  trackPairs,
+} from './helpers/kpi-fixtures.js';
 
 const songs: SongRow[] = [
   { track_id: 'a', track_name: 'First', duration_ms: 100, track_genre: 'pop' },
@@ -25,12 +31,7 @@ const songs: SongRow[] = [
 
 test('the songs table fans a track out to every genre, first row per (track, genre) wins', () => {
   const table = songsTableFromRows(songs);
-  const a = table.trackOf('a');
-  const pairs = [];
-  for (let p = table.pairStart[a]!; p < table.pairStart[a + 1]!; p++) {
-    pairs.push([table.genres[table.pairGenre[p]!], table.pairName[p], table.pairDuration[p]]);
-  }
-  assert.deepEqual(pairs, [
+  assert.deepEqual(trackPairs(table, 'a'), [
     ['pop', 'First', 100],
     ['rock', 'Rock A', 300],
   ]);

@@ -9,6 +9,7 @@ import {
   songsTableFromFiles,
   usersTableFromFiles,
 } from '../src/index.js';
+import { trackPairs } from './helpers/kpi-fixtures.js';
 
 const SONGS_HEADER = 'track_id,track_name,duration_ms,track_genre';
 const file = (key: string, text: string) => ({
@@ -36,11 +37,7 @@ test('songs from several files: the first row of a track × genre pair wins acro
   assert.equal(files, 2);
   const t1 = table.trackOf('t1');
   assert.ok(t1 >= 0);
-  const pairs = [];
-  for (let p = table.pairStart[t1]!; p < table.pairStart[t1 + 1]!; p++) {
-    pairs.push([table.genres[table.pairGenre[p]!], table.pairName[p], table.pairDuration[p]]);
-  }
-  assert.deepEqual(pairs, [
+  assert.deepEqual(trackPairs(table, 't1'), [
     ['pop', 'First', 1000],
     ['rock', 'First', 1000],
   ]);

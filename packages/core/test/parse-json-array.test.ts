@@ -7,19 +7,17 @@ import {
   collectBatches,
   collectRows,
   ndjsonRows,
+  rowsOf,
   testSource,
 } from './helpers/parse.js';
 
 const source = testSource('songs.json');
 
 test('streams array elements as rows with line = index + 1 and exact number text', async () => {
-  const rows = await collectRows(
-    parseJsonArray({ source })(
-      chunked(
-        '[\n {"track_id":"a","duration_ms":230666,"big":12345678901234567890},\n {"track_id":"b","explicit":false,"n":null}\n]',
-        5,
-      ),
-    ),
+  const rows = await rowsOf(
+    parseJsonArray({ source }),
+    '[\n {"track_id":"a","duration_ms":230666,"big":12345678901234567890},\n {"track_id":"b","explicit":false,"n":null}\n]',
+    5,
   );
   assert.deepEqual(
     rows.map((r) => [r.line, r.fields]),
@@ -31,7 +29,7 @@ test('streams array elements as rows with line = index + 1 and exact number text
 });
 
 test('an element that is not an object becomes a not_an_object row', async () => {
-  const rows = await collectRows(parseJsonArray({ source })(chunked('[{"a":"1"}, 42, "x", [1]]')));
+  const rows = await rowsOf(parseJsonArray({ source }), '[{"a":"1"}, 42, "x", [1]]');
   assert.deepEqual(
     rows.map((r) => [r.line, r.problem?.reason ?? null, r.fields]),
     [
@@ -44,14 +42,14 @@ test('an element that is not an object becomes a not_an_object row', async () =>
 });
 
 test('a JSON file that is not an array fails with JSON_NOT_ARRAY', async () => {
-  await assert.rejects(collectRows(parseJsonArray({ source })(chunked('{"a":[1,2]}'))), {
+  await assert.rejects(rowsOf(parseJsonArray({ source }), '{"a":[1,2]}'), {
     name: 'ParseError',
     code: 'JSON_NOT_ARRAY',
   });
 });
 
 test('a malformed element is a malformed_json row; broken structure fails naming the real element', async () => {
-  const rows = await collectRows(parseJsonArray({ source })(chunked('[{"a":1},{"a":2,},{"a":3}]')));
+  const rows = await rowsOf(parseJsonArray({ source }), '[{"a":1},{"a":2,},{"a":3}]');
   assert.deepEqual(
     rows.map((r) => [r.line, r.problem?.reason ?? null]),
     [
@@ -69,7 +67,7 @@ test('a malformed element is a malformed_json row; broken structure fails naming
     [`[${elements.join(',')}] x`, 300],
   ] as const) {
     await assert.rejects(
-      collectRows(parseJsonArray({ source })(chunked(text, 64))),
+      rowsOf(parseJsonArray({ source }), text, 64),
       (err: unknown) =>
         err instanceof ParseError &&
         err.code === 'JSON_MALFORMED' &&
@@ -82,9 +80,7 @@ test('a malformed element is a malformed_json row; broken structure fails naming
 
 test('an element larger than maxRowBytes is a row_too_large row with its first KiB; the rest go on', async () => {
   const big = `[{"a":"${'x'.repeat(200_000)}"},{"a":"ok"}]`;
-  const rows = await collectRows(
-    parseJsonArray({ source, maxRowBytes: 65536 })(chunked(big, 8192)),
-  );
+  const rows = await rowsOf(parseJsonArray({ source, maxRowBytes: 65536 }), big, 8192);
   assert.deepEqual(
     rows.map((r) => [r.line, r.problem?.reason ?? null]),
     [
@@ -117,9 +113,7 @@ test('an object with more than maxFields keys is a too_many_fields row; nested k
 test('an element nested deeper than maxDepth is a too_deep row, even a million levels deep', async () => {
   const deep = `${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`;
   const text = `[{"a":1},${deep},{"b":{"c":[1,{"d":2}]}},{"e":${'['.repeat(70)}${']'.repeat(70)}}]`;
-  const rows = await collectRows(
-    parseJsonArray({ source, maxRowBytes: 4 * 1024 * 1024 })(chunked(text, 65536)),
-  );
+  const rows = await rowsOf(parseJsonArray({ source, maxRowBytes: 4 * 1024 * 1024 }), text, 65536);
   assert.deepEqual(
     rows.map((r) => [r.line, r.problem?.reason ?? null]),
     [
@@ -138,7 +132,7 @@ test('numbers keep their text; invalid UTF-8 is flagged; a U+FFFD in the input i
     Buffer.from([0xff]),
     Buffer.from('"},{"a":"\uFFFD �"}]'),
   ]);
-  const rows = await collectRows(parseJsonArray({ source })(chunked(input, 3)));
+  const rows = await rowsOf(parseJsonArray({ source }), input, 3);
   assert.deepEqual(
     rows.map((r) => [r.problem?.reason ?? null, r.fields]),
     [
@@ -150,7 +144,7 @@ test('numbers keep their text; invalid UTF-8 is flagged; a U+FFFD in the input i
 });
 
 test('[] yields nothing; 0 bytes fails with EMPTY_FILE; batches respect batchSize', async () => {
-  assert.deepEqual(await collectRows(parseJsonArray({ source })(chunked('[ ]'))), []);
+  assert.deepEqual(await rowsOf(parseJsonArray({ source }), '[ ]'), []);
   await assert.rejects(collectRows(parseJsonArray({ source })([])), { code: 'EMPTY_FILE' });
   const items = Array.from({ length: 7 }, (_, i) => ({ i }));
   const batches = await collectBatches(

@@ -6,6 +6,7 @@ import {
   chunked,
   collectRows,
   ndjsonRows,
+  rowsOf,
   runawayLine,
   testSource,
 } from './helpers/parse.js';
@@ -13,12 +14,9 @@ import {
 const source = testSource('streams.ndjson');
 
 test('parses one object per line, stringifies scalars and numbers rows by physical line', async () => {
-  const rows = await collectRows(
-    parseNdjson({ source })(
-      chunked(
-        '\uFEFF{"user_id":7,"track_id":"t1","listen_time":"2024-06-25 17:43:13"}\r\n\n  \n{"user_id":"8","ok":true,"n":null,"x":{"y":1}}',
-      ),
-    ),
+  const rows = await rowsOf(
+    parseNdjson({ source }),
+    '\uFEFF{"user_id":7,"track_id":"t1","listen_time":"2024-06-25 17:43:13"}\r\n\n  \n{"user_id":"8","ok":true,"n":null,"x":{"y":1}}',
   );
   assert.deepEqual(
     rows.map((r) => [r.line, r.fields, r.problem]),
@@ -30,9 +28,7 @@ test('parses one object per line, stringifies scalars and numbers rows by physic
 });
 
 test('a malformed line and a non-object line become rows with problems; parsing continues', async () => {
-  const rows = await collectRows(
-    parseNdjson({ source })(chunked('{"a":1}\n{"a":\n[1,2]\n{"a":2}\n')),
-  );
+  const rows = await rowsOf(parseNdjson({ source }), '{"a":1}\n{"a":\n[1,2]\n{"a":2}\n');
   assert.deepEqual(
     rows.map((r) => [r.line, r.problem?.reason]),
     [
@@ -89,8 +85,10 @@ test('a runaway line is a row_too_large row naming the line, holding only its fi
     ],
   );
   assert.ok((rows[1]?.fields._raw?.length ?? 0) <= 1025);
-  const after = await collectRows(
-    parseNdjson({ source, maxRowBytes: 64 })(chunked(`{"a":"${'x'.repeat(100)}"}\n{"a":2}\n`, 5)),
+  const after = await rowsOf(
+    parseNdjson({ source, maxRowBytes: 64 }),
+    `{"a":"${'x'.repeat(100)}"}\n{"a":2}\n`,
+    5,
   );
   assert.deepEqual(
     after.map((r) => [r.line, r.problem?.reason ?? null]),
@@ -105,9 +103,7 @@ test('a runaway line is a row_too_large row naming the line, holding only its fi
 
 test('a line nested deeper than maxDepth is a too_deep row, even 100k levels deep', async () => {
   const deep = `{"a":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}`;
-  const rows = await collectRows(
-    parseNdjson({ source })(chunked(`{"a":1}\n${deep}\n{"b":[[1]]}\n`, 65536)),
-  );
+  const rows = await rowsOf(parseNdjson({ source }), `{"a":1}\n${deep}\n{"b":[[1]]}\n`, 65536);
   assert.deepEqual(
     rows.map((r) => [r.line, r.problem?.reason ?? null]),
     [
@@ -116,19 +112,14 @@ test('a line nested deeper than maxDepth is a too_deep row, even 100k levels dee
       [3, null],
     ],
   );
-  const shallow = await collectRows(
-    parseNdjson({ source, maxDepth: 2 })(chunked('{"a":{"b":[1]}}\n')),
-  );
+  const shallow = await rowsOf(parseNdjson({ source, maxDepth: 2 }), '{"a":{"b":[1]}}\n');
   assert.equal(shallow[0]?.problem?.reason, 'too_deep');
 });
 
 test('numbers of fields keep their text, so 1e3 and 9007199254740990.9 are not ids', async () => {
-  const rows = await collectRows(
-    parseNdjson({ source })(
-      chunked(
-        '{"user_id":1e3,"b":-0.50,"c":[1e3],"user_id2":9007199254740990.9}\n{"x":1,"x":2E1}\n',
-      ),
-    ),
+  const rows = await rowsOf(
+    parseNdjson({ source }),
+    '{"user_id":1e3,"b":-0.50,"c":[1e3],"user_id2":9007199254740990.9}\n{"x":1,"x":2E1}\n',
   );
   assert.deepEqual(
     rows.map((r) => r.fields),
@@ -137,7 +128,7 @@ test('numbers of fields keep their text, so 1e3 and 9007199254740990.9 are not i
 });
 
 test('a U+FFFD written in the input is a character, not a decoding error', async () => {
-  const rows = await collectRows(parseNdjson({ source })(chunked('{"a":"�","b":"\uFFFD"}\n')));
+  const rows = await rowsOf(parseNdjson({ source }), '{"a":"�","b":"\uFFFD"}\n');
   assert.deepEqual(
     rows.map((r) => [r.problem, r.fields]),
     [[undefined, { a: '�', b: '�' }]],

@@ -49,30 +49,19 @@ test('cached offsets agree with Intl every 7 minutes around DST changes', () => 
 
 test('naive times in a DST gap move forward; in an overlap take the earlier instant', () => {
   const ny = new ZoneClock('America/New_York');
-  const wall = (s: string) => Date.parse(`${s}Z`);
-  // Gap: 02:30 does not exist on 2024-03-10; read as 03:30 EDT = 07:30Z.
-  assert.equal(
-    new Date(ny.wallToUtc(wall('2024-03-10T02:30:00'))).toISOString(),
-    '2024-03-10T07:30:00.000Z',
-  );
-  // Overlap: 01:30 happens twice on 2024-11-03; the first (EDT) is 05:30Z.
-  assert.equal(
-    new Date(ny.wallToUtc(wall('2024-11-03T01:30:00'))).toISOString(),
-    '2024-11-03T05:30:00.000Z',
-  );
-  // Unambiguous times around them.
-  assert.equal(
-    new Date(ny.wallToUtc(wall('2024-03-10T01:59:59'))).toISOString(),
-    '2024-03-10T06:59:59.000Z',
-  );
-  assert.equal(
-    new Date(ny.wallToUtc(wall('2024-03-10T03:00:00'))).toISOString(),
-    '2024-03-10T07:00:00.000Z',
-  );
-  assert.equal(
-    new Date(ny.wallToUtc(wall('2024-11-03T02:00:00'))).toISOString(),
-    '2024-11-03T07:00:00.000Z',
-  );
+  const cases = [
+    // Gap: 02:30 does not exist on 2024-03-10; read as 03:30 EDT = 07:30Z.
+    ['2024-03-10T02:30:00', '2024-03-10T07:30:00.000Z'],
+    // Overlap: 01:30 happens twice on 2024-11-03; the first (EDT) is 05:30Z.
+    ['2024-11-03T01:30:00', '2024-11-03T05:30:00.000Z'],
+    // Unambiguous times around them.
+    ['2024-03-10T01:59:59', '2024-03-10T06:59:59.000Z'],
+    ['2024-03-10T03:00:00', '2024-03-10T07:00:00.000Z'],
+    ['2024-11-03T02:00:00', '2024-11-03T07:00:00.000Z'],
+  ] as const;
+  for (const [wall, utc] of cases) {
+    assert.equal(new Date(ny.wallToUtc(Date.parse(`${wall}Z`))).toISOString(), utc, wall);
+  }
 });
 
 test('listens at local midnight on a DST day land on the right KPI date', async () => {

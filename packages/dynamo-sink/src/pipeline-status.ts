@@ -8,26 +8,28 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/
 import { NumberValue, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { documentClientFor } from './internal/document-client.js';
-import { parseOptions, signalSchema, tableNameSchema } from './internal/options.js';
+import {
+  bucketSchema,
+  parseOptions,
+  prefixSchema,
+  signalSchema,
+  tableNameSchema,
+} from './internal/options.js';
 import { listRunRecords } from './run-history.js';
 import type { RunRecord } from './run-record.js';
-
-const prefix = z.string().refine((p) => p === '' || p.endsWith('/'), {
-  message: "Expected a prefix that is '' or ends with '/'",
-});
 
 /** Options of {@link readPipelineStatus} (clients aside). */
 export const pipelineStatusOptionsSchema = z.object({
   /** Bucket with `streams/`, `rejected/`, `dead-letter/` and `state/` below `prefix`. */
-  bucket: z.string().min(3).max(63),
+  bucket: bucketSchema,
   /** Prefix above the dataset folders. Default `''`. */
-  prefix: prefix.default(''),
+  prefix: prefixSchema.default(''),
   /** KPI table. */
   tableName: tableNameSchema,
   /** Prefixes below `prefix`, as given to `runKpis`. */
-  statePrefix: prefix.default('state/'),
-  rejectedPrefix: prefix.default('rejected/'),
-  deadLetterPrefix: prefix.default('dead-letter/'),
+  statePrefix: prefixSchema.default('state/'),
+  rejectedPrefix: prefixSchema.default('rejected/'),
+  deadLetterPrefix: prefixSchema.default('dead-letter/'),
   /** Newest run records to return. Default 10. */
   runs: z.number().int().min(1).max(1000).default(10),
   /** Pending objects and quarantined files listed by name (counts stay complete). Default 20. */

@@ -7,23 +7,19 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { parseOptions, tableNameSchema } from './internal/options.js';
+import { bucketSchema, parseOptions, prefixSchema, tableNameSchema } from './internal/options.js';
 import { createPartialStore } from './partial-store.js';
 import { decodeSnapshot } from './snapshot.js';
 import { createStateTable } from './state-table.js';
 
-const prefix = z.string().refine((p) => p === '' || p.endsWith('/'), {
-  message: "Expected a prefix that is '' or ends with '/'",
-});
-
 /** Options of {@link pruneState}. */
 export const pruneStateOptionsSchema = z.object({
   /** Bucket of the state (as given to `runKpis`). */
-  bucket: z.string().min(3).max(63),
+  bucket: bucketSchema,
   /** Prefix above the dataset folders. Default `''`. */
-  prefix: prefix.default(''),
+  prefix: prefixSchema.default(''),
   /** Prefix of durable state below `prefix`. Default `state/`. */
-  statePrefix: prefix.default('state/'),
+  statePrefix: prefixSchema.default('state/'),
   /** The KPI table; names the default state table. */
   tableName: tableNameSchema,
   /** State table. Default `<tableName>-state`. */

@@ -18,21 +18,17 @@ import {
 } from '@aws-sdk/client-s3';
 import { PipelineError } from '@streamkpi/core';
 import { z } from 'zod';
-import { parseOptions, signalSchema } from './internal/options.js';
+import { bucketSchema, parseOptions, prefixSchema, signalSchema } from './internal/options.js';
 import type { RunRecord } from './run-record.js';
-
-const folder = z.string().refine((p) => p === '' || p.endsWith('/'), {
-  message: "Expected a prefix that is '' or ends with '/'",
-});
 
 /** Options of {@link writeRunRecord} (the S3 client aside). */
 export const runHistoryOptionsSchema = z.object({
   /** Bucket of the state store (the runner's bucket). */
-  bucket: z.string().min(3).max(63),
+  bucket: bucketSchema,
   /** Prefix above the dataset folders, as given to `runKpis`. Default `''`. */
-  prefix: folder.default(''),
+  prefix: prefixSchema.default(''),
   /** State prefix below `prefix`, as given to `runKpis`. Default `state/`. */
-  statePrefix: folder.default('state/'),
+  statePrefix: prefixSchema.default('state/'),
   signal: signalSchema.optional(),
 });
 

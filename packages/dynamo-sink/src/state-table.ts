@@ -78,6 +78,17 @@ const sendOptions = (signal: AbortSignal | undefined) =>
 const isConditionFailed = (error: unknown) =>
   error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
+/** Runs a conditional write: true when it was written, false when its condition failed. */
+async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (isConditionFailed(error)) return false;
+    throw error;
+  }
+}
+
 /** Creates a {@link StateTable} over an injected client (no request is made here). */
 export function createStateTable(options: StateTableOptions): StateTable {
   const { client, tableName, scope } = parseOptions(
@@ -108,8 +119,8 @@ export function createStateTable(options: StateTableOptions): StateTable {
     },
 
     async swapHead(head, expected, signal) {
-      try {
-        await client.send(
+      return conditionally(() =>
+        client.send(
           new PutItemCommand({
             TableName: tableName,
             Item: {
@@ -128,17 +139,13 @@ export function createStateTable(options: StateTableOptions): StateTable {
                 }),
           }),
           sendOptions(signal),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailed(error)) return false;
-        throw error;
-      }
+        ),
+      );
     },
 
     async markWritten(date, version, signal) {
-      try {
-        await client.send(
+      await conditionally(() =>
+        client.send(
           new UpdateItemCommand({
             TableName: tableName,
             Key: headKey(date),
@@ -147,17 +154,15 @@ export function createStateTable(options: StateTableOptions): StateTable {
             ExpressionAttributeValues: { ':w': { N: String(version) } },
           }),
           sendOptions(signal),
-        );
-      } catch (error) {
-        if (!isConditionFailed(error)) throw error;
-      }
+        ),
+      );
     },
 
     async claim(key, owner, ttlMs, signal) {
       const now = Date.now();
       const expiresAt = now + ttlMs;
-      try {
-        await client.send(
+      return conditionally(() =>
+        client.send(
           new PutItemCommand({
             TableName: tableName,
             Item: {
@@ -171,17 +176,13 @@ export function createStateTable(options: StateTableOptions): StateTable {
             ExpressionAttributeValues: { ':now': { N: String(now) }, ':me': { S: owner } },
           }),
           sendOptions(signal),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailed(error)) return false;
-        throw error;
-      }
+        ),
+      );
     },
 
     async release(key, owner, signal) {
-      try {
-        await client.send(
+      await conditionally(() =>
+        client.send(
           new DeleteItemCommand({
             TableName: tableName,
             Key: claimKey(key),
@@ -190,10 +191,8 @@ export function createStateTable(options: StateTableOptions): StateTable {
             ExpressionAttributeValues: { ':me': { S: owner } },
           }),
           sendOptions(signal),
-        );
-      } catch (error) {
-        if (!isConditionFailed(error)) throw error;
-      }
+        ),
+      );
     },
   };
 }

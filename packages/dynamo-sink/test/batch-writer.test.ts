@@ -9,7 +9,7 @@ import {
   readKpiItems,
 } from '../src/index.js';
 import { useDynalite } from './helpers/dynalite-env.js';
-import { byKey, expectedStored, makeItem, prng, randomItems } from './helpers/kpi-fixtures.js';
+import { assertTableHolds, byKey, makeItem, prng, randomItems } from './helpers/kpi-fixtures.js';
 
 const env = useDynalite();
 const fast = { baseDelayMs: 1, maxDelayMs: 4 };
@@ -29,10 +29,7 @@ describe('createBatchWriter', () => {
       throttled: 0,
       duplicatesDropped: 0,
     });
-    assert.deepEqual(
-      await readKpiItems(env.client, tableName),
-      items.map(expectedStored).sort(byKey),
-    );
+    await assertTableHolds(env.client, tableName, items);
   });
 
   it('keys repeated within a chunk are collapsed to the last item and counted', async () => {
@@ -62,10 +59,7 @@ describe('createBatchWriter', () => {
       first[9],
     ];
     expected.push(later[1], later[2]); // last occurrence of each repeated key
-    assert.deepEqual(
-      await readKpiItems(env.client, tableName),
-      expected.map((i) => expectedStored(i as KpiItem)).sort(byKey),
-    );
+    await assertTableHolds(env.client, tableName, expected as KpiItem[]);
   });
 
   it('items returned as UnprocessedItems are re-sent until all are written', async () => {
@@ -93,10 +87,7 @@ describe('createBatchWriter', () => {
     assert.equal(metrics.retries, 2);
     assert.equal(metrics.unprocessedResent, 10);
     assert.equal(metrics.itemsWritten, 25);
-    assert.deepEqual(
-      await readKpiItems(env.client, tableName),
-      items.map(expectedStored).sort(byKey),
-    );
+    await assertTableHolds(env.client, tableName, items);
   });
 
   it('each throttling error is retried, then every item is written', async () => {
@@ -119,10 +110,7 @@ describe('createBatchWriter', () => {
     assert.equal(proxy.count('BatchWriteItem'), 5);
     assert.equal(metrics.itemsWritten, 40);
     assert.deepEqual(writer.metrics, metrics);
-    assert.deepEqual(
-      await readKpiItems(env.client, tableName),
-      items.map(expectedStored).sort(byKey),
-    );
+    await assertTableHolds(env.client, tableName, items);
   });
 
   it('an exhausted budget fails with WRITE_BUDGET_EXHAUSTED naming every item not written', async () => {
@@ -166,10 +154,7 @@ describe('createBatchWriter', () => {
     assert.deepEqual(error.unwritten, items.slice(10).map(keyOf));
     assert.equal(error.metrics.itemsWritten, 10);
     assert.equal(error.metrics.unprocessedResent, 6);
-    assert.deepEqual(
-      await readKpiItems(env.client, tableName),
-      items.slice(0, 10).map(expectedStored).sort(byKey),
-    );
+    await assertTableHolds(env.client, tableName, items.slice(0, 10));
   });
 
   it('a non-throttling error is not retried and fails with WRITE_FAILED', async () => {

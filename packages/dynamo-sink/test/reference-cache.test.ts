@@ -8,16 +8,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SongRow } from '@streamkpi/core';
-import { createReferenceCache, runKpis } from '../src/index.js';
-import {
-  BUCKET,
-  oracleOf,
-  SONGS,
-  songsCsv,
-  streamsCsv,
-  TABLE,
-  useEmulators,
-} from './helpers/e2e.js';
+import { createReferenceCache } from '../src/index.js';
+import { BUCKET, oracleOf, SONGS, songsCsv, streamsCsv, useEmulators } from './helpers/e2e.js';
 import { kpiFields } from './helpers/kpi-fixtures.js';
 
 /** Counts GetObject requests per top folder (`songs`, `users`, …). */
@@ -67,43 +59,38 @@ describe('reference cache', () => {
   });
 
   const run = (cache: ReturnType<typeof createReferenceCache>) =>
-    runKpis({
-      s3: env.s3,
-      dynamo: env.dynamo,
-      bucket: BUCKET,
-      tableName: TABLE,
-      threads: 0,
-      referenceCache: cache,
-    });
+    env.run({ threads: 0, referenceCache: cache });
+
+  /** A run with `cache` succeeds, reusing what `reused` says, after `songs` and `users` reference GETs in all. */
+  const runCached = async (
+    cache: ReturnType<typeof createReferenceCache>,
+    reused: { songs: boolean; users: boolean },
+    getsSoFar: { songs: number; users: number },
+  ) => {
+    const summary = await run(cache);
+    assert.equal(summary.ok, true);
+    assert.deepEqual(summary.reference.reused, reused);
+    assert.equal(gets.get('songs'), getsSoFar.songs);
+    assert.equal(gets.get('users'), getsSoFar.users);
+    return summary;
+  };
 
   it('reads songs and users once over two runs, and rebuilds only songs when songs/ changes', async () => {
     const cache = createReferenceCache();
     await env.put('streams/a.csv', FILE_A);
-    const first = await run(cache);
-    assert.equal(first.ok, true);
-    assert.deepEqual(first.reference.reused, { songs: false, users: false });
-    assert.equal(gets.get('songs'), 1);
-    assert.equal(gets.get('users'), 1);
+    await runCached(cache, { songs: false, users: false }, { songs: 1, users: 1 });
 
     await env.put('streams/b.csv', FILE_B);
-    const second = await run(cache);
-    assert.equal(second.ok, true);
-    assert.deepEqual(second.reference.reused, { songs: true, users: true });
+    const second = await runCached(cache, { songs: true, users: true }, { songs: 1, users: 1 });
     // The reused table reports what its build read.
     assert.equal(second.reference.songs.rowsRead, SONGS.length);
-    assert.equal(gets.get('songs'), 1);
-    assert.equal(gets.get('users'), 1);
     assert.deepEqual(await env.tableItems(), oracleOf([FILE_A, FILE_B]).map(kpiFields));
 
     // A new version of the songs file (new ETag): t9 now joins.
     await env.put('songs/songs.csv', songsCsv(SONGS_WITH_T9));
     await env.put('streams/c.csv', FILE_C);
-    const third = await run(cache);
-    assert.equal(third.ok, true);
-    assert.deepEqual(third.reference.reused, { songs: false, users: true });
+    const third = await runCached(cache, { songs: false, users: true }, { songs: 2, users: 1 });
     assert.equal(third.reference.songs.rowsRead, SONGS_WITH_T9.length);
-    assert.equal(gets.get('songs'), 2);
-    assert.equal(gets.get('users'), 1);
     assert.equal(third.streams.rowsAggregated, 2);
     assert.deepEqual(cache.stats, { builds: 3, reuses: 3 });
     assert.deepEqual(
@@ -135,8 +122,8 @@ describe('reference cache', () => {
 
   it('without a cache every run reads the reference data again', async () => {
     const before = gets.get('songs') ?? 0;
-    await runKpis({ s3: env.s3, dynamo: env.dynamo, bucket: BUCKET, tableName: TABLE, threads: 0 });
-    await runKpis({ s3: env.s3, dynamo: env.dynamo, bucket: BUCKET, tableName: TABLE, threads: 0 });
+    await env.run({ threads: 0 });
+    await env.run({ threads: 0 });
     assert.equal(gets.get('songs'), before + 2);
   });
 });

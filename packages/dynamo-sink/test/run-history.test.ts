@@ -8,12 +8,11 @@ import {
   ObjectFailedError,
   RUN_RECORD_MAX_KEYS,
   type RunRecord,
-  runKpis,
   runRecordKey,
   runRecordOf,
   writeRunRecord,
 } from '../src/index.js';
-import { BUCKET, songsCsv, streamsCsv, TABLE, useEmulators } from './helpers/e2e.js';
+import { BUCKET, songsCsv, streamsCsv, useEmulators } from './helpers/e2e.js';
 
 const env = useEmulators();
 
@@ -90,13 +89,7 @@ describe('run history', () => {
       }),
     );
     const startedAt = new Date();
-    const summary = await runKpis({
-      s3: env.s3,
-      dynamo: env.dynamo,
-      bucket: BUCKET,
-      tableName: TABLE,
-      threads: 0,
-    });
+    const summary = await env.run({ threads: 0 });
     const r = runRecordOf(summary, {
       command: 'run',
       runId: 'run-1',

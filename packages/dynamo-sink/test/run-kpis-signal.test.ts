@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { runKpis } from '../src/index.js';
-import { BUCKET, songsCsv, streamsCsv, TABLE, useEmulators } from './helpers/e2e.js';
+import { songsCsv, streamsCsv, useEmulators } from './helpers/e2e.js';
 
 const env = useEmulators();
 
@@ -44,15 +43,7 @@ it('keeps the abort listeners on the run signal under Node’s warning limit whi
   const controller = new AbortController();
   const listeners = countListeners(controller.signal);
   try {
-    const summary = await runKpis({
-      s3: env.s3,
-      dynamo: env.dynamo,
-      bucket: BUCKET,
-      tableName: TABLE,
-      threads: 0,
-      concurrency: 4,
-      signal: controller.signal,
-    });
+    const summary = await env.run({ threads: 0, concurrency: 4, signal: controller.signal });
     assert.equal(summary.ok, true);
     assert.equal(summary.dates.length, 6);
     assert.ok(summary.dates.every((d) => d.version === 10));

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runKpis } from '../src/index.js';
-import { BUCKET, expected, streamsCsv, TABLE, useEmulators } from './helpers/e2e.js';
+import { BUCKET, expected, streamsCsv, useEmulators } from './helpers/e2e.js';
 
 const env = useEmulators();
 
@@ -26,12 +25,7 @@ test('a run over songs, users and two stream files writes the oracle KPIs, archi
   await env.put('streams/a.csv', FILE_A);
   await env.put('streams/b.csv', FILE_B);
 
-  const summary = await runKpis({
-    s3: env.s3,
-    dynamo: env.dynamo,
-    bucket: BUCKET,
-    tableName: TABLE,
-  });
+  const summary = await env.run();
 
   assert.equal(summary.ok, true);
   assert.deepEqual(await env.tableItems(), expected([FILE_A, FILE_B]));
@@ -67,7 +61,7 @@ test('a run over songs, users and two stream files writes the oracle KPIs, archi
   assert.equal((await env.keys('dead-letter/')).length, 2);
 
   // A second run finds nothing new and changes nothing.
-  const again = await runKpis({ s3: env.s3, dynamo: env.dynamo, bucket: BUCKET, tableName: TABLE });
+  const again = await env.run();
   assert.equal(again.objects.processed, 0);
   assert.deepEqual(await env.tableItems(), expected([FILE_A, FILE_B]));
 });
@@ -79,22 +73,8 @@ test('on the calling thread (threads: 0) a run gives the same table and counts a
     await env.put(`${root}streams/a.csv`, FILE_A);
     await env.put(`${root}streams/b.csv`, FILE_B);
   }
-  const onMain = await runKpis({
-    s3: env.s3,
-    dynamo: env.dynamo,
-    bucket: BUCKET,
-    prefix: 'main/',
-    tableName: 'kpis_main',
-    threads: 0,
-  });
-  const onPool = await runKpis({
-    s3: env.s3,
-    dynamo: env.dynamo,
-    bucket: BUCKET,
-    prefix: 'pool/',
-    tableName: 'kpis_pool',
-    threads: 2,
-  });
+  const onMain = await env.run({ prefix: 'main/', tableName: 'kpis_main', threads: 0 });
+  const onPool = await env.run({ prefix: 'pool/', tableName: 'kpis_pool', threads: 2 });
   assert.deepEqual(await env.tableItems('kpis_main'), expected([FILE_A, FILE_B]));
   assert.deepEqual(await env.tableItems('kpis_pool'), expected([FILE_A, FILE_B]));
   for (const s of [onMain, onPool]) {
@@ -111,16 +91,7 @@ test('bad options throw OptionsError before any request', async () => {
   const { OptionsError } = await import('@streamkpi/core');
   const { createPartialStore } = await import('../src/index.js');
   assert.throws(() => createPartialStore({ client: env.s3, bucket: 'x' }), OptionsError);
-  await assert.rejects(
-    runKpis({
-      s3: env.s3,
-      dynamo: env.dynamo,
-      bucket: BUCKET,
-      tableName: TABLE,
-      prefix: 'no-slash',
-    }),
-    OptionsError,
-  );
+  await assert.rejects(env.run({ prefix: 'no-slash' }), OptionsError);
 });
 
 test('with uniqueListeners hll the other KPIs are exact and small listener counts match', async () => {
@@ -128,14 +99,7 @@ test('with uniqueListeners hll the other KPIs are exact and small listener count
   await env.put('hll/songs/songs.csv', songsCsv());
   await env.put('hll/streams/a.csv', FILE_A);
   await env.put('hll/streams/b.csv', FILE_B);
-  const summary = await runKpis({
-    s3: env.s3,
-    dynamo: env.dynamo,
-    bucket: BUCKET,
-    prefix: 'hll/',
-    tableName: 'kpis_hll',
-    uniqueListeners: 'hll',
-  });
+  const summary = await env.run({ prefix: 'hll/', tableName: 'kpis_hll', uniqueListeners: 'hll' });
   assert.equal(summary.ok, true);
   // HyperLogLog's small-range (linear counting) estimate is exact for a handful of ids.
   assert.deepEqual(await env.tableItems('kpis_hll'), expected([FILE_A, FILE_B]));
@@ -154,15 +118,7 @@ test('a stream key with a control character is quarantined under a hashed stand-
   await env.put('unsafe/songs/songs.csv', songsCsv());
   await env.put('unsafe/streams/a.csv', FILE_A);
   await env.put(unsafe, FILE_B);
-  const run = () =>
-    runKpis({
-      s3: env.s3,
-      dynamo: env.dynamo,
-      bucket: BUCKET,
-      prefix: 'unsafe/',
-      tableName: 'kpis_unsafe',
-      threads: 0,
-    });
+  const run = () => env.run({ prefix: 'unsafe/', tableName: 'kpis_unsafe', threads: 0 });
   const summary = await run();
   const outcome = summary.outcomes.find((o) => o.key === unsafe);
   assert.equal(outcome?.status, 'rejected');

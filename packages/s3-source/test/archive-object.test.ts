@@ -15,17 +15,19 @@ async function keys(prefix: string, b = bucket): Promise<string[]> {
   return out.sort();
 }
 
+/** Archives `key` of this bucket out of `sourcePrefix` (`streams/` unless told). */
+function archive(
+  key: string,
+  more: Omit<Partial<Parameters<typeof archiveObject>[0]>, 'key'> = {},
+) {
+  return archiveObject({ client, bucket, key, sourcePrefix: 'streams/', ...more });
+}
+
 describe('archiveObject', () => {
   it('copies to archive/ under the same relative key, deletes the source and keeps the folder marker', async () => {
     await put(client, bucket, 'streams/', '');
     const etag = await put(client, bucket, 'streams/2024/06/a.csv', 'a,b\n1,2\n');
-    const result = await archiveObject({
-      client,
-      bucket,
-      key: 'streams/2024/06/a.csv',
-      etag,
-      sourcePrefix: 'streams/',
-    });
+    const result = await archive('streams/2024/06/a.csv', { etag });
     assert.equal(result.status, 'moved');
     assert.deepEqual(result.archive, { bucket, key: 'archive/2024/06/a.csv' });
     assert.equal(result.markerCreated, false);
@@ -53,12 +55,7 @@ describe('archiveObject', () => {
 
   it('recreates the folder marker when archiving emptied the prefix', async () => {
     await put(client, bucket, 'lonely/only.csv', 'x\n');
-    const result = await archiveObject({
-      client,
-      bucket,
-      key: 'lonely/only.csv',
-      sourcePrefix: 'lonely/',
-    });
+    const result = await archive('lonely/only.csv', { sourcePrefix: 'lonely/' });
     assert.equal(result.markerCreated, true);
     assert.equal((await collect(readObject({ client, bucket, key: 'lonely/' }))).length, 0);
   });
@@ -68,14 +65,7 @@ describe('archiveObject', () => {
     const keysToMove = ['streams/día 1+2 ünï.csv', 'streams/a+b c%20d.csv', 'streams/x?y#z&=.csv'];
     for (const key of keysToMove) await put(client, bucket, key, key);
     for (const key of keysToMove) {
-      const r = await archiveObject({
-        client,
-        bucket,
-        key,
-        sourcePrefix: 'streams/',
-        archiveBucket: 'archive-target',
-        archivePrefix: 'old/',
-      });
+      const r = await archive(key, { archiveBucket: 'archive-target', archivePrefix: 'old/' });
       assert.equal(r.status, 'moved');
       const copy = await collect(
         readObject({ client, bucket: 'archive-target', key: r.archive.key }),
@@ -91,21 +81,16 @@ describe('archiveObject', () => {
 
   it('fails with SOURCE_MISSING when neither the source nor the archive copy exists', async () => {
     await assert.rejects(
-      archiveObject({ client, bucket, key: 'streams/ghost.csv', sourcePrefix: 'streams/' }),
+      archive('streams/ghost.csv'),
       (error: unknown) => error instanceof S3SourceError && error.code === 'SOURCE_MISSING',
     );
   });
 
   it('archives a re-uploaded object again, replacing the older archive copy', async () => {
     await put(client, bucket, 'streams/again.csv', 'v1\n');
-    await archiveObject({ client, bucket, key: 'streams/again.csv', sourcePrefix: 'streams/' });
+    await archive('streams/again.csv');
     await put(client, bucket, 'streams/again.csv', 'v2 longer\n');
-    const r = await archiveObject({
-      client,
-      bucket,
-      key: 'streams/again.csv',
-      sourcePrefix: 'streams/',
-    });
+    const r = await archive('streams/again.csv');
     assert.equal(r.status, 'moved');
     const copy = await collect(readObject({ client, bucket, key: 'archive/again.csv' }));
     assert.equal(copy.toString(), 'v2 longer\n');
@@ -117,13 +102,7 @@ describe('archiveObject', () => {
     const controller = new AbortController();
     controller.abort(new Error('shutting down'));
     await assert.rejects(
-      archiveObject({
-        client,
-        bucket,
-        key: 'streams/keep.csv',
-        sourcePrefix: 'streams/',
-        signal: controller.signal,
-      }),
+      archive('streams/keep.csv', { signal: controller.signal }),
       /shutting down|abort/i,
     );
     assert.ok((await keys('streams/')).includes('streams/keep.csv'));
@@ -131,13 +110,7 @@ describe('archiveObject', () => {
   });
 
   it('rejects bad options before any I/O', async () => {
-    await assert.rejects(
-      archiveObject({ client, bucket, key: 'k.csv', sourcePrefix: 'streams' }),
-      OptionsError,
-    );
-    await assert.rejects(
-      archiveObject({ client, bucket, key: 'other/k.csv', sourcePrefix: 'streams/' }),
-      /not under prefix/,
-    );
+    await assert.rejects(archive('k.csv', { sourcePrefix: 'streams' }), OptionsError);
+    await assert.rejects(archive('other/k.csv'), /not under prefix/);
   });
 });

@@ -7,6 +7,10 @@ import { put, s3Fixture } from './helpers/s3.js';
 const bucket = 'watch-bucket';
 const { client } = await s3Fixture(bucket);
 
+/** `watchPrefix` on this bucket. */
+const watch = (options: Omit<Parameters<typeof watchPrefix>[0], 'client' | 'bucket'>) =>
+  watchPrefix({ client, bucket, ...options });
+
 describe('watchPrefix', () => {
   it('handles each new object once, picks up objects added while it runs, and stops on abort', async () => {
     await put(client, bucket, 'streams/', '');
@@ -14,9 +18,7 @@ describe('watchPrefix', () => {
     await put(client, bucket, 'streams/2.csv', 'b');
     const controller = new AbortController();
     const handled: string[] = [];
-    const summary = await watchPrefix({
-      client,
-      bucket,
+    const summary = await watch({
       prefix: 'streams/',
       intervalMs: 5,
       signal: controller.signal,
@@ -45,9 +47,7 @@ describe('watchPrefix', () => {
     const controller = new AbortController();
     const calls = new Map<string, number>();
     const errors: string[] = [];
-    const summary = await watchPrefix({
-      client,
-      bucket,
+    const summary = await watch({
       prefix: 'in2/',
       intervalMs: 1,
       signal: controller.signal,
@@ -72,9 +72,7 @@ describe('watchPrefix', () => {
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const before = timers();
     const controller = new AbortController();
-    const summary = await watchPrefix({
-      client,
-      bucket,
+    const summary = await watch({
       prefix: 'in4/',
       intervalMs: 10 * 60_000,
       signal: controller.signal,
@@ -91,9 +89,7 @@ describe('watchPrefix', () => {
   it('rejects when a handler fails and there is no onError', async () => {
     await put(client, bucket, 'in3/x.csv', 'x');
     await assert.rejects(
-      watchPrefix({
-        client,
-        bucket,
+      watch({
         prefix: 'in3/',
         intervalMs: 1,
         signal: new AbortController().signal,
@@ -108,18 +104,14 @@ describe('watchPrefix', () => {
   it('returns at once for an aborted signal and rejects bad options', async () => {
     const controller = new AbortController();
     controller.abort();
-    const summary = await watchPrefix({
-      client,
-      bucket,
+    const summary = await watch({
       intervalMs: 60_000,
       signal: controller.signal,
       handler: async () => {},
     });
     assert.equal(summary.polls, 0);
     await assert.rejects(
-      watchPrefix({
-        client,
-        bucket,
+      watch({
         intervalMs: -1,
         signal: controller.signal,
         handler: async () => {},

@@ -7,7 +7,7 @@ import { startDashboard } from '../../dashboard/server.js';
 import type { DashboardArgs } from '../args.js';
 import { createAwsClients } from '../aws-clients.js';
 import { type CliContext, handleInterrupts } from '../context.js';
-import { classifyError, EXIT, errorCode } from '../errors.js';
+import { EXIT, errorCode, reportFailure } from '../errors.js';
 
 /**
  * `kpis dashboard`: exit 0 after Ctrl-C, 2 for bad flags, 3 when the port
@@ -52,9 +52,7 @@ export async function dashboardCommand(args: DashboardArgs, ctx: CliContext): Pr
       );
       return EXIT.setup;
     }
-    const c = classifyError(error);
-    ctx.printError(`kpis dashboard: ${c.message}\n`);
-    return c.exitCode;
+    return reportFailure('dashboard', error, ctx.printError);
   } finally {
     interrupts.dispose();
     clients.destroy();

@@ -8,7 +8,7 @@ import { type DynaliteHandle, startDynalite } from '@streamkpi/dynamo-sink/testi
 import { type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
 import type { EmulatorsArgs } from '../args.js';
 import { type CliContext, handleInterrupts } from '../context.js';
-import { classifyError, EXIT, SetupError } from '../errors.js';
+import { EXIT, reportFailure, SetupError } from '../errors.js';
 
 /** The lines to paste into a shell. */
 export function exportLines(s3: string, dynamodb: string): string {
@@ -58,9 +58,7 @@ export async function emulatorsCommand(args: EmulatorsArgs, ctx: CliContext): Pr
     try {
       running = await start(args);
     } catch (error) {
-      const c = classifyError(error);
-      ctx.printError(`kpis emulators: ${c.message}\n`);
-      return c.exitCode;
+      return reportFailure('emulators', error, ctx.printError);
     }
     ctx.print(`${exportLines(running.s3.endpoint, running.db.endpoint)}\n`);
     const buckets =

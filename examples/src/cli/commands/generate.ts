@@ -3,9 +3,9 @@
  */
 import { generateDataset, uploadDirectory } from '../../generate/index.js';
 import type { GenerateArgs } from '../args.js';
-import { createAwsClients } from '../aws-clients.js';
+import { withAwsClients } from '../aws-clients.js';
 import type { CliContext } from '../context.js';
-import { classifyError, EXIT } from '../errors.js';
+import { EXIT, reportFailure } from '../errors.js';
 
 /** `kpis generate`: exit 0, 2 (bad options) or 3 (upload target unreachable/missing). */
 export async function generateCommand(args: GenerateArgs, ctx: CliContext): Promise<number> {
@@ -24,24 +24,20 @@ export async function generateCommand(args: GenerateArgs, ctx: CliContext): Prom
       `wrote ${args.out}: ${manifest.songs.rows.toLocaleString('en-US')} song rows, ${manifest.users.rows.toLocaleString('en-US')} users, ` +
         `${t.rows.toLocaleString('en-US')} stream rows in ${manifest.streams.files.length} files (${t.dirtyRows.toLocaleString('en-US')} dirty)\n`,
     );
-    if (args.bucket !== undefined) {
-      const clients = createAwsClients({ forcePathStyle: args.s3ForcePathStyle });
-      try {
-        const uploaded = await uploadDirectory({
+    const bucket = args.bucket;
+    if (bucket !== undefined) {
+      const uploaded = await withAwsClients({ forcePathStyle: args.s3ForcePathStyle }, (clients) =>
+        uploadDirectory({
           client: clients.s3,
-          bucket: args.bucket,
+          bucket,
           prefix: args.prefix,
           dir: args.out,
-        });
-        ctx.print(`uploaded ${uploaded.length} objects to s3://${args.bucket}/${args.prefix}\n`);
-      } finally {
-        clients.destroy();
-      }
+        }),
+      );
+      ctx.print(`uploaded ${uploaded.length} objects to s3://${bucket}/${args.prefix}\n`);
     }
     return EXIT.ok;
   } catch (error) {
-    const c = classifyError(error);
-    ctx.printError(`kpis generate: ${c.message}\n`);
-    return c.exitCode;
+    return reportFailure('generate', error, ctx.printError);
   }
 }

@@ -6,7 +6,7 @@ import { relative, sep } from 'node:path';
 import { runLocalKpis } from '../../local-runner.js';
 import type { LocalArgs } from '../args.js';
 import { alerter, type CliContext, handleInterrupts } from '../context.js';
-import { classifyError, EXIT } from '../errors.js';
+import { EXIT, reportFailure } from '../errors.js';
 import { checkOutputFolder, tempDeadLetterPath, writeNdjson } from '../output-files.js';
 import { createProgress } from '../progress.js';
 import { formatSummary, summaryOfLocal, writeSummaryJson } from '../summary.js';
@@ -103,10 +103,8 @@ export async function localCommand(args: LocalArgs, ctx: CliContext): Promise<nu
       ctx.printError('kpis local: interrupted\n');
       return EXIT.interrupted;
     }
-    const c = classifyError(error);
     await alert(error, { what: 'run' });
-    ctx.printError(`kpis local: ${c.message}\n`);
-    return c.exitCode;
+    return reportFailure('local', error, ctx.printError);
   } finally {
     interrupts.dispose();
   }

@@ -4,7 +4,7 @@
 import type { RunArgs } from '../args.js';
 import { createAwsClients } from '../aws-clients.js';
 import { alerter, type CliContext, handleInterrupts } from '../context.js';
-import { classifyError, EXIT } from '../errors.js';
+import { EXIT, reportFailure } from '../errors.js';
 import { onePass, reportPass, trackProgress } from '../pass.js';
 import { formatSummary } from '../summary.js';
 
@@ -28,10 +28,8 @@ export async function runCommand(args: RunArgs, ctx: CliContext): Promise<number
       );
       return EXIT.interrupted;
     }
-    const c = classifyError(error);
     await alert(error, { what: 'run' });
-    ctx.printError(`kpis run: ${c.message}\n`);
-    return c.exitCode;
+    return reportFailure('run', error, ctx.printError);
   } finally {
     interrupts.dispose();
     clients.destroy();

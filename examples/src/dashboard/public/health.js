@@ -16,6 +16,11 @@ function card(term, value, badge, id) {
   return box;
 }
 
+/** A count that wants attention when above 0. */
+function countCard(term, count, id) {
+  return card(term, groupDigits(count), count > 0 ? 'warn' : undefined, id);
+}
+
 function reasons(byReason) {
   return Object.entries(byReason ?? {})
     .filter(([, n]) => n > 0)
@@ -107,24 +112,14 @@ export function showHealth(health) {
     last === undefined
       ? card('Last run', 'none yet', undefined, 'card-last-run')
       : card('Last run', statusOf(last), statusOf(last), 'card-last-run'),
-    card(
-      'Pending objects',
-      groupDigits(health.pending.count),
-      health.pending.count > 0 ? 'warn' : undefined,
-      'card-pending',
-    ),
+    countCard('Pending objects', health.pending.count, 'card-pending'),
     card(
       'Oldest waiting (landing → now)',
       duration(health.oldestPendingAgeMs),
       undefined,
       'card-lag',
     ),
-    card(
-      'Quarantined files',
-      groupDigits(health.quarantined.count),
-      health.quarantined.count > 0 ? 'warn' : undefined,
-      'card-quarantined',
-    ),
+    countCard('Quarantined files', health.quarantined.count, 'card-quarantined'),
     card(
       'Dead-letter files',
       `${groupDigits(dl.objects)} for ${groupDigits(dl.sources)} sources`,

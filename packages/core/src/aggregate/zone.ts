@@ -120,43 +120,18 @@ export class ZoneClock {
 
   private computeOffset(utcMs: number): number {
     const parts = this.format!.formatToParts(new Date(utcMs));
-    let year = 0;
-    let month = 1;
-    let day = 1;
-    let hour = 0;
-    let minute = 0;
-    let second = 0;
-    let bc = false;
-    for (const p of parts) {
-      switch (p.type) {
-        case 'year':
-          year = Number(p.value);
-          break;
-        case 'month':
-          month = Number(p.value);
-          break;
-        case 'day':
-          day = Number(p.value);
-          break;
-        case 'hour':
-          hour = Number(p.value);
-          break;
-        case 'minute':
-          minute = Number(p.value);
-          break;
-        case 'second':
-          second = Number(p.value);
-          break;
-        case 'era':
-          bc = p.value.startsWith('B');
-          break;
-        default:
-          break;
-      }
-    }
+    const field: Partial<Record<Intl.DateTimeFormatPartTypes, string>> = {};
+    for (const p of parts) field[p.type] = p.value;
+    const year = Number(field.year ?? 0);
+    const bc = field.era?.startsWith('B') ?? false;
     const wall = new Date(0);
-    wall.setUTCFullYear(bc ? 1 - year : year, month - 1, day);
-    wall.setUTCHours(hour, minute, second, 0);
+    wall.setUTCFullYear(bc ? 1 - year : year, Number(field.month ?? 1) - 1, Number(field.day ?? 1));
+    wall.setUTCHours(
+      Number(field.hour ?? 0),
+      Number(field.minute ?? 0),
+      Number(field.second ?? 0),
+      0,
+    );
     return wall.getTime() - utcMs;
   }
 }

@@ -1,11 +1,9 @@
 import type { z } from 'zod';
 import { parseOptions } from '../internal/options.js';
-import type { RawRow } from '../types.js';
 import { type ByteSource, guardLines } from './internal/bytes.js';
 import { JsonElementSplitter } from './internal/json-elements.js';
-import { jsonTextRow, tooLargeRow } from './internal/json-text.js';
+import { JsonRowBatcher } from './internal/json-row-batcher.js';
 import { jsonParseOptionsSchema } from './internal/parse-options.js';
-import { RowBatcher } from './internal/row-batcher.js';
 import type { ByteParser } from './parse-csv.js';
 
 /** Options of {@link parseJsonArray}: see the fields of the schema. */
@@ -34,32 +32,20 @@ export type ParseJsonArrayOptions = z.input<typeof parseJsonArrayOptionsSchema>;
  * `line`; 0 bytes → `EMPTY_FILE`; `[]` → no rows, no error.
  */
 export function parseJsonArray(options: ParseJsonArrayOptions): ByteParser {
-  const { source, batchSize, maxRowBytes, maxDepth, maxFields, onHeader, metrics } = parseOptions(
-    parseJsonArrayOptionsSchema,
-    options,
-    'parseJsonArray',
-  );
+  const parsed = parseOptions(parseJsonArrayOptionsSchema, options, 'parseJsonArray');
+  const { source, maxRowBytes } = parsed;
 
   return async function* parseJsonArrayStage(bytes: ByteSource, context) {
     const signal = context?.signal;
-    const batcher = new RowBatcher(batchSize, source, metrics ?? context?.metrics);
+    const rows = new JsonRowBatcher(parsed, 'array element', parsed.metrics ?? context?.metrics);
     const splitter = new JsonElementSplitter(source, maxRowBytes);
-    let headerChecked = false;
     for await (const buf of guardLines(bytes, {
       source,
       maxLineBytes: Number.POSITIVE_INFINITY,
       signal,
     })) {
       for (const element of splitter.push(buf)) {
-        const row: RawRow | undefined = element.oversize
-          ? tooLargeRow(source, element.index, element.bytes, maxRowBytes)
-          : jsonTextRow(source, element.index, element.bytes, maxDepth, maxFields, 'array element');
-        if (row === undefined) continue;
-        if (!headerChecked && row.problem === undefined) {
-          headerChecked = true;
-          onHeader?.(Object.keys(row.fields));
-        }
-        const batch = batcher.add(row);
+        const batch = rows.add(element.index, element.bytes, element.oversize);
         if (batch !== undefined) {
           signal?.throwIfAborted();
           yield batch;
@@ -67,7 +53,7 @@ export function parseJsonArray(options: ParseJsonArrayOptions): ByteParser {
       }
     }
     splitter.end();
-    const rest = batcher.take();
+    const rest = rows.take();
     if (rest.length > 0) yield rest;
   };
 }

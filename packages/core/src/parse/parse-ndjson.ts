@@ -1,10 +1,10 @@
 import type { z } from 'zod';
 import { parseOptions } from '../internal/options.js';
-import type { RawRow, RowBatch } from '../types.js';
+import type { RowBatch } from '../types.js';
 import { type ByteSource, guardLines } from './internal/bytes.js';
-import { jsonTextRow, RAW_PREFIX_BYTES, tooLargeRow } from './internal/json-text.js';
+import { JsonRowBatcher } from './internal/json-row-batcher.js';
+import { RAW_PREFIX_BYTES } from './internal/json-text.js';
 import { jsonParseOptionsSchema } from './internal/parse-options.js';
-import { RowBatcher } from './internal/row-batcher.js';
 import type { ByteParser } from './parse-csv.js';
 
 /** Options of {@link parseNdjson}: see the fields of the schema. */
@@ -33,31 +33,20 @@ const NEWLINE = 0x0a;
  * (first KiB kept). 0 bytes → `ParseError` `EMPTY_FILE`.
  */
 export function parseNdjson(options: ParseNdjsonOptions): ByteParser {
-  const { source, batchSize, maxRowBytes, maxDepth, maxFields, onHeader, metrics } = parseOptions(
-    parseNdjsonOptionsSchema,
-    options,
-    'parseNdjson',
-  );
+  const parsed = parseOptions(parseNdjsonOptionsSchema, options, 'parseNdjson');
+  const { source, maxRowBytes } = parsed;
 
   return async function* parseNdjsonStage(bytes: ByteSource, context) {
     const signal = context?.signal;
-    const batcher = new RowBatcher(batchSize, source, metrics ?? context?.metrics);
-    let headerChecked = false;
+    const rows = new JsonRowBatcher(parsed, 'NDJSON line', parsed.metrics ?? context?.metrics);
     let line = 1;
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     let oversize = false;
     const emit = (lineBuf: Buffer): RowBatch | undefined => {
-      const row = oversize
-        ? tooLargeRow(source, line, lineBuf, maxRowBytes)
-        : jsonTextRow(source, line, lineBuf, maxDepth, maxFields, 'NDJSON line');
+      const batch = rows.add(line, lineBuf, oversize);
       oversize = false;
-      if (row === undefined) return undefined;
-      if (!headerChecked && row.problem === undefined) {
-        headerChecked = true;
-        onHeader?.(Object.keys(row.fields));
-      }
-      return batcher.add(row);
+      return batch;
     };
     // Of a line longer than maxRowBytes only its first bytes are kept.
     const hold = (piece: Buffer): void => {
@@ -102,7 +91,7 @@ export function parseNdjson(options: ParseNdjsonOptions): ByteParser {
       const full = emit(take());
       if (full !== undefined) yield full;
     }
-    const rest = batcher.take();
+    const rest = rows.take();
     if (rest.length > 0) yield rest;
   };
 }

@@ -14,6 +14,21 @@ function isLeap(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
 
+/**
+ * True when a timestamp's separators stand where `YYYY-MM-DD[ Tt]HH:MM:SS`
+ * puts them: `-` at 4 and 7, a space, `T` or `t` at 10, `:` at 13 and 16.
+ */
+export function hasTimestampPunctuation(s: string): boolean {
+  const sep = s.charCodeAt(10);
+  return (
+    s.charCodeAt(4) === 45 &&
+    s.charCodeAt(7) === 45 &&
+    (sep === 32 || sep === 84 || sep === 116) &&
+    s.charCodeAt(13) === 58 &&
+    s.charCodeAt(16) === 58
+  );
+}
+
 /** Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil). */
 export function daysFromCivil(y: number, m: number, d: number): number {
   const yy = m <= 2 ? y - 1 : y;
@@ -55,7 +70,6 @@ export function parseTimestampParts(input: string): TimestampParts | undefined {
   const hour = digits(s, 11, 2);
   const minute = digits(s, 14, 2);
   const second = digits(s, 17, 2);
-  const sep = s.charCodeAt(10);
   if (
     year < 0 ||
     month < 1 ||
@@ -67,11 +81,7 @@ export function parseTimestampParts(input: string): TimestampParts | undefined {
     minute > 59 ||
     second < 0 ||
     second > 59 ||
-    s.charCodeAt(4) !== 45 ||
-    s.charCodeAt(7) !== 45 ||
-    (sep !== 32 && sep !== 84 && sep !== 116) ||
-    s.charCodeAt(13) !== 58 ||
-    s.charCodeAt(16) !== 58
+    !hasTimestampPunctuation(s)
   ) {
     return undefined;
   }

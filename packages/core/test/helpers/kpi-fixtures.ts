@@ -21,6 +21,16 @@ import {
 } from '../../src/index.js';
 import { rowAcceptors } from '../../src/validate/row-acceptors.js';
 
+/** The `[genre, name, duration]` pairs of track `id` in a songs table, in table order. */
+export function trackPairs(table: SongsTable, id: string): [string, string, number][] {
+  const t = table.trackOf(id);
+  const pairs: [string, string, number][] = [];
+  for (let p = table.pairStart[t]!; p < table.pairStart[t + 1]!; p++) {
+    pairs.push([table.genres[table.pairGenre[p]!]!, table.pairName[p]!, table.pairDuration[p]!]);
+  }
+  return pairs;
+}
+
 /** A dead-letter sink that keeps entries in an array. */
 export class CollectingSink implements DeadLetterSink {
   readonly entries: DeadLetterEntry[] = [];

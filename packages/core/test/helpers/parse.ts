@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { RowBatch, SourceRef, ValidBatch } from '../../src/index.js';
 import { RowBatchBuilder, rowFields } from '../../src/internal/row-batch.js';
+import type { ByteParser } from '../../src/parse/parse-csv.js';
 import type { RawRow } from '../../src/types.js';
 
 /** A local source ref for tests. */
@@ -39,6 +40,15 @@ export async function collectRows(batches: AsyncIterable<RowBatch>): Promise<Raw
   const rows: RawRow[] = [];
   for await (const batch of batches) rows.push(...batchRows(batch));
   return rows;
+}
+
+/** The rows `parser` reads from `input` cut into chunks of `size` (see {@link chunked}). */
+export function rowsOf(
+  parser: ByteParser,
+  input: string | Buffer,
+  size?: number,
+): Promise<RawRow[]> {
+  return collectRows(parser(chunked(input, size)));
 }
 
 /** A runaway line: `size` bytes of `x` without a newline, generated lazily. */

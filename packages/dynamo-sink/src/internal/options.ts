@@ -22,6 +22,14 @@ export const tableNameSchema = z
     message: 'Expected `tableName` to be 3–255 characters of a-z, A-Z, 0-9, `_`, `-`, `.`',
   });
 
+/** A key prefix: `''` or ending with `/`. */
+export const prefixSchema = z.string().refine((p) => p === '' || p.endsWith('/'), {
+  message: "Expected a prefix that is '' or ends with '/'",
+});
+
+/** An S3 bucket name (3–63 characters). */
+export const bucketSchema = z.string().min(3).max(63);
+
 /** An optional AbortSignal. */
 export const signalSchema = z.custom<AbortSignal>((value) => value instanceof AbortSignal, {
   message: 'Expected `signal` to be an AbortSignal',

@@ -7,7 +7,7 @@ import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/
 import { type KpiItem, type SongRow, type StreamRow, streamRowSchema } from '@streamkpi/core';
 import { type FaultProxy, startFaultProxy, startS3rver } from '@streamkpi/s3-source/testing';
 import { oracleKpis } from '../../../core/test/helpers/oracle.js';
-import { readKpiItems, type StoredKpiItem } from '../../src/index.js';
+import { type RunKpisOptions, readKpiItems, runKpis, type StoredKpiItem } from '../../src/index.js';
 import { type DynamoBackend, startDynamo } from '../../src/testing.js';
 import { kpiFields } from './kpi-fixtures.js';
 
@@ -44,6 +44,8 @@ export type Emulators = Omit<Awaited<ReturnType<typeof startEmulators>>, 'close'
   keys(prefix: string, bucket?: string): Promise<string[]>;
   /** {@link tableItems} through this DynamoDB client. */
   tableItems(tableName?: string): Promise<Record<string, unknown>[]>;
+  /** `runKpis` with these clients on {@link BUCKET} into {@link TABLE}, unless `options` says otherwise. */
+  run(options?: Partial<RunKpisOptions>): ReturnType<typeof runKpis>;
 };
 
 /**
@@ -78,6 +80,14 @@ export function useEmulators(backend: DynamoBackend = 'dynalite'): Emulators {
     put: (key, body, bucket) => put(started().s3, key, body, bucket),
     keys: (prefix, bucket = BUCKET) => listKeys(started().s3, bucket, prefix),
     tableItems: (tableName) => tableItems(started().dynamo, tableName),
+    run: (options) =>
+      runKpis({
+        s3: started().s3,
+        dynamo: started().dynamo,
+        bucket: BUCKET,
+        tableName: TABLE,
+        ...options,
+      }),
   };
 }
 

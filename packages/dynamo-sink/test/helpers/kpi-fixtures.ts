@@ -1,5 +1,6 @@
+import assert from 'node:assert/strict';
 import { prng } from '../../../core/test/helpers/prng.js';
-import type { KpiItem, StoredKpiItem } from '../../src/index.js';
+import { type KpiItem, readKpiItems, type StoredKpiItem } from '../../src/index.js';
 
 export { prng };
 
@@ -89,4 +90,13 @@ export function expectedStored(item: KpiItem): StoredKpiItem {
 export function byKey<T extends { date: string; track_genre: string }>(a: T, b: T): number {
   if (a.date !== b.date) return a.date < b.date ? -1 : 1;
   return a.track_genre < b.track_genre ? -1 : a.track_genre > b.track_genre ? 1 : 0;
+}
+
+/** Asserts that the table holds exactly `items` as written (read back in key order). */
+export async function assertTableHolds(
+  client: Parameters<typeof readKpiItems>[0],
+  tableName: string,
+  items: readonly KpiItem[],
+): Promise<void> {
+  assert.deepEqual(await readKpiItems(client, tableName), items.map(expectedStored).sort(byKey));
 }

@@ -20,50 +20,42 @@ export class CountMap {
     this.mask = cap - 1;
   }
 
-  /** Adds `by` to the count of `key`. */
-  add(key: number, by: number): void {
-    const stored = key + 1;
+  /** The slot of `stored` (`key + 1`): where it is, or the empty slot where it goes. */
+  private slotOf(stored: number): number {
     const slots = this.slots;
     const mask = this.mask;
     let i = Math.imul(stored, 0x9e3779b1) & mask;
     for (;;) {
       const k = slots[2 * i]!;
-      if (k === stored) {
-        const count = slots[2 * i + 1]! + by;
-        if (count > 0xffffffff && slots instanceof Uint32Array) {
-          this.widen();
-          this.add(key, by);
-          return;
-        }
-        slots[2 * i + 1] = count;
-        return;
-      }
-      if (k === 0) break;
+      if (k === stored || k === 0) return i;
       i = (i + 1) & mask;
     }
-    if (by > 0xffffffff && slots instanceof Uint32Array) {
+  }
+
+  /** Adds `by` to the count of `key`. */
+  add(key: number, by: number): void {
+    const stored = key + 1;
+    const slots = this.slots;
+    const i = this.slotOf(stored);
+    const found = slots[2 * i] === stored;
+    const count = found ? slots[2 * i + 1]! + by : by;
+    if (count > 0xffffffff && slots instanceof Uint32Array) {
       this.widen();
       this.add(key, by);
       return;
     }
+    slots[2 * i + 1] = count;
+    if (found) return;
     slots[2 * i] = stored;
-    slots[2 * i + 1] = by;
     this.size++;
-    if (this.size * 4 > (mask + 1) * 3) this.grow();
+    if (this.size * 4 > (this.mask + 1) * 3) this.grow();
   }
 
   /** The count of `key` (0 when absent). */
   get(key: number): number {
     const stored = key + 1;
-    const slots = this.slots;
-    const mask = this.mask;
-    let i = Math.imul(stored, 0x9e3779b1) & mask;
-    for (;;) {
-      const k = slots[2 * i]!;
-      if (k === stored) return slots[2 * i + 1]!;
-      if (k === 0) return 0;
-      i = (i + 1) & mask;
-    }
+    const i = this.slotOf(stored);
+    return this.slots[2 * i] === stored ? this.slots[2 * i + 1]! : 0;
   }
 
   /** Calls `fn(key, count)` for every entry. */

@@ -6,7 +6,7 @@
  * check the subset claim.
  */
 
-import { daysFromCivil } from '../time.js';
+import { daysFromCivil, hasTimestampPunctuation } from '../time.js';
 
 const DAY_MS = 86_400_000;
 const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -16,14 +16,7 @@ const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
  * -1 otherwise (maybe still valid: padded, 16+ digits — ask the schema).
  */
 export function fastUserId(s: string): number {
-  const len = s.length;
-  if (len === 0 || len > 15) return -1;
-  let n = 0;
-  for (let i = 0; i < len; i++) {
-    const c = s.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    n = n * 10 + c;
-  }
+  const n = fastNonNegative(s);
   return n > 0 ? n : -1;
 }
 
@@ -77,7 +70,6 @@ export function fastListenAt(s: string): number {
   const hour = d2(s, 11);
   const minute = d2(s, 14);
   const second = d2(s, 17);
-  const sep = s.charCodeAt(10);
   if (
     (y1 | y2 | hour | minute | second) < 0 ||
     month < 1 ||
@@ -86,11 +78,7 @@ export function fastListenAt(s: string): number {
     hour > 23 ||
     minute > 59 ||
     second > 59 ||
-    s.charCodeAt(4) !== 45 ||
-    s.charCodeAt(7) !== 45 ||
-    (sep !== 32 && sep !== 84 && sep !== 116) ||
-    s.charCodeAt(13) !== 58 ||
-    s.charCodeAt(16) !== 58
+    !hasTimestampPunctuation(s)
   ) {
     return Number.NaN;
   }
