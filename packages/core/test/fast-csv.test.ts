@@ -271,6 +271,35 @@ describe('fast CSV tokenizer: rows and lines', () => {
     });
   });
 
+  it('judges UTF-8 on the bytes: a real U+FFFD keeps its batch clean, an invalid byte does not', () => {
+    for (const chunkSize of [1, 2, 5, Number.POSITIVE_INFINITY]) {
+      const valid = Buffer.from('a,b\n\uFFFD,"x\n\uFFFD"\n');
+      const invalid = Buffer.concat([
+        Buffer.from('a,b\n"x\n'),
+        Buffer.from([0xff]),
+        Buffer.from('"\n'),
+      ]);
+      for (const [input, clean] of [
+        [valid, true],
+        [invalid, false],
+      ] as const) {
+        const tokenizer = createCsvTokenizer();
+        const batches = [];
+        for (let at = 0; at < input.length; at += chunkSize) {
+          batches.push(tokenizer.push(input.subarray(at, at + chunkSize)));
+        }
+        batches.push(tokenizer.end());
+        const withRows = batches.filter((b) => b.length > 0);
+        assert.equal(withRows.length > 0, true);
+        assert.deepEqual(
+          withRows.map((b) => b.clean),
+          withRows.map(() => clean),
+          `chunks of ${chunkSize} bytes`,
+        );
+      }
+    }
+  });
+
   it('supports another delimiter', () => {
     const { header, rows } = tokenize('a;b\n"x;y";2\n', Number.POSITIVE_INFINITY, {
       delimiter: ';',

@@ -127,6 +127,41 @@ for (const engine of ['fast', 'csv-parser'] as const) {
       assert.equal(rows[1]?.fields.b, 'é');
     });
 
+    test('a real U+FFFD character (valid UTF-8 bytes EF BF BD) is data, not invalid_utf8', async () => {
+      for (const header of ['user_id,track_name\n', 'user_id,track_name,track_name\n']) {
+        const input = `${header}1,Caf\uFFFD\n2,"a\uFFFD\nb"\n`;
+        for (const chunk of [1, 3, 7, Number.POSITIVE_INFINITY]) {
+          const rows = await parse(input, { chunk });
+          assert.deepEqual(
+            rows.map((r) => [r.line, r.fields.track_name, r.problem]),
+            [
+              [2, 'Caf\uFFFD', undefined],
+              [3, 'a\uFFFD\nb', undefined],
+            ],
+            `header ${JSON.stringify(header)}, chunks of ${chunk} bytes`,
+          );
+        }
+      }
+    });
+
+    test('an invalid byte marks only its row invalid_utf8, next to a row with a real U+FFFD', async () => {
+      const lines = [
+        Buffer.from('user_id,track_name\n'),
+        Buffer.from('1,Caf\uFFFD\n'),
+        Buffer.concat([Buffer.from('2,x'), Buffer.from([0xff]), Buffer.from('\n')]),
+        Buffer.from('3,\uFFFD\n'),
+      ];
+      const rows = await collectRows(parseCsv({ engine, source })(lines));
+      assert.deepEqual(
+        rows.map((r) => [r.line, r.fields.track_name, r.problem?.reason]),
+        [
+          [2, 'Caf\uFFFD', undefined],
+          [3, 'x\uFFFD', 'invalid_utf8'],
+          [4, '\uFFFD', undefined],
+        ],
+      );
+    });
+
     test('a 50 MB line without a newline fails with LINE_TOO_LONG and its line number', async () => {
       const before = process.memoryUsage.rss();
       await assert.rejects(

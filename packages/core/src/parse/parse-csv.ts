@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { Readable } from 'node:stream';
 import csvParser from 'csv-parser';
 import { z } from 'zod';
@@ -53,7 +54,8 @@ export type ByteParser = (
  * - a row with fewer or more cells than the header → emitted with
  *   `problem.reason = 'ragged_row'` (dead-lettered by the validator);
  * - bytes that are not valid UTF-8 → the row is emitted with
- *   `problem.reason = 'invalid_utf8'` (detected as U+FFFD after decoding);
+ *   `problem.reason = 'invalid_utf8'` (judged on the bytes: a valid U+FFFD
+ *   character, bytes EF BF BD, is data);
  * - a quote still open at end of file → everything from the row where it
  *   opened to EOF becomes one row with `problem.reason = 'unterminated_quote'`;
  * - a row with more than `maxFields` cells → emitted with its first
@@ -90,6 +92,7 @@ export function parseCsv(options: ParseCsvOptions): ByteParser {
       expectedKeys = new Set(header).size;
     });
     const cut = capCells(csv, maxFields);
+    const notUtf8 = invalidUtf8Rows(csv);
     // csv-parser toggles its quoted state on every quote that is not part of
     // a `""` pair, so it ends inside quotes exactly when the file holds an
     // odd number of quote bytes.
@@ -111,6 +114,7 @@ export function parseCsv(options: ParseCsvOptions): ByteParser {
       for await (const row of csv as AsyncIterable<RawFields>) {
         if (headerError !== undefined) throw headerError;
         const tooMany = cut.take() ? maxFields : undefined;
+        const rowNotUtf8 = notUtf8.take();
         if (!headerChecked) {
           headerChecked = true;
           onHeader?.(header ?? []);
@@ -123,7 +127,8 @@ export function parseCsv(options: ParseCsvOptions): ByteParser {
           keys++;
           const value = row[key]!;
           if (value.indexOf('\n') !== -1) newlines += countNewlines(value);
-          if (value.indexOf(REPLACEMENT_CHAR) !== -1) invalidUtf8 = true;
+          // A record value with U+FFFD from a line of invalid bytes (as the fast engine).
+          if (rowNotUtf8 && value.indexOf(REPLACEMENT_CHAR) !== -1) invalidUtf8 = true;
         }
         if (keys === 0) {
           line++; // blank line: not a row
@@ -186,6 +191,35 @@ function capCells(csv: object, maxFields: number): { take(): boolean } {
     writeRow(cells, byteOffset);
   };
   return { take: () => cut.delete(++read) };
+}
+
+/**
+ * csv-parser decodes each line's cells from its bytes (`parseLine(buffer,
+ * start, end)`): the line's bytes are checked there (one native scan), so a
+ * valid U+FFFD character is not taken for an invalid byte. `take()`, called
+ * once per row read, says whether that row's line had bytes that are not UTF-8.
+ */
+function invalidUtf8Rows(csv: object): { take(): boolean } {
+  const parser = csv as {
+    parseLine(buffer: Buffer, start: number, end: number): void;
+    writeRow(cells: unknown[], byteOffset: number): void;
+  };
+  const parseLine = parser.parseLine.bind(parser);
+  const writeRow = parser.writeRow.bind(parser);
+  const invalid = new Set<number>();
+  let lineUtf8 = true;
+  let written = 0;
+  let read = 0;
+  parser.parseLine = (buffer, start, end) => {
+    lineUtf8 = isUtf8(buffer.subarray(start, end));
+    parseLine(buffer, start, end);
+  };
+  parser.writeRow = (cells, byteOffset) => {
+    written++;
+    if (!lineUtf8) invalid.add(written);
+    writeRow(cells, byteOffset);
+  };
+  return { take: () => invalid.delete(++read) };
 }
 
 async function* countQuotes(

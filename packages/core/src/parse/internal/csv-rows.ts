@@ -1,7 +1,7 @@
 /**
  * Tokenizer rows → {@link RowBatch}es with the row problems csv-parser's
  * records give (`ragged_row` when the key count differs from the header's,
- * `invalid_utf8` for U+FFFD, `unterminated_quote` for an open quoted tail,
+ * `invalid_utf8` for bytes that are not UTF-8, `unterminated_quote` for an open quoted tail,
  * `too_many_fields` for a row with more cells than `maxFields`):
  * one rule for both `parseCsv` engines.
  */
@@ -127,7 +127,7 @@ export function csvRowBatches(
       let invalidUtf8 = false;
       for (const key in fields) {
         keys++;
-        if (fields[key]!.indexOf(REPLACEMENT_CHAR) !== -1) invalidUtf8 = true;
+        if (!rows.clean && fields[key]!.indexOf(REPLACEMENT_CHAR) !== -1) invalidUtf8 = true;
       }
       const line = rows.lines[r]!;
       const tail = unterminated && r === last ? line : undefined;
@@ -177,7 +177,10 @@ export function csvRowBatches(
   return out;
 }
 
-/** True when row `r` has no U+FFFD in any cell. */
+/**
+ * False when row `r` may hold bytes that are not UTF-8: its batch had such
+ * bytes (judged on the bytes) and a cell of the row holds U+FFFD.
+ */
 export function rowIsClean(batch: CsvRowBatch, r: number): boolean {
   if (batch.clean) return true;
   const cells = batch.cells;

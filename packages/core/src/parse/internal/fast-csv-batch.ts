@@ -56,8 +56,9 @@ export interface CsvRowBatch {
   /** 1-based physical line (LF count) where each row starts; the header is line 1. */
   readonly lines: number[];
   /**
-   * False when the text of this batch may contain U+FFFD (invalid UTF-8):
-   * when true, no cell of it does and per-cell checks can be skipped.
+   * False when the bytes of this batch were not all valid UTF-8 (judged on
+   * the bytes): then a cell holding U+FFFD may hold an invalid byte. When
+   * true, any U+FFFD is a real character and per-cell checks are skipped.
    */
   clean: boolean;
 }

@@ -2,11 +2,20 @@
  * The byte side of the CSV tokenizer: pushed chunks become decoded texts
  * that each end with LF (the tokenizer then never sees half a line), and
  * only the bytes after the last LF are copied and kept between chunks.
- * A text is decoded once, latin1 when its bytes are ASCII, UTF-8 otherwise.
+ * A text is decoded once, latin1 when its bytes are ASCII, UTF-8 otherwise;
+ * whether its bytes are valid UTF-8 is judged on the bytes (a U+FFFD in
+ * the text of valid bytes is a real character, not a decoding error).
  */
-import { isAscii } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 
 const LF = 10;
+
+/** A decoded text and whether its bytes were valid UTF-8. */
+export interface LineText {
+  readonly text: string;
+  /** False when some bytes of the text were not UTF-8 (decoded as U+FFFD). */
+  readonly utf8: boolean;
+}
 
 /** Decoded texts of pushed chunks, each ending with LF; the rest at `end()`. */
 export class LineChunks {
@@ -23,7 +32,7 @@ export class LineChunks {
    * The decoded texts (0–2) of `chunk` up to its last LF, the kept fragment
    * first; the bytes after the last LF are kept.
    */
-  push(chunk: Uint8Array): string[] {
+  push(chunk: Uint8Array): LineText[] {
     const bytes = Buffer.isBuffer(chunk)
       ? chunk
       : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -32,7 +41,7 @@ export class LineChunks {
       this.keep(bytes, 0);
       return [];
     }
-    const texts: string[] = [];
+    const texts: LineText[] = [];
     if (this.pendingLength === 0) {
       texts.push(decode(bytes, 0, lastLf + 1));
     } else {
@@ -49,8 +58,8 @@ export class LineChunks {
   }
 
   /** The kept fragment decoded (`''` when none); nothing is kept afterwards. */
-  end(): string {
-    const rest = this.pendingLength === 0 ? '' : decodeParts(this.pending, this.pendingLength);
+  end(): LineText {
+    const rest = this.pendingLength === 0 ? EMPTY : decodeParts(this.pending, this.pendingLength);
     this.pending = [];
     this.pendingLength = 0;
     return rest;
@@ -65,12 +74,16 @@ export class LineChunks {
   }
 }
 
-function decode(bytes: Buffer, start: number, end: number): string {
+const EMPTY: LineText = { text: '', utf8: true };
+
+/** One native scan (`isAscii`) for ASCII bytes; a second (`isUtf8`) only for the others. */
+function decode(bytes: Buffer, start: number, end: number): LineText {
   const view = bytes.subarray(start, end);
-  return isAscii(view) ? view.toString('latin1') : view.toString('utf8');
+  if (isAscii(view)) return { text: view.toString('latin1'), utf8: true };
+  return { text: view.toString('utf8'), utf8: isUtf8(view) };
 }
 
-function decodeParts(parts: Buffer[], length: number): string {
+function decodeParts(parts: Buffer[], length: number): LineText {
   const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
   return decode(all, 0, all.length);
 }

@@ -21,7 +21,7 @@ import {
   csvTokenizerOptionsSchema,
   newBatch,
 } from './fast-csv-batch.js';
-import { countLf, LineChunks, utf8Length } from './fast-csv-chunks.js';
+import { countLf, LineChunks, type LineText, utf8Length } from './fast-csv-chunks.js';
 import { splitQuotedRow } from './fast-csv-line.js';
 
 export {
@@ -64,6 +64,9 @@ class FastCsvTokenizer implements CsvTokenizer {
   private readonly chunks = new LineChunks();
   /** Decoded start of a row left open by a quoted LF at the end of a chunk. */
   private carry = '';
+  /** Whether the bytes of `carry` / of the text being tokenized were valid UTF-8. */
+  private carryUtf8 = true;
+  private textUtf8 = true;
   /** Physical line where the next (or the carried) row starts. */
   private line = 1;
   /** Offset, from its row's start, of the quote that left the row open. */
@@ -85,7 +88,7 @@ class FastCsvTokenizer implements CsvTokenizer {
   push(chunk: Uint8Array): CsvRowBatch {
     this.assertOpen();
     const out = newBatch();
-    for (const text of this.chunks.push(chunk)) this.feed(text, out, false);
+    for (const block of this.chunks.push(chunk)) this.feed(block, out, false);
     // The carry and the kept bytes are the same row: their sum is a lower bound of its bytes.
     if (this.carry.length + this.chunks.length > this.maxRowBytes) this.tooLong();
     return out;
@@ -107,19 +110,21 @@ class FastCsvTokenizer implements CsvTokenizer {
    * Tokenizes decoded text. Unless `final`, `text` ends with LF, so only a row
    * open in quotes can be left over (kept in `carry`).
    */
-  private feed(input: string, out: CsvRowBatch, final: boolean): void {
-    let text = input;
+  private feed(block: LineText, out: CsvRowBatch, final: boolean): void {
+    let text = block.text;
     let pos = 0;
     if (!this.started && text.length > 0) {
       this.started = true;
       if (text.charCodeAt(0) === BOM) pos = 1;
     }
-    // One native scan per decoded text instead of one per cell.
-    if (out.clean && text.indexOf('\uFFFD') !== -1) out.clean = false;
+    // UTF-8 is judged on the bytes (LineChunks): a U+FFFD decoded from valid
+    // bytes is a real character. A batch with invalid bytes has its cells
+    // checked for U+FFFD, so there a real U+FFFD is taken for an invalid byte.
     const length0 = this.carry.length;
+    this.textUtf8 = block.utf8 && (length0 === 0 || this.carryUtf8);
+    if (!this.textUtf8) out.clean = false;
     if (length0 > 0) {
       // Resume the open row: it is in quotes at the end of the carry.
-      if (out.clean && this.carry.indexOf('\uFFFD') !== -1) out.clean = false;
       text = this.carry + text;
       this.carry = '';
       const end = this.findRowEnd(text, 0, length0, true);
@@ -272,6 +277,7 @@ class FastCsvTokenizer implements CsvTokenizer {
       );
     }
     this.carry = start === 0 ? text : text.slice(start);
+    this.carryUtf8 = this.textUtf8;
     if (this.carry.length > this.maxRowBytes) this.tooLong();
   }
 
