@@ -12,9 +12,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { gzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { readKpiItems, runKpis, type StoredKpiItem } from '@streamkpi/dynamo-sink';
+import { startFaultProxy } from '@streamkpi/s3-source/testing';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './helpers/chromium.js';
 import { type DashboardFixture, startDashboardFixture } from './helpers/dashboard-fixture.js';
@@ -288,21 +288,20 @@ describe('dashboard in Chromium', () => {
 
   it('shows a failed kpis run as failed, with its failure, the file left waiting and the quarantined file', async () => {
     const csv = `user_id,track_id,listen_time\n${'1,unknown-track,2024-06-25 10:00:00\n'.repeat(2_000)}`;
-    const gz = gzipSync(csv);
-    await f.s3.send(
-      new PutObjectCommand({
-        Bucket: f.bucket,
-        Key: 'streams/broken.csv.gz',
-        Body: gz.subarray(0, Math.floor(gz.length / 2)),
-      }),
-    );
+    await f.s3.send(new PutObjectCommand({ Bucket: f.bucket, Key: 'streams/down.csv', Body: csv }));
     await f.s3.send(
       new PutObjectCommand({ Bucket: f.bucket, Key: 'streams/no-columns.csv', Body: 'a,b\n1,2\n' }),
     );
+    // S3 keeps answering 503 for one object: it fails after the run's retries and stays waiting.
+    const proxy = await startFaultProxy(f.s3rver.endpoint);
+    proxy.plan = (req) =>
+      req.method === 'GET' && req.url.split('?')[0]?.endsWith('/streams/down.csv')
+        ? { status: 503, code: 'SlowDown' }
+        : undefined;
     const run = await runCli(
       ['run', '--bucket', f.bucket, '--table', f.table, '--s3-force-path-style', '--threads', '0'],
-      emulatorEnv(f.s3rver.endpoint, f.dynalite.endpoint),
-    );
+      emulatorEnv(proxy.endpoint, f.dynalite.endpoint),
+    ).finally(() => proxy.close());
     assert.equal(run.code, 1, run.stderr);
     await page.click('#refresh');
     await refreshes(page, ++done);
@@ -328,7 +327,7 @@ describe('dashboard in Chromium', () => {
       lis.map((li) => li.textContent ?? ''),
     );
     assert.equal(failures.length, 1);
-    assert.match(failures[0]!, / · process · streams\/broken\.csv\.gz: \S+ — /);
+    assert.match(failures[0]!, / · process · streams\/down\.csv: \S+ — /);
     assert.equal(await page.textContent('#card-pending dd'), '1');
     assert.notEqual(await page.textContent('#card-lag dd'), '–');
     assert.equal(await page.textContent('#card-quarantined dd'), '1');
@@ -336,7 +335,7 @@ describe('dashboard in Chromium', () => {
       lis.map((li) => li.textContent ?? ''),
     );
     assert.equal(lists.length, 2);
-    assert.match(lists[0]!, /^streams\/broken\.csv\.gz \(\d+ bytes\)$/);
+    assert.match(lists[0]!, /^streams\/down\.csv \([\d,]+ bytes\)$/);
     assert.match(lists[1]!, /no-columns\.csv — /);
   });
 
