@@ -14,6 +14,9 @@
  *
  * Works on decoded strings: quote and delimiter are ASCII, so splitting the
  * decoded text gives the same cells as csv-parser's per-cell decoding.
+ *
+ * Also here: {@link findRowEnd}, which finds where a row with quotes ends
+ * (its LF outside quotes), the scan that decides a row goes this way.
  */
 
 const QUOTE = 34;
@@ -92,4 +95,50 @@ function unquoteCell(text: string, start: number, end: number): string {
     }
   }
   return out + text.slice(copied, to);
+}
+
+/** Marker returned by {@link findRowEnd} for a row still in quotes. */
+export const OPEN = -1;
+
+/** Where the quote that left a row open is. */
+export interface OpenQuote {
+  at: number;
+}
+
+/**
+ * Finds the LF that ends the row starting at `start`, scanning quotes from
+ * `from` (inside quotes if `inQuotes`). Returns the LF index, the text
+ * length for a final line without LF, or {@link OPEN} if the row is still
+ * in quotes at the end of the text; `open.at` gets the offset, from
+ * `start`, of the quote that opened the last quoted section.
+ */
+export function findRowEnd(
+  open: OpenQuote,
+  text: string,
+  start: number,
+  from: number,
+  inQuotes: boolean,
+): number {
+  let at = from;
+  let quoted = inQuotes;
+  let lf = -1;
+  for (;;) {
+    if (quoted) {
+      const quote = text.indexOf('"', at);
+      if (quote < 0) return OPEN;
+      quoted = false;
+      at = quote + 1;
+    } else {
+      if (lf < at) {
+        lf = text.indexOf('\n', at);
+        // No LF left: only on the final line (otherwise the text ends with LF).
+        if (lf < 0) lf = text.length;
+      }
+      const quote = text.indexOf('"', at);
+      if (quote < 0 || quote > lf) return lf;
+      quoted = true;
+      open.at = quote - start;
+      at = quote + 1;
+    }
+  }
 }

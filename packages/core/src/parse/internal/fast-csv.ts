@@ -22,7 +22,7 @@ import {
   newBatch,
 } from './fast-csv-batch.js';
 import { countLf, LineChunks, type LineText, utf8Length } from './fast-csv-chunks.js';
-import { splitQuotedRow } from './fast-csv-line.js';
+import { findRowEnd, OPEN, type OpenQuote, splitQuotedRow } from './fast-csv-line.js';
 
 export {
   type CsvRowBatch,
@@ -70,7 +70,7 @@ class FastCsvTokenizer implements CsvTokenizer {
   /** Physical line where the next (or the carried) row starts. */
   private line = 1;
   /** Offset, from its row's start, of the quote that left the row open. */
-  private openQuote = 0;
+  private readonly open: OpenQuote = { at: 0 };
   private started = false;
   private ended = false;
 
@@ -127,7 +127,7 @@ class FastCsvTokenizer implements CsvTokenizer {
       // Resume the open row: it is in quotes at the end of the carry.
       text = this.carry + text;
       this.carry = '';
-      const end = this.findRowEnd(text, 0, length0, true);
+      const end = findRowEnd(this.open, text, 0, length0, true);
       if (end === OPEN) {
         this.keepOpen(text, 0, final, out);
         return;
@@ -136,7 +136,7 @@ class FastCsvTokenizer implements CsvTokenizer {
     }
     if (this.header === undefined && pos < text.length) {
       // The header goes through the general path, keeping the hot loop free of it.
-      const end = this.findRowEnd(text, pos, pos, false);
+      const end = findRowEnd(this.open, text, pos, pos, false);
       if (end === OPEN) {
         this.keepOpen(text, pos, final, out);
         return;
@@ -161,7 +161,7 @@ class FastCsvTokenizer implements CsvTokenizer {
     while (pos < length) {
       let lf = text.indexOf('\n', pos);
       if (quote >= 0 && (quote < lf || lf < 0)) {
-        const end = this.findRowEnd(text, pos, quote, false);
+        const end = findRowEnd(this.open, text, pos, quote, false);
         if (end === OPEN) {
           this.keepOpen(text, pos, final, out);
           return;
@@ -205,37 +205,6 @@ class FastCsvTokenizer implements CsvTokenizer {
     }
   }
 
-  /**
-   * Finds the LF that ends the row starting at `start`, scanning quotes from
-   * `from` (inside quotes if `inQuotes`). Returns the LF index, the text
-   * length for a final line without LF, or {@link OPEN} if the row is still
-   * in quotes at the end of the text.
-   */
-  private findRowEnd(text: string, start: number, from: number, inQuotes: boolean): number {
-    let at = from;
-    let quoted = inQuotes;
-    let lf = -1;
-    for (;;) {
-      if (quoted) {
-        const quote = text.indexOf('"', at);
-        if (quote < 0) return OPEN;
-        quoted = false;
-        at = quote + 1;
-      } else {
-        if (lf < at) {
-          lf = text.indexOf('\n', at);
-          // No LF left: only on the final line (otherwise the text ends with LF).
-          if (lf < 0) lf = text.length;
-        }
-        const quote = text.indexOf('"', at);
-        if (quote < 0 || quote > lf) return lf;
-        quoted = true;
-        this.openQuote = quote - start;
-        at = quote + 1;
-      }
-    }
-  }
-
   /** Emits the quoted row `text[start, lf)`; returns the next row's start. */
   private quotedRow(text: string, start: number, lf: number, out: CsvRowBatch): number {
     if (lf - start > this.safeChars) this.checkRowBytes(text, start, lf);
@@ -269,7 +238,7 @@ class FastCsvTokenizer implements CsvTokenizer {
       return;
     }
     if (final) {
-      const line = this.line + countLf(text, start, start + this.openQuote);
+      const line = this.line + countLf(text, start, start + this.open.at);
       throw new ParseError(
         'CSV_UNTERMINATED_QUOTE',
         `Unterminated quoted field: the quote opened on line ${line} is never closed`,
@@ -310,6 +279,3 @@ class FastCsvTokenizer implements CsvTokenizer {
     );
   }
 }
-
-/** Marker returned by `findRowEnd` for a row still in quotes. */
-const OPEN = -1;
