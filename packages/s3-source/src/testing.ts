@@ -76,6 +76,19 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<Run
     directory,
     configureBuckets: (options.buckets ?? []).map((name) => ({ name })),
   });
+  // Requests being handled, file writes included (s3rver writes an object's
+  // files after it answered; a client that gave up does not stop them).
+  let handling = 0;
+  let settled: (() => void) | undefined;
+  server.middleware.unshift(async (_ctx, next) => {
+    handling++;
+    try {
+      await next();
+    } finally {
+      handling--;
+      if (handling === 0) settled?.();
+    }
+  });
   server.middleware.unshift(async (ctx, next) => {
     const header = ctx.req.headers['x-amz-copy-source'];
     if (typeof header === 'string') {
@@ -107,9 +120,8 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<Run
     },
     async close() {
       for (const client of clients) client.destroy();
-      // Requests still in flight finish first: s3rver writes an object's files
-      // after it answered, and deleting the directory under a write fails it
-      // outside any test. Connections still busy after 5 s are cut.
+      // Requests still in flight finish first; connections still busy after
+      // 5 s are cut.
       const httpServer = server.httpServer;
       httpServer?.closeIdleConnections?.();
       const cut = setTimeout(() => httpServer?.closeAllConnections?.(), 5000);
@@ -118,6 +130,18 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<Run
       } finally {
         clearTimeout(cut);
       }
+      // Deleting the directory under a write would fail it outside any test:
+      // wait for the handlers still running (at most 5 s).
+      if (handling > 0) {
+        await new Promise<void>((resolve) => {
+          const bound = setTimeout(resolve, 5000);
+          settled = () => {
+            clearTimeout(bound);
+            resolve();
+          };
+        });
+      }
+      // A write s3rver does not await gets a moment more.
       await new Promise((resolve) => setTimeout(resolve, 50));
       if (owned) await rm(directory, { recursive: true, force: true });
     },
