@@ -11,6 +11,7 @@ import { type DynaliteHandle, startDynalite } from '@streamkpi/dynamo-sink/testi
 import {
   createBucket,
   type RunningS3rver,
+  slowDownGets,
   startFaultProxy,
   startS3rver,
 } from '@streamkpi/s3-source/testing';
@@ -247,10 +248,7 @@ describe('kpis run against emulators', () => {
     );
     // S3 keeps answering 503 for one object: it fails after the run's retries.
     const proxy = await startFaultProxy(s3rver.endpoint);
-    proxy.plan = (req) =>
-      req.method === 'GET' && req.url.split('?')[0]?.endsWith('/streams/down.csv')
-        ? { status: 503, code: 'SlowDown' }
-        : undefined;
+    proxy.plan = slowDownGets('streams/down.csv');
     hook.alerts.length = 0;
     const summaryPath = join(root, 'partly-bad.json');
     const r = await runCli(

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { readKpiItems, runKpis, type StoredKpiItem } from '@streamkpi/dynamo-sink';
-import { startFaultProxy } from '@streamkpi/s3-source/testing';
+import { slowDownGets, startFaultProxy } from '@streamkpi/s3-source/testing';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './helpers/chromium.js';
 import { type DashboardFixture, startDashboardFixture } from './helpers/dashboard-fixture.js';
@@ -294,10 +294,7 @@ describe('dashboard in Chromium', () => {
     );
     // S3 keeps answering 503 for one object: it fails after the run's retries and stays waiting.
     const proxy = await startFaultProxy(f.s3rver.endpoint);
-    proxy.plan = (req) =>
-      req.method === 'GET' && req.url.split('?')[0]?.endsWith('/streams/down.csv')
-        ? { status: 503, code: 'SlowDown' }
-        : undefined;
+    proxy.plan = slowDownGets('streams/down.csv');
     const run = await runCli(
       ['run', '--bucket', f.bucket, '--table', f.table, '--s3-force-path-style', '--threads', '0'],
       emulatorEnv(proxy.endpoint, f.dynalite.endpoint),

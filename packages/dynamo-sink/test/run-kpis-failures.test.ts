@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { isGetOf, slowDownGets } from '@streamkpi/s3-source/testing';
 import { ObjectFailedError, runKpis } from '../src/index.js';
 import {
   BUCKET,
@@ -28,12 +29,6 @@ const GOOD = streamsCsv([
 ]);
 
 /** A GET of exactly `key` (not a listing). */
-function isGetOf(req: { method: string; url: string }, key: string): boolean {
-  return (
-    req.method === 'GET' && decodeURIComponent(req.url.split('?')[0] ?? '').endsWith(`/${key}`)
-  );
-}
-
 const emulators = useProxiedEmulators();
 
 describe('runKpis failures and counting', () => {
@@ -100,15 +95,9 @@ describe('runKpis failures and counting', () => {
     const key = `${prefix}streams/good.csv`;
     await put(emulators.env.s3, `${prefix}songs/songs.csv`, songsCsv());
     await put(emulators.env.s3, key, GOOD);
-    let failing = 3; // the S3 client's own three attempts all fail once
     emulators.proxy.requests.length = 0;
-    emulators.proxy.plan = (req) => {
-      if (!isGetOf(req, key) || failing <= 0) {
-        return undefined;
-      }
-      failing--;
-      return { status: 503, code: 'SlowDown' };
-    };
+    // The S3 client's own three attempts all fail once.
+    emulators.proxy.plan = slowDownGets(key, 3);
     const tableName = `${TABLE}-flaky`;
     const errors: unknown[] = [];
     const summary = await runKpis({
@@ -140,8 +129,7 @@ describe('runKpis failures and counting', () => {
     await put(emulators.env.s3, `${prefix}songs/songs.csv`, songsCsv());
     await put(emulators.env.s3, `${prefix}streams/good.csv`, GOOD);
     await put(emulators.env.s3, key, GOOD);
-    emulators.proxy.plan = (req) =>
-      isGetOf(req, key) ? { status: 503, code: 'SlowDown' } : undefined;
+    emulators.proxy.plan = slowDownGets(key);
     const reported: [unknown, string | undefined][] = [];
     const summary = await runKpis({
       s3: emulators.viaProxy,

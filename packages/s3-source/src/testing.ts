@@ -15,8 +15,10 @@ export {
   cutGets,
   type FaultPlan,
   type FaultProxy,
+  isGetOf,
   type S3Fault,
   type SeenRequest,
+  slowDownGets,
   startFaultProxy,
 } from './internal/s3-fault-proxy.js';
 

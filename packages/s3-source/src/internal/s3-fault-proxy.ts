@@ -132,3 +132,23 @@ export function cutGets(key: string, bytes: number, times: number): FaultPlan {
     return { cutAfter: bytes };
   };
 }
+
+/** Whether `req` is a GET of the object `key` itself (its path ends with `/key`; not a listing). */
+export function isGetOf(
+  req: { readonly method: string; readonly url: string },
+  key: string,
+): boolean {
+  return (
+    req.method === 'GET' && decodeURIComponent(req.url.split('?')[0] ?? '').endsWith(`/${key}`)
+  );
+}
+
+/** Fault plan: answer the first `times` GETs of the object `key` (all, by default) with 503 SlowDown. */
+export function slowDownGets(key: string, times = Number.POSITIVE_INFINITY): FaultPlan {
+  let left = times;
+  return (req) => {
+    if (!isGetOf(req, key) || left <= 0) return undefined;
+    left -= 1;
+    return { status: 503, code: 'SlowDown' };
+  };
+}
