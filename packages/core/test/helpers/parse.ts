@@ -42,6 +42,11 @@ export async function collectRows(batches: AsyncIterable<RowBatch>): Promise<Raw
   return rows;
 }
 
+/** Each row's line and problem reason (`null` for a good row): what a parser's bad-row tests compare. */
+export function lineReasons(rows: readonly RawRow[]): [number, string | null][] {
+  return rows.map((r) => [r.line, r.problem?.reason ?? null]);
+}
+
 /** The rows `parser` reads from `input` cut into chunks of `size` (see {@link chunked}). */
 export function rowsOf(
   parser: ByteParser,
