@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { RowBatch, SourceRef, ValidBatch } from '../../src/index.js';
+import type { BatchSink, RowBatch, SourceRef, ValidBatch } from '../../src/index.js';
 import { RowBatchBuilder, rowFields } from '../../src/internal/row-batch.js';
 import type { ByteParser } from '../../src/parse/parse-csv.js';
 import type { RawRow } from '../../src/types.js';
@@ -68,6 +68,23 @@ export function toRowBatch(rows: readonly RawRow[], source?: SourceRef): RowBatc
   const builder = new RowBatchBuilder(source ?? rows[0]?.source ?? testSource('empty.csv'));
   for (const row of rows) builder.add(row.line, row.fields, row.problem);
   return builder.take();
+}
+
+/** A batch sink counting valid rows as aggregated; resolves to their number. */
+export function countRows<T>(): BatchSink<ValidBatch<T>, number> {
+  return {
+    name: 'count',
+    open(context) {
+      let rows = 0;
+      return {
+        process(batch) {
+          rows += batch.length;
+          context.metrics?.addAggregated(batch.source, batch.length);
+        },
+        finish: () => rows,
+      };
+    },
+  };
 }
 
 /** The rows of a validated batch as `{ source, line, value }` records. */
