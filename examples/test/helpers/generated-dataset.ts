@@ -26,30 +26,15 @@ export function useGeneratedDataset(
   prefix: string,
   options: Omit<GenerateOptions, 'dir'>,
 ): GeneratedDataset {
-  let root: string | undefined;
-  let state: GeneratedDataset | undefined;
+  const data = {} as { root: string; dir: string; manifest: Manifest };
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), prefix));
-    const dir = join(root, 'data');
-    state = { root, dir, manifest: await generateDataset({ ...options, dir }) };
+    data.root = await mkdtemp(join(tmpdir(), prefix));
+    data.dir = join(data.root, 'data');
+    data.manifest = await generateDataset({ ...options, dir: data.dir });
   });
   after(async () => {
-    if (root !== undefined) await rm(root, { recursive: true, force: true });
+    // Unset when the folder could not be made.
+    if (data.root !== undefined) await rm(data.root, { recursive: true, force: true });
   });
-  const ready = (): GeneratedDataset => {
-    if (state === undefined)
-      throw new Error('the generated dataset is read before its before hook ran');
-    return state;
-  };
-  return {
-    get root() {
-      return ready().root;
-    },
-    get dir() {
-      return ready().dir;
-    },
-    get manifest() {
-      return ready().manifest;
-    },
-  };
+  return data;
 }
