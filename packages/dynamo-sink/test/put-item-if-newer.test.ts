@@ -8,6 +8,7 @@ import {
   batchWriteErrorOf,
   byKey,
   expectedStored,
+  FAST_RETRY,
   keyOf,
   makeItem,
   prng,
@@ -15,7 +16,6 @@ import {
 } from './helpers/kpi-fixtures.js';
 
 const env = useDynalite();
-const fast = { baseDelayMs: 1, maxDelayMs: 4 };
 
 describe('putItemIfNewer', () => {
   it('writes over a missing or lower version and reports equal or lower versions as stale', async () => {
@@ -48,7 +48,7 @@ describe('putItemIfNewer', () => {
     });
     const [item] = randomItems(1, 2);
     assert.equal(
-      await putItemIfNewer({ client, tableName, item: item as KpiItem, version: 3, ...fast }),
+      await putItemIfNewer({ client, tableName, item: item as KpiItem, version: 3, ...FAST_RETRY }),
       'written',
     );
     assert.equal(proxy.count('PutItem'), 2);

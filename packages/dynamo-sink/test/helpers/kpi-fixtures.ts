@@ -106,6 +106,9 @@ export async function assertTableHolds(
   assert.deepEqual(await readKpiItems(client, tableName), items.map(expectedStored).sort(byKey));
 }
 
+/** Retry delays of a writer short enough for tests that make it retry on purpose. */
+export const FAST_RETRY = { baseDelayMs: 1, maxDelayMs: 4 } as const;
+
 /** The key of an item or key-like record (what a writer lists of the items it did not write). */
 export function keyOf(item: { readonly date: string; readonly track_genre: string }): {
   date: string;
