@@ -5,14 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { COMMANDS, type Command } from '../src/cli/commands-spec.js';
 import { createLogger, humanLine } from '../src/cli/logger.js';
 import { main } from '../src/cli/main.js';
-import { generateDataset } from '../src/generate/index.js';
+import { useGeneratedDataset } from './helpers/generated-dataset.js';
 import { CLI, ROOT, runCli, TSX } from './helpers/spawn-cli.js';
 
 const silent = createLogger('silent');
@@ -103,33 +103,23 @@ describe('kpis help, version and flag mistakes', () => {
 });
 
 describe('kpis local output edges', () => {
-  let root: string;
-  let input: string;
-  before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'kpis-edges-'));
-    input = join(root, 'data');
-    // 7 days × 40 genres: about 280 items, far more than a pipe holds.
-    await generateDataset({
-      dir: input,
-      streamRows: 6000,
-      streamFiles: 2,
-      days: 7,
-      genres: 40,
-      songsPerGenre: 20,
-      users: 500,
-    });
-  });
-  after(async () => {
-    await rm(root, { recursive: true, force: true });
+  // 7 days × 40 genres: about 280 items, far more than a pipe holds.
+  const data = useGeneratedDataset('kpis-edges-', {
+    streamRows: 6000,
+    streamFiles: 2,
+    days: 7,
+    genres: 40,
+    songsPerGenre: 20,
+    users: 500,
   });
 
   it('refuses --out into a missing folder before reading anything: exit 3, a message, no stack', async () => {
-    const missing = join(root, 'no-such-folder', 'kpis.ndjson');
-    const r = await runCli(['local', '--input', input, '--out', missing, '--threads', '0']);
+    const missing = join(data.root, 'no-such-folder', 'kpis.ndjson');
+    const r = await runCli(['local', '--input', data.dir, '--out', missing, '--threads', '0']);
     assert.equal(r.code, 3, r.stderr);
     assert.ok(
       r.stderr.includes(
-        `Output folder not found for --out: ${join(root, 'no-such-folder')} (create it first)`,
+        `Output folder not found for --out: ${join(data.root, 'no-such-folder')} (create it first)`,
       ),
       r.stderr,
     );
@@ -141,7 +131,7 @@ describe('kpis local output edges', () => {
       'bash',
       [
         '-c',
-        `set -o pipefail; "${process.execPath}" --conditions=source --import ${TSX} "${CLI}" local --input "${input}" --out - --threads 0 | head -c 200 > /dev/null`,
+        `set -o pipefail; "${process.execPath}" --conditions=source --import ${TSX} "${CLI}" local --input "${data.dir}" --out - --threads 0 | head -c 200 > /dev/null`,
       ],
       {
         cwd: ROOT,
@@ -163,17 +153,17 @@ describe('kpis local output edges', () => {
     const r = await runCli(
       ['local', '--input', 'data', '--out', 'kpis.ndjson', '--threads', '0'],
       {},
-      root,
+      data.root,
     );
     assert.equal(r.code, 0, r.stderr);
-    const items = (await readFile(join(root, 'kpis.ndjson'), 'utf8')).trim().split('\n');
+    const items = (await readFile(join(data.root, 'kpis.ndjson'), 'utf8')).trim().split('\n');
     assert.ok(items.length > 100, `${items.length} items`);
     // The generated data has dirty rows: the dead letter sits next to --out.
-    assert.ok((await readdir(root)).includes('kpis.ndjson.dead-letter.ndjson'));
+    assert.ok((await readdir(data.root)).includes('kpis.ndjson.dead-letter.ndjson'));
     const piped = await runCli(
       ['local', '--input', 'data', '--out', '-', '--threads', '0'],
       {},
-      root,
+      data.root,
     );
     assert.equal(piped.code, 0, piped.stderr);
     const deadLetter = /dead letter: (.+)/.exec(piped.stderr)?.[1] ?? '';
@@ -183,7 +173,7 @@ describe('kpis local output edges', () => {
   });
 
   it('reports a malformed file by what is wrong, without internal class names', async () => {
-    const r = await kpis(['local', '--input', join(root, 'missing'), '--out', '-']);
+    const r = await kpis(['local', '--input', join(data.root, 'missing'), '--out', '-']);
     assert.equal(r.code, 3);
     assert.doesNotMatch(r.err, /\b[A-Z]\w*Error:/);
   });

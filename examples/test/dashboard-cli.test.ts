@@ -5,31 +5,17 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { type DynaliteHandle, startDynalite } from '@streamkpi/dynamo-sink/testing';
-import { type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
-import {
-  CLI,
-  collect,
-  emulatorEnv,
-  runCli,
-  startScript,
-  waitForOutput,
-} from './helpers/spawn-cli.js';
+import { type CliEmulators, startCliEmulators } from './helpers/cli-emulators.js';
+import { CLI, collect, runCli, startScript, waitForOutput } from './helpers/spawn-cli.js';
 
 describe('kpis dashboard', () => {
-  let s3rver: RunningS3rver;
-  let dynalite: DynaliteHandle;
+  let emu: CliEmulators;
   let env: Record<string, string>;
   before(async () => {
-    [s3rver, dynalite] = await Promise.all([
-      startS3rver({ buckets: ['dashboard-cli'] }),
-      startDynalite(),
-    ]);
-    env = emulatorEnv(s3rver.endpoint, dynalite.endpoint);
+    emu = await startCliEmulators({ buckets: ['dashboard-cli'] });
+    env = emu.env;
   });
-  after(async () => {
-    await Promise.all([s3rver.close(), dynalite.close()]);
-  });
+  after(() => emu.close());
 
   it('refuses bad flags with exit 2 and a message naming the flag', async () => {
     const cases: [string[], RegExp][] = [

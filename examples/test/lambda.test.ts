@@ -12,10 +12,10 @@ import { type DynaliteHandle, startDynalite } from '@streamkpi/dynamo-sink/testi
 import { type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
 import {
   expected,
+  LISTENS,
   listKeys,
   put as putObject,
   songsCsv,
-  streamsCsv,
   tableItems,
 } from '../../packages/dynamo-sink/test/helpers/e2e.js';
 import { handler as lambdaHandler, runtimeFromEnv } from '../src/lambda-handler.js';
@@ -26,17 +26,7 @@ const BUCKET = 'lambda-bucket';
 const TABLE = 'lambda-kpis';
 const KEY_A = 'streams/June 25 + more.csv';
 const KEY_B = 'streams/day two (b)+c.csv';
-const FILE_A = streamsCsv([
-  { user_id: 1, track_id: 't1', listen_time: '2024-06-25 10:00:00' },
-  { user_id: 2, track_id: 't2', listen_time: '2024-06-25 11:00:00' },
-  { user_id: 2, track_id: 't4', listen_time: '2024-06-25 12:00:00' },
-  { user_id: 'x', track_id: 't1', listen_time: '2024-06-25 13:00:00' },
-  { user_id: 3, track_id: 't9', listen_time: '2024-06-25 14:00:00' },
-]);
-const FILE_B = streamsCsv([
-  { user_id: 3, track_id: 't1', listen_time: '2024-06-25 20:00:00' },
-  { user_id: 1, track_id: 't3', listen_time: '2024-06-26 08:00:00' },
-]);
+const { a: FILE_A, b: FILE_B } = LISTENS;
 
 /** An `ObjectCreated:Put` notification as S3 delivers it to Lambda. */
 const s3Event = (key: string) => s3Notification(BUCKET, key, '2024-06-25T21:00:00.000Z');
@@ -99,7 +89,7 @@ describe('Lambda handler example', () => {
 
     assert.equal(result.processed, 1);
     assert.equal(result.ok, true);
-    assert.equal(result.rowsRead, 5);
+    assert.equal(result.rowsRead, 4);
     assert.deepEqual(await tableItems(dynalite.documentClient(), TABLE), expected([FILE_A]));
     assert.deepEqual(await keys('streams/'), ['streams/']);
     assert.deepEqual(await keys('archive/'), ['archive/June 25 + more.csv']);

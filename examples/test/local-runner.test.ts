@@ -1,44 +1,32 @@
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { OptionsError } from '@streamkpi/core';
 import { formatSummary, summaryOfLocal } from '../src/cli/summary.js';
-import { generateDataset, type Manifest } from '../src/generate/index.js';
 import { LocalInputError, runLocalKpis } from '../src/local-runner.js';
 import { comparableItems, datasetOracle } from './helpers/dataset-oracle.js';
+import { useGeneratedDataset } from './helpers/generated-dataset.js';
 
-let root: string;
-let dir: string;
-let manifest: Manifest;
-before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'local-runner-'));
-  dir = join(root, 'data');
-  manifest = await generateDataset({
-    dir,
-    seed: 11,
-    streamRows: 10_000,
-    streamFiles: 3,
-    days: 3,
-    songsPerGenre: 60,
-    users: 3_000,
-    dirtyRate: 0.03,
-  });
-});
-after(async () => {
-  await rm(root, { recursive: true, force: true });
+const data = useGeneratedDataset('local-runner-', {
+  seed: 11,
+  streamRows: 10_000,
+  streamFiles: 3,
+  days: 3,
+  songsPerGenre: 60,
+  users: 3_000,
+  dirtyRate: 0.03,
 });
 
 describe('runLocalKpis', () => {
   it('equals the oracle on a dirty generated dataset and accounts for every row', async () => {
-    const deadLetterPath = join(root, 'dead.ndjson');
-    const { items, summary } = await runLocalKpis({ input: dir, deadLetterPath });
-    const oracle = await datasetOracle(dir);
+    const deadLetterPath = join(data.root, 'dead.ndjson');
+    const { items, summary } = await runLocalKpis({ input: data.dir, deadLetterPath });
+    const oracle = await datasetOracle(data.dir);
     assert.ok(items.length > 100);
     assert.deepEqual(items, oracle.items);
 
-    const totals = manifest.streams.totals;
+    const totals = data.manifest.streams.totals;
     assert.equal(summary.streams.rowsRead, totals.rows);
     assert.equal(summary.streams.rowsRejected, totals.dirtyRows);
     assert.equal(summary.streams.rowsAggregated, totals.validRows);
@@ -56,9 +44,9 @@ describe('runLocalKpis', () => {
   });
 
   it('reports the records of each stage (parse, validate, join, aggregate), on this thread and on a pool', async () => {
-    const totals = manifest.streams.totals;
+    const totals = data.manifest.streams.totals;
     for (const threads of [0, 2]) {
-      const { summary } = await runLocalKpis({ input: dir, threads });
+      const { summary } = await runLocalKpis({ input: data.dir, threads });
       const stages = Object.fromEntries(summary.streams.stages.map((st) => [st.name, st]));
       const invalid = summary.streams.rowsRejected - totals.dirty.unknownTrack;
       assert.equal(stages.parse?.recordsOut, totals.rows, `threads ${threads}`);
@@ -75,15 +63,15 @@ describe('runLocalKpis', () => {
   });
 
   it('gives the same items with one file at a time as with several in parallel', async () => {
-    const one = await runLocalKpis({ input: dir, concurrency: 1, threads: 0 });
-    const four = await runLocalKpis({ input: dir, concurrency: 4, threads: 0 });
+    const one = await runLocalKpis({ input: data.dir, concurrency: 1, threads: 0 });
+    const four = await runLocalKpis({ input: data.dir, concurrency: 4, threads: 0 });
     assert.deepEqual(comparableItems(one.items), comparableItems(four.items));
-    assert.equal(one.deadLetters?.length, manifest.streams.totals.dirtyRows);
+    assert.equal(one.deadLetters?.length, data.manifest.streams.totals.dirtyRows);
   });
 
   it('counts unique listeners approximately with hll: other KPIs exact, listeners within 4 standard errors', async () => {
-    const exact = await runLocalKpis({ input: dir, threads: 0 });
-    const approx = await runLocalKpis({ input: dir, threads: 2, uniqueListeners: 'hll' });
+    const exact = await runLocalKpis({ input: data.dir, threads: 0 });
+    const approx = await runLocalKpis({ input: data.dir, threads: 2, uniqueListeners: 'hll' });
     assert.equal(approx.items.length, exact.items.length);
     for (const [i, e] of exact.items.entries()) {
       const a = approx.items[i]!;
@@ -115,8 +103,8 @@ describe('runLocalKpis', () => {
   });
 
   it('gives the same items, counts and dead letters on worker threads as on the main thread', async () => {
-    const main = await runLocalKpis({ input: dir, threads: 0 });
-    const pooled = await runLocalKpis({ input: dir, threads: 2 });
+    const main = await runLocalKpis({ input: data.dir, threads: 0 });
+    const pooled = await runLocalKpis({ input: data.dir, threads: 2 });
     assert.deepEqual(comparableItems(pooled.items), comparableItems(main.items));
     assert.equal(pooled.summary.streams.rowsRead, main.summary.streams.rowsRead);
     assert.deepEqual(
@@ -134,13 +122,13 @@ describe('runLocalKpis', () => {
    * its first stream file as `streams/a.csv`, and `files` (path → text).
    */
   async function folder(name: string, songsAt: string, files: Record<string, string>) {
-    const base = join(root, name);
+    const base = join(data.root, name);
     const put = async (path: string, write: (to: string) => Promise<void>) => {
       await mkdir(dirname(join(base, path)), { recursive: true });
       await write(join(base, path));
     };
-    await put(songsAt, (to) => copyFile(join(dir, 'songs/songs.csv'), to));
-    await put('streams/a.csv', (to) => copyFile(join(dir, 'streams/streams-0001.csv'), to));
+    await put(songsAt, (to) => copyFile(join(data.dir, 'songs/songs.csv'), to));
+    await put('streams/a.csv', (to) => copyFile(join(data.dir, 'streams/streams-0001.csv'), to));
     for (const [path, text] of Object.entries(files)) await put(path, (to) => writeFile(to, text));
     return base;
   }
@@ -156,7 +144,7 @@ describe('runLocalKpis', () => {
     assert.equal(summary.ok, true, 'a rejected file is handled, not a failure');
     const rejected = summary.outcomes.find((o) => o.status === 'rejected');
     assert.equal(rejected?.file, 'streams/b.csv');
-    assert.equal(summary.streams.rowsRead, manifest.streams.files[0]?.rows);
+    assert.equal(summary.streams.rowsRead, data.manifest.streams.files[0]?.rows);
     assert.ok(items.length > 0);
   });
 
@@ -167,7 +155,7 @@ describe('runLocalKpis', () => {
       'streams/.cache/c.csv': 'user_id,track_id,listen_time\n',
     });
     await symlink(join(odd, 'streams/a.csv'), join(odd, 'streams/link.csv'));
-    await symlink(join(dir, 'streams'), join(odd, 'streams/linked-folder'));
+    await symlink(join(data.dir, 'streams'), join(odd, 'streams/linked-folder'));
     const { summary } = await runLocalKpis({ input: odd, threads: 0 });
     assert.deepEqual(summary.files, { processed: 1, rejected: 0, failed: 0 });
     assert.deepEqual(summary.skipped, [
@@ -183,10 +171,10 @@ describe('runLocalKpis', () => {
   });
 
   it('counts a malformed file as rejected (it can never be read) and still returns the other files', async () => {
-    const bad = join(root, 'bad');
+    const bad = join(data.root, 'bad');
     await mkdir(join(bad, 'streams'), { recursive: true });
-    await copyFile(join(dir, 'songs/songs.csv'), join(bad, 'songs.csv'));
-    await copyFile(join(dir, 'streams/streams-0002.csv'), join(bad, 'streams/good.csv'));
+    await copyFile(join(data.dir, 'songs/songs.csv'), join(bad, 'songs.csv'));
+    await copyFile(join(data.dir, 'streams/streams-0002.csv'), join(bad, 'streams/good.csv'));
     await writeFile(join(bad, 'streams/broken.csv.gz'), Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3]));
     const { summary } = await runLocalKpis({ input: bad });
     assert.deepEqual(summary.files, { processed: 1, rejected: 1, failed: 0 });
@@ -195,29 +183,29 @@ describe('runLocalKpis', () => {
       'streams/broken.csv.gz',
     );
     assert.equal(summary.ok, true);
-    assert.equal(summary.streams.rowsRead, manifest.streams.files[1]?.rows);
+    assert.equal(summary.streams.rowsRead, data.manifest.streams.files[1]?.rows);
   });
 
   it('fails with NO_SONGS when the folder has no songs and INPUT_NOT_FOUND when it does not exist', async () => {
-    const empty = join(root, 'empty');
+    const empty = join(data.root, 'empty');
     await mkdir(join(empty, 'streams'), { recursive: true });
     await assert.rejects(runLocalKpis({ input: empty }), (e: unknown) => {
       assert.ok(e instanceof LocalInputError);
       assert.equal(e.code, 'NO_SONGS');
       return true;
     });
-    await assert.rejects(runLocalKpis({ input: join(root, 'missing') }), {
+    await assert.rejects(runLocalKpis({ input: join(data.root, 'missing') }), {
       code: 'INPUT_NOT_FOUND',
     });
   });
 
   it('rejects bad options before reading anything', async () => {
-    await assert.rejects(runLocalKpis({ input: dir, concurrency: 0 }), OptionsError);
+    await assert.rejects(runLocalKpis({ input: data.dir, concurrency: 0 }), OptionsError);
   });
 
   it('stops with the abort reason when aborted', async () => {
     const controller = new AbortController();
     controller.abort(new Error('stop now'));
-    await assert.rejects(runLocalKpis({ input: dir, signal: controller.signal }), /stop now/);
+    await assert.rejects(runLocalKpis({ input: data.dir, signal: controller.signal }), /stop now/);
   });
 });

@@ -33,11 +33,44 @@ function commonOf(values: Values): CommonArgs {
   };
 }
 
+/**
+ * An optional `--bucket` and the `--prefix` in it, which needs it (`prefixIs`
+ * says what the prefix is, for the message).
+ */
+function optionalBucket(
+  cmd: Command,
+  values: Values,
+  prefixIs: string,
+): { bucket?: string; prefix: string } {
+  const bucket = optional(values, 'bucket');
+  if (bucket === undefined && values.prefix !== undefined) {
+    throw new UsageError(`kpis ${cmd}: --prefix needs --bucket (it is the ${prefixIs})`);
+  }
+  return {
+    ...(bucket === undefined ? {} : { bucket: bucketName(bucket, 'bucket') }),
+    prefix: folder(values, 'prefix', ''),
+  };
+}
+
+/** The required `--bucket` and `--table` of a pipeline, and its `--prefix`. */
+function pipelineStores(
+  cmd: Command,
+  values: Values,
+): { bucket: string; prefix: string; table: string } {
+  return {
+    bucket: bucketName(required(values, 'bucket', cmd), 'bucket'),
+    prefix: folder(values, 'prefix', ''),
+    table: tableName(required(values, 'table', cmd)),
+  };
+}
+
 const pathOf = (p: string | undefined) => (p === undefined ? undefined : callerPath(p));
 
 /** The typed arguments of `cmd` from its parsed flag values. @throws UsageError */
 export function argsOf(cmd: Command, values: Values): CliArgs {
   const common = commonOf(values);
+  // What every command that talks to S3 takes.
+  const s3Common = { ...common, s3ForcePathStyle: values['s3-force-path-style'] === true };
   const summaryJson = pathOf(optional(values, 'summary-json'));
   const alertWebhook = url(values, 'alert-webhook');
   const outputs = {
@@ -50,9 +83,7 @@ export function argsOf(cmd: Command, values: Values): CliArgs {
       const archiveBucket = optional(values, 'archive-bucket');
       return {
         command: cmd,
-        bucket: bucketName(required(values, 'bucket', cmd), 'bucket'),
-        prefix: folder(values, 'prefix', ''),
-        table: tableName(required(values, 'table', cmd)),
+        ...pipelineStores(cmd, values),
         ...(archiveBucket === undefined
           ? {}
           : { archiveBucket: bucketName(archiveBucket, 'archive-bucket') }),
@@ -62,14 +93,13 @@ export function argsOf(cmd: Command, values: Values): CliArgs {
         uniqueListeners: uniqueMode(values),
         concurrency: integer(values, 'concurrency', 2, 1, 64),
         ...threadsOf(values),
-        s3ForcePathStyle: values['s3-force-path-style'] === true,
         interval: integer(values, 'interval', 60, 1),
         ...(values.timeout === undefined
           ? {}
           : { timeout: integer(values, 'timeout', 0, 1, 2_147_483) }),
         stallTimeout: integer(values, 'stall-timeout', 300, 1, 2_147_483),
         ...outputs,
-        ...common,
+        ...s3Common,
       };
     }
     case 'local': {
@@ -93,38 +123,25 @@ export function argsOf(cmd: Command, values: Values): CliArgs {
     case 'status':
       return {
         command: cmd,
-        bucket: bucketName(required(values, 'bucket', cmd), 'bucket'),
-        prefix: folder(values, 'prefix', ''),
-        table: tableName(required(values, 'table', cmd)),
+        ...pipelineStores(cmd, values),
         runs: integer(values, 'runs', 10, 1, 1000),
         json: values.json === true,
-        s3ForcePathStyle: values['s3-force-path-style'] === true,
-        ...common,
+        ...s3Common,
       };
-    case 'dashboard': {
-      const bucket = optional(values, 'bucket');
-      if (bucket === undefined && values.prefix !== undefined) {
-        throw new UsageError('kpis dashboard: --prefix needs --bucket (it is the pipeline prefix)');
-      }
+    case 'dashboard':
       return {
         command: cmd,
+        ...optionalBucket(cmd, values, 'pipeline prefix'),
         table: tableName(required(values, 'table', cmd)),
-        ...(bucket === undefined ? {} : { bucket: bucketName(bucket, 'bucket') }),
-        prefix: folder(values, 'prefix', ''),
         host: optional(values, 'host') ?? '127.0.0.1',
         port: integer(values, 'port', 8080, 0, 65_535),
         refresh: integer(values, 'refresh', 15, 0, 3_600),
-        s3ForcePathStyle: values['s3-force-path-style'] === true,
-        ...common,
+        ...s3Common,
       };
-    }
-    case 'generate': {
-      const bucket = optional(values, 'bucket');
-      if (bucket === undefined && values.prefix !== undefined) {
-        throw new UsageError('kpis generate: --prefix needs --bucket (it is the upload prefix)');
-      }
+    case 'generate':
       return {
         command: cmd,
+        ...optionalBucket(cmd, values, 'upload prefix'),
         out: callerPath(required(values, 'out', cmd)),
         rows: integer(values, 'rows', 100_000, 0),
         files: integer(values, 'files', 4, 1),
@@ -132,12 +149,8 @@ export function argsOf(cmd: Command, values: Values): CliArgs {
         seed: integer(values, 'seed', 42, 0),
         dirty: rate(values, 'dirty', 0.01),
         gzip: values.gzip === true,
-        ...(bucket === undefined ? {} : { bucket: bucketName(bucket, 'bucket') }),
-        prefix: folder(values, 'prefix', ''),
-        s3ForcePathStyle: values['s3-force-path-style'] === true,
-        ...common,
+        ...s3Common,
       };
-    }
     case 'emulators': {
       const dir = pathOf(optional(values, 'dir'));
       const buckets = (optional(values, 'bucket') ?? '')

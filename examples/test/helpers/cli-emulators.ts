@@ -67,10 +67,12 @@ export interface CliEmulators {
   close(): Promise<void>;
 }
 
-/** Starts s3rver, dynalite and a webhook. */
-export async function startCliEmulators(): Promise<CliEmulators> {
+/** Starts s3rver (with `buckets` created), dynalite and a webhook. */
+export async function startCliEmulators(
+  options: { readonly buckets?: readonly string[] } = {},
+): Promise<CliEmulators> {
   const [s3rver, dynalite, hook] = await Promise.all([
-    startS3rver(),
+    startS3rver(options.buckets === undefined ? {} : { buckets: options.buckets }),
     startDynalite(),
     startWebhook(),
   ]);

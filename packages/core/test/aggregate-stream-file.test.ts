@@ -8,25 +8,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import {
-  aggregateStreamFile,
-  finalizeKpis,
-  RunMetrics,
-  serializeKpiState,
-  songsTableFromRows,
-} from '../src/index.js';
+import { aggregateStreamFile, finalizeKpis, RunMetrics, serializeKpiState } from '../src/index.js';
 import { createJoinMetrics } from '../src/join/join-songs.js';
 import { usersTableFromIds } from '../src/join/users-table.js';
-import { CollectingSink, sourceRef } from './helpers/kpi-fixtures.js';
+import { CollectingSink, SONGS, sourceRef } from './helpers/kpi-fixtures.js';
 import { chunked } from './helpers/parse.js';
 
-const songs = songsTableFromRows([
-  { track_id: 't1', track_name: 'One', duration_ms: 1000, track_genre: 'pop' },
-  { track_id: 't1', track_name: 'Uno', duration_ms: 1100, track_genre: 'rock' },
-  { track_id: 't2', track_name: '', duration_ms: 2000, track_genre: 'pop' },
-  { track_id: 'trackidlongerthan13', track_name: 'Long', duration_ms: 3000, track_genre: 'jazz' },
-  { track_id: 't3', track_name: 'Three', duration_ms: 0, track_genre: 'rock' },
-]);
 const users = usersTableFromIds([1, 2, 3, 7]);
 
 const userArb = fc.oneof(
@@ -108,7 +95,7 @@ async function run(
   const source = sourceRef('streams/x.csv');
   const result = await aggregateStreamFile(chunked(bytes, chunk), {
     source,
-    songs,
+    songs: SONGS,
     users,
     deadLetter,
     metrics,
@@ -174,7 +161,7 @@ test('the summary reports the records each stage took and gave', async () => {
   const metrics = new RunMetrics();
   const { counts } = await aggregateStreamFile(chunked(Buffer.from(lines.join('\n')), 4096), {
     source: sourceRef('s.csv'),
-    songs,
+    songs: SONGS,
     metrics,
     deadLetter: new CollectingSink(),
   });
@@ -202,7 +189,7 @@ test('aggregateStreamFile reads gzip, rejects a bad header before counting rows,
   const deadLetter = new CollectingSink();
   const { counts, state } = await aggregateStreamFile([gzipSync(csv)], {
     source: sourceRef('a.csv'),
-    songs,
+    songs: SONGS,
     deadLetter,
   });
   assert.deepEqual([counts.rowsRead, counts.rowsAggregated], [2, 2]);
@@ -212,7 +199,7 @@ test('aggregateStreamFile reads gzip, rejects a bad header before counting rows,
   await assert.rejects(
     aggregateStreamFile([Buffer.from('user_id,track\n1,t1\n')], {
       source: sourceRef('b.csv'),
-      songs,
+      songs: SONGS,
       deadLetter,
       metrics,
     }),
@@ -225,7 +212,7 @@ test('aggregateStreamFile reads gzip, rejects a bad header before counting rows,
   await assert.rejects(
     aggregateStreamFile([Buffer.from(csv)], {
       source: sourceRef('c.csv'),
-      songs,
+      songs: SONGS,
       deadLetter,
       signal: controller.signal,
     }),
@@ -242,7 +229,7 @@ test('bad options reject before any byte is read', async () => {
   await assert.rejects(
     aggregateStreamFile(bytes, {
       source: sourceRef('x.csv'),
-      songs,
+      songs: SONGS,
       deadLetter: new CollectingSink(),
       csvEngine: 'fused' as never,
     }),

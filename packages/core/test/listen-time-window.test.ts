@@ -12,17 +12,12 @@ import {
   kpiStateDates,
   OptionsError,
   RunMetrics,
-  songsTableFromRows,
   streamRowSchema,
   validateRows,
 } from '../src/index.js';
 import { listenTimeCheckMs, listenTimeInWindow } from '../src/validate/time.js';
-import { CollectingSink, sourceRef } from './helpers/kpi-fixtures.js';
+import { CollectingSink, SONGS, sourceRef } from './helpers/kpi-fixtures.js';
 import { chunked } from './helpers/parse.js';
-
-const songs = songsTableFromRows([
-  { track_id: 't1', track_name: 'One', duration_ms: 1000, track_genre: 'pop' },
-]);
 
 const inTwoDays = new Date(Date.now() + 2 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
 const GOOD = '2024-06-25 17:43:13';
@@ -63,7 +58,7 @@ describe('listen_time window', () => {
       const times = [GOOD, ...OUT_OF_RANGE, '2000-01-01 00:00:00'];
       const { state, counts } = await aggregateStreamFile(chunked(path.body(times), 13), {
         source: sourceRef(path.key),
-        songs,
+        songs: SONGS,
         deadLetter,
         metrics: new RunMetrics(),
         csvEngine: path.csvEngine,
@@ -92,7 +87,7 @@ describe('listen_time window', () => {
       chunked(csv(['1999-12-31 23:59:59', '2024-06-25 17:43:13', '2030-01-01 00:00:01'])),
       {
         source: sourceRef('b.csv'),
-        songs,
+        songs: SONGS,
         deadLetter,
         listenTimeWindow: { from: '1990-01-01', to: new Date('2030-01-01T00:00:00Z') },
       },

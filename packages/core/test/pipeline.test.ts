@@ -11,28 +11,9 @@ import {
   pipeline,
   RunMetrics,
   type StreamRow,
-  type ValidBatch,
   validateRows,
 } from '../src/index.js';
-
-/** A batch sink counting valid rows as aggregated; resolves to their number. */
-function countRows<T>(): BatchSink<ValidBatch<T>, number> {
-  return {
-    name: 'count',
-    open(context) {
-      let rows = 0;
-      return {
-        process(batch) {
-          rows += batch.length;
-          context.metrics?.addAggregated(batch.source, batch.length);
-        },
-        finish: () => rows,
-      };
-    },
-  };
-}
-
-import { chunked, testSource } from './helpers/parse.js';
+import { chunked, countRows, testSource } from './helpers/parse.js';
 
 const header = 'user_id,track_id,listen_time\n';
 

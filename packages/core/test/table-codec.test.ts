@@ -1,40 +1,28 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  decodeTables,
-  encodeTables,
-  songsTableFromRows,
-  TableCodecError,
-  UsersTable,
-} from '../src/index.js';
+import { decodeTables, encodeTables, TableCodecError, UsersTable } from '../src/index.js';
 import { usersTableFromIds } from '../src/join/users-table.js';
-
-const songs = songsTableFromRows([
-  { track_id: 't1', track_name: 'Alpha', duration_ms: 1000, track_genre: 'pop' },
-  { track_id: 't1', track_name: 'Alpha (live)', duration_ms: 1100, track_genre: 'rock' },
-  { track_id: 't2', track_name: '', duration_ms: 2000, track_genre: 'pop' },
-  { track_id: 'Ａ😀', track_name: 'Wide 😀', duration_ms: 3000, track_genre: 'jazz' },
-]);
+import { SONGS } from './helpers/kpi-fixtures.js';
 
 describe('encodeTables / decodeTables', () => {
   it('reads back a songs table that answers every lookup as the original does', () => {
-    const { songs: back, users } = decodeTables(encodeTables(songs));
+    const { songs: back, users } = decodeTables(encodeTables(SONGS));
     assert.equal(users, undefined);
-    assert.deepEqual(back.genres, songs.genres);
-    assert.deepEqual(back.trackIds, songs.trackIds);
-    assert.deepEqual(back.pairName, songs.pairName);
-    assert.deepEqual([...back.pairStart], [...songs.pairStart]);
-    assert.deepEqual([...back.pairGenre], [...songs.pairGenre]);
-    assert.deepEqual([...back.pairDuration], [...songs.pairDuration]);
+    assert.deepEqual(back.genres, SONGS.genres);
+    assert.deepEqual(back.trackIds, SONGS.trackIds);
+    assert.deepEqual(back.pairName, SONGS.pairName);
+    assert.deepEqual([...back.pairStart], [...SONGS.pairStart]);
+    assert.deepEqual([...back.pairGenre], [...SONGS.pairGenre]);
+    assert.deepEqual([...back.pairDuration], [...SONGS.pairDuration]);
     for (const id of ['t1', 't2', 'Ａ😀', 't3', ''])
-      assert.equal(back.trackOf(id), songs.trackOf(id));
-    assert.deepEqual(back.stats, songs.stats);
-    assert.deepEqual([...back.trackDictionary().pairEntry], [...songs.trackDictionary().pairEntry]);
+      assert.equal(back.trackOf(id), SONGS.trackOf(id));
+    assert.deepEqual(back.stats, SONGS.stats);
+    assert.deepEqual([...back.trackDictionary().pairEntry], [...SONGS.trackDictionary().pairEntry]);
   });
 
   it('carries a users table along', () => {
     const given = usersTableFromIds([3, 1, 2 ** 40, 7]);
-    const { users } = decodeTables(encodeTables(songs, given));
+    const { users } = decodeTables(encodeTables(SONGS, given));
     assert.ok(users instanceof UsersTable);
     assert.deepEqual(
       [...users.ids()].sort((a, b) => a - b),
@@ -45,7 +33,7 @@ describe('encodeTables / decodeTables', () => {
   });
 
   it('rejects bytes that are not an encoded table with TABLES_CORRUPT', () => {
-    const bytes = encodeTables(songs);
+    const bytes = encodeTables(SONGS);
     const cases = [
       new Uint8Array(3),
       bytes.subarray(0, bytes.length - 8),

@@ -10,35 +10,18 @@ import {
   type KpiKey,
 } from './errors.js';
 import { documentClientFor } from './internal/document-client.js';
-import {
-  dynamoClientSchema,
-  parseOptions,
-  retryShape,
-  signalSchema,
-  tableNameSchema,
-} from './internal/options.js';
+import { parseOptions, writeConcurrencySchema, writerShape } from './internal/options.js';
 import { combineSignals, fullJitterDelay, isThrottlingError, sleep } from './internal/retry.js';
 import { type DynamoItem, type KpiItem, keyString, kpiKeyOf, toDynamoItem } from './kpi-item.js';
 
 /** Options of {@link createBatchWriter}. */
 export const batchWriterOptionsSchema = z
   .object({
-    /** Injected low-level DynamoDB client (wrapped in a document client internally). */
-    client: dynamoClientSchema,
-    /** Table name. */
-    tableName: tableNameSchema,
+    ...writerShape,
     /** BatchWriteItem requests in flight at once (p-limit). Default 4. */
-    concurrency: z
-      .number()
-      .int()
-      .min(1, { message: 'Expected `concurrency` to be an integer from 1 and up' })
-      .max(256)
-      .default(4),
+    concurrency: writeConcurrencySchema,
     /** Items per BatchWriteItem request, at most DynamoDB's 25. Default 25. */
     chunkSize: z.number().int().min(1).max(25).default(25),
-    ...retryShape,
-    /** Aborts every write of this writer. */
-    signal: signalSchema.optional(),
   })
   .refine((o) => o.maxDelayMs >= o.baseDelayMs, {
     message: 'Expected `maxDelayMs` to be at least `baseDelayMs`',

@@ -3,13 +3,7 @@ import pLimit from 'p-limit';
 import { z } from 'zod';
 import { BatchWriteError, describeKeys, emptyMetrics, type KpiKey } from './errors.js';
 import { documentClientFor } from './internal/document-client.js';
-import {
-  dynamoClientSchema,
-  parseOptions,
-  retryShape,
-  signalSchema,
-  tableNameSchema,
-} from './internal/options.js';
+import { parseOptions, writeConcurrencySchema, writerShape } from './internal/options.js';
 import { fullJitterDelay, isThrottlingError, sleep } from './internal/retry.js';
 import { type DynamoItem, type KpiItem, kpiKeyOf, toDynamoItem } from './kpi-item.js';
 
@@ -17,19 +11,13 @@ import { type DynamoItem, type KpiItem, kpiKeyOf, toDynamoItem } from './kpi-ite
 export type PutIfNewerOutcome = 'written' | 'stale';
 
 const common = {
-  /** Injected low-level DynamoDB client. */
-  client: dynamoClientSchema,
-  /** Table name. */
-  tableName: tableNameSchema,
+  ...writerShape,
   /** Version to store; the put succeeds only over a missing or strictly lower version. */
   version: z
     .number({ message: 'Expected `version` to be a number' })
     .int()
     .min(0, { message: 'Expected `version` to be a non-negative safe integer' })
     .max(Number.MAX_SAFE_INTEGER),
-  ...retryShape,
-  /** Aborts the puts and their retries. */
-  signal: signalSchema.optional(),
 };
 
 /** Options of {@link putItemIfNewer}. */
@@ -54,12 +42,7 @@ export const putItemsIfNewerOptionsSchema = z.object({
     }),
   ),
   /** Puts in flight at once (p-limit). Default 4. */
-  concurrency: z
-    .number()
-    .int()
-    .min(1, { message: 'Expected `concurrency` to be an integer from 1 and up' })
-    .max(256)
-    .default(4),
+  concurrency: writeConcurrencySchema,
 });
 
 /** Options of {@link putItemsIfNewer}. */

@@ -9,7 +9,15 @@ import { before, describe, it } from 'node:test';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SongRow } from '@streamkpi/core';
 import { createReferenceCache } from '../src/index.js';
-import { BUCKET, oracleOf, SONGS, songsCsv, streamsCsv, useEmulators } from './helpers/e2e.js';
+import {
+  BUCKET,
+  LISTENS,
+  oracleOf,
+  SONGS,
+  songsCsv,
+  streamsCsv,
+  useEmulators,
+} from './helpers/e2e.js';
 import { kpiFields } from './helpers/kpi-fixtures.js';
 
 /** Counts GetObject requests per top folder (`songs`, `users`, …). */
@@ -31,15 +39,8 @@ function countGets(s3: S3Client): Map<string, number> {
   return counts;
 }
 
-const FILE_A = streamsCsv([
-  { user_id: 1, track_id: 't1', listen_time: '2024-06-25 10:00:00' },
-  { user_id: 2, track_id: 't2', listen_time: '2024-06-25 11:00:00' },
-  { user_id: 3, track_id: 't9', listen_time: '2024-06-25 12:00:00' },
-]);
-const FILE_B = streamsCsv([
-  { user_id: 2, track_id: 't4', listen_time: '2024-06-25 23:00:00' },
-  { user_id: 1, track_id: 't3', listen_time: '2024-06-26 08:00:00' },
-]);
+const { a: FILE_A, b: FILE_B } = LISTENS;
+/** Listens of `t9`, a track the first songs file lacks, and of a known one. */
 const FILE_C = streamsCsv([
   { user_id: 1, track_id: 't9', listen_time: '2024-06-26 09:00:00' },
   { user_id: 3, track_id: 't1', listen_time: '2024-06-26 10:00:00' },

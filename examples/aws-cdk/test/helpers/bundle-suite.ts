@@ -33,6 +33,7 @@ import {
 } from '@streamkpi/s3-source/testing';
 import {
   expected,
+  LISTENS,
   put,
   songsCsv,
   streamsCsv,
@@ -65,20 +66,7 @@ const TABLE = PARAMS.tableName;
 const STATE_TABLE = PARAMS.stateTableName;
 const PREFIX = PARAMS.prefix;
 
-const FILE_A = streamsCsv([
-  { user_id: 1, track_id: 't1', listen_time: '2024-06-25 10:00:00' },
-  { user_id: 2, track_id: 't2', listen_time: '2024-06-25 11:00:00' },
-  { user_id: 'x', track_id: 't1', listen_time: '2024-06-25 13:00:00' },
-  { user_id: 3, track_id: 't9', listen_time: '2024-06-25 14:00:00' },
-]);
-const FILE_B = streamsCsv([
-  { user_id: 3, track_id: 't1', listen_time: '2024-06-25 20:00:00' },
-  { user_id: 1, track_id: 't3', listen_time: '2024-06-26 08:00:00' },
-]);
-const FILE_C = streamsCsv([
-  { user_id: 2, track_id: 't4', listen_time: '2024-06-26 09:30:00' },
-  { user_id: 2, track_id: 't4', listen_time: '2024-06-26 09:40:00' },
-]);
+const { a: FILE_A, b: FILE_B, c: FILE_C } = LISTENS;
 const FILE_D = streamsCsv([{ user_id: 1, track_id: 't2', listen_time: '2024-06-27 00:00:01' }]);
 const FILE_F = streamsCsv([
   { user_id: 3, track_id: 't3', listen_time: '2024-06-28 07:00:00' },

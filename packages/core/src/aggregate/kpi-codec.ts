@@ -20,6 +20,17 @@ function sortedOrder(n: number, cmp: (a: number, b: number) => number): Int32Arr
   return order.sort(cmp);
 }
 
+/** The entries of `order` marked in `used`, in that order; `renumbered[e]` is set to each one's index among them. */
+function keepUsed(order: Int32Array, used: Uint8Array, renumbered: Int32Array): number[] {
+  const kept: number[] = [];
+  for (const e of order) {
+    if (used[e] === 0) continue;
+    renumbered[e] = kept.length;
+    kept.push(e);
+  }
+  return kept;
+}
+
 /** Serializes `state` to the compact, versioned, canonical binary format (see module docs). */
 export function serializeKpiState(state: KpiState): Uint8Array {
   return serializeDays(
@@ -145,12 +156,7 @@ function serializeDays(state: KpiState, days: readonly number[]): Uint8Array {
     compareCodePoints(state.genres[a]!, state.genres[b]!),
   );
   const genreNew = new Int32Array(state.genres.length).fill(-1);
-  const genres: number[] = [];
-  for (const g of genreOrder) {
-    if (usedGenre[g] === 0) continue;
-    genreNew[g] = genres.length;
-    genres.push(g);
-  }
+  const genres = keepUsed(genreOrder, usedGenre, genreNew);
   w.varint(genres.length);
   for (const g of genres) w.string(state.genres[g]!);
   const trackNew = new Int32Array(state.trackCount).fill(-1);
@@ -175,12 +181,7 @@ function serializeDays(state: KpiState, days: readonly number[]): Uint8Array {
         compareCodePoints(state.trackIds[a]!, state.trackIds[b]!) ||
         compareCodePoints(state.trackNames[a]!, state.trackNames[b]!),
     );
-    const tracks: number[] = [];
-    for (const t of trackOrder) {
-      if (usedTrack[t] === 0) continue;
-      trackNew[t] = tracks.length;
-      tracks.push(t);
-    }
+    const tracks = keepUsed(trackOrder, usedTrack, trackNew);
     w.varint(tracks.length);
     for (const t of tracks) {
       w.string(state.trackIds[t]!);

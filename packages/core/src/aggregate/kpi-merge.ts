@@ -22,6 +22,27 @@ function describeMode(s: KpiState): string {
   return s.mode === 'hll' ? `hll (precision ${s.hllPrecision})` : 'exact';
 }
 
+/**
+ * Adds the track counts of `from` (tracks of `src`) to `into` (tracks of
+ * `out`), interning each track in `out` the first time `trackMap` misses it.
+ */
+function addTracks(
+  into: CountMap,
+  from: CountMap,
+  src: KpiState,
+  out: KpiState,
+  trackMap: Int32Array,
+): void {
+  from.forEach((t, count) => {
+    let ot = trackMap[t]!;
+    if (ot < 0) {
+      ot = out.internTrack(src.trackIds[t]!, src.trackNames[t]!);
+      trackMap[t] = ot;
+    }
+    into.add(ot, count);
+  });
+}
+
 function foldInto(out: KpiState, src: KpiState): void {
   const genreMap = src.genres.map((g) => out.internGenre(g));
   const trackMap = new Int32Array(src.trackCount).fill(-1);
@@ -47,15 +68,7 @@ function foldInto(out: KpiState, src: KpiState): void {
       } else {
         target.users.merge(cell.users as Hll);
       }
-      const tracks = target.tracks;
-      cell.tracks.forEach((t, count) => {
-        let ot = trackMap[t]!;
-        if (ot < 0) {
-          ot = out.internTrack(src.trackIds[t]!, src.trackNames[t]!);
-          trackMap[t] = ot;
-        }
-        tracks.add(ot, count);
-      });
+      addTracks(target.tracks, cell.tracks, src, out, trackMap);
     }
   }
 }
@@ -150,14 +163,7 @@ export function pickKpiDates(state: KpiState, dates: Iterable<string>): KpiState
         genreMap[g] = og;
       }
       const tracks = new CountMap(cell.tracks.size);
-      cell.tracks.forEach((t, count) => {
-        let ot = trackMap[t]!;
-        if (ot < 0) {
-          ot = out.internTrack(state.trackIds[t]!, state.trackNames[t]!);
-          trackMap[t] = ot;
-        }
-        tracks.add(ot, count);
-      });
+      addTracks(tracks, cell.tracks, state, out, trackMap);
       const copy = new KpiCell(cell.users, tracks);
       copy.listens = cell.listens;
       copy.totalMs = cell.totalMs;

@@ -1,6 +1,7 @@
 /**
- * Shared fixtures for the KPI tests: a collecting dead-letter sink, row
- * wrappers, and `runKpis` (join → aggregate) over plain arrays.
+ * Shared fixtures for the KPI tests: a small songs catalogue, a collecting
+ * dead-letter sink, row wrappers, and `runKpis` (join → aggregate) over
+ * plain arrays.
  */
 import {
   type AggregateDailyKpisOptions,
@@ -20,6 +21,20 @@ import {
   type UsersTable,
 } from '../../src/index.js';
 import { rowAcceptors } from '../../src/validate/row-acceptors.js';
+
+/**
+ * A small songs catalogue with what a songs table must handle: a track in
+ * two genres under two names (`t1`), an empty name (`t2`), a zero duration
+ * (`t3`), an id longer than 13 characters and an id outside the BMP.
+ */
+export const SONGS = songsTableFromRows([
+  { track_id: 't1', track_name: 'One', duration_ms: 1000, track_genre: 'pop' },
+  { track_id: 't1', track_name: 'Uno', duration_ms: 1100, track_genre: 'rock' },
+  { track_id: 't2', track_name: '', duration_ms: 2000, track_genre: 'pop' },
+  { track_id: 't3', track_name: 'Three', duration_ms: 0, track_genre: 'rock' },
+  { track_id: 'trackidlongerthan13', track_name: 'Long', duration_ms: 3000, track_genre: 'jazz' },
+  { track_id: 'Ａ😀', track_name: 'Wide 😀', duration_ms: 3000, track_genre: 'jazz' },
+]);
 
 /** The `[genre, name, duration]` pairs of track `id` in a songs table, in table order. */
 export function trackPairs(table: SongsTable, id: string): [string, string, number][] {

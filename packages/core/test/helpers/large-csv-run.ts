@@ -12,9 +12,9 @@ import {
   pipeline,
   RunMetrics,
   type StreamRow,
-  type ValidBatch,
   validateRows,
 } from '../../src/index.js';
+import { countRows } from './parse.js';
 
 const totalBytes = Number(process.env.TOTAL_BYTES ?? 300 * 1024 * 1024);
 const ROWS_PER_CHUNK = 1000;
@@ -62,14 +62,6 @@ const { summary } = await pipeline((ctx) =>
   ),
 )
   .through(validateRows({ dataset: 'streams', deadLetter, metrics }))
-  .to({
-    name: 'count',
-    open: (context) => ({
-      process: (batch: ValidBatch<StreamRow>) => {
-        context.metrics?.addAggregated(batch.source, batch.length);
-      },
-      finish: () => undefined,
-    }),
-  })
+  .to(countRows<StreamRow>())
   .run({ metrics });
 process.stdout.write(`${JSON.stringify({ baselineRss, deadLettered, summary })}\n`);

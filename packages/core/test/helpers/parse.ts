@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { RowBatch, SourceRef, ValidBatch } from '../../src/index.js';
+import type { BatchSink, RowBatch, SourceRef, ValidBatch } from '../../src/index.js';
 import { RowBatchBuilder, rowFields } from '../../src/internal/row-batch.js';
 import type { ByteParser } from '../../src/parse/parse-csv.js';
 import type { RawRow } from '../../src/types.js';
@@ -42,6 +42,11 @@ export async function collectRows(batches: AsyncIterable<RowBatch>): Promise<Raw
   return rows;
 }
 
+/** Each row's line and problem reason (`null` for a good row): what a parser's bad-row tests compare. */
+export function lineReasons(rows: readonly RawRow[]): [number, string | null][] {
+  return rows.map((r) => [r.line, r.problem?.reason ?? null]);
+}
+
 /** The rows `parser` reads from `input` cut into chunks of `size` (see {@link chunked}). */
 export function rowsOf(
   parser: ByteParser,
@@ -63,6 +68,23 @@ export function toRowBatch(rows: readonly RawRow[], source?: SourceRef): RowBatc
   const builder = new RowBatchBuilder(source ?? rows[0]?.source ?? testSource('empty.csv'));
   for (const row of rows) builder.add(row.line, row.fields, row.problem);
   return builder.take();
+}
+
+/** A batch sink counting valid rows as aggregated; resolves to their number. */
+export function countRows<T>(): BatchSink<ValidBatch<T>, number> {
+  return {
+    name: 'count',
+    open(context) {
+      let rows = 0;
+      return {
+        process(batch) {
+          rows += batch.length;
+          context.metrics?.addAggregated(batch.source, batch.length);
+        },
+        finish: () => rows,
+      };
+    },
+  };
 }
 
 /** The rows of a validated batch as `{ source, line, value }` records. */

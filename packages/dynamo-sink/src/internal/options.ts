@@ -50,5 +50,24 @@ export const retryShape = {
   maxDelayMs: z.number().min(0).max(300_000).default(5_000),
 };
 
+/** Options of every KPI writer (the batch writer and the conditional puts). */
+export const writerShape = {
+  /** Injected low-level DynamoDB client (wrapped in a document client internally). */
+  client: dynamoClientSchema,
+  /** Table name. */
+  tableName: tableNameSchema,
+  ...retryShape,
+  /** Aborts the writes and their retries. */
+  signal: signalSchema.optional(),
+};
+
+/** Requests in flight at once (p-limit) of the batch writer and the conditional puts. Default 4. */
+export const writeConcurrencySchema = z
+  .number()
+  .int()
+  .min(1, { message: 'Expected `concurrency` to be an integer from 1 and up' })
+  .max(256)
+  .default(4);
+
 /** The one options helper of every package (core's): same checks, same message format. */
 export { parseOptions } from '@streamkpi/core';

@@ -142,6 +142,30 @@ export function streamsCsv(
   return `user_id,track_id,listen_time\n${rows.map((r) => [r.user_id, r.track_id, r.listen_time].map(csvField).join(',')).join('\n')}\n`;
 }
 
+/**
+ * Three small stream files over the {@link SONGS} catalogue, for the tests
+ * that run files through one after another: `a` on 2024-06-25 with a
+ * rejected row (user `x`) and a listen of an unknown track (`t9`); `b`
+ * across midnight (2024-06-25 and 2024-06-26); `c` two listens of one
+ * track by one user on 2024-06-26.
+ */
+export const LISTENS = {
+  a: streamsCsv([
+    { user_id: 1, track_id: 't1', listen_time: '2024-06-25 10:00:00' },
+    { user_id: 2, track_id: 't2', listen_time: '2024-06-25 11:00:00' },
+    { user_id: 'x', track_id: 't1', listen_time: '2024-06-25 13:00:00' },
+    { user_id: 3, track_id: 't9', listen_time: '2024-06-25 14:00:00' },
+  ]),
+  b: streamsCsv([
+    { user_id: 3, track_id: 't1', listen_time: '2024-06-25 20:00:00' },
+    { user_id: 1, track_id: 't3', listen_time: '2024-06-26 08:00:00' },
+  ]),
+  c: streamsCsv([
+    { user_id: 2, track_id: 't4', listen_time: '2024-06-26 09:30:00' },
+    { user_id: 2, track_id: 't4', listen_time: '2024-06-26 09:40:00' },
+  ]),
+} as const;
+
 export async function put(
   s3: S3Client,
   key: string,

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { prng } from '../../../core/test/helpers/prng.js';
-import { type KpiItem, readKpiItems, type StoredKpiItem } from '../../src/index.js';
+import {
+  BatchWriteError,
+  type KpiItem,
+  readKpiItems,
+  type StoredKpiItem,
+} from '../../src/index.js';
 
 export { prng };
 
@@ -99,4 +104,25 @@ export async function assertTableHolds(
   items: readonly KpiItem[],
 ): Promise<void> {
   assert.deepEqual(await readKpiItems(client, tableName), items.map(expectedStored).sort(byKey));
+}
+
+/** Retry delays of a writer short enough for tests that make it retry on purpose. */
+export const FAST_RETRY = { baseDelayMs: 1, maxDelayMs: 4 } as const;
+
+/** The key of an item or key-like record (what a writer lists of the items it did not write). */
+export function keyOf(item: { readonly date: string; readonly track_genre: string }): {
+  date: string;
+  track_genre: string;
+} {
+  return { date: item.date, track_genre: item.track_genre };
+}
+
+/** The `BatchWriteError` that `write` rejects with (fails the test when it resolves or rejects with anything else). */
+export async function batchWriteErrorOf(write: Promise<unknown>): Promise<BatchWriteError> {
+  const error = await write.then(
+    () => assert.fail('expected a BatchWriteError'),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof BatchWriteError, `expected a BatchWriteError, got ${String(error)}`);
+  return error;
 }
