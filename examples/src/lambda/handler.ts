@@ -18,7 +18,7 @@ import { type InvocationRunOptions, type KpiRunResult, NO_RUN, runForObjects } f
 
 /** A run over an input's objects left failures (they stay for a retry). */
 export class KpiRunError extends Error {
-  readonly code = 'RUN_FAILED';
+  readonly code: 'RUN_FAILED' | 'CLAIMED_ELSEWHERE' = 'RUN_FAILED';
   readonly result: KpiRunResult;
   constructor(message: string, result: KpiRunResult) {
     super(message);
@@ -32,13 +32,11 @@ export class KpiRunError extends Error {
  * failure of this invocation, but the message must come back (the holder
  * may still fail), so it is reported in `batchItemFailures` all the same.
  */
-export class KpiClaimedError extends Error {
-  readonly code = 'CLAIMED_ELSEWHERE';
-  readonly result: KpiRunResult;
+export class KpiClaimedError extends KpiRunError {
+  override readonly code = 'CLAIMED_ELSEWHERE';
   constructor(message: string, result: KpiRunResult) {
-    super(message);
+    super(message, result);
     this.name = 'KpiClaimedError';
-    this.result = result;
   }
 }
 
