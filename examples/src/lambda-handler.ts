@@ -20,7 +20,12 @@ import type { KpiHandlerEvent } from './lambda/inputs.js';
 export type { KpiHandlerRuntime, KpiHandlerSettings } from './lambda/environment.js';
 export { kpiHandlerEnvSchema, runtimeFromEnv } from './lambda/environment.js';
 export type { KpiHandler, KpiHandlerResult } from './lambda/handler.js';
-export { createKpiHandler, invocationRunOptions, KpiRunError } from './lambda/handler.js';
+export {
+  createKpiHandler,
+  invocationRunOptions,
+  KpiClaimedError,
+  KpiRunError,
+} from './lambda/handler.js';
 export type {
   BackfillBatch,
   KpiHandlerEvent,

@@ -74,6 +74,31 @@ describe('kpis status', () => {
     assert.match(text.stdout, /run\s+ok\s+1\s+1\s+0\s+3/);
   });
 
+  it('shows a run that threw (no songs object) as failed with its error code', async () => {
+    await createBucket(s3, 'status-no-songs');
+    await put(s3, 'status-no-songs', 'streams/a.csv', STREAMS);
+    const noSongs = ['--bucket', 'status-no-songs', '--table', 'status-kpis-2'];
+    const run = await runCli(['run', ...noSongs, '--s3-force-path-style', '--threads', '0'], env);
+    assert.notEqual(run.code, 0, run.stdout);
+    assert.match(run.stderr, /NO_SONGS|songs/);
+
+    const json = await runCli(['status', ...noSongs, '--s3-force-path-style', '--json'], env);
+    assert.equal(json.code, 0, json.stderr);
+    const status = JSON.parse(json.stdout) as PipelineStatus;
+    assert.equal(status.runs.length, 1);
+    const [record] = status.runs;
+    assert.equal(record?.ok, false);
+    assert.deepEqual(
+      record?.failures.map((f) => [f.step, f.code]),
+      [['setup', 'NO_SONGS']],
+    );
+    assert.equal(status.pending.count, 1, 'the stream object waits for the next run');
+
+    const text = await runCli(['status', ...noSongs, '--s3-force-path-style'], env);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /last run failed at setup : .*songs/);
+  });
+
   it('exits 3 naming a missing table', async () => {
     const r = await runCli(
       ['status', '--bucket', 'status-bucket', '--table', 'no-such-table', '--s3-force-path-style'],

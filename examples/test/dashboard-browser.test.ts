@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { readKpiItems, runKpis, type StoredKpiItem } from '@streamkpi/dynamo-sink';
+import { listRunRecords, readKpiItems, runKpis, type StoredKpiItem } from '@streamkpi/dynamo-sink';
 import { slowDownGets, startFaultProxy } from '@streamkpi/s3-source/testing';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './helpers/chromium.js';
@@ -284,6 +284,22 @@ describe('dashboard in Chromium', () => {
       trs.map((tr) => tr.getAttribute('data-status')),
     );
     assert.deepEqual(runs, ['ok']);
+    // The landing → committed latency of that run, as its record holds it.
+    const [record] = await listRunRecords({ s3: f.s3, bucket: f.bucket });
+    const latency = record?.landingToCommitted;
+    assert.ok(latency !== undefined && latency.count === 3, JSON.stringify(latency));
+    const shown = await page.$eval('#card-landing-committed', (box) => ({
+      term: box.querySelector('dt')?.textContent,
+      value: box.querySelector('dd')?.textContent,
+      p50: box.getAttribute('data-p50-ms'),
+      max: box.getAttribute('data-max-ms'),
+    }));
+    assert.equal(shown.term, 'Landing → committed (3 objects)');
+    assert.deepEqual([shown.p50, shown.max], [String(latency.p50Ms), String(latency.maxMs)]);
+    assert.match(
+      shown.value ?? '',
+      /^p50 \d[\d.]* (ms|s|min \d+ s) · max \d[\d.]* (ms|s|min \d+ s)$/,
+    );
   });
 
   it('shows a failed kpis run as failed, with its failure, the file left waiting and the quarantined file', async () => {

@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { listRunRecords } from '@streamkpi/dynamo-sink';
 import { type DynaliteHandle, startDynalite } from '@streamkpi/dynamo-sink/testing';
 import { type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
 import {
@@ -18,7 +19,15 @@ import {
   songsCsv,
   tableItems,
 } from '../../packages/dynamo-sink/test/helpers/e2e.js';
-import { handler as lambdaHandler, runtimeFromEnv } from '../src/lambda-handler.js';
+import {
+  type SilentServer,
+  startSilentServer,
+} from '../../packages/s3-source/test/helpers/silent-server.js';
+import {
+  createKpiHandler,
+  handler as lambdaHandler,
+  runtimeFromEnv,
+} from '../src/lambda-handler.js';
 import { applyEmulatorEnv } from './helpers/emulator-env.js';
 import { lambdaContext, s3Notification, sqsEvent, sqsRecord } from './helpers/lambda-payloads.js';
 
@@ -159,5 +168,94 @@ describe('Lambda handler environment', () => {
         (error as Error & { code?: string }).code === 'INVALID_OPTIONS' &&
         /KPI_STATE_TABLE: Expected KPI_STATE_TABLE to name the state table/.test(error.message),
     );
+  });
+
+  it('names a request timeout that is not a whole number of milliseconds in the error', () => {
+    assert.throws(
+      () => runtimeFromEnv({ KPI_TABLE: 'kpis', HTTP_REQUEST_TIMEOUT_MS: '2.5s' }),
+      /HTTP_REQUEST_TIMEOUT_MS: Expected HTTP_REQUEST_TIMEOUT_MS to be a whole number of milliseconds/,
+    );
+  });
+});
+
+describe('Lambda handler bounded waits', () => {
+  const bucket = 'lambda-bounded';
+  let s3rver: RunningS3rver;
+  let silent: SilentServer;
+  before(async () => {
+    [s3rver, silent] = await Promise.all([startS3rver({ buckets: [bucket] }), startSilentServer()]);
+    const s3 = s3rver.client();
+    await putObject(s3, 'songs/songs.csv', songsCsv(), bucket);
+    await putObject(s3, KEY_A, FILE_A, bucket);
+  });
+  after(async () => {
+    await Promise.all([s3rver?.close(), silent?.close()]);
+  });
+
+  /** A runtime from the environment with both timeouts at 300 ms, its endpoints as given. */
+  function boundedRuntime(endpoints: { s3: string; dynamodb: string }) {
+    const restore = applyEmulatorEnv(endpoints, {
+      KPI_TABLE: 'lambda-bounded-kpis',
+      HTTP_CONNECTION_TIMEOUT_MS: '300',
+      HTTP_REQUEST_TIMEOUT_MS: '300',
+    });
+    const rt = runtimeFromEnv();
+    return {
+      rt,
+      close() {
+        rt.s3.destroy();
+        rt.dynamo.destroy();
+        restore();
+      },
+    };
+  }
+
+  it('a DynamoDB endpoint that never answers fails the run with REQUEST_TIMEOUT naming the request, and its run record says failed with that code', async () => {
+    const { rt, close } = boundedRuntime({ s3: s3rver.endpoint, dynamodb: silent.endpoint });
+    try {
+      const handle = createKpiHandler(rt);
+      await assert.rejects(
+        handle(
+          s3Notification(bucket, KEY_A),
+          lambdaContext('req-bounded-1', 60_000) as unknown as Parameters<typeof handle>[1],
+        ),
+        (error: Error & { code?: string; request?: string }) => {
+          assert.equal(error.code, 'REQUEST_TIMEOUT', String(error));
+          assert.match(error.request ?? '', /^DynamoDB \w+ lambda-bounded-kpis/);
+          return true;
+        },
+      );
+      const records = await listRunRecords({ s3: s3rver.client(), bucket, limit: 10 });
+      assert.equal(records.length, 1);
+      const [record] = records;
+      assert.equal(record?.command, 'lambda');
+      assert.equal(record?.ok, false);
+      assert.deepEqual(
+        record?.failures.map((f) => [f.step, f.code]),
+        [['setup', 'REQUEST_TIMEOUT']],
+      );
+      assert.match(record?.failures[0]?.message ?? '', /DynamoDB \w+ lambda-bounded-kpis/);
+    } finally {
+      close();
+    }
+  });
+
+  it('the S3 client gives up on an endpoint that never answers after HTTP_REQUEST_TIMEOUT_MS, each retry a new connection', async () => {
+    const { rt, close } = boundedRuntime({ s3: silent.endpoint, dynamodb: silent.endpoint });
+    const before = silent.connections();
+    try {
+      await assert.rejects(
+        rt.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'songs/' })),
+        (error: Error & { $metadata?: { attempts?: number } }) => {
+          assert.equal(error.name, 'TimeoutError', String(error));
+          assert.match(error.message, /300 ms/);
+          assert.equal(error.$metadata?.attempts, 3);
+          return true;
+        },
+      );
+      assert.equal(silent.connections() - before, 3);
+    } finally {
+      close();
+    }
   });
 });

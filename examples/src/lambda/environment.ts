@@ -11,8 +11,16 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { OptionsError } from '@streamkpi/core';
 import { createReferenceCache, type ReferenceCache } from '@streamkpi/dynamo-sink';
+import { type HttpTimeoutsOptions, httpTimeouts } from '@streamkpi/s3-source';
 import { z } from 'zod';
 import { METRIC_NAMESPACE, SERVICE_NAME } from './metric-names.js';
+
+const milliseconds = (name: string) =>
+  z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/, `Expected ${name} to be a whole number of milliseconds`)
+    .transform(Number)
+    .optional();
 
 const folder = z.string().refine((p) => p === '' || p.endsWith('/'), {
   message: "Expected a prefix that is '' or ends with '/'",
@@ -41,6 +49,10 @@ export const kpiHandlerEnvSchema = z.object({
   SOURCE_TIME_ZONE: z.string().min(1).default('UTC'),
   /** `true` for S3-compatible endpoints that need path-style addressing. */
   S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
+  /** Milliseconds to connect to S3 or DynamoDB. Default 5,000 (`httpTimeouts`). */
+  HTTP_CONNECTION_TIMEOUT_MS: milliseconds('HTTP_CONNECTION_TIMEOUT_MS'),
+  /** Milliseconds to wait for an answer, and between two bytes of it. Default 60,000 (`httpTimeouts`). */
+  HTTP_REQUEST_TIMEOUT_MS: milliseconds('HTTP_REQUEST_TIMEOUT_MS'),
 });
 
 /** Settings of the handler, resolved from the environment. */
@@ -71,6 +83,7 @@ export interface KpiHandlerRuntime {
 export function settingsFromEnv(env: NodeJS.ProcessEnv): {
   readonly settings: KpiHandlerSettings;
   readonly forcePathStyle: boolean;
+  readonly timeouts: HttpTimeoutsOptions;
 } {
   const parsed = kpiHandlerEnvSchema.safeParse(env);
   if (!parsed.success) {
@@ -91,21 +104,34 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): {
       sourceTimeZone: e.SOURCE_TIME_ZONE,
     },
     forcePathStyle: e.S3_FORCE_PATH_STYLE === 'true',
+    timeouts: {
+      ...(e.HTTP_CONNECTION_TIMEOUT_MS === undefined
+        ? {}
+        : { connectionTimeoutMs: e.HTTP_CONNECTION_TIMEOUT_MS }),
+      ...(e.HTTP_REQUEST_TIMEOUT_MS === undefined
+        ? {}
+        : { requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS }),
+    },
   };
 }
 
 /**
  * Builds the runtime from the environment: clients (endpoints, region and
- * credentials from the standard SDK variables), logger and metrics
+ * credentials from the standard SDK variables; every connection and request
+ * bounded by `httpTimeouts`, so a stalled connection fails its attempt
+ * instead of holding the invocation to its timeout), logger and metrics
  * (`POWERTOOLS_*` variables override the service name and namespace).
  */
 export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): KpiHandlerRuntime {
-  const { settings, forcePathStyle } = settingsFromEnv(env);
+  const { settings, forcePathStyle, timeouts } = settingsFromEnv(env);
   return {
     settings,
-    s3: new S3Client(forcePathStyle ? { forcePathStyle: true } : {}),
+    s3: new S3Client({
+      ...(forcePathStyle ? { forcePathStyle: true } : {}),
+      ...httpTimeouts(timeouts),
+    }),
     // The batch writer retries with its own backoff; SDK retries would multiply it.
-    dynamo: new DynamoDBClient({ maxAttempts: 1 }),
+    dynamo: new DynamoDBClient({ maxAttempts: 1, ...httpTimeouts(timeouts) }),
     referenceCache: createReferenceCache(),
     logger: new Logger({ serviceName: SERVICE_NAME }),
     metrics: new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_NAME }),

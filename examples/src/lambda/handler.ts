@@ -18,12 +18,25 @@ import { type InvocationRunOptions, type KpiRunResult, NO_RUN, runForObjects } f
 
 /** A run over an input's objects left failures (they stay for a retry). */
 export class KpiRunError extends Error {
-  readonly code = 'RUN_FAILED';
+  readonly code: 'RUN_FAILED' | 'CLAIMED_ELSEWHERE' = 'RUN_FAILED';
   readonly result: KpiRunResult;
   constructor(message: string, result: KpiRunResult) {
     super(message);
     this.name = 'KpiRunError';
     this.result = result;
+  }
+}
+
+/**
+ * Objects of a message are held by another invocation's live claim: not a
+ * failure of this invocation, but the message must come back (the holder
+ * may still fail), so it is reported in `batchItemFailures` all the same.
+ */
+export class KpiClaimedError extends KpiRunError {
+  override readonly code = 'CLAIMED_ELSEWHERE';
+  constructor(message: string, result: KpiRunResult) {
+    super(message, result);
+    this.name = 'KpiClaimedError';
   }
 }
 
@@ -69,10 +82,11 @@ export function createKpiHandler(rt: KpiHandlerRuntime): KpiHandler {
                 await runEach(rt, objectsOfMessage(record.body), invocation, record.messageId);
               } catch (error) {
                 // Reported in batchItemFailures: SQS redelivers it, then dead-letters it.
-                rt.logger.error('SQS message failed', {
-                  messageId: record.messageId,
-                  error: error as Error,
-                });
+                const details = { messageId: record.messageId, error: error as Error };
+                // Another invocation's live claim is expected under load: redelivered, not broken.
+                if (error instanceof KpiClaimedError)
+                  rt.logger.warn("SQS message left to another invocation's live claim", details);
+                else rt.logger.error('SQS message failed', details);
                 throw error;
               }
             },
@@ -124,7 +138,7 @@ async function runEach(
   for (const [bucket, named] of buckets) {
     const result = checked(await runForObjects(rt, bucket, named, invocation), what);
     if (result.claimed > 0)
-      throw new KpiRunError(
+      throw new KpiClaimedError(
         `${what}: ${result.claimed} object(s) held by another invocation's live claim; retry after it ends`,
         result,
       );

@@ -1,3 +1,4 @@
+export { RequestTimeoutError } from '@streamkpi/s3-source';
 export type { BatchWriter, BatchWriterOptions, WriteCallOptions } from './batch-writer.js';
 export { batchWriterOptionsSchema, createBatchWriter } from './batch-writer.js';
 // Exactly-once protocol and the runner.
@@ -59,7 +60,6 @@ export { createReferenceCache } from './reference-cache.js';
 export { RunTimeoutError } from './run/deadline.js';
 export type { ObjectStep, RetryPolicy } from './run/object-failure.js';
 export { isTransient, ObjectFailedError } from './run/object-failure.js';
-export { RequestTimeoutError } from './run/requests.js';
 export { RunStalledError, type StallReport } from './run/watchdog.js';
 // Run history: one record per run in the state store.
 export type { ListRunRecordsOptions, RunHistoryOptions } from './run-history.js';

@@ -2,8 +2,10 @@
  * Two workers on one object: the second claims it, lists it and finds no
  * manifest; its claim is then lost (as when it expires while the worker
  * stalls) and the first commits and archives the object (with its dead
- * letter) before the second's pool thread reads it. The second must report
- * it skipped and leave the first's dead-letter parts in place.
+ * letter) before the second's pool thread reads it — or while the second
+ * is still reading it, and the second's read then fails. Either way the
+ * second must report it skipped and leave the first's dead-letter parts in
+ * place.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -60,4 +62,66 @@ test('an object archived by another worker before a pool thread reads it keeps t
   );
   assert.ok(rejectedRows(files).length > 0);
   assert.deepEqual(await deadLetterRows(env.s3, bucket), rejectedRows(files));
+});
+
+test('a worker that fails mid-read after another worker captured the object leaves that worker’s dead letter', async () => {
+  const bucket = 'dl-overlap-late';
+  const tableName = 'kpis-dl-overlap-late';
+  // More rejected rows than two dead-letter parts hold (10,000 each): parts 1
+  // and 2 are uploaded while the object is still being read.
+  const rows = ['user_id,track_id,listen_time'];
+  for (let i = 0; i < 20_050; i++) rows.push(`x,t1,2024-06-25 10:00:00`);
+  for (let i = 0; i < 20; i++) rows.push(`${1 + (i % 5)},t${1 + (i % 4)},2024-06-25 11:00:00`);
+  const file = { key: 'streams/late.csv', body: `${rows.join('\n')}\n` };
+  await seedBucket(env.s3, bucket, [file]);
+  const s3 = env.s3rver.client();
+  let raced = false;
+  type Handler = (args: { readonly input: { Key?: string } }) => Promise<unknown>;
+  s3.middlewareStack.add(
+    ((next: Handler, context: { commandName?: string }) => async (args: Parameters<Handler>[0]) => {
+      if (
+        context.commandName === 'PutObjectCommand' &&
+        args.input.Key?.endsWith('.part-00002.ndjson') &&
+        !raced
+      ) {
+        raced = true;
+        // Part 1 is written; this worker's claim is lost while it reads on;
+        // another worker takes the object over and captures, commits and
+        // archives it (its dead-letter parts under the same names), then this
+        // worker's upload of part 2 fails and so does its read.
+        await env.dynamo.send(
+          new DeleteItemCommand({
+            TableName: `${tableName}-state`,
+            Key: { pk: { S: `s3://${bucket}/state/|claim|${bucket}/${file.key}` } },
+          }),
+        );
+        const other = await runKpis({ s3: env.s3, dynamo: env.dynamo, bucket, tableName });
+        assert.equal(other.objects.processed, 1);
+        throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      }
+      return next(args);
+    }) as never,
+    { step: 'initialize', name: 'raceSecondWorker' },
+  );
+  // Renewals far apart: the deleted claim is not taken back before the other worker runs.
+  const late = await runKpis({
+    s3,
+    dynamo: env.dynamo,
+    bucket,
+    tableName,
+    threads: 0,
+    claimTtlMs: 600_000,
+  });
+  s3.destroy();
+  assert.equal(raced, true);
+  const rejected = rejectedRows([file]);
+  assert.equal(rejected.length, 20_050);
+  assert.deepEqual(await deadLetterRows(env.s3, bucket), rejected);
+  // Captured by the other worker: skipped here, not failed. (Processed would
+  // mean the failed upload of part 2 did not fail this worker's read.)
+  assert.deepEqual(
+    late.outcomes.map((o) => `${o.key}:${o.status}`),
+    [`${file.key}:skipped`],
+  );
+  assert.equal(late.failures.length, 0);
 });

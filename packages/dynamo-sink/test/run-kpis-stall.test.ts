@@ -2,8 +2,9 @@
  * Bounded waits inside a run: an S3 endpoint that accepts a stream object's
  * GET and never answers it, mid-run (other objects are served). With request
  * timeouts the object fails with a RequestTimeoutError naming the request
- * (after exactly `maxAttempts` tries) and the run goes on; on a pool thread
- * the task deadline fails it; without either, the watchdog fails the run
+ * (after exactly `maxAttempts` tries) and the run goes on, on a pool thread
+ * too (its client gets the injected client's timeouts); without them, on a
+ * pool thread the task deadline fails it; without either, the watchdog fails the run
  * with RUN_STALLED naming the object, the pool task and the open request.
  */
 import assert from 'node:assert/strict';
@@ -90,6 +91,26 @@ describe('a stream object whose GET is never answered', () => {
     assert.equal(error.request, `S3 GetObject s3://${bucket}/${slowKey}`);
     assert.equal(held, 2, 'one GET per attempt, each given up');
   });
+
+  for (const threads of [1, 2]) {
+    it(`on ${threads} pool thread(s), the thread's client has the injected client's timeouts: REQUEST_TIMEOUT naming GetObject and its key, after maxAttempts tries`, async () => {
+      // Long enough for every answered request of a loaded machine, so only the held GET times out.
+      const { error, bucket, held } = await slowFails(
+        { maxAttempts: 2, ...httpTimeouts({ requestTimeoutMs: 2_000 }) },
+        // Deadlines far beyond the request timeout: only the thread's client can end the GET.
+        { threads, taskTimeoutMs: 120_000, stallTimeoutMs: 120_000, timeoutMs: 120_000 },
+      );
+      // Rebuilt on this side of the thread boundary with its code and message.
+      assert.equal((error as { code?: unknown }).code, 'REQUEST_TIMEOUT', String(error));
+      assert.ok(
+        (error as Error).message.startsWith(
+          `S3 GetObject s3://${bucket}/${slowKey}: no answer in time (`,
+        ),
+        String(error),
+      );
+      assert.equal(held, 2, 'one GET per attempt, each given up');
+    });
+  }
 
   it('on a pool thread, the task deadline fails the object with POOL_TASK_TIMEOUT naming it; the other commits', async () => {
     const { error, bucket } = await slowFails({}, { threads: 1, taskTimeoutMs: 2_000 });

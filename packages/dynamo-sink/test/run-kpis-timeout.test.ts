@@ -1,30 +1,12 @@
 import assert from 'node:assert/strict';
-import { createServer, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { S3Client } from '@aws-sdk/client-s3';
 import { httpTimeouts } from '@streamkpi/s3-source';
+import { startSilentServer } from '../../s3-source/test/helpers/silent-server.js';
 import { RequestTimeoutError, RunTimeoutError, runKpis } from '../src/index.js';
 import { BUCKET, TABLE, useEmulators } from './helpers/e2e.js';
 
 const env = useEmulators();
-
-/** An S3 endpoint that accepts every connection and never answers. */
-async function silentServer() {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 function silentS3(endpoint: string, extra: ConstructorParameters<typeof S3Client>[0] = {}) {
   return new S3Client({
@@ -42,7 +24,7 @@ async function rejectsAgainstSilentS3(
   run: { tableName: string; timeoutMs: number },
   check: (error: Error) => boolean,
 ) {
-  const server = await silentServer();
+  const server = await startSilentServer();
   const s3 = silentS3(server.endpoint, s3Options);
   try {
     await assert.rejects(

@@ -23,6 +23,7 @@ export type { OpenedObject, ReadObjectOptions, ReadStats } from './read-object.j
 export { openObject, readObject, readObjectBytes, readObjectOptionsSchema } from './read-object.js';
 export type { RejectObjectOptions, RejectReport, RejectResult } from './reject-object.js';
 export { rejectObject, rejectObjectOptionsSchema } from './reject-object.js';
+export { describeRequest, isTimeoutError, RequestTimeoutError } from './request-timeout.js';
 export type { S3DeadLetterOptions, S3DeadLetterSink } from './s3-dead-letter.js';
 export { deadLetterBaseKey, s3DeadLetter, s3DeadLetterOptionsSchema } from './s3-dead-letter.js';
 export type {

@@ -6,7 +6,9 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { createAggregateWorkerTask, PipelineError, siblingModule } from '@streamkpi/core';
+import { type HttpTimeoutsOptions, httpTimeouts, timeoutsOf } from './http-timeouts.js';
 import { openObject } from './read-object.js';
+import { describeRequest, isTimeoutError, RequestTimeoutError } from './request-timeout.js';
 
 /**
  * Plain, structured-clone settings of the worker's S3 client. Anything left
@@ -25,6 +27,8 @@ export interface S3WorkerClientConfig {
   readonly requestChecksumCalculation?: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED';
   readonly responseChecksumValidation?: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED';
   readonly maxAttempts?: number;
+  /** Connection and request timeouts, built with `httpTimeouts`. Default: none. */
+  readonly httpTimeouts?: HttpTimeoutsOptions;
 }
 
 /** The task input of the S3 worker: which object version to read, and how. */
@@ -44,13 +48,15 @@ export const S3_WORKER_FILE: string = siblingModule(import.meta.url, './s3-worke
 /**
  * The plain settings of an injected client, for the worker threads' own
  * clients: endpoint (when custom), region, path style, checksum modes, retry
- * attempts and the credentials resolved now (so a worker reads with the same
+ * attempts, connection and request timeouts (those of its request handler)
+ * and the credentials resolved now (so a worker reads with the same
  * identity; call again per run to pick up rotated credentials).
  */
 export async function workerClientConfig(client: S3Client): Promise<S3WorkerClientConfig> {
   const c = client.config;
   const endpoint = c.isCustomEndpoint && c.endpoint ? await c.endpoint() : undefined;
   const credentials = await c.credentials();
+  const timeouts = timeoutsOf(c.requestHandler);
   return {
     ...(endpoint
       ? {
@@ -67,6 +73,7 @@ export async function workerClientConfig(client: S3Client): Promise<S3WorkerClie
     requestChecksumCalculation: await c.requestChecksumCalculation(),
     responseChecksumValidation: await c.responseChecksumValidation(),
     maxAttempts: await c.maxAttempts(),
+    ...(timeouts === undefined ? {} : { httpTimeouts: timeouts }),
   };
 }
 
@@ -76,13 +83,39 @@ function clientFor(config: S3WorkerClientConfig): S3Client {
   const id = JSON.stringify(config);
   let client = clients.get(id);
   if (client === undefined) {
+    const { httpTimeouts: timeouts, ...settings } = config;
     client = new S3Client({
-      ...config,
-      ...(config.credentials ? { credentials: { ...config.credentials } } : {}),
+      ...settings,
+      ...(settings.credentials ? { credentials: { ...settings.credentials } } : {}),
+      ...(timeouts === undefined ? {} : httpTimeouts(timeouts)),
+    });
+    client.middlewareStack.add(nameTimeouts as never, {
+      step: 'initialize',
+      name: 'streamkpiNameTimeouts',
     });
     clients.set(id, client);
   }
   return client;
+}
+
+type Handler = (args: { readonly input: Record<string, unknown> }) => Promise<unknown>;
+
+/**
+ * A request that timed out (after the SDK's retries: `initialize` wraps
+ * them) fails as a {@link RequestTimeoutError} naming it, as on the caller's
+ * clients.
+ */
+function nameTimeouts(next: Handler, context: { readonly commandName?: string }): Handler {
+  return async (args) => {
+    try {
+      return await next(args);
+    } catch (error) {
+      if (!isTimeoutError(error)) throw error;
+      throw new RequestTimeoutError(describeRequest('S3', context.commandName, args.input ?? {}), {
+        cause: error,
+      });
+    }
+  };
 }
 
 export default createAggregateWorkerTask(async (raw, signal) => {

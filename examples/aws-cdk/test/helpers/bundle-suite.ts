@@ -89,20 +89,32 @@ export function bundleSuite(synthesized: () => Synthesized, backend: DynamoBacke
   let bundle: BundleModule;
   let restoreEnv: (() => void) | undefined;
   const output: string[] = [];
+  const errorOutput: string[] = [];
   const write = process.stdout.write;
+  const writeError = process.stderr.write;
 
-  /** Invokes the bundle, keeping what it prints (JSON logs, EMF) for the assertions. */
+  /**
+   * Invokes the bundle, keeping what it prints (JSON logs, EMF) for the
+   * assertions: `printed` on stdout, `warned` on stderr (the logger's WARN
+   * and ERROR lines).
+   */
   async function invoke(event: unknown, requestId: string) {
     const start = output.length;
+    const errorStart = errorOutput.length;
     process.stdout.write = ((chunk: string | Uint8Array) => {
       output.push(String(chunk));
       return true;
     }) as typeof process.stdout.write;
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      errorOutput.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
     try {
       const result = await bundle.handler(event, lambdaContext(requestId));
-      return { result, printed: output.slice(start) };
+      return { result, printed: output.slice(start), warned: errorOutput.slice(errorStart) };
     } finally {
       process.stdout.write = write;
+      process.stderr.write = writeError;
     }
   }
   const gets = (folder: string) =>
@@ -313,6 +325,21 @@ export function bundleSuite(synthesized: () => Synthesized, backend: DynamoBacke
     const held = await invoke(sqsEvent(sqsRecord('msg-f', body)), 'req-6');
     // Not a success: the holder may still fail, so SQS must deliver the message again.
     assert.deepEqual(held.result, { batchItemFailures: [{ itemIdentifier: 'msg-f' }] });
+    // Expected under load, so a warning, not an error.
+    const logged = [...held.printed, ...held.warned]
+      .flatMap((p) => p.split('\n'))
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((r) => r.correlation_id === 'msg-f')
+      .map((r) => `${r.level} ${r.message}`);
+    assert.ok(
+      logged.includes("WARN SQS message left to another invocation's live claim"),
+      logged.join('\n'),
+    );
+    assert.deepEqual(
+      logged.filter((l) => l.startsWith('ERROR')),
+      [],
+    );
     assert.deepEqual(await tableItems(dynamo.documentClient(), TABLE), committed);
     assert.notEqual(await etagOf(key), '', 'the object stays in streams/');
     // A backfill child leaves it to the holder too, and says so without failing.

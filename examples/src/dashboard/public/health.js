@@ -1,7 +1,8 @@
 /**
  * The pipeline-health panel from `GET /api/health` (the pipeline status and
- * its run records): summary cards, the last runs (a failed run in red, its
- * failures listed), quarantined files, and commits per date.
+ * its run records): summary cards (landing → committed latency of the
+ * newest run that committed objects among them), the last runs (a failed
+ * run in red, its failures listed), quarantined files, and commits per date.
  */
 import { duration, el, groupDigits, timeCell } from './format.js';
 
@@ -19,6 +20,28 @@ function card(term, value, badge, id) {
 /** A count that wants attention when above 0. */
 function countCard(term, count, id) {
   return card(term, groupDigits(count), count > 0 ? 'warn' : undefined, id);
+}
+
+/**
+ * Landing → committed (p50 and max) of the newest run that committed
+ * something; its raw milliseconds in `data-*` attributes.
+ */
+function latencyCard(runs) {
+  const latency = runs.map((r) => r.landingToCommitted).find((l) => l !== undefined && l.count > 0);
+  const box =
+    latency === undefined
+      ? card('Landing → committed', '–', undefined, 'card-landing-committed')
+      : card(
+          `Landing → committed (${groupDigits(latency.count)} objects)`,
+          `p50 ${duration(latency.p50Ms)} · max ${duration(latency.maxMs)}`,
+          undefined,
+          'card-landing-committed',
+        );
+  if (latency !== undefined) {
+    box.dataset.p50Ms = String(latency.p50Ms);
+    box.dataset.maxMs = String(latency.maxMs);
+  }
+  return box;
 }
 
 function reasons(byReason) {
@@ -119,6 +142,7 @@ export function showHealth(health) {
       undefined,
       'card-lag',
     ),
+    latencyCard(health.runs),
     countCard('Quarantined files', health.quarantined.count, 'card-quarantined'),
     card(
       'Dead-letter files',

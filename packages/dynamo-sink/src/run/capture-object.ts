@@ -184,6 +184,11 @@ export async function captureObject(object: S3ObjectInfo, c: CaptureContext): Pr
       if (done !== undefined) return done;
       throw error;
     }
+    // Captured by another worker while this one read it (its claim was lost):
+    // the dead-letter parts under these names are that worker's now.
+    // (A failed lookup leaves it to the discard: this object's error is the one to report.)
+    const done = await capturedEarlier(object.key, etag, c).catch(() => undefined);
+    if (done !== undefined) return done;
     // Its rows are counted nowhere, so its dead letters are withdrawn too.
     await deadLetter.discard();
     const unprocessable = unprocessableFile(error, 'streams');

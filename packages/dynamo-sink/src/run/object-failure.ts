@@ -66,6 +66,8 @@ const TRANSIENT_CODES = new Set([
   'EAI_AGAIN',
   'UND_ERR_SOCKET',
   'RESUME_EXHAUSTED',
+  // A timeout on a pool thread's client, rebuilt here without its cause.
+  'REQUEST_TIMEOUT',
   'WRITE_BUDGET_EXHAUSTED',
 ]);
 

@@ -5,18 +5,7 @@
  * out (`httpTimeouts`) rethrown as a {@link RequestTimeoutError} naming it.
  */
 import { randomUUID } from 'node:crypto';
-
-/** A request got no answer within the client's connection or request timeout. */
-export class RequestTimeoutError extends Error {
-  readonly code = 'REQUEST_TIMEOUT';
-  /** The request: operation and target, e.g. `S3 GetObject s3://bucket/streams/a.csv`. */
-  readonly request: string;
-  constructor(request: string, options: { cause: unknown }) {
-    super(`${request}: no answer in time (${(options.cause as Error).message})`, options);
-    this.name = 'RequestTimeoutError';
-    this.request = request;
-  }
-}
+import { describeRequest, isTimeoutError, RequestTimeoutError } from '@streamkpi/s3-source';
 
 /** A client whose middleware stack the run may add to (S3Client, DynamoDBClient). */
 export interface TrackedClient {
@@ -36,23 +25,6 @@ export interface RunRequests {
 
 type Input = Record<string, unknown>;
 type Handler = (args: { readonly input: Input }) => Promise<unknown>;
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const attr = (v: unknown): string | undefined => str((v as { S?: unknown } | undefined)?.S);
-
-/** `S3 GetObject s3://bucket/key`, `DynamoDB PutItem table pk`. */
-function describeRequest(service: string, command: string | undefined, input: Input): string {
-  const op = (command ?? 'request').replace(/Command$/, '');
-  if (service === 'S3') {
-    const bucket = str(input.Bucket) ?? '';
-    const key = str(input.Key) ?? str(input.Prefix) ?? '';
-    return `S3 ${op} s3://${bucket}/${key}`;
-  }
-  const table = str(input.TableName) ?? '';
-  const item = (input.Key ?? input.Item) as Record<string, unknown> | undefined;
-  const pk = attr(item?.pk) ?? attr(item?.date);
-  return `${service} ${op} ${table}${pk === undefined ? '' : ` ${pk}`}`.trimEnd();
-}
 
 /**
  * Tracks the requests of `clients` (`service` names each in reports);
@@ -76,7 +48,7 @@ export function trackRequests(
         try {
           return await next_(args);
         } catch (error) {
-          if ((error as { name?: unknown }).name === 'TimeoutError') {
+          if (isTimeoutError(error)) {
             throw new RequestTimeoutError(request, { cause: error });
           }
           throw error;
