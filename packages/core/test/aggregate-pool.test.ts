@@ -11,7 +11,6 @@ import {
   finalizeKpis,
   HeaderError,
   type KpiState,
-  KpiStateError,
   kpiStateDates,
   memoryDeadLetter,
   mergeKpiStateInto,
@@ -355,7 +354,7 @@ test('pool.merge reads serialized partials on a thread, bound to the pool’s ta
     corrupt[corrupt.length - 1]! ^= 0xff;
     await assert.rejects(
       pool.merge([partials[1]!, corrupt]),
-      (e: unknown) => e instanceof KpiStateError && e.code === 'KPI_STATE_CORRUPT',
+      (e: unknown) => e instanceof PipelineError && e.code === 'KPI_STATE_CORRUPT',
     );
     await assert.rejects(pool.merge([]), OptionsError);
   } finally {

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  decodeTables,
-  encodeTables,
-  songsTableFromRows,
-  TableCodecError,
-  UsersTable,
-} from '../src/index.js';
+import { PipelineError, SongsTable, songsTableFromRows, UsersTable } from '../src/index.js';
+import { decodeTables, encodeTables } from '../src/join/table-codec.js';
 import { usersTableFromIds } from '../src/join/users-table.js';
 
 const songs = songsTableFromRows([
@@ -54,8 +49,21 @@ describe('encodeTables / decodeTables', () => {
     for (const bad of cases) {
       assert.throws(
         () => decodeTables(bad),
-        (e: unknown) => e instanceof TableCodecError && e.code === 'TABLES_CORRUPT',
+        (e: unknown) => e instanceof PipelineError && e.code === 'TABLES_CORRUPT',
       );
     }
+  });
+
+  it('is what SongsTable#toBytes and SongsTable.fromBytes read and write', () => {
+    const users = usersTableFromIds([7, 3]);
+    const bytes = songs.toBytes(users);
+    assert.deepEqual(bytes, encodeTables(songs, users));
+    const back = SongsTable.fromBytes(bytes);
+    assert.deepEqual(back.songs.trackIds, songs.trackIds);
+    assert.deepEqual([...back.users!.ids()].sort(), [3, 7]);
+    assert.throws(
+      () => SongsTable.fromBytes(bytes.subarray(0, 4)),
+      (e: unknown) => e instanceof PipelineError && e.code === 'TABLES_CORRUPT',
+    );
   });
 });

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Decimal } from 'decimal.js';
-import { toDecimal } from '../src/finalize/to-decimal.js';
+import { kpiItemToDecimal } from '../src/finalize/to-decimal.js';
 import {
   type KpiItem,
-  kpiItemToDecimal,
   OptionsError,
   PipelineError,
+  toDecimal,
   toDecimalString,
 } from '../src/index.js';
 
