@@ -390,3 +390,45 @@ test('a thread that runs out of its heap limit fails that object with POOL_OUT_O
     await pool.close();
   }
 });
+
+test('an abort rejects aggregate with the signal’s reason, mid-object or before it starts; the pool then reads the next object', async () => {
+  const csv = dirtyCsv(9000);
+  await writeFile(join(dir, 'aborted.csv'), csv);
+  const source = { id: 'file://aborted.csv', key: 'aborted.csv' };
+  const pool = createAggregatePool({ songs, threads: 1 });
+  try {
+    const controller = new AbortController();
+    const reason = new Error('run cancelled');
+    let writes = 0;
+    // Aborts while the thread is reading the object: on the first dead-letter write.
+    const deadLetter = {
+      async write() {
+        writes++;
+        controller.abort(reason);
+      },
+      async close() {},
+    };
+    await assert.rejects(
+      pool.aggregate(
+        source,
+        { path: join(dir, 'aborted.csv') },
+        {
+          signal: controller.signal,
+          deadLetter,
+        },
+      ),
+      (e: unknown) => e === reason,
+    );
+    const writesAtAbort = writes;
+    await assert.rejects(
+      pool.aggregate(source, { path: join(dir, 'aborted.csv') }, { signal: controller.signal }),
+      (e: unknown) => e === reason,
+    );
+    const next = await pool.aggregate(source, { path: join(dir, 'aborted.csv') });
+    assert.equal(next.counts.rowsRead, 9000);
+    assert.equal(writes, writesAtAbort, 'no dead-letter write after the abort settled');
+    assert.deepEqual(pool.pending(), []);
+  } finally {
+    await pool.close();
+  }
+});

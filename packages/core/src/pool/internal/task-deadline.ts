@@ -62,6 +62,8 @@ export function poolTasks(threads: number, timeoutMs: number): PoolTasks {
           { cause: error },
         );
       }
+      // Like node:stream/promises, a cancelled call rejects with the signal's reason.
+      if (signal?.aborted) throw signal.reason;
       throw error;
     } finally {
       clearTimeout(timer);
@@ -73,6 +75,11 @@ export function poolTasks(threads: number, timeoutMs: number): PoolTasks {
       const id = next++;
       inFlight.set(id, name);
       return new Promise<T>((resolve, reject) => {
+        // Aborted before the call: the 'abort' event has been and gone.
+        if (signal?.aborted) {
+          reject(signal.reason);
+          return;
+        }
         let started = false;
         const onAbort = () => {
           if (!started) reject(signal?.reason);
