@@ -7,6 +7,17 @@ import { type DeadLetterEntry, fileDeadLetter, OptionsError, PipelineError } fro
 import { testSource } from './helpers/parse.js';
 
 const source = testSource('a.csv');
+
+/** Runs `body` in a fresh temporary folder, removed afterwards. */
+async function inTempDir(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'dl-'));
+  try {
+    await body(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const entry = (line: number): DeadLetterEntry => ({
   source,
   line,
@@ -14,9 +25,8 @@ const entry = (line: number): DeadLetterEntry => ({
   reasons: [{ reason: 'invalid_user_id', field: 'user_id', message: 'bad' }],
 });
 
-test('writes one JSON object per line and round-trips every entry, across many writes', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dl-'));
-  try {
+test('writes one JSON object per line and round-trips every entry, across many writes', () =>
+  inTempDir(async (dir) => {
     const path = join(dir, 'dead.ndjson');
     const sink = fileDeadLetter({ path });
     const expected: DeadLetterEntry[] = [];
@@ -32,28 +42,20 @@ test('writes one JSON object per line and round-trips every entry, across many w
       lines.map((l) => JSON.parse(l)),
       expected,
     );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('creates no file when nothing was rejected; bad options throw OptionsError', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dl-'));
-  try {
+test('creates no file when nothing was rejected; bad options throw OptionsError', () =>
+  inTempDir(async (dir) => {
     const path = join(dir, 'none.ndjson');
     const sink = fileDeadLetter({ path });
     await sink.write([]);
     await sink.close();
     assert.equal(existsSync(path), false);
     assert.throws(() => fileDeadLetter({ path: '' }), OptionsError);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('refuses a write after close with DEAD_LETTER_CLOSED; the file keeps what was written', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dl-'));
-  try {
+test('refuses a write after close with DEAD_LETTER_CLOSED; the file keeps what was written', () =>
+  inTempDir(async (dir) => {
     const path = join(dir, 'closed.ndjson');
     const sink = fileDeadLetter({ path });
     await sink.write([entry(2)]);
@@ -63,14 +65,10 @@ test('refuses a write after close with DEAD_LETTER_CLOSED; the file keeps what w
       (e: unknown) => e instanceof PipelineError && e.code === 'DEAD_LETTER_CLOSED',
     );
     assert.equal(readFileSync(path, 'utf8').trimEnd().split('\n').length, 1);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('an abort rejects the next write with the signal’s reason and removes the partial file', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dl-'));
-  try {
+test('an abort rejects the next write with the signal’s reason and removes the partial file', () =>
+  inTempDir(async (dir) => {
     const path = join(dir, 'aborted.ndjson');
     const controller = new AbortController();
     const sink = fileDeadLetter({ path, signal: controller.signal });
@@ -81,14 +79,10 @@ test('an abort rejects the next write with the signal’s reason and removes the
     await assert.rejects(sink.write([entry(4)]), (e: unknown) => e === reason);
     await sink.close();
     assert.equal(existsSync(path), false);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('an abort while a write waits for the file to drain rejects that write with the reason', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dl-'));
-  try {
+test('an abort while a write waits for the file to drain rejects that write with the reason', () =>
+  inTempDir(async (dir) => {
     const path = join(dir, 'draining.ndjson');
     const controller = new AbortController();
     const sink = fileDeadLetter({ path, signal: controller.signal });
@@ -99,10 +93,7 @@ test('an abort while a write waits for the file to drain rejects that write with
     await assert.rejects(pending, (e: unknown) => e === reason);
     await sink.close();
     assert.equal(existsSync(path), false);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
 test('bad options throw OptionsError naming the factory and the option, before any file exists', () => {
   const path = join(tmpdir(), `dl-never-${process.pid}.ndjson`);
@@ -123,12 +114,8 @@ test('bad options throw OptionsError naming the factory and the option, before a
   assert.equal(existsSync(path), false);
 });
 
-test('a path in a folder that does not exist rejects the first write with the open error', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dl-'));
-  try {
+test('a path in a folder that does not exist rejects the first write with the open error', () =>
+  inTempDir(async (dir) => {
     const sink = fileDeadLetter({ path: join(dir, 'missing', 'dead.ndjson') });
     await assert.rejects(sink.write([entry(2)]), { code: 'ENOENT', syscall: 'open' });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
