@@ -2,7 +2,7 @@
  * The lookup tables of a local dataset kept on disk between runs, keyed by
  * the reference files themselves (path, size, mtime, inode): an unchanged
  * songs/users folder is read back as the tables' compact binary form (core
- * `encodeTables`) in a few milliseconds instead of being parsed again, and
+ * `SongsTable#toBytes`) in a few milliseconds instead of being parsed again, and
  * any change to a file rebuilds it. What the build read is kept with it —
  * the row counts and the rejected rows, which a cache hit writes to the
  * run's dead letter again — so a run reports and dead-letters the same
@@ -14,10 +14,8 @@ import { join, resolve } from 'node:path';
 import {
   type DeadLetterEntry,
   type DeadLetterSink,
-  decodeTables,
-  encodeTables,
   RunMetrics,
-  type SongsTable,
+  SongsTable,
   type SourceCounts,
   type StageMetrics,
   type UsersTable,
@@ -114,9 +112,7 @@ export async function cachedReferenceTables(
       users: countsOf(tables.usersMetrics),
       deadLetters: rejected,
     };
-    await writeEntry(dir, file, meta, encodeTables(tables.songs, tables.users)).catch(
-      () => undefined,
-    );
+    await writeEntry(dir, file, meta, tables.songs.toBytes(tables.users)).catch(() => undefined);
   }
   return { ...tables, cacheHit: false };
 }
@@ -143,7 +139,7 @@ async function readEntry(file: string) {
     const length = bytes.readDoubleBE(0);
     const meta = JSON.parse(bytes.subarray(8, 8 + length).toString()) as Meta;
     if (meta.version !== CACHE_VERSION) return undefined;
-    const { songs, users } = decodeTables(bytes.subarray(8 + length));
+    const { songs, users } = SongsTable.fromBytes(bytes.subarray(8 + length));
     return { meta, songs, users };
   } catch {
     return undefined;

@@ -48,23 +48,3 @@ export class OptionsError extends PipelineError {
     super('INVALID_OPTIONS', message, options);
   }
 }
-
-/**
- * A pool task (one stream object, or one merge) did not finish within the
- * pool's `taskTimeoutMs`: its thread was stopped and replaced by a fresh one.
- */
-export class PoolTaskTimeoutError extends PipelineError {
-  /** What the task was doing: the object's source id, or `merge`. */
-  readonly task: string;
-  readonly timeoutMs: number;
-
-  constructor(task: string, timeoutMs: number, options: PipelineErrorOptions = {}) {
-    super(
-      'POOL_TASK_TIMEOUT',
-      `${task}: pool task not finished within taskTimeoutMs ${timeoutMs}; its thread was stopped and replaced`,
-      options,
-    );
-    this.task = task;
-    this.timeoutMs = timeoutMs;
-  }
-}

@@ -13,7 +13,7 @@ export {
   pickKpiDates,
 } from './aggregate/kpi-merge.js';
 // KPI state: mergeable, serializable.
-export { KpiState, KpiStateError } from './aggregate/kpi-state.js';
+export { KpiState } from './aggregate/kpi-state.js';
 export { isValidTimeZone } from './aggregate/zone.js';
 // Dead letters.
 export type { DeadLetterEntry, DeadLetterSink, RejectReason } from './dead-letter/dead-letter.js';
@@ -21,16 +21,10 @@ export { fileDeadLetter } from './dead-letter/dead-letter-file.js';
 export { memoryDeadLetter } from './dead-letter/dead-letter-memory.js';
 // Errors and options.
 export type { PipelineErrorOptions } from './errors.js';
-export {
-  HeaderError,
-  OptionsError,
-  ParseError,
-  PipelineError,
-  PoolTaskTimeoutError,
-} from './errors.js';
+export { HeaderError, OptionsError, ParseError, PipelineError } from './errors.js';
 export { finalizeKpis } from './finalize/finalize-kpis.js';
 export type { KpiItem } from './finalize/kpi-item.js';
-export { kpiItemToDecimal, toDecimalString } from './finalize/to-decimal.js';
+export { toDecimal, toDecimalString } from './finalize/to-decimal.js';
 export { parseOptions } from './internal/options.js';
 export type { JoinedBatch, JoinMetrics, JoinSongsOptions } from './join/join-songs.js';
 export { joinSongs } from './join/join-songs.js';
@@ -39,7 +33,6 @@ export { buildSongsTable, buildUsersTable } from './join/reference-tables.js';
 export type { SongsTableStats } from './join/songs-table.js';
 export { SongsTable } from './join/songs-table.js';
 export { songsTableFromRows } from './join/songs-table-builder.js';
-export { decodeTables, encodeTables, TableCodecError } from './join/table-codec.js';
 export type { UsersTableStats } from './join/users-table.js';
 export { UsersTable } from './join/users-table.js';
 export type { RunSummary, SourceCounts, StageMetrics } from './metrics.js';
@@ -88,7 +81,6 @@ export type {
   UserRow,
   ValidBatch,
 } from './types.js';
-export type { ValidatedBatch } from './validate/row-acceptors.js';
 export { listenTimeWindowSchema, songRowSchema, streamRowSchema } from './validate/schemas.js';
 export type { ListenTimeWindow } from './validate/time.js';
 export type { ValidateRowsOptions } from './validate/validate-rows.js';

@@ -11,7 +11,6 @@ import {
   finalizeKpis,
   HeaderError,
   type KpiState,
-  KpiStateError,
   kpiStateDates,
   memoryDeadLetter,
   mergeKpiStateInto,
@@ -355,7 +354,7 @@ test('pool.merge reads serialized partials on a thread, bound to the pool’s ta
     corrupt[corrupt.length - 1]! ^= 0xff;
     await assert.rejects(
       pool.merge([partials[1]!, corrupt]),
-      (e: unknown) => e instanceof KpiStateError && e.code === 'KPI_STATE_CORRUPT',
+      (e: unknown) => e instanceof PipelineError && e.code === 'KPI_STATE_CORRUPT',
     );
     await assert.rejects(pool.merge([]), OptionsError);
   } finally {
@@ -387,6 +386,48 @@ test('a thread that runs out of its heap limit fails that object with POOL_OUT_O
       { path: join(dir, 'a.csv') },
     );
     assert.equal(next.counts.rowsRead, 5);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('an abort rejects aggregate with the signal’s reason, mid-object or before it starts; the pool then reads the next object', async () => {
+  const csv = dirtyCsv(9000);
+  await writeFile(join(dir, 'aborted.csv'), csv);
+  const source = { id: 'file://aborted.csv', key: 'aborted.csv' };
+  const pool = createAggregatePool({ songs, threads: 1 });
+  try {
+    const controller = new AbortController();
+    const reason = new Error('run cancelled');
+    let writes = 0;
+    // Aborts while the thread is reading the object: on the first dead-letter write.
+    const deadLetter = {
+      async write() {
+        writes++;
+        controller.abort(reason);
+      },
+      async close() {},
+    };
+    await assert.rejects(
+      pool.aggregate(
+        source,
+        { path: join(dir, 'aborted.csv') },
+        {
+          signal: controller.signal,
+          deadLetter,
+        },
+      ),
+      (e: unknown) => e === reason,
+    );
+    const writesAtAbort = writes;
+    await assert.rejects(
+      pool.aggregate(source, { path: join(dir, 'aborted.csv') }, { signal: controller.signal }),
+      (e: unknown) => e === reason,
+    );
+    const next = await pool.aggregate(source, { path: join(dir, 'aborted.csv') });
+    assert.equal(next.counts.rowsRead, 9000);
+    assert.equal(writes, writesAtAbort, 'no dead-letter write after the abort settled');
+    assert.deepEqual(pool.pending(), []);
   } finally {
     await pool.close();
   }

@@ -1,17 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { memoryDeadLetter } from '../src/index.js';
+import { memoryDeadLetter, OptionsError, PipelineError } from '../src/index.js';
 import { testSource } from './helpers/parse.js';
+
+const source = testSource('a.csv');
+const entry = (line: number) => ({
+  source,
+  line,
+  raw: { a: String(line) },
+  reasons: [{ reason: 'x', message: 'y' }],
+});
 
 test('keeps entries in order and refuses writes after close', async () => {
   const sink = memoryDeadLetter();
-  const source = testSource('a.csv');
-  const entry = (line: number) => ({
-    source,
-    line,
-    raw: { a: String(line) },
-    reasons: [{ reason: 'x', message: 'y' }],
-  });
   await sink.write([entry(2), entry(3)]);
   await sink.write([entry(5)]);
   assert.deepEqual(
@@ -20,5 +21,40 @@ test('keeps entries in order and refuses writes after close', async () => {
   );
   await sink.close();
   assert.equal(sink.closed, true);
-  await assert.rejects(sink.write([entry(6)]), /after close/);
+  await assert.rejects(
+    sink.write([entry(6)]),
+    (e: unknown) =>
+      e instanceof PipelineError &&
+      e.code === 'DEAD_LETTER_CLOSED' &&
+      e.message === 'memoryDeadLetter: write after close',
+  );
+  assert.equal(sink.entries.length, 3);
+});
+
+test('once its signal aborts, a write rejects with the signal’s reason and keeps nothing of it', async () => {
+  const controller = new AbortController();
+  const sink = memoryDeadLetter({ signal: controller.signal });
+  await sink.write([entry(2)]);
+  const reason = new Error('run cancelled');
+  controller.abort(reason);
+  await assert.rejects(sink.write([entry(3), entry(4)]), (e: unknown) => e === reason);
+  assert.deepEqual(
+    sink.entries.map((e) => e.line),
+    [2],
+  );
+  await sink.close();
+  assert.equal(sink.closed, true);
+});
+
+test('bad options throw OptionsError naming the factory and the option', () => {
+  assert.throws(
+    () => memoryDeadLetter({ signal: 'soon' } as never),
+    (e: unknown) =>
+      e instanceof OptionsError &&
+      /^memoryDeadLetter: invalid options — `signal`: /.test(e.message),
+  );
+  assert.throws(
+    () => memoryDeadLetter({ limit: 10 } as never),
+    (e: unknown) => e instanceof OptionsError && /^memoryDeadLetter: .*limit/.test(e.message),
+  );
 });

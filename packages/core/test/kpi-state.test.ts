@@ -5,10 +5,10 @@ import { createKpiState } from '../src/aggregate/kpi-state.js';
 import {
   deserializeKpiState,
   finalizeKpis,
-  KpiStateError,
   kpiStateDates,
   mergeKpiStateInto,
   mergeKpiStates,
+  PipelineError,
   pickKpiDates,
   type SongRow,
   type StreamRow,
@@ -152,7 +152,7 @@ test('deserializeKpiState rejects a `songs` option that is not a SongsTable', ()
   const bytes = serializeKpiState(createKpiState());
   assert.throws(
     () => deserializeKpiState(bytes, { songs: {} as never }),
-    (e: unknown) => e instanceof KpiStateError && e.code === 'KPI_STATE_OPTIONS',
+    (e: unknown) => e instanceof PipelineError && e.code === 'KPI_STATE_OPTIONS',
   );
 });
 
@@ -218,14 +218,14 @@ test('pickKpiDates keeps only the named dates and rejects malformed dates', asyn
   );
   assert.throws(
     () => pickKpiDates(state, ['2024-02-30']),
-    (e: unknown) => e instanceof KpiStateError && e.code === 'KPI_STATE_BAD_DATE',
+    (e: unknown) => e instanceof PipelineError && e.code === 'KPI_STATE_BAD_DATE',
   );
 });
 
-test('corrupt, truncated, foreign or future-version bytes fail with a clear KpiStateError', async () => {
+test('corrupt, truncated, foreign or future-version bytes fail with a clear PipelineError code', async () => {
   const { state } = await runKpis(songs, streams);
   const bytes = serializeKpiState(state);
-  const isCode = (code: string) => (e: unknown) => e instanceof KpiStateError && e.code === code;
+  const isCode = (code: string) => (e: unknown) => e instanceof PipelineError && e.code === code;
   const flipped = bytes.slice();
   flipped[20] = flipped[20]! ^ 0xff;
   assert.throws(() => deserializeKpiState(flipped), isCode('KPI_STATE_CORRUPT'));
@@ -248,7 +248,7 @@ test('states counting unique listeners differently refuse to merge', async () =>
   const { state: hll } = await runKpis(songs, streams, { uniqueListeners: 'hll' });
   assert.throws(
     () => mergeKpiStates(exact, hll),
-    (e: unknown) => e instanceof KpiStateError && e.code === 'KPI_STATE_MODE_MISMATCH',
+    (e: unknown) => e instanceof PipelineError && e.code === 'KPI_STATE_MODE_MISMATCH',
   );
 });
 

@@ -3,7 +3,11 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import {
   type DeadLetterEntry,
+  HeaderError,
+  loadSongsTable,
+  loadUsersTable,
   memoryDeadLetter,
+  OptionsError,
   RunMetrics,
   type SourceRef,
   songsTableFromFiles,
@@ -117,3 +121,107 @@ const _songsCsvArb = fc
     });
     return `${[header, ...lines].join('\n')}${tail}`;
   });
+
+test('loadSongsTable streams one file into a table; a header without a required column fails before any row is counted', async () => {
+  const metrics = new RunMetrics();
+  const deadLetter = memoryDeadLetter();
+  const source = { id: 'test://songs.csv', key: 'songs.csv' };
+  const table = await loadSongsTable([`${SONGS_HEADER}\nt1,One,1000,pop\nt2,Two,x,pop\n`], {
+    source,
+    deadLetter,
+    metrics,
+  });
+  assert.deepEqual(trackPairs(table, 't1'), [['pop', 'One', 1000]]);
+  assert.deepEqual(
+    deadLetter.entries.map((e) => [e.line, e.reasons[0]?.reason]),
+    [[3, 'invalid_duration_ms']],
+  );
+  const bad = new RunMetrics();
+  await assert.rejects(
+    loadSongsTable(['track_id,track_name,track_genre\nt1,One,pop\n'], {
+      source,
+      deadLetter,
+      metrics: bad,
+    }),
+    (e: unknown) =>
+      e instanceof HeaderError && e.code === 'MISSING_COLUMNS' && e.missing.includes('duration_ms'),
+  );
+  assert.equal(bad.rowsRead, 0);
+});
+
+test('loadUsersTable streams one file into a users table', async () => {
+  const users = await loadUsersTable(['user_id\n3\n5\n'], {
+    source: { id: 'test://users.csv', key: 'users.csv' },
+    deadLetter: memoryDeadLetter(),
+  });
+  assert.deepEqual([users.has(3), users.has(5), users.has(4)], [true, true, false]);
+});
+
+test('bad options throw OptionsError naming the loader and the option, before any file is opened', async () => {
+  let opened = 0;
+  const open = () => {
+    opened++;
+    return [''];
+  };
+  const files = [{ source: { id: 'test://a.csv', key: 'a.csv' }, open }];
+  const deadLetter = memoryDeadLetter();
+  const metrics = new RunMetrics();
+  const named = (factory: string, option: string) => (e: unknown) =>
+    e instanceof OptionsError &&
+    e.message.startsWith(`${factory}: invalid options`) &&
+    e.message.includes(option);
+  await assert.rejects(
+    songsTableFromFiles(files, { deadLetter: {} as never, metrics }),
+    named('songsTableFromFiles', '`deadLetter`'),
+  );
+  await assert.rejects(
+    usersTableFromFiles(files, { deadLetter, metrics: {} as never }),
+    named('usersTableFromFiles', '`metrics`'),
+  );
+  await assert.rejects(
+    songsTableFromFiles(files, { deadLetter, metrics, signal: 'stop' as never }),
+    named('songsTableFromFiles', '`signal`'),
+  );
+  assert.equal(opened, 0);
+  const source = { id: 'test://a.csv', key: 'a.csv' };
+  assert.throws(
+    () => loadSongsTable([''], { source: { key: 'a.csv' } as never, deadLetter }),
+    named('loadSongsTable', '`source`'),
+  );
+  assert.throws(
+    () => loadUsersTable([''], { source, deadLetter, batchSize: 10 } as never),
+    named('loadUsersTable', 'batchSize'),
+  );
+});
+
+test('an abort between files rejects with the signal’s reason, closes that file’s dead letter and opens no further file', async () => {
+  const controller = new AbortController();
+  const reason = new Error('run cancelled');
+  const opened: string[] = [];
+  const sinks: ReturnType<typeof memoryDeadLetter>[] = [];
+  const song = (key: string, abort: boolean) => ({
+    source: { id: `test://${key}`, key },
+    open: () => {
+      opened.push(key);
+      if (abort) controller.abort(reason);
+      return [`${SONGS_HEADER}\nt1,One,1000,pop\n`];
+    },
+  });
+  await assert.rejects(
+    songsTableFromFiles([song('a.csv', false), song('b.csv', true), song('c.csv', false)], {
+      deadLetter: () => {
+        const sink = memoryDeadLetter();
+        sinks.push(sink);
+        return sink;
+      },
+      metrics: new RunMetrics(),
+      signal: controller.signal,
+    }),
+    (e: unknown) => e === reason,
+  );
+  assert.deepEqual(opened, ['a.csv', 'b.csv']);
+  assert.deepEqual(
+    sinks.map((s) => s.closed),
+    [true, true],
+  );
+});

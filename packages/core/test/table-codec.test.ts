@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeTables, encodeTables, TableCodecError, UsersTable } from '../src/index.js';
+import { PipelineError, SongsTable, UsersTable } from '../src/index.js';
+import { decodeTables, encodeTables } from '../src/join/table-codec.js';
 import { usersTableFromIds } from '../src/join/users-table.js';
 import { SONGS } from './helpers/kpi-fixtures.js';
 
@@ -42,8 +43,21 @@ describe('encodeTables / decodeTables', () => {
     for (const bad of cases) {
       assert.throws(
         () => decodeTables(bad),
-        (e: unknown) => e instanceof TableCodecError && e.code === 'TABLES_CORRUPT',
+        (e: unknown) => e instanceof PipelineError && e.code === 'TABLES_CORRUPT',
       );
     }
+  });
+
+  it('is what SongsTable#toBytes and SongsTable.fromBytes read and write', () => {
+    const users = usersTableFromIds([7, 3]);
+    const bytes = SONGS.toBytes(users);
+    assert.deepEqual(bytes, encodeTables(SONGS, users));
+    const back = SongsTable.fromBytes(bytes);
+    assert.deepEqual(back.songs.trackIds, SONGS.trackIds);
+    assert.deepEqual([...back.users!.ids()].sort(), [3, 7]);
+    assert.throws(
+      () => SongsTable.fromBytes(bytes.subarray(0, 4)),
+      (e: unknown) => e instanceof PipelineError && e.code === 'TABLES_CORRUPT',
+    );
   });
 });

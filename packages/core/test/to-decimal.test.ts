@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Decimal } from 'decimal.js';
-import { toDecimal } from '../src/finalize/to-decimal.js';
+import { kpiItemToDecimal } from '../src/finalize/to-decimal.js';
 import {
   type KpiItem,
-  kpiItemToDecimal,
   OptionsError,
   PipelineError,
+  toDecimal,
   toDecimalString,
 } from '../src/index.js';
 
@@ -92,5 +92,24 @@ describe('toDecimal', () => {
       { name: 'AbortError' },
     );
     assert.deepEqual(seen, [1]);
+  });
+});
+
+describe('toDecimal, bad input', () => {
+  it('rejects an item holding a binary float with NOT_A_DECIMAL, after the batches before it', async () => {
+    const out: number[] = [];
+    const float = { ...item, total_listening_time: 0.1 + 0.2 };
+    await assert.rejects(
+      async () => {
+        for await (const batch of toDecimal()([[item], [float]])) out.push(batch.length);
+      },
+      {
+        name: 'PipelineError',
+        code: 'NOT_A_DECIMAL',
+        message:
+          'Expected a safe integer, an integer string or an integer Decimal, got 0.30000000000000004',
+      },
+    );
+    assert.deepEqual(out, [1]);
   });
 });

@@ -11,7 +11,7 @@ export type IntegerValue = number | string;
 /**
  * One KPI item as it is written to DynamoDB: core's `KpiItem` with its
  * integers as numbers or digit strings (what `finalizeKpis` and
- * `kpiItemToDecimal` produce are both accepted as they are), plus the
+ * core's `toDecimal` stage produce are both accepted as they are), plus the
  * optional optimistic-locking `version` (bookkeeping, a non-negative safe
  * integer).
  */

@@ -1,5 +1,10 @@
 import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { DeadLetterEntry, DeadLetterSink, SourceRef } from '@streamkpi/core';
+import {
+  type DeadLetterEntry,
+  type DeadLetterSink,
+  PipelineError,
+  type SourceRef,
+} from '@streamkpi/core';
 import { z } from 'zod';
 import { assertSafeObjectKey } from './check-object-key.js';
 import { parseOptions, sendOptions } from './internal/s3-util.js';
@@ -155,7 +160,8 @@ export function s3DeadLetter(options: S3DeadLetterOptions): S3DeadLetterSink {
     keys,
     removed,
     async write(entries: readonly DeadLetterEntry[]): Promise<void> {
-      if (closed) throw new Error('s3DeadLetter: write after close');
+      if (closed) throw new PipelineError('DEAD_LETTER_CLOSED', 's3DeadLetter: write after close');
+      o.signal?.throwIfAborted();
       for (const entry of entries) {
         const g = group(entry.source);
         const line = `${JSON.stringify(entry)}\n`;
@@ -183,6 +189,9 @@ export function s3DeadLetter(options: S3DeadLetterOptions): S3DeadLetterSink {
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      // Aborted with entries seen: nothing held is uploaded, and the close
+      // rejects with the signal's reason (not the SDK's AbortError).
+      if (groups.size > 0) o.signal?.throwIfAborted();
       for (const g of groups.values()) {
         await flush(g);
         if (o.removeStaleParts) await removeStale(g);

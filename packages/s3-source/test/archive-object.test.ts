@@ -101,10 +101,9 @@ describe('archiveObject', () => {
     await put(client, bucket, 'streams/keep.csv', 'k\n');
     const controller = new AbortController();
     controller.abort(new Error('shutting down'));
-    await assert.rejects(
-      archive('streams/keep.csv', { signal: controller.signal }),
-      /shutting down|abort/i,
-    );
+    await assert.rejects(archive('streams/keep.csv', { signal: controller.signal }), {
+      message: 'shutting down',
+    });
     assert.ok((await keys('streams/')).includes('streams/keep.csv'));
     assert.ok(!(await keys('archive/')).includes('archive/keep.csv'));
   });

@@ -67,4 +67,33 @@ describe('rejectObject', () => {
       OptionsError,
     );
   });
+
+  it('an aborted signal rejects with its reason and leaves the object where it was, nothing under rejected/', async () => {
+    const key = 'streams/aborted.csv';
+    await put(client, bucket, key, 'user_id\n1\n');
+    const controller = new AbortController();
+    const reason = new Error('run cancelled');
+    controller.abort(reason);
+    await assert.rejects(
+      rejectObject({
+        client,
+        bucket,
+        key,
+        missing: ['track_id'],
+        reason: 'MISSING_COLUMNS',
+        signal: controller.signal,
+      }),
+      (e: unknown) => e === reason,
+    );
+    assert.equal((await collect(readObject({ client, bucket, key }))).toString(), 'user_id\n1\n');
+    const rejected: string[] = [];
+    for await (const o of listObjects({
+      client,
+      bucket,
+      prefix: 'rejected/streams/aborted',
+      suffixes: [],
+    }))
+      rejected.push(o.key);
+    assert.deepEqual(rejected, []);
+  });
 });

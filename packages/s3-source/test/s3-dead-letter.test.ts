@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type DeadLetterEntry, OptionsError } from '@streamkpi/core';
+import { type DeadLetterEntry, OptionsError, PipelineError } from '@streamkpi/core';
 import { listObjects, readObject, s3DeadLetter, sourceRefOf } from '../src/index.js';
 import { collect, s3Fixture } from './helpers/s3.js';
 
@@ -102,5 +102,32 @@ describe('s3DeadLetter', () => {
     await sink.close();
     await assert.rejects(sink.write(entries(1)), /after close/);
     assert.throws(() => s3DeadLetter({ client, bucket, maxEntriesPerObject: 0 }), OptionsError);
+  });
+
+  it('a write after close rejects with DEAD_LETTER_CLOSED', async () => {
+    const sink = s3DeadLetter({ client, bucket, prefix: 'dl-closed/' });
+    await sink.close();
+    await assert.rejects(
+      sink.write(entries(1)),
+      (e: unknown) => e instanceof PipelineError && e.code === 'DEAD_LETTER_CLOSED',
+    );
+  });
+
+  it('once its signal aborts, write and close reject with the reason and upload nothing held', async () => {
+    const controller = new AbortController();
+    const sink = s3DeadLetter({
+      client,
+      bucket,
+      prefix: 'dl-aborted/',
+      maxEntriesPerObject: 10,
+      signal: controller.signal,
+    });
+    await sink.write(entries(3));
+    const reason = new Error('run cancelled');
+    controller.abort(reason);
+    await assert.rejects(sink.write(entries(20, 4)), (e: unknown) => e === reason);
+    await assert.rejects(sink.close(), (e: unknown) => e === reason);
+    assert.deepEqual(sink.keys, []);
+    assert.deepEqual(await stored('dl-aborted/'), { keys: [], lines: [] });
   });
 });

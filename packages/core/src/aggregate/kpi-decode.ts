@@ -1,11 +1,12 @@
 /** Reading KPI states back from their binary form (see kpi-codec.ts). */
+import { PipelineError } from '../errors.js';
 import { SongsTable } from '../join/songs-table.js';
 import { HyperLogLog } from './hll.js';
 import { ByteReadError, ByteReader, crc32 } from './internal/kpi-bytes.js';
 import { CountMap } from './internal/kpi-count-map.js';
 import { UserIdSet } from './internal/kpi-user-set.js';
 import { encodedDictionary, findEncoded, KPI_STATE_FORMAT_VERSION, MAGIC } from './kpi-codec.js';
-import { KpiCell, KpiState, KpiStateError } from './kpi-state.js';
+import { KpiCell, KpiState } from './kpi-state.js';
 
 /**
  * Reads `count` track entries into `state` bound to `songs`' dictionary:
@@ -39,8 +40,8 @@ function bindTracks(r: ByteReader, state: KpiState, songs: SongsTable, count: nu
   return map;
 }
 
-function corrupt(detail: string, cause?: unknown): KpiStateError {
-  return new KpiStateError('KPI_STATE_CORRUPT', `Corrupt KPI state: ${detail}`, { cause });
+function corrupt(detail: string, cause?: unknown): PipelineError {
+  return new PipelineError('KPI_STATE_CORRUPT', `Corrupt KPI state: ${detail}`, { cause });
 }
 
 /** Options of {@link deserializeKpiState}. */
@@ -57,7 +58,7 @@ export interface DeserializeKpiStateOptions {
 /**
  * Reads a state written by {@link serializeKpiState}.
  *
- * @throws KpiStateError `KPI_STATE_VERSION` for a format version this library
+ * @throws PipelineError `KPI_STATE_VERSION` for a format version this library
  *   does not know, `KPI_STATE_CORRUPT` for anything else that is wrong
  *   (bad magic, checksum mismatch, truncation, out-of-range values).
  */
@@ -68,14 +69,14 @@ export function deserializeKpiState(
   if (!(bytes instanceof Uint8Array)) throw corrupt('expected a Uint8Array');
   const songs = options?.songs;
   if (songs !== undefined && !(songs instanceof SongsTable)) {
-    throw new KpiStateError('KPI_STATE_OPTIONS', 'Expected `songs` to be a SongsTable');
+    throw new PipelineError('KPI_STATE_OPTIONS', 'Expected `songs` to be a SongsTable');
   }
   if (bytes.length < 11 || MAGIC.some((b, i) => bytes[i] !== b)) {
     throw corrupt('not a KPI state (bad magic bytes)');
   }
   const version = bytes[4]!;
   if (version !== KPI_STATE_FORMAT_VERSION) {
-    throw new KpiStateError(
+    throw new PipelineError(
       'KPI_STATE_VERSION',
       `Unsupported KPI state format version ${version} (this library reads version ${KPI_STATE_FORMAT_VERSION})`,
     );
@@ -89,7 +90,6 @@ export function deserializeKpiState(
   try {
     return readBody(new ByteReader(bytes, bodyLength), songs);
   } catch (error) {
-    if (error instanceof KpiStateError) throw error;
     if (error instanceof ByteReadError || error instanceof RangeError)
       throw corrupt(error.message, error);
     throw error;

@@ -3,15 +3,16 @@
  * untouched), merge in place, the dates of a state, a state of some dates,
  * and size statistics.
  */
+import { PipelineError } from '../errors.js';
 import type { HyperLogLog as Hll } from './hll.js';
 import { CountMap } from './internal/kpi-count-map.js';
 import { UserIdSet } from './internal/kpi-user-set.js';
-import { KpiCell, KpiState, KpiStateError } from './kpi-state.js';
+import { KpiCell, KpiState } from './kpi-state.js';
 import { formatDay, parseDay } from './zone.js';
 
 export function checkCompatible(a: KpiState, b: KpiState): void {
   if (a.mode !== b.mode || (a.mode === 'hll' && a.hllPrecision !== b.hllPrecision)) {
-    throw new KpiStateError(
+    throw new PipelineError(
       'KPI_STATE_MODE_MISMATCH',
       `Cannot merge KPI states counted differently: ${describeMode(a)} and ${describeMode(b)}`,
     );
@@ -87,7 +88,7 @@ function stateWeight(state: KpiState): number {
  * commutative: any grouping or order of the same partials finalizes (and
  * serializes) identically.
  *
- * @throws KpiStateError `KPI_STATE_MODE_MISMATCH` when the states count unique listeners differently.
+ * @throws PipelineError `KPI_STATE_MODE_MISMATCH` when the states count unique listeners differently.
  */
 export function mergeKpiStates(first: KpiState, ...rest: KpiState[]): KpiState {
   const out = new KpiState(first.mode, first.hllPrecision);
@@ -116,7 +117,7 @@ export function mergeKpiStates(first: KpiState, ...rest: KpiState[]): KpiState {
  * arrays `target` shares with other states are copied before they change,
  * so other states are never modified.
  *
- * @throws KpiStateError `KPI_STATE_MODE_MISMATCH` when the states count unique listeners differently.
+ * @throws PipelineError `KPI_STATE_MODE_MISMATCH` when the states count unique listeners differently.
  */
 export function mergeKpiStateInto(target: KpiState, source: KpiState): void {
   checkCompatible(target, source);
@@ -132,7 +133,7 @@ export function kpiStateDates(state: KpiState): string[] {
  * A new state holding only `dates` of `state` (dates absent from it are
  * ignored). Used to store one partial per (source object, date).
  *
- * @throws KpiStateError `KPI_STATE_BAD_DATE` for a string that is not `YYYY-MM-DD`.
+ * @throws PipelineError `KPI_STATE_BAD_DATE` for a string that is not `YYYY-MM-DD`.
  */
 export function pickKpiDates(state: KpiState, dates: Iterable<string>): KpiState {
   const out = new KpiState(state.mode, state.hllPrecision);
@@ -140,7 +141,7 @@ export function pickKpiDates(state: KpiState, dates: Iterable<string>): KpiState
   for (const d of dates) {
     const day = parseDay(d);
     if (day === undefined) {
-      throw new KpiStateError(
+      throw new PipelineError(
         'KPI_STATE_BAD_DATE',
         `Expected a YYYY-MM-DD date, got ${JSON.stringify(d)}`,
       );

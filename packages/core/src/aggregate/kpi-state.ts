@@ -29,9 +29,6 @@ import { UserIdSet } from './internal/kpi-user-set.js';
 /** How `unique_listeners` is counted: exactly (default) or with HyperLogLog. */
 export type UniqueListenersMode = 'exact' | 'hll';
 
-/** A problem with a KPI state: corrupt bytes, unknown version, or mismatched modes. */
-export class KpiStateError extends PipelineError {}
-
 /** The aggregates of one date × genre (read by the codec and the finalizer). */
 export class KpiCell {
   /** Number of listens. */
@@ -278,14 +275,14 @@ export interface KpiStateOptions {
 export function createKpiState(options: KpiStateOptions = {}): KpiState {
   const mode = options.uniqueListeners ?? 'exact';
   if (mode !== 'exact' && mode !== 'hll') {
-    throw new KpiStateError(
+    throw new PipelineError(
       'KPI_STATE_OPTIONS',
       `Expected \`uniqueListeners\` to be 'exact' or 'hll', got ${String(mode)}`,
     );
   }
   const precision = options.hllPrecision ?? 12;
   if (!Number.isInteger(precision) || precision < 4 || precision > 16) {
-    throw new KpiStateError(
+    throw new PipelineError(
       'KPI_STATE_OPTIONS',
       `Expected \`hllPrecision\` to be an integer from 4 to 16, got ${precision}`,
     );

@@ -12,17 +12,39 @@
  *   (code-point order); the same string on every item of the date.
  */
 import { Decimal } from 'decimal.js';
+import { z } from 'zod';
 import { compareCodePoints } from '../aggregate/internal/kpi-compare.js';
 import { UserIdSet } from '../aggregate/internal/kpi-user-set.js';
-import type { KpiCell, KpiState } from '../aggregate/kpi-state.js';
+import { type KpiCell, KpiState } from '../aggregate/kpi-state.js';
 import { formatDay } from '../aggregate/zone.js';
+import { OptionsError } from '../errors.js';
+import { parseOptions } from '../internal/options.js';
 import type { KpiItem } from './kpi-item.js';
 
 /** Options of {@link finalizeKpis}. */
-export interface FinalizeKpisOptions {
-  /** Sets `updated_at` on every item (a `Date` is written as ISO 8601). */
-  readonly updatedAt?: Date | string;
-}
+export const finalizeKpisOptionsSchema = z
+  .object({
+    /**
+     * Sets `updated_at` on every item: a valid `Date` (written as ISO 8601)
+     * or an ISO 8601 date-time string with its offset, written as it is.
+     */
+    updatedAt: z
+      .union(
+        [
+          z.date({ error: 'Expected a valid Date' }),
+          z.iso.datetime({
+            offset: true,
+            error: 'Expected an ISO 8601 date-time string such as "2024-07-01T00:00:00Z"',
+          }),
+        ],
+        { error: 'Expected a valid Date or an ISO 8601 date-time string' },
+      )
+      .optional(),
+  })
+  .strict();
+
+/** Options of {@link finalizeKpis}. */
+export type FinalizeKpisOptions = z.input<typeof finalizeKpisOptionsSchema>;
 
 // 50 significant digits: the quotient has at most 16 integer digits and, with
 // totals and counts below 2^53, differs from any half-cent boundary by at
@@ -83,14 +105,24 @@ function uniqueOf(cell: KpiCell): number {
   return Math.min(cell.listens, Math.max(1, Math.round(cell.users.estimate())));
 }
 
-/** Finalizes `state` into KPI items sorted by (date, genre). A date without listens has no items. */
+/**
+ * Finalizes `state` into KPI items sorted by (date, genre). A date without listens has no items.
+ *
+ * @throws OptionsError for invalid options or a `state` that is not a {@link KpiState}.
+ */
 export function finalizeKpis(state: KpiState, options: FinalizeKpisOptions = {}): KpiItem[] {
+  const o = parseOptions(finalizeKpisOptionsSchema, options, 'finalizeKpis');
+  if (!(state instanceof KpiState)) {
+    throw new OptionsError(
+      'finalizeKpis: expected `state` to be a KpiState (from aggregateDailyKpis or a merge)',
+    );
+  }
   const updatedAt =
-    options.updatedAt === undefined
+    o.updatedAt === undefined
       ? undefined
-      : typeof options.updatedAt === 'string'
-        ? options.updatedAt
-        : options.updatedAt.toISOString();
+      : typeof o.updatedAt === 'string'
+        ? o.updatedAt
+        : o.updatedAt.toISOString();
   const items: KpiItem[] = [];
   const days = [...state.days.keys()].sort((a, b) => a - b);
   for (const day of days) {

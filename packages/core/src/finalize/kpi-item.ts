@@ -10,7 +10,7 @@ export interface TopSong<N extends number | string = number> {
  * One KPI item (SPEC section 4): a date × genre, as `finalizeKpis` produces
  * it and the DynamoDB writer takes it. `N` is how the integers are held:
  * numbers out of `finalizeKpis` (the default), exact decimal strings after
- * `kpiItemToDecimal` (`KpiItem<string>`), either for the writer
+ * the `toDecimal` stage (`KpiItem<string>`), either for the writer
  * (`KpiItem<number | string>`). The average is always a decimal string, so
  * no value passes through a binary float.
  */

@@ -1,5 +1,8 @@
 import { StringIndex, type StringIndexParts } from './internal/string-index.js';
+// The codec builds tables back; it calls into this module only at run time.
+import { decodeTables, encodeTables } from './table-codec.js';
 import { TrackDictionary, type TrackDictionaryParts } from './track-dictionary.js';
+import type { UsersTable } from './users-table.js';
 
 export { TrackDictionary, type TrackDictionaryParts } from './track-dictionary.js';
 
@@ -160,6 +163,26 @@ export class SongsTable {
   get pairName(): readonly string[] {
     this.#pairName ??= decodeAll(this.#strings!.nameUnits, this.#strings!.nameStart);
     return this.#pairName;
+  }
+
+  /**
+   * The table (and optionally a users table with it) as bytes, e.g. to cache
+   * lookup tables on disk between runs: {@link SongsTable.fromBytes} reads
+   * them back with one copy of their arrays, where building the table again
+   * parses, validates and interns every song row.
+   */
+  toBytes(users?: UsersTable): Uint8Array {
+    return encodeTables(this, users);
+  }
+
+  /**
+   * The tables of {@link SongsTable.toBytes} bytes, on fresh shared memory
+   * (like a worker thread's copy); `users` when they were encoded with it.
+   *
+   * @throws PipelineError `TABLES_CORRUPT` for bytes that are not encoded tables.
+   */
+  static fromBytes(bytes: Uint8Array): { songs: SongsTable; users?: UsersTable } {
+    return decodeTables(bytes);
   }
 
   /** Number of distinct track ids. */

@@ -1,5 +1,6 @@
 /**
- * Lookup tables as bytes, e.g. to cache them on disk between runs: reading
+ * Lookup tables as bytes (`SongsTable#toBytes` / `SongsTable.fromBytes`),
+ * e.g. to cache them on disk between runs: reading
  * a songs table back takes one copy of its arrays, where building it again
  * parses, validates and interns every song row. The bytes are the table's
  * shared-memory form (the one worker threads receive): its arrays, its
@@ -39,11 +40,8 @@ interface Header {
   readonly arrays: readonly ArrayEntry[];
 }
 
-/** Error of {@link decodeTables} for bytes that are not an encoded table. */
-export class TableCodecError extends PipelineError {}
-
 function corrupt(message: string): never {
-  throw new TableCodecError('TABLES_CORRUPT', `Encoded lookup tables: ${message}`);
+  throw new PipelineError('TABLES_CORRUPT', `Encoded lookup tables: ${message}`);
 }
 
 /**
@@ -99,7 +97,7 @@ export function encodeTables(songs: SongsTable, users?: UsersTable): Uint8Array 
 /**
  * The tables of {@link encodeTables} bytes, on fresh shared memory.
  *
- * @throws TableCodecError `TABLES_CORRUPT` for bytes that are not an encoded table.
+ * @throws PipelineError `TABLES_CORRUPT` for bytes that are not an encoded table.
  */
 export function decodeTables(bytes: Uint8Array): { songs: SongsTable; users?: UsersTable } {
   if (bytes.byteLength < 8) corrupt('too short');
@@ -111,7 +109,7 @@ export function decodeTables(bytes: Uint8Array): { songs: SongsTable; users?: Us
   try {
     header = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 8, jsonLength).toString());
   } catch (cause) {
-    throw new TableCodecError('TABLES_CORRUPT', 'Encoded lookup tables: header is not JSON', {
+    throw new PipelineError('TABLES_CORRUPT', 'Encoded lookup tables: header is not JSON', {
       cause,
     });
   }

@@ -3,7 +3,9 @@
  * the pipeline builder: parseFile → validateRows (bad rows to the dead
  * letter) → a table sink.
  */
-import type { DeadLetterSink } from '../dead-letter/dead-letter.js';
+import { z } from 'zod';
+import { type DeadLetterSink, deadLetterSinkSchema } from '../dead-letter/dead-letter.js';
+import { functionSchema, parseOptions, sourceRefSchema } from '../internal/options.js';
 import {
   addSongRows,
   addUserIds,
@@ -13,7 +15,7 @@ import {
 import type { SongsTable } from '../join/songs-table.js';
 import { SongsTableBuilder } from '../join/songs-table-builder.js';
 import { type UsersTable, usersTableFromIds } from '../join/users-table.js';
-import type { RunMetrics } from '../metrics.js';
+import { RunMetrics } from '../metrics.js';
 import type { ByteSource } from '../parse/internal/bytes.js';
 import { parseFile } from '../parse/parse-file.js';
 import type { BatchSink, SongRow, SourceRef, UserRow, ValidBatch } from '../types.js';
@@ -30,6 +32,27 @@ export interface LoadReferenceOptions {
   readonly metrics?: RunMetrics;
   readonly signal?: AbortSignal;
 }
+
+/** Checks {@link LoadReferenceOptions} before any byte is read. */
+const loadReferenceOptionsSchema = z
+  .object({
+    source: sourceRefSchema,
+    deadLetter: deadLetterSinkSchema,
+    metrics: z.instanceof(RunMetrics).optional(),
+    signal: z.instanceof(AbortSignal).optional(),
+  })
+  .strict();
+
+/** Checks {@link ReferenceFilesOptions} before any file is opened. */
+const referenceFilesOptionsSchema = z
+  .object({
+    deadLetter: z.union([deadLetterSinkSchema, functionSchema('`deadLetter`')], {
+      error: 'Expected a DeadLetterSink or a function of the source returning one',
+    }),
+    metrics: z.instanceof(RunMetrics, { error: 'Expected a RunMetrics' }),
+    signal: z.instanceof(AbortSignal).optional(),
+  })
+  .strict();
 
 interface ReferenceRows {
   readonly songs: ValidBatch<SongRow>;
@@ -55,12 +78,14 @@ async function readReference<D extends 'songs' | 'users', R>(
 /**
  * Streams a songs file (CSV/NDJSON/JSON, optionally gzip) into a
  * {@link SongsTable}. Several files: {@link songsTableFromFiles}. Fails with
- * `HeaderError` when a required column is missing.
+ * `HeaderError` when a required column is missing; invalid options throw
+ * `OptionsError` before any byte is read.
  */
 export function loadSongsTable(
   bytes: ByteSource,
   options: LoadReferenceOptions,
 ): Promise<SongsTable> {
+  parseOptions(loadReferenceOptionsSchema, options, 'loadSongsTable');
   return readReference('songs', bytes, options, buildSongsTable());
 }
 
@@ -69,6 +94,7 @@ export function loadUsersTable(
   bytes: ByteSource,
   options: LoadReferenceOptions,
 ): Promise<UsersTable> {
+  parseOptions(loadReferenceOptionsSchema, options, 'loadUsersTable');
   return readReference('users', bytes, options, buildUsersTable());
 }
 
@@ -121,12 +147,15 @@ async function eachFile<D extends 'songs' | 'users'>(
 /**
  * Builds one songs table from several files, in the order given (the first
  * row of a track × genre pair wins across files too). `files` is 0 when there
- * was none — the caller decides whether that is an error.
+ * was none — the caller decides whether that is an error. Invalid options
+ * throw `OptionsError` before any file is opened; an abort rejects with the
+ * signal's reason.
  */
 export async function songsTableFromFiles(
   files: AsyncIterable<ReferenceFile> | Iterable<ReferenceFile>,
   options: ReferenceFilesOptions,
 ): Promise<{ readonly table: SongsTable; readonly files: number }> {
+  parseOptions(referenceFilesOptionsSchema, options, 'songsTableFromFiles');
   const builder = new SongsTableBuilder();
   const count = await eachFile('songs', files, options, addSongRows(builder));
   return { table: builder.finish(), files: count };
@@ -137,6 +166,7 @@ export async function usersTableFromFiles(
   files: AsyncIterable<ReferenceFile> | Iterable<ReferenceFile>,
   options: ReferenceFilesOptions,
 ): Promise<{ readonly table: UsersTable | undefined; readonly files: number }> {
+  parseOptions(referenceFilesOptionsSchema, options, 'usersTableFromFiles');
   const ids: number[] = [];
   const count = await eachFile('users', files, options, addUserIds(ids));
   return { table: count === 0 ? undefined : usersTableFromIds(ids), files: count };

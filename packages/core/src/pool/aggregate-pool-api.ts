@@ -69,7 +69,7 @@ export interface AggregatePool {
    * module's `openBytes` (for the default worker: `{ path }` of a local
    * file). Rejects with the thread's error rebuilt (`HeaderError` for a bad
    * header, `PipelineError` with the original `code` otherwise), or with a
-   * `PoolTaskTimeoutError` past the pool's `taskTimeoutMs`.
+   * `PipelineError` `POOL_TASK_TIMEOUT` past the pool's `taskTimeoutMs`.
    */
   aggregate(
     source: SourceRef,
@@ -91,7 +91,7 @@ export interface AggregatePool {
    * merges them on a free thread: the string work of reading them stays off
    * this thread. The result is bound to the pool's songs table (it merges
    * with the pool's other states without string work) and owned by the
-   * caller. Rejects with a `KpiStateError` (`KPI_STATE_CORRUPT`…) for bad
+   * caller. Rejects with a `PipelineError` (`KPI_STATE_CORRUPT`…) for bad
    * bytes, an `OptionsError` for no state at all.
    */
   merge(

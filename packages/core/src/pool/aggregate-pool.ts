@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { z } from 'zod';
-import { type KpiState, KpiStateError } from '../aggregate/kpi-state.js';
+import type { KpiState } from '../aggregate/kpi-state.js';
 import { HeaderError, OptionsError, ParseError, PipelineError } from '../errors.js';
 import { parseOptions } from '../internal/options.js';
 import { SongsTable } from '../join/songs-table.js';
@@ -74,7 +74,7 @@ export const aggregatePoolOptionsSchema = z.object({
    */
   /**
    * Deadline of each task (one object, or one merge), in ms: past it the task
-   * fails with `PoolTaskTimeoutError` (`POOL_TASK_TIMEOUT`, naming the object)
+   * fails with a `PipelineError` `POOL_TASK_TIMEOUT` (its message names the object)
    * and its thread is stopped and replaced. Default 900000 (15 minutes, the
    * longest a Lambda invocation lives).
    */
@@ -265,9 +265,7 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
     );
     if (!result.ok) {
       const { code, message } = result.error;
-      throw code.startsWith('KPI_STATE_')
-        ? new KpiStateError(code, message)
-        : new PipelineError(code, message);
+      throw new PipelineError(code, message);
     }
     return kpiStateFromTransfer(result.state, o.songs.trackDictionary());
   }

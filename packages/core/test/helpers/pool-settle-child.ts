@@ -7,7 +7,7 @@
 import {
   createAggregatePool,
   memoryDeadLetter,
-  PoolTaskTimeoutError,
+  PipelineError,
   songsTableFromRows,
 } from '../../src/index.js';
 
@@ -61,9 +61,9 @@ try {
 /** The timed-out task names its object, and the replacement thread reads the next one. */
 async function afterTimeout(error: unknown): Promise<void> {
   const named =
-    error instanceof PoolTaskTimeoutError &&
+    error instanceof PipelineError &&
     error.code === 'POOL_TASK_TIMEOUT' &&
-    error.task === 'mem://a';
+    error.message.startsWith('mem://a: ');
   const pendingAfter = pool.pending().length;
   const next = await pool.aggregate({ id: 'mem://b', key: 'b.csv' }, rows(3), { deadLetter });
   const ok = named && pendingAfter === 0 && next.counts.rowsRead === 4;

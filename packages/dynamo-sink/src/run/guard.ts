@@ -21,7 +21,7 @@ export const runBoundsShape = {
   stallTimeoutMs: z.number().int().min(1).max(2_147_483_647).default(300_000),
   /**
    * Deadline of one object on a pool thread, in ms: past it the object fails
-   * with `PoolTaskTimeoutError` (`POOL_TASK_TIMEOUT`) and the thread is
+   * with a `PipelineError` `POOL_TASK_TIMEOUT` and the thread is
    * replaced. Default 900000.
    */
   taskTimeoutMs: z.number().int().min(1).max(2_147_483_647).default(900_000),

@@ -40,6 +40,8 @@ export type MoveStatus = 'moved' | 'already-moved';
 export async function moveObject(params: MoveParams): Promise<MoveStatus> {
   const { client, bucket, key, etag, targetBucket, targetKey, signal } = params;
   const where = `s3://${bucket}/${key}`;
+  // A cancelled move rejects with the signal's reason, not the SDK's AbortError.
+  signal?.throwIfAborted();
   try {
     await client.send(
       new CopyObjectCommand({

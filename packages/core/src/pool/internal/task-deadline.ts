@@ -2,10 +2,10 @@
  * The tasks of a pool, each under its deadline. Calls wait here for a free
  * thread (so a task's deadline starts when it starts, not while it queues);
  * a task that outlives `timeoutMs` is aborted — piscina stops its thread and
- * starts a fresh one — and fails with a {@link PoolTaskTimeoutError} naming it.
+ * starts a fresh one — and fails with a `PipelineError` `POOL_TASK_TIMEOUT` naming it.
  */
 import pLimit from 'p-limit';
-import { PoolTaskTimeoutError } from '../../errors.js';
+import { PipelineError } from '../../errors.js';
 
 /** A task's body: `started` is called when its thread begins it. */
 export type Work<T> = (signal: AbortSignal, started: () => void) => Promise<T>;
@@ -56,8 +56,14 @@ export function poolTasks(threads: number, timeoutMs: number): PoolTasks {
       );
     } catch (error) {
       if (deadline.signal.aborted && !(signal?.aborted ?? false)) {
-        throw new PoolTaskTimeoutError(name, timeoutMs, { cause: error });
+        throw new PipelineError(
+          'POOL_TASK_TIMEOUT',
+          `${name}: pool task not finished within taskTimeoutMs ${timeoutMs}; its thread was stopped and replaced`,
+          { cause: error },
+        );
       }
+      // Like node:stream/promises, a cancelled call rejects with the signal's reason.
+      if (signal?.aborted) throw signal.reason;
       throw error;
     } finally {
       clearTimeout(timer);
@@ -69,6 +75,11 @@ export function poolTasks(threads: number, timeoutMs: number): PoolTasks {
       const id = next++;
       inFlight.set(id, name);
       return new Promise<T>((resolve, reject) => {
+        // Aborted before the call: the 'abort' event has been and gone.
+        if (signal?.aborted) {
+          reject(signal.reason);
+          return;
+        }
         let started = false;
         const onAbort = () => {
           if (!started) reject(signal?.reason);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { averageSeconds } from '../src/finalize/finalize-kpis.js';
-import { finalizeKpis, type SongRow, type StreamRow } from '../src/index.js';
+import { finalizeKpis, OptionsError, type SongRow, type StreamRow } from '../src/index.js';
 import { runKpis } from './helpers/kpi-fixtures.js';
 import { oracleKpis } from './helpers/oracle.js';
 
@@ -153,4 +153,54 @@ test('fewer than three tracks give a shorter top_3_songs', async () => {
   const [item] = finalizeKpis(state);
   assert.equal(item?.top_3_songs, 'Only');
   assert.equal(item?.top_songs.length, 1);
+});
+
+const oneSong: SongRow[] = [
+  { track_id: 't1', track_name: 'One', duration_ms: 1_000, track_genre: 'pop' },
+];
+
+test('an ISO 8601 updatedAt string is written as it is', async () => {
+  const state = (await runKpis(oneSong, listens('t1', 1))).state;
+  const items = finalizeKpis(state, { updatedAt: '2024-07-01T02:00:00+02:00' });
+  assert.deepEqual(
+    items.map((i) => i.updated_at),
+    ['2024-07-01T02:00:00+02:00'],
+  );
+});
+
+test('bad options throw OptionsError naming the option, before any item is made', async () => {
+  const state = (await runKpis(oneSong, listens('t1', 1))).state;
+  for (const [options, option] of [
+    [{ updatedAt: new Date(Number.NaN) }, 'updatedAt'],
+    [{ updatedAt: 'yesterday' }, 'updatedAt'],
+    [{ updatedAt: 1_719_792_000_000 }, 'updatedAt'],
+    [{ updated_at: '2024-07-01T00:00:00Z' }, 'updated_at'],
+  ] as const) {
+    assert.throws(
+      () => finalizeKpis(state, options as never),
+      (e: unknown) =>
+        e instanceof OptionsError &&
+        e.message.startsWith('finalizeKpis: invalid options') &&
+        e.message.includes(option),
+      JSON.stringify(options),
+    );
+  }
+});
+
+test('a bad updatedAt string is refused with what was expected', async () => {
+  const { state } = await runKpis(oneSong, listens('t1', 1));
+  assert.throws(() => finalizeKpis(state, { updatedAt: 'yesterday' }), {
+    name: 'OptionsError',
+    code: 'INVALID_OPTIONS',
+    message:
+      'finalizeKpis: invalid options — `updatedAt`: Expected an ISO 8601 date-time string such as "2024-07-01T00:00:00Z"',
+  });
+});
+
+test('a state that is not a KpiState throws OptionsError', () => {
+  assert.throws(
+    () => finalizeKpis({ days: new Map() } as never),
+    (e: unknown) =>
+      e instanceof OptionsError && e.message.startsWith('finalizeKpis: expected `state`'),
+  );
 });
