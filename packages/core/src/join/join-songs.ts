@@ -113,7 +113,8 @@ export function joinSongs(options: JoinSongsOptions): BatchStage<StreamBatch, Jo
           const { source, lines, listenAt, listenZoned } = batch;
           const { user_id: userIds, track_id: trackIds, listen_time: times } = batch.values;
           const n = batch.length;
-          const tracks: number[] = [];
+          // Allocated once at the batch's size (growing it row by row reallocates it).
+          const tracks = new Array<number>(n);
           let w = 0;
           for (let r = 0; r < n; r++) {
             const track = songs.trackOf(trackIds[r]!);
@@ -134,11 +135,10 @@ export function joinSongs(options: JoinSongsOptions): BatchStage<StreamBatch, Jo
               listenZoned[w] = listenZoned[r]!;
               lines[w] = lines[r]!;
             }
-            tracks.push(track);
-            w++;
+            tracks[w++] = track;
           }
           if (w < n) {
-            for (const column of [userIds, trackIds, times, listenAt, listenZoned, lines]) {
+            for (const column of [userIds, trackIds, times, listenAt, listenZoned, lines, tracks]) {
               column.length = w;
             }
             metrics.unknownTracks += n - w;
