@@ -7,6 +7,7 @@
  * acceptors and the schemas are tested against each other
  * (row-acceptors.test.ts): the fast path appends exactly the schema's value.
  */
+import { column, cutColumns } from '../internal/column.js';
 import type { Dataset, SongRow, SourceRef, StreamBatch, UserRow, ValidBatch } from '../types.js';
 import {
   fastListenAt,
@@ -53,19 +54,6 @@ export interface RowAcceptor<D extends Dataset> {
   push(out: ValidatedBatch[D], value: DatasetRow[D], line: number): void;
 }
 
-/**
- * A column with room for `capacity` rows, allocated once (growing an array
- * row by row reallocates it about ten times for a batch of 1000 rows).
- */
-function column<T>(capacity: number): T[] {
-  return capacity === 0 ? [] : new Array<T>(capacity);
-}
-
-/** Cuts each column to the `length` rows written. */
-function cut(length: number, ...columns: unknown[][]): void {
-  for (const c of columns) if (c.length !== length) c.length = length;
-}
-
 function cell(cells: readonly (string | undefined)[], at: number, end: number) {
   return at < end ? cells[at] : undefined;
 }
@@ -100,13 +88,17 @@ function streamsAcceptor(window?: ListenTimeWindow): RowAcceptor<'streams'> {
       source,
       length: 0,
       lines: column(capacity),
-      values: { user_id: column(capacity), track_id: column(capacity), listen_time: column(capacity) },
+      values: {
+        user_id: column(capacity),
+        track_id: column(capacity),
+        listen_time: column(capacity),
+      },
       listenAt: column(capacity),
       listenZoned: column(capacity),
     }),
     end(out) {
-      cut(out.length, out.lines, out.listenAt, out.listenZoned);
-      cut(out.length, out.values.user_id, out.values.track_id, out.values.listen_time);
+      cutColumns(out.length, out.lines, out.listenAt, out.listenZoned);
+      cutColumns(out.length, out.values.user_id, out.values.track_id, out.values.listen_time);
     },
     fast(out, cells, base, end, index, line) {
       const u = cell(cells, base + index[0]!, end);
@@ -154,7 +146,7 @@ const songs: RowAcceptor<'songs'> = {
   }),
   end(out) {
     const { track_id, track_name, duration_ms, track_genre } = out.values;
-    cut(out.length, out.lines, track_id, track_name, duration_ms, track_genre);
+    cutColumns(out.length, out.lines, track_id, track_name, duration_ms, track_genre);
   },
   fast(out, cells, base, end, index, line) {
     const t = cell(cells, base + index[0]!, end);
@@ -182,7 +174,7 @@ const users: RowAcceptor<'users'> = {
     values: { user_id: column(capacity) },
   }),
   end(out) {
-    cut(out.length, out.lines, out.values.user_id);
+    cutColumns(out.length, out.lines, out.values.user_id);
   },
   fast(out, cells, base, end, index, line) {
     const u = cell(cells, base + index[0]!, end);
