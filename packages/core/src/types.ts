@@ -87,7 +87,10 @@ export interface RowBatch {
   readonly columns: readonly string[];
   /** Cell values of all rows, row after row. */
   readonly cells: readonly (string | undefined)[];
-  /** Index in `cells` of each row's first cell, plus a final `cells.length`. */
+  /**
+   * Index in `cells` of each row's first cell, plus the end of the last row
+   * (batches cut from one parsed chunk share its `cells`).
+   */
   readonly starts: readonly number[];
   /**
    * 1-based line of each row in its file: for CSV the header is line 1 and a

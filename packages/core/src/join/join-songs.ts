@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { type DeadLetterEntry, deadLetterSinkSchema } from '../dead-letter/dead-letter.js';
+import { column, cutColumns } from '../internal/column.js';
 import { flatFields } from '../internal/flat-string.js';
 import { parseOptions } from '../internal/options.js';
 import { RunMetrics } from '../metrics.js';
@@ -113,7 +114,7 @@ export function joinSongs(options: JoinSongsOptions): BatchStage<StreamBatch, Jo
           const { source, lines, listenAt, listenZoned } = batch;
           const { user_id: userIds, track_id: trackIds, listen_time: times } = batch.values;
           const n = batch.length;
-          const tracks: number[] = [];
+          const tracks = column<number>(n);
           let w = 0;
           for (let r = 0; r < n; r++) {
             const track = songs.trackOf(trackIds[r]!);
@@ -134,13 +135,10 @@ export function joinSongs(options: JoinSongsOptions): BatchStage<StreamBatch, Jo
               listenZoned[w] = listenZoned[r]!;
               lines[w] = lines[r]!;
             }
-            tracks.push(track);
-            w++;
+            tracks[w++] = track;
           }
           if (w < n) {
-            for (const column of [userIds, trackIds, times, listenAt, listenZoned, lines]) {
-              column.length = w;
-            }
+            cutColumns(w, userIds, trackIds, times, listenAt, listenZoned, lines, tracks);
             metrics.unknownTracks += n - w;
           }
           metrics.joined += w;

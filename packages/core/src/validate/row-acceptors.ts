@@ -7,6 +7,7 @@
  * acceptors and the schemas are tested against each other
  * (row-acceptors.test.ts): the fast path appends exactly the schema's value.
  */
+import { column, cutColumns } from '../internal/column.js';
 import type { Dataset, SongRow, SourceRef, StreamBatch, UserRow, ValidBatch } from '../types.js';
 import {
   fastListenAt,
@@ -29,8 +30,14 @@ export interface ValidatedBatch {
 export interface RowAcceptor<D extends Dataset> {
   /** The columns the fast path reads, in the order of its `index` argument. */
   readonly fields: readonly string[];
-  /** An empty validated batch. */
-  create(source: SourceRef): ValidatedBatch[D];
+  /**
+   * An empty validated batch with room for `capacity` rows (its columns are
+   * allocated once at that size; {@link RowAcceptor.end} cuts them to the
+   * rows appended).
+   */
+  create(source: SourceRef, capacity?: number): ValidatedBatch[D];
+  /** Cuts the columns of `out` to its `length` (after a `create` with a capacity). */
+  end(out: ValidatedBatch[D]): void;
   /**
    * Appends the row `cells[base .. end)` if it is plainly valid (`index[i]`:
    * the cell of `fields[i]`); false, having appended nothing, otherwise.
@@ -60,13 +67,13 @@ function pushListen(out: StreamBatch, value: DatasetRow['streams'], line: number
     zoned = parts.offsetMinutes === undefined ? 0 : 1;
     at = parts.wallMs - (parts.offsetMinutes ?? 0) * 60_000;
   }
-  out.values.user_id.push(value.user_id);
-  out.values.track_id.push(value.track_id);
-  out.values.listen_time.push(value.listen_time);
-  out.listenAt.push(at);
-  out.listenZoned.push(zoned);
-  out.lines.push(line);
-  out.length++;
+  const r = out.length++;
+  out.values.user_id[r] = value.user_id;
+  out.values.track_id[r] = value.track_id;
+  out.values.listen_time[r] = value.listen_time;
+  out.listenAt[r] = at;
+  out.listenZoned[r] = zoned;
+  out.lines[r] = line;
 }
 
 /**
@@ -77,14 +84,22 @@ function pushListen(out: StreamBatch, value: DatasetRow['streams'], line: number
 function streamsAcceptor(window?: ListenTimeWindow): RowAcceptor<'streams'> {
   return {
     fields: ['user_id', 'track_id', 'listen_time'],
-    create: (source) => ({
+    create: (source, capacity = 0) => ({
       source,
       length: 0,
-      lines: [],
-      values: { user_id: [], track_id: [], listen_time: [] },
-      listenAt: [],
-      listenZoned: [],
+      lines: column(capacity),
+      values: {
+        user_id: column(capacity),
+        track_id: column(capacity),
+        listen_time: column(capacity),
+      },
+      listenAt: column(capacity),
+      listenZoned: column(capacity),
     }),
+    end(out) {
+      cutColumns(out.length, out.lines, out.listenAt, out.listenZoned);
+      cutColumns(out.length, out.values.user_id, out.values.track_id, out.values.listen_time);
+    },
     fast(out, cells, base, end, index, line) {
       const u = cell(cells, base + index[0]!, end);
       const t = cell(cells, base + index[1]!, end);
@@ -94,13 +109,13 @@ function streamsAcceptor(window?: ListenTimeWindow): RowAcceptor<'streams'> {
       if (userId < 0 || !isTrimmedNonEmpty(t)) return false;
       const at = fastListenAt(l);
       if (Number.isNaN(at) || !listenTimeInWindow(at, window)) return false;
-      out.values.user_id.push(userId);
-      out.values.track_id.push(t);
-      out.values.listen_time.push(l);
-      out.listenAt.push(at);
-      out.listenZoned.push(listenZone.zoned);
-      out.lines.push(line);
-      out.length++;
+      const r = out.length++;
+      out.values.user_id[r] = userId;
+      out.values.track_id[r] = t;
+      out.values.listen_time[r] = l;
+      out.listenAt[r] = at;
+      out.listenZoned[r] = listenZone.zoned;
+      out.lines[r] = line;
       return true;
     },
     push: pushListen,
@@ -108,22 +123,31 @@ function streamsAcceptor(window?: ListenTimeWindow): RowAcceptor<'streams'> {
 }
 
 function pushSong(out: ValidBatch<SongRow>, value: SongRow, line: number): void {
-  out.values.track_id.push(value.track_id);
-  out.values.track_name.push(value.track_name);
-  out.values.duration_ms.push(value.duration_ms);
-  out.values.track_genre.push(value.track_genre);
-  out.lines.push(line);
-  out.length++;
+  const r = out.length++;
+  out.values.track_id[r] = value.track_id;
+  out.values.track_name[r] = value.track_name;
+  out.values.duration_ms[r] = value.duration_ms;
+  out.values.track_genre[r] = value.track_genre;
+  out.lines[r] = line;
 }
 
 const songs: RowAcceptor<'songs'> = {
   fields: ['track_id', 'track_name', 'duration_ms', 'track_genre'],
-  create: (source) => ({
+  create: (source, capacity = 0) => ({
     source,
     length: 0,
-    lines: [],
-    values: { track_id: [], track_name: [], duration_ms: [], track_genre: [] },
+    lines: column(capacity),
+    values: {
+      track_id: column(capacity),
+      track_name: column(capacity),
+      duration_ms: column(capacity),
+      track_genre: column(capacity),
+    },
   }),
+  end(out) {
+    const { track_id, track_name, duration_ms, track_genre } = out.values;
+    cutColumns(out.length, out.lines, track_id, track_name, duration_ms, track_genre);
+  },
   fast(out, cells, base, end, index, line) {
     const t = cell(cells, base + index[0]!, end);
     const n = cell(cells, base + index[1]!, end);
@@ -143,20 +167,28 @@ const songs: RowAcceptor<'songs'> = {
 
 const users: RowAcceptor<'users'> = {
   fields: ['user_id'],
-  create: (source) => ({ source, length: 0, lines: [], values: { user_id: [] } }),
+  create: (source, capacity = 0) => ({
+    source,
+    length: 0,
+    lines: column(capacity),
+    values: { user_id: column(capacity) },
+  }),
+  end(out) {
+    cutColumns(out.length, out.lines, out.values.user_id);
+  },
   fast(out, cells, base, end, index, line) {
     const u = cell(cells, base + index[0]!, end);
     const userId = u === undefined ? -1 : fastUserId(u);
     if (userId < 0) return false;
-    out.values.user_id.push(userId);
-    out.lines.push(line);
-    out.length++;
+    const r = out.length++;
+    out.values.user_id[r] = userId;
+    out.lines[r] = line;
     return true;
   },
   push(out, value, line) {
-    out.values.user_id.push(value.user_id);
-    out.lines.push(line);
-    out.length++;
+    const r = out.length++;
+    out.values.user_id[r] = value.user_id;
+    out.lines[r] = line;
   },
 };
 

@@ -3,10 +3,18 @@ import { type DeadLetterEntry, deadLetterSinkSchema } from '../dead-letter/dead-
 import { parseOptions } from '../internal/options.js';
 import { rowFields } from '../internal/row-batch.js';
 import { RunMetrics } from '../metrics.js';
-import type { BatchStage, Dataset, RowBatch } from '../types.js';
+import type { BatchStage, Dataset, RowBatch, RowProblem } from '../types.js';
 import { rowAcceptorFor, type ValidatedBatch } from './row-acceptors.js';
 import { rejectEntry, rowValidator } from './row-check.js';
 import { listenTimeWindowSchema } from './schemas.js';
+
+const NO_ROWS = new Int32Array(0);
+
+/** The rows that have a problem, ascending. */
+function problemRows(problems: ReadonlyMap<number, RowProblem> | undefined): Int32Array {
+  if (problems === undefined || problems.size === 0) return NO_ROWS;
+  return Int32Array.from(problems.keys()).sort();
+}
 
 /** Options of {@link validateRows}. */
 export const validateRowsOptionsSchema = z.object({
@@ -66,9 +74,17 @@ export function validateRows<D extends Dataset>(
             usable = index.every((i) => i >= 0);
           }
           const { source, cells, starts, lines, problems } = batch;
-          const out = acceptor.create(source);
+          const out = acceptor.create(source, batch.length);
+          // Rows with a parser problem, in order: the other rows need no lookup.
+          const marked = problemRows(problems);
+          let m = 0;
+          let nextMarked = marked.length > 0 ? marked[0]! : -1;
           for (let r = 0; r < batch.length; r++) {
-            const problem = problems === undefined ? undefined : problems.get(r);
+            let problem: RowProblem | undefined;
+            if (r === nextMarked) {
+              problem = problems!.get(r);
+              nextMarked = ++m < marked.length ? marked[m]! : -1;
+            }
             if (problem === undefined) {
               if (
                 usable &&
@@ -89,6 +105,7 @@ export function validateRows<D extends Dataset>(
             }
             metrics?.addRejected(source, pending[pending.length - 1]!.reasons[0]!.reason);
           }
+          acceptor.end(out);
           return out;
         },
         flush() {

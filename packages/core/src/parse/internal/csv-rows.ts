@@ -154,10 +154,10 @@ export function csvRowBatches(
   if (rows.length <= batchSize) {
     return [{ source, length: rows.length, columns: names, cells, starts, lines, problems }];
   }
+  // The parts share the tokenizer's cells: each part's `starts` point into them.
   const out: RowBatch[] = [];
   for (let from = 0; from < rows.length; from += batchSize) {
     const to = Math.min(from + batchSize, rows.length);
-    const base = starts[from]!;
     let part: Map<number, RowProblem> | undefined;
     if (problems !== undefined) {
       for (const [r, p] of problems) {
@@ -168,8 +168,8 @@ export function csvRowBatches(
       source,
       length: to - from,
       columns: names,
-      cells: cells.slice(base, starts[to]),
-      starts: starts.slice(from, to + 1).map((s) => s - base),
+      cells,
+      starts: starts.slice(from, to + 1),
       lines: lines.slice(from, to),
       problems: part,
     });
