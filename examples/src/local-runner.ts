@@ -180,12 +180,25 @@ export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalK
     const dataset = await findLocalDataset(o.input);
     onDataset?.(dataset);
     const referenceStarted = performance.now();
-    const reference = await loadLocalReference(dataset, {
+    const loading = loadLocalReference(dataset, {
       input: o.input,
       deadLetter,
       ...sig,
       ...(o.referenceCache === undefined ? {} : { cacheDir: o.referenceCache }),
     });
+    // The threads start and load their module while the tables load.
+    const threads = Math.min(o.threads ?? availableParallelism(), dataset.streams.length);
+    pool =
+      threads > 0
+        ? createAggregatePool({
+            tables: loading,
+            threads,
+            timeZone: o.timeZone,
+            sourceTimeZone: o.sourceTimeZone,
+            uniqueListeners: o.uniqueListeners,
+          })
+        : undefined;
+    const reference = await loading;
     const referenceDone = performance.now();
     onReference?.({
       songs: reference.songs.stats,
@@ -193,18 +206,6 @@ export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalK
       rowsRead: reference.songsMetrics.rowsRead + reference.usersMetrics.rowsRead,
       durationMs: referenceDone - referenceStarted,
     });
-    const threads = Math.min(o.threads ?? availableParallelism(), dataset.streams.length);
-    pool =
-      threads > 0
-        ? createAggregatePool({
-            songs: reference.songs,
-            ...(reference.users ? { users: reference.users } : {}),
-            threads,
-            timeZone: o.timeZone,
-            sourceTimeZone: o.sourceTimeZone,
-            uniqueListeners: o.uniqueListeners,
-          })
-        : undefined;
     // With a pool, one file more than threads waits in its queue: a thread
     // never idles while this thread folds the last state in.
     const limit = pLimit(pool === undefined ? o.concurrency : Math.max(o.concurrency, threads + 1));

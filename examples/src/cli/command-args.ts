@@ -48,6 +48,7 @@ export function argsOf(cmd: Command, values: Values): CliArgs {
     case 'run':
     case 'watch': {
       const archiveBucket = optional(values, 'archive-bucket');
+      const referenceCache = pathOf(optional(values, 'reference-cache'));
       return {
         command: cmd,
         bucket: bucketName(required(values, 'bucket', cmd), 'bucket'),
@@ -57,6 +58,7 @@ export function argsOf(cmd: Command, values: Values): CliArgs {
           ? {}
           : { archiveBucket: bucketName(archiveBucket, 'archive-bucket') }),
         archivePrefix: folder(values, 'archive-prefix', 'archive/'),
+        ...(referenceCache === undefined ? {} : { referenceCache }),
         timeZone: zone(values, 'time-zone'),
         sourceTimeZone: zone(values, 'source-time-zone'),
         uniqueListeners: uniqueMode(values),
