@@ -86,8 +86,15 @@ export type RunLocalKpisOptions = z.input<typeof runLocalKpisOptionsSchema> & {
   readonly signal?: AbortSignal;
 };
 
-/** Where a local run's time went, ms (they add up to about `durationMs`). */
+/** Where a local run's time went, ms (reference, streams and finalize add up to about `durationMs`). */
 export interface LocalRunPhases {
+  /** Before the run: the process's start-up and module load (this thread's clock origin to the call). */
+  readonly startupMs: number;
+  /**
+   * From the call until the last pool thread had loaded its module (its
+   * tables come with its first file); it overlaps `referenceMs`. 0 without threads.
+   */
+  readonly threadsReadyMs: number;
   /** Finding the files and building (or reading back) the lookup tables. */
   readonly referenceMs: number;
   /** The lookup tables came from `referenceCache`. */
@@ -266,6 +273,15 @@ export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalK
       unknownUserRows: ok.reduce((n, r) => n + r.unknownUserRows, 0),
       durationMs: performance.now() - started,
       phases: {
+        startupMs: started,
+        threadsReadyMs: Math.max(
+          0,
+          ...results.map((r) =>
+            r.threadReadyAtMs === undefined
+              ? 0
+              : r.threadReadyAtMs - (performance.timeOrigin + started),
+          ),
+        ),
         referenceMs: referenceDone - started,
         referenceCacheHit: reference.cacheHit,
         streamsMs: streamsDone - referenceDone,

@@ -141,6 +141,8 @@ function phasesOf(summary: Record<string, unknown> | string): LocalPhases | unde
     referenceMs: p.referenceMs,
     streamsMs: p.streamsMs,
     finalizeMs: p.finalizeMs ?? 0,
+    startupMs: p.startupMs ?? 0,
+    threadsReadyMs: p.threadsReadyMs ?? 0,
     referenceCacheHit: p.referenceCacheHit === true,
   };
 }

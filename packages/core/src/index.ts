@@ -75,7 +75,12 @@ export type {
 } from './pipeline/reference-tables-cache.js';
 export { cachedReferenceTables } from './pipeline/reference-tables-cache.js';
 // Worker-thread pool: stream objects to partial states on every core.
-export type { AggregatePool, DatePartial, PoolTables } from './pool/aggregate-pool.js';
+export type {
+  AggregatePool,
+  DatePartial,
+  PoolTables,
+  PoolThreadTimes,
+} from './pool/aggregate-pool.js';
 export { createAggregatePool, siblingModule } from './pool/aggregate-pool.js';
 export type { AggregateWorkerTask } from './pool/aggregate-worker-task.js';
 export { createAggregateWorkerTask } from './pool/aggregate-worker-task.js';

@@ -50,6 +50,7 @@ export type {
   PooledAggregate,
   PooledObject,
   PooledPartials,
+  PoolThreadTimes,
 } from './aggregate-pool-api.js';
 export {
   type AggregatePoolOptions,
@@ -204,6 +205,7 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
       deadLetters: result.deadLetters,
       peakRssBytes: result.peakRssBytes,
       stages: result.stages,
+      thread: result.thread,
     };
     if (result.kind === 'partials-by-date') {
       const { dates, partials } = result;

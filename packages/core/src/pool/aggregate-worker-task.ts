@@ -50,6 +50,9 @@ export type OpenBytes = (
  */
 export type AggregateWorkerTask = (task: PoolTask | PoolMergeTask) => Promise<unknown>;
 
+/** When this thread had loaded its module (epoch ms): its start-up, for the caller's report. */
+const moduleLoadedAtMs = performance.timeOrigin + performance.now();
+
 interface Tables {
   readonly options: PoolWorkerData['options'];
   readonly songs: SongsTable;
@@ -166,6 +169,7 @@ async function aggregateTask(task: PoolTask, openBytes: OpenBytes): Promise<unkn
       deadLetters,
       peakRssBytes: metrics.peakRssBytes,
       stages: metrics.stages,
+      thread: { startedAtMs: performance.timeOrigin, moduleLoadedAtMs },
     };
     if (task.result === 'partials-by-date') {
       // The canonical per-date partials of the exactly-once protocol, made here

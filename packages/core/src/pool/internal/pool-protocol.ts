@@ -87,6 +87,14 @@ export interface PoolTaskDone {
   readonly peakRssBytes: number;
   /** Per-stage counters of the task's pipeline. */
   readonly stages: StageMetrics[];
+  /** When the thread started and had loaded its module (epoch ms). */
+  readonly thread: PoolThreadTimes;
+}
+
+/** When a pool thread started and had loaded its module (epoch ms, `performance.timeOrigin` based). */
+export interface PoolThreadTimes {
+  readonly startedAtMs: number;
+  readonly moduleLoadedAtMs: number;
 }
 
 /** What a worker answers. */
