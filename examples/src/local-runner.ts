@@ -86,8 +86,15 @@ export type RunLocalKpisOptions = z.input<typeof runLocalKpisOptionsSchema> & {
   readonly signal?: AbortSignal;
 };
 
-/** Where a local run's time went, ms (they add up to about `durationMs`). */
+/** Where a local run's time went, ms (reference, streams and finalize add up to about `durationMs`). */
 export interface LocalRunPhases {
+  /** Before the run: the process's start-up and module load (this thread's clock origin to the call). */
+  readonly startupMs: number;
+  /**
+   * From the call until the last pool thread had loaded its module (its
+   * tables come with its first file); it overlaps `referenceMs`. 0 without threads.
+   */
+  readonly threadsReadyMs: number;
   /** Finding the files and building (or reading back) the lookup tables. */
   readonly referenceMs: number;
   /** The lookup tables came from `referenceCache`. */
@@ -180,12 +187,25 @@ export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalK
     const dataset = await findLocalDataset(o.input);
     onDataset?.(dataset);
     const referenceStarted = performance.now();
-    const reference = await loadLocalReference(dataset, {
+    const loading = loadLocalReference(dataset, {
       input: o.input,
       deadLetter,
       ...sig,
       ...(o.referenceCache === undefined ? {} : { cacheDir: o.referenceCache }),
     });
+    // The threads start and load their module while the tables load.
+    const threads = Math.min(o.threads ?? availableParallelism(), dataset.streams.length);
+    pool =
+      threads > 0
+        ? createAggregatePool({
+            tables: loading,
+            threads,
+            timeZone: o.timeZone,
+            sourceTimeZone: o.sourceTimeZone,
+            uniqueListeners: o.uniqueListeners,
+          })
+        : undefined;
+    const reference = await loading;
     const referenceDone = performance.now();
     onReference?.({
       songs: reference.songs.stats,
@@ -193,18 +213,6 @@ export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalK
       rowsRead: reference.songsMetrics.rowsRead + reference.usersMetrics.rowsRead,
       durationMs: referenceDone - referenceStarted,
     });
-    const threads = Math.min(o.threads ?? availableParallelism(), dataset.streams.length);
-    pool =
-      threads > 0
-        ? createAggregatePool({
-            songs: reference.songs,
-            ...(reference.users ? { users: reference.users } : {}),
-            threads,
-            timeZone: o.timeZone,
-            sourceTimeZone: o.sourceTimeZone,
-            uniqueListeners: o.uniqueListeners,
-          })
-        : undefined;
     // With a pool, one file more than threads waits in its queue: a thread
     // never idles while this thread folds the last state in.
     const limit = pLimit(pool === undefined ? o.concurrency : Math.max(o.concurrency, threads + 1));
@@ -265,6 +273,15 @@ export async function runLocalKpis(options: RunLocalKpisOptions): Promise<LocalK
       unknownUserRows: ok.reduce((n, r) => n + r.unknownUserRows, 0),
       durationMs: performance.now() - started,
       phases: {
+        startupMs: started,
+        threadsReadyMs: Math.max(
+          0,
+          ...results.map((r) =>
+            r.threadReadyAtMs === undefined
+              ? 0
+              : r.threadReadyAtMs - (performance.timeOrigin + started),
+          ),
+        ),
         referenceMs: referenceDone - started,
         referenceCacheHit: reference.cacheHit,
         streamsMs: streamsDone - referenceDone,

@@ -57,6 +57,8 @@ export interface LocalStreamFileResult {
   /** The file's own counters (rows, rejects, unknown users). */
   readonly metrics: RunMetrics;
   readonly unknownUserRows: number;
+  /** When the pool thread that read it had loaded its module (epoch ms; pooled files only). */
+  readonly threadReadyAtMs?: number;
 }
 
 /**
@@ -88,6 +90,7 @@ export async function aggregateLocalStreamFile(
         state: pooled.state,
         metrics,
         unknownUserRows: pooled.unknownUsers,
+        threadReadyAtMs: pooled.thread.moduleLoadedAtMs,
       };
     }
     const { deadLetter, songs, users } = context;

@@ -115,6 +115,10 @@ describe('runLocalKpis', () => {
     assert.equal(pooled.summary.unknownUserRows, main.summary.unknownUserRows);
     const key = (e: { source: { key: string }; line: number }) => `${e.source.key}:${e.line}`;
     assert.deepEqual(pooled.deadLetters?.map(key).sort(), main.deadLetters?.map(key).sort());
+    // Start-up is reported; threads load their module during the run, none run without a pool.
+    assert.ok(pooled.summary.phases.startupMs > 0);
+    assert.ok(pooled.summary.phases.threadsReadyMs > 0);
+    assert.equal(main.summary.phases.threadsReadyMs, 0);
   });
 
   /**

@@ -29,7 +29,7 @@
  *   measured command; the report's "CPU split (s3 runs)" section compares it
  *   with the CPU of `kpis run`, so the emulators' share of an S3 run is visible.
  * Command templates may use {input} {out} {summary} {bucket} {table} {refcache}.
- * `local` and `local-1t` keep their lookup tables in `{refcache}` (`--reference-cache`,
+ * `local`, `local-1t` and `s3` keep their lookup tables in `{refcache}` (`--reference-cache`,
  * one folder per bench run): the first run at a size builds them, the others
  * read them back; the phases table says how many runs the cache served.
  * `local` and `s3` are skipped with a message while `examples/dist/cli.js` does
@@ -141,6 +141,8 @@ function phasesOf(summary: Record<string, unknown> | string): LocalPhases | unde
     referenceMs: p.referenceMs,
     streamsMs: p.streamsMs,
     finalizeMs: p.finalizeMs ?? 0,
+    startupMs: p.startupMs ?? 0,
+    threadsReadyMs: p.threadsReadyMs ?? 0,
     referenceCacheHit: p.referenceCacheHit === true,
   };
 }

@@ -106,7 +106,7 @@ export function benchOptions(argv: readonly string[]) {
     s3:
       values['s3-cmd'] ??
       (cli
-        ? `${NODE} ${CLI} run --bucket {bucket} --table {table} --s3-force-path-style --summary-json {summary}`
+        ? `${NODE} ${CLI} run --bucket {bucket} --table {table} --s3-force-path-style --summary-json {summary} --reference-cache {refcache}`
         : undefined),
   };
   return {

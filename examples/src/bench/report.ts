@@ -16,6 +16,10 @@ import { formatRssFlatness, rssFlatness } from './rss-flatness.js';
 
 /** Phases of a `kpis local` run, from its summary JSON (ms). */
 export interface LocalPhases {
+  /** Node start-up and module load, before the run starts. */
+  readonly startupMs: number;
+  /** Until the last pool thread had loaded its module (overlaps `referenceMs`). */
+  readonly threadsReadyMs: number;
   readonly referenceMs: number;
   readonly streamsMs: number;
   readonly finalizeMs: number;
@@ -64,6 +68,8 @@ function medianPhases(runs: readonly Run[], median: (v: number[]) => number) {
   const with_ = runs.flatMap((r) => (r.phases === undefined ? [] : [r.phases]));
   if (with_.length === 0) return undefined;
   return {
+    startupMs: median(with_.map((p) => p.startupMs)),
+    threadsReadyMs: median(with_.map((p) => p.threadsReadyMs)),
     referenceMs: median(with_.map((p) => p.referenceMs)),
     streamsMs: median(with_.map((p) => p.streamsMs)),
     finalizeMs: median(with_.map((p) => p.finalizeMs)),
@@ -77,19 +83,19 @@ function phaseLines(results: readonly ToolResult[], median: (v: number[]) => num
   for (const r of results.filter((t) => t.tool === 'local' || t.tool === 'local-1t')) {
     const p = medianPhases(r.runs, median);
     if (p === undefined) continue;
-    const other = r.medianWallMs - p.referenceMs - p.streamsMs - p.finalizeMs;
+    const other = r.medianWallMs - p.startupMs - p.referenceMs - p.streamsMs - p.finalizeMs;
     lines.push(
-      `| ${int(r.rows)} | ${r.tool} | ${seconds(r.medianWallMs)} | ${seconds(p.referenceMs)} | ${p.cacheHits} | ${seconds(p.streamsMs)} | ${int(r.rows / (p.streamsMs / 1000))} | ${seconds(p.finalizeMs)} | ${seconds(other)} |`,
+      `| ${int(r.rows)} | ${r.tool} | ${seconds(r.medianWallMs)} | ${seconds(p.startupMs)} | ${seconds(p.threadsReadyMs)} | ${seconds(p.referenceMs)} | ${p.cacheHits} | ${seconds(p.streamsMs)} | ${int(r.rows / (p.streamsMs / 1000))} | ${seconds(p.finalizeMs)} | ${seconds(other)} |`,
     );
   }
   if (lines.length === 0) return [];
   return [
     "## Where `kpis local`'s time goes",
     '',
-    'Medians of the phases the run reports in its summary (`phases`): reference data (songs and users read into lookup tables, or read back from `--reference-cache`: "tables from cache" counts the runs it served), stream files (parse → validate → join → aggregate, the merge of the threads\' states included), finalize (KPI items); "process" is the rest of the wall time (Node start-up, module load, writing the output, exit).',
+    'Medians of the phases the run reports in its summary (`phases`): start-up (Node start-up and module load, before the run), threads ready (until the last worker thread had loaded its module; the threads start with the run, so this overlaps the reference data), reference data (songs and users read into lookup tables, or read back from `--reference-cache`: "tables from cache" counts the runs it served), stream files (parse → validate → join → aggregate, the merge of the threads\' states included), finalize (KPI items); "process" is the rest of the wall time (writing the output, exit).',
     '',
-    '| stream rows | tool | wall (s) | reference (s) | tables from cache | streams (s) | aggregation rows/s | finalize (s) | process (s) |',
-    '|---:|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| stream rows | tool | wall (s) | start-up (s) | threads ready (s) | reference (s) | tables from cache | streams (s) | aggregation rows/s | finalize (s) | process (s) |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...lines,
     '',
   ];

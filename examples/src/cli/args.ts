@@ -39,6 +39,8 @@ export interface RunArgs extends CommonArgs {
   /** Worker threads (0: main thread only); undefined: one per core. */
   readonly threads?: number;
   readonly s3ForcePathStyle: boolean;
+  /** Folder keeping the lookup tables between runs (none when absent). */
+  readonly referenceCache?: string;
   readonly summaryJson?: string;
   readonly alertWebhook?: string;
   /** Seconds between passes (`watch` only). */

@@ -81,6 +81,7 @@ export function argsOf(cmd: Command, values: Values): CliArgs {
     case 'run':
     case 'watch': {
       const archiveBucket = optional(values, 'archive-bucket');
+      const referenceCache = pathOf(optional(values, 'reference-cache'));
       return {
         command: cmd,
         ...pipelineStores(cmd, values),
@@ -88,6 +89,7 @@ export function argsOf(cmd: Command, values: Values): CliArgs {
           ? {}
           : { archiveBucket: bucketName(archiveBucket, 'archive-bucket') }),
         archivePrefix: folder(values, 'archive-prefix', 'archive/'),
+        ...(referenceCache === undefined ? {} : { referenceCache }),
         timeZone: zone(values, 'time-zone'),
         sourceTimeZone: zone(values, 'source-time-zone'),
         uniqueListeners: uniqueMode(values),

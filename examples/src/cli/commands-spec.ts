@@ -71,6 +71,13 @@ const S3_RUN = [
   f('table', 'T', 'DynamoDB table, created if missing (required)'),
   f('archive-bucket', 'A', 'bucket for archived stream objects (default: --bucket)'),
   f('archive-prefix', 'P', 'prefix of archived objects (default archive/)'),
+  f(
+    'reference-cache',
+    'DIR',
+    'keep the songs/users tables in DIR between runs (binary, keyed by the',
+    "objects' keys, ETags and sizes): unchanged reference data is not parsed",
+    'again; its rejected rows still reach the dead letter',
+  ),
   ...ZONES,
   ...WORK,
   f('timeout', 'SECONDS', 'a pass fails (RUN_TIMEOUT) when not done in this time (default: none)'),

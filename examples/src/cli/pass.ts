@@ -80,6 +80,7 @@ export async function onePass(
       stallTimeoutMs: args.stallTimeout * 1000,
       signal,
       ...(referenceCache === undefined ? {} : { referenceCache }),
+      ...(args.referenceCache === undefined ? {} : { referenceCacheDir: args.referenceCache }),
       onReference: (loaded) => {
         referenceMs = loaded.durationMs;
         const info = {

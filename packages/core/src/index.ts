@@ -61,6 +61,8 @@ export {
 } from './pipeline/load-reference.js';
 export type { ChunkStage, PipelineResult, Sink } from './pipeline/pipeline.js';
 export { pipeline, toStreamStage } from './pipeline/pipeline.js';
+export type { ReferenceTablesBuild } from './pipeline/reference-tables-cache.js';
+export { cachedReferenceTables } from './pipeline/reference-tables-cache.js';
 // Worker-thread pool: stream objects to partial states on every core.
 export type { AggregatePool, DatePartial } from './pool/aggregate-pool.js';
 export { createAggregatePool, siblingModule } from './pool/aggregate-pool.js';

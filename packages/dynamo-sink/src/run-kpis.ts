@@ -101,6 +101,14 @@ export const runKpisOptionsSchema = z.object({
    * `streams/`, `0` with `keys` (event-driven runs of one or a few objects).
    */
   threads: z.number().int().min(0).max(256).optional(),
+  /**
+   * Folder where the songs and users tables are kept between calls (and
+   * processes), in their compact binary form, keyed by the reference
+   * objects' keys, ETags and sizes: unchanged reference data is read back
+   * instead of parsed, and its rejected rows are written to the dead letter
+   * again. Below `referenceCache` when both are given. Default: none.
+   */
+  referenceCacheDir: z.string().min(1).optional(),
   /** Only these stream keys (full keys), instead of listing `streams/` — for event-driven runs. */
   keys: z.array(z.string().min(1)).optional(),
 });
@@ -170,6 +178,7 @@ async function run(
     uniqueListeners: o.uniqueListeners,
     listenTimeWindow: options.listenTimeWindow,
     referenceCache: options.referenceCache,
+    referenceCacheDir: o.referenceCacheDir,
     onReference: options.onReference,
     pool: { taskTimeoutMs: o.taskTimeoutMs, onProgress: watch.activity.progress },
     signal,

@@ -1,12 +1,17 @@
 /**
  * Reference data reused between runs: the same cache over several `runKpis`
  * calls GETs the songs and users objects once while their ETags hold, and a
- * changed songs object rebuilds the songs table (and only it). Requests are
+ * changed songs object rebuilds the songs table (and only it); a cache
+ * folder (`referenceCacheDir`) does the same across processes and writes
+ * the rejected reference rows to the dead letter again. Requests are
  * counted on the S3 client's middleware stack, against s3rver.
  */
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DeleteObjectCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SongRow } from '@streamkpi/core';
 import { createReferenceCache } from '../src/index.js';
 import {
@@ -126,6 +131,73 @@ describe('reference cache', () => {
     await env.run({ threads: 0 });
     await env.run({ threads: 0 });
     assert.equal(gets.get('songs'), before + 2);
+  });
+});
+
+describe('reference cache folder', () => {
+  const env = useEmulators();
+  let gets: Map<string, number>;
+  let dir: string;
+  // One bad song (negative duration) and one bad user: each has a dead letter.
+  const songs = `${songsCsv()}9,t8,"Artist, The",Bad,-5,pop\n`;
+  before(async () => {
+    gets = countGets(env.s3);
+    dir = await mkdtemp(join(tmpdir(), 'reference-cache-dir-'));
+    await env.put('songs/songs.csv', songs);
+    await env.put('users/users.csv', 'user_id,user_name\n1,a\n2,b\nnope,c\n');
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** The reference objects' dead-letter parts, key → NDJSON. */
+  const referenceDeadLetters = async () => {
+    const out = new Map<string, string>();
+    for (const key of await env.keys('dead-letter/')) {
+      if (key.startsWith('dead-letter/streams/')) continue;
+      const got = await env.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+      out.set(key, (await got.Body?.transformToString()) ?? '');
+    }
+    return out;
+  };
+
+  it('reads unchanged reference data back in a later run, dead letters included, and rebuilds on a new ETag', async () => {
+    const run = () => env.run({ threads: 0, referenceCacheDir: dir });
+    await env.put('streams/a.csv', FILE_A);
+    const first = await run();
+    assert.equal(first.ok, true);
+    assert.equal(first.reference.cacheHit, false);
+    assert.deepEqual([gets.get('songs'), gets.get('users')], [1, 1]);
+    assert.equal((await readdir(dir)).filter((f) => f.endsWith('.bin')).length, 1);
+    const written = await referenceDeadLetters();
+    assert.deepEqual(
+      [...written.keys()].map((k) => k.split('.')[0]),
+      ['dead-letter/songs/songs', 'dead-letter/users/users'],
+    );
+    // A run that reads the tables back writes their rejected rows again.
+    for (const key of written.keys()) {
+      await env.s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+    }
+
+    await env.put('streams/b.csv', FILE_B);
+    const second = await run();
+    assert.equal(second.ok, true);
+    assert.equal(second.reference.cacheHit, true);
+    assert.deepEqual([gets.get('songs'), gets.get('users')], [1, 1]);
+    assert.deepEqual(await referenceDeadLetters(), written);
+    assert.deepEqual(second.reference.songs.rowsRejected, 1);
+    assert.deepEqual(second.reference.users.rowsRejected, 1);
+    assert.deepEqual(second.reference.songs.rowsRead, first.reference.songs.rowsRead);
+    assert.deepEqual(second.tables, first.tables);
+    assert.deepEqual(await env.tableItems(), oracleOf([FILE_A, FILE_B]).map(kpiFields));
+
+    await env.put('songs/songs.csv', songsCsv(SONGS_WITH_T9));
+    await env.put('streams/c.csv', FILE_C);
+    const third = await run();
+    assert.equal(third.reference.cacheHit, false);
+    assert.equal(gets.get('songs'), 2);
+    assert.equal(third.reference.songs.rowsRejected, 0);
+    assert.equal(third.streams.rowsAggregated, 2);
   });
 });
 

@@ -3,7 +3,9 @@ import type { KpiState } from '../aggregate/kpi-state.js';
 import type { DeadLetterEntry, DeadLetterSink } from '../dead-letter/dead-letter.js';
 import type { SourceCounts, StageMetrics } from '../metrics.js';
 import type { SourceRef } from '../types.js';
-import type { PoolResultKind } from './internal/pool-protocol.js';
+import type { PoolResultKind, PoolThreadTimes } from './internal/pool-protocol.js';
+
+export type { PoolThreadTimes } from './internal/pool-protocol.js';
 
 /** What every pooled object's result holds besides the KPI data. */
 export interface PooledObject {
@@ -21,6 +23,8 @@ export interface PooledObject {
   readonly peakRssBytes: number;
   /** Per-stage counters of the object's pipeline (parse, validate, join, aggregate). */
   readonly stages: readonly StageMetrics[];
+  /** When the thread that ran it started and had loaded its module (its start-up cost). */
+  readonly thread: PoolThreadTimes;
 }
 
 /** One object's result from a worker thread, as a state (`result: 'state'`, the default). */

@@ -11,14 +11,12 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { z } from 'zod';
 import type { KpiState } from '../aggregate/kpi-state.js';
 import { HeaderError, OptionsError, ParseError, PipelineError } from '../errors.js';
 import { parseOptions } from '../internal/options.js';
 import { SongsTable } from '../join/songs-table.js';
 import { UsersTable } from '../join/users-table.js';
 import type { SourceRef } from '../types.js';
-import { listenTimeWindowSchema } from '../validate/schemas.js';
 import type {
   AggregatePool,
   PoolAggregateOptions,
@@ -26,83 +24,24 @@ import type {
   PooledObject,
   PooledPartials,
 } from './aggregate-pool-api.js';
+import {
+  type AggregatePoolOptions,
+  aggregatePoolOptionsSchema,
+  type PoolTables,
+} from './aggregate-pool-options.js';
 import { relayDeadLetters } from './internal/dead-letter-relay.js';
 import { kpiStateFromTransfer } from './internal/kpi-transfer.js';
 import type {
   PoolMergeResult,
   PoolMergeTask,
+  PoolTablesData,
   PoolTask,
   PoolTaskResult,
   PoolWorkerData,
 } from './internal/pool-protocol.js';
 import { defaultPoolResourceLimits } from './internal/resource-limits.js';
-import { songsTableData } from './internal/table-transfer.js';
+import { sharedUserIds, songsTableData } from './internal/table-transfer.js';
 import { poolTasks } from './internal/task-deadline.js';
-
-/** Options of {@link createAggregatePool}. */
-export const aggregatePoolOptionsSchema = z.object({
-  /** Songs lookup, sent once to every thread. */
-  songs: z.instanceof(SongsTable, { message: 'Expected `songs` to be a SongsTable' }),
-  /** Users lookup (unknown users are counted). */
-  users: z.instanceof(UsersTable, { message: 'Expected `users` to be a UsersTable' }).optional(),
-  /** Worker threads. Default: `os.availableParallelism()`. */
-  threads: z.number().int().min(1).max(256).optional(),
-  /** IANA zone of the KPI date. Default `UTC`. */
-  timeZone: z.string().default('UTC'),
-  /** IANA zone of zone-less `listen_time`s. Default `UTC`. */
-  sourceTimeZone: z.string().default('UTC'),
-  /** Exact (default) or HyperLogLog unique listeners. */
-  uniqueListeners: z.enum(['exact', 'hll']).default('exact'),
-  /**
-   * Accepted `listen_time` instants `{ from?, to? }` (default 2000-01-01 to
-   * one day after now, read on each thread); outside → `listen_time_out_of_range`.
-   */
-  listenTimeWindow: listenTimeWindowSchema.optional(),
-  /**
-   * URL of the worker module: its default export is
-   * `createAggregateWorkerTask(openBytes)`. Default: core's local-file worker
-   * (task input `{ path }`).
-   */
-  workerFile: z.union([z.string(), z.instanceof(URL)]).optional(),
-  /**
-   * V8 heap limits of each thread (`worker_threads` `resourceLimits`, in MB).
-   * Default: a small young generation and an old generation sized from the
-   * lookup tables ({@link defaultPoolResourceLimits}) — a thread's live heap
-   * is its tables plus a few batches, and without limits V8 lets garbage grow
-   * the heap far beyond that. A thread that runs out fails its object with
-   * `POOL_OUT_OF_MEMORY`.
-   */
-  /**
-   * Deadline of each task (one object, or one merge), in ms: past it the task
-   * fails with a `PipelineError` `POOL_TASK_TIMEOUT` (its message names the object)
-   * and its thread is stopped and replaced. Default 900000 (15 minutes, the
-   * longest a Lambda invocation lives).
-   */
-  taskTimeoutMs: z.number().int().min(1).max(2_147_483_647).default(900_000),
-  /**
-   * Called whenever a thread reports progress on an object (rows or bytes
-   * read, at most about once a second, or a dead-letter batch) — only for
-   * calls with a `deadLetter` sink. For watchdogs: a thread that reads is not stuck.
-   */
-  onProgress: z
-    .custom<(source: SourceRef) => void>((v) => typeof v === 'function', {
-      message: 'Expected `onProgress` to be a function',
-    })
-    .optional(),
-  resourceLimits: z
-    .object({
-      maxYoungGenerationSizeMb: z.number().positive().optional(),
-      maxOldGenerationSizeMb: z.number().positive().optional(),
-      codeRangeSizeMb: z.number().positive().optional(),
-      stackSizeMb: z.number().positive().optional(),
-    })
-    .optional(),
-});
-
-export { defaultPoolResourceLimits, type PoolResourceLimits } from './internal/resource-limits.js';
-
-/** Options of {@link createAggregatePool}. */
-export type AggregatePoolOptions = z.input<typeof aggregatePoolOptionsSchema>;
 
 export type {
   AggregatePool,
@@ -111,7 +50,35 @@ export type {
   PooledAggregate,
   PooledObject,
   PooledPartials,
+  PoolThreadTimes,
 } from './aggregate-pool-api.js';
+export {
+  type AggregatePoolOptions,
+  aggregatePoolOptionsSchema,
+  type PoolTables,
+} from './aggregate-pool-options.js';
+export { defaultPoolResourceLimits, type PoolResourceLimits } from './internal/resource-limits.js';
+
+/** The tables of a pool, checked, with the form its tasks carry. */
+interface ReadyTables {
+  readonly songs: SongsTable;
+  readonly data: PoolTablesData;
+}
+
+async function readyTables(given: PromiseLike<PoolTables> | PoolTables): Promise<ReadyTables> {
+  const { songs, users } = await given;
+  if (!(songs instanceof SongsTable)) {
+    throw new OptionsError('createAggregatePool: expected `tables` to give `songs`, a SongsTable');
+  }
+  if (users !== undefined && !(users instanceof UsersTable)) {
+    throw new OptionsError('createAggregatePool: expected `tables` to give `users`, a UsersTable');
+  }
+  const data: PoolTablesData = {
+    songs: songsTableData(songs),
+    ...(users === undefined ? {} : { userIds: sharedUserIds(users) }),
+  };
+  return { songs, data };
+}
 
 /**
  * URL of a module next to `base` (an `import.meta.url`), as `.ts` when
@@ -123,16 +90,21 @@ export function siblingModule(base: string, path: string): string {
 }
 
 /**
- * Starts worker threads that each hold a copy of the lookup tables.
+ * Starts worker threads that each hold the lookup tables (on shared memory).
+ * With `tables` (a promise), the threads start and load their module while
+ * the tables load; calls wait for them.
  *
  * @throws OptionsError for invalid options, before any thread starts.
  */
 export function createAggregatePool(options: AggregatePoolOptions): AggregatePool {
   const o = parseOptions(aggregatePoolOptionsSchema, options, 'createAggregatePool');
   const threads = o.threads ?? availableParallelism();
+  const tables = readyTables(
+    o.tables ?? { songs: o.songs as SongsTable, ...(o.users ? { users: o.users } : {}) },
+  );
+  // Heard by every call; a pool that never runs a call leaves no unhandled rejection.
+  tables.catch(() => undefined);
   const workerData: PoolWorkerData = {
-    songs: songsTableData(o.songs),
-    ...(o.users === undefined ? {} : { userIds: o.users.ids() }),
     options: {
       timeZone: o.timeZone,
       sourceTimeZone: o.sourceTimeZone,
@@ -170,6 +142,7 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
     input: unknown,
     callOptions: PoolAggregateOptions = {},
   ): Promise<PooledAggregate | PooledPartials> {
+    const ready = await tables;
     const result = await tasks.run(
       source.id,
       callOptions.signal,
@@ -184,6 +157,7 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
         try {
           const done = (await pool.run(
             {
+              tables: ready.data,
               source,
               input,
               ...(callOptions.result === undefined ? {} : { result: callOptions.result }),
@@ -231,12 +205,13 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
       deadLetters: result.deadLetters,
       peakRssBytes: result.peakRssBytes,
       stages: result.stages,
+      thread: result.thread,
     };
     if (result.kind === 'partials-by-date') {
       const { dates, partials } = result;
       return { ...done, partials: dates.map((date, i) => ({ date, bytes: partials[i]! })) };
     }
-    return { ...done, state: kpiStateFromTransfer(result.state, o.songs.trackDictionary()) };
+    return { ...done, state: kpiStateFromTransfer(result.state, ready.songs.trackDictionary()) };
   }
   async function merge(
     states: readonly Uint8Array[],
@@ -245,6 +220,7 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
     if (states.length === 0) {
       throw new OptionsError('AggregatePool.merge: expected at least one serialized state');
     }
+    const ready = await tables;
     const result = await tasks.run(
       'merge',
       callOptions.signal,
@@ -252,7 +228,12 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
         const channel = new MessageChannel();
         channel.port1.once('message', started);
         try {
-          const task: PoolMergeTask = { kind: 'merge', states, startPort: channel.port2 };
+          const task: PoolMergeTask = {
+            kind: 'merge',
+            tables: ready.data,
+            states,
+            startPort: channel.port2,
+          };
           return (await pool.run(task, {
             signal,
             transferList: [channel.port2],
@@ -267,7 +248,7 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
       const { code, message } = result.error;
       throw new PipelineError(code, message);
     }
-    return kpiStateFromTransfer(result.state, o.songs.trackDictionary());
+    return kpiStateFromTransfer(result.state, ready.songs.trackDictionary());
   }
   return {
     threads,

@@ -1,6 +1,6 @@
 /**
  * The task function of an aggregating worker thread (see
- * `createAggregatePool`): rebuilds the lookup tables once from `workerData`,
+ * `createAggregatePool`): rebuilds the lookup tables once from its first task,
  * then turns each task (one stream object) into a partial state, moved to
  * the main thread as typed arrays (or, on request, into its canonical
  * per-date partials).
@@ -28,6 +28,7 @@ import {
   type DeadLetterMessage,
   type PoolMergeResult,
   type PoolMergeTask,
+  type PoolTablesData,
   type PoolTask,
   type PoolTaskDone,
   type PoolTaskError,
@@ -49,6 +50,9 @@ export type OpenBytes = (
  */
 export type AggregateWorkerTask = (task: PoolTask | PoolMergeTask) => Promise<unknown>;
 
+/** When this thread had loaded its module (epoch ms): its start-up, for the caller's report. */
+const moduleLoadedAtMs = performance.timeOrigin + performance.now();
+
 interface Tables {
   readonly options: PoolWorkerData['options'];
   readonly songs: SongsTable;
@@ -56,18 +60,14 @@ interface Tables {
 }
 let tables: Tables | undefined;
 
-function loadTables(): Tables {
+/** The thread's tables, built from the first task (every task of a pool carries the same). */
+function loadTables(data: PoolTablesData): Tables {
   if (tables === undefined) {
-    const data = workerData as { -readonly [K in keyof PoolWorkerData]?: PoolWorkerData[K] };
     tables = {
-      options: data.options as PoolWorkerData['options'],
-      songs: songsTableFromData(data.songs as PoolWorkerData['songs']),
+      options: (workerData as PoolWorkerData).options,
+      songs: songsTableFromData(data.songs),
       users: data.userIds === undefined ? undefined : usersTableFromData(data.userIds),
     };
-    // The tables are built: drop the structured-clone copy (workerData stays
-    // referenced by node and piscina for the thread's lifetime).
-    delete data.songs;
-    delete data.userIds;
   }
   return tables;
 }
@@ -92,7 +92,7 @@ export function createAggregateWorkerTask(openBytes: OpenBytes): AggregateWorker
 
 /** Reads serialized states bound to this thread's songs table and merges them. */
 async function mergeTask(task: PoolMergeTask): Promise<unknown> {
-  const { songs } = loadTables();
+  const { songs } = loadTables(task.tables);
   task.startPort?.postMessage({ started: true } satisfies DeadLetterMessage);
   task.startPort?.close();
   try {
@@ -124,7 +124,7 @@ function errorData(error: unknown): PoolTaskError {
 }
 
 async function aggregateTask(task: PoolTask, openBytes: OpenBytes): Promise<unknown> {
-  const { options, songs, users } = loadTables();
+  const { options, songs, users } = loadTables(task.tables);
   const metrics = new RunMetrics();
   const joinMetrics = createJoinMetrics();
   const deadLetters: DeadLetterEntry[] = [];
@@ -169,6 +169,7 @@ async function aggregateTask(task: PoolTask, openBytes: OpenBytes): Promise<unkn
       deadLetters,
       peakRssBytes: metrics.peakRssBytes,
       stages: metrics.stages,
+      thread: { startedAtMs: performance.timeOrigin, moduleLoadedAtMs },
     };
     if (task.result === 'partials-by-date') {
       // The canonical per-date partials of the exactly-once protocol, made here

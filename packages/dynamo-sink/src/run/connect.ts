@@ -40,7 +40,9 @@ export interface ConnectOptions {
   readonly uniqueListeners: 'exact' | 'hll';
   readonly listenTimeWindow: z.input<typeof listenTimeWindowSchema> | undefined;
   readonly referenceCache: ReferenceCache | undefined;
-  /** Hears the reference data once loaded, before the pool starts. */
+  /** Folder of the tables' binary form between runs; none when undefined. */
+  readonly referenceCacheDir: string | undefined;
+  /** Hears the reference data once loaded (the pool's threads start meanwhile). */
   readonly onReference: ((loaded: ReferenceLoaded) => void) | undefined;
   /** Deadline of one pool task; `onProgress` hears each progress beat of a thread (the watchdog). */
   readonly pool: { readonly taskTimeoutMs: number; readonly onProgress: () => void };
@@ -78,29 +80,21 @@ export async function connect(o: ConnectOptions): Promise<Connection> {
   });
 
   const referenceStarted = performance.now();
-  const reference = await loadReferenceData({
+  const loading = loadReferenceData({
     s3,
     bucket: layout.bucket,
     songsPrefix: layout.songs,
     usersPrefix: layout.users,
     deadLetterPrefix: layout.deadLetter,
     cache: o.referenceCache,
+    cacheDir: o.referenceCacheDir,
     signal,
   });
-  const { songs, users } = reference;
-  o.onReference?.({
-    songs: songs.stats,
-    users: users?.stats,
-    rowsRead: reference.summary.songs.rowsRead + reference.summary.users.rowsRead,
-    reused: reference.reused,
-    durationMs: performance.now() - referenceStarted,
-  });
-
+  // The threads start and load their module while the tables load.
   const pool =
     o.threads > 0
       ? createAggregatePool({
-          songs,
-          ...(users ? { users } : {}),
+          tables: loading,
           threads: o.threads,
           timeZone: o.timeZone,
           sourceTimeZone: o.sourceTimeZone,
@@ -111,6 +105,22 @@ export async function connect(o: ConnectOptions): Promise<Connection> {
           onProgress: o.pool.onProgress,
         })
       : undefined;
+  let reference: ReferenceData;
+  try {
+    reference = await loading;
+  } catch (error) {
+    await pool?.close();
+    throw error;
+  }
+  const { songs, users } = reference;
+  o.onReference?.({
+    songs: songs.stats,
+    users: users?.stats,
+    rowsRead: reference.summary.songs.rowsRead + reference.summary.users.rowsRead,
+    reused: reference.reused,
+    durationMs: performance.now() - referenceStarted,
+  });
+
   let client: S3WorkerClientConfig | undefined;
   try {
     client = pool === undefined ? undefined : await workerClientConfig(s3);

@@ -37,6 +37,8 @@ export interface RunKpisSummary {
     readonly songs: RunSummary;
     readonly users: RunSummary;
     readonly reused: { readonly songs: boolean; readonly users: boolean };
+    /** The tables were read back from `referenceCacheDir`. */
+    readonly cacheHit: boolean;
   };
   /** Sizes of the lookup tables built from the reference data. */
   readonly tables: { readonly songs: SongsTableStats; readonly users: UsersTableStats | undefined };
@@ -101,7 +103,11 @@ export function summarize(input: {
   const failures = failuresOf(outcomes, input.failedDates);
   return {
     streams,
-    reference: { ...c.reference.summary, reused: c.reference.reused },
+    reference: {
+      ...c.reference.summary,
+      reused: c.reference.reused,
+      cacheHit: c.reference.cacheHit,
+    },
     tables: { songs: c.songs.stats, users: c.users?.stats },
     objects: {
       processed: count('processed'),

@@ -18,6 +18,7 @@ export type PoolResultKind = 'state' | 'partials-by-date';
  */
 export interface PoolMergeTask {
   readonly kind: 'merge';
+  readonly tables: PoolTablesData;
   readonly states: readonly Uint8Array[];
   /** Where the thread posts `{ started: true }` when it takes the task up (then closes it). */
   readonly startPort?: MessagePort;
@@ -30,6 +31,7 @@ export type PoolMergeResult =
 
 /** One stream object to aggregate. */
 export interface PoolTask {
+  readonly tables: PoolTablesData;
   readonly source: SourceRef;
   /** Structured-clone input of the worker's `openBytes` (e.g. a path, or bucket/key/ETag). */
   readonly input: unknown;
@@ -85,6 +87,14 @@ export interface PoolTaskDone {
   readonly peakRssBytes: number;
   /** Per-stage counters of the task's pipeline. */
   readonly stages: StageMetrics[];
+  /** When the thread started and had loaded its module (epoch ms). */
+  readonly thread: PoolThreadTimes;
+}
+
+/** When a pool thread started and had loaded its module (epoch ms, `performance.timeOrigin` based). */
+export interface PoolThreadTimes {
+  readonly startedAtMs: number;
+  readonly moduleLoadedAtMs: number;
 }
 
 /** What a worker answers. */
@@ -99,10 +109,19 @@ export type PoolTaskResult =
     })
   | { readonly ok: false; readonly error: PoolTaskError };
 
+/**
+ * The lookup tables as every task carries them: shared memory (cloning it
+ * costs a handle, not a copy), so the tables can come after the threads
+ * start; a thread builds its tables from the first task it runs.
+ */
+export interface PoolTablesData {
+  readonly songs: SongsTableData;
+  /** The users' ids, on shared memory. */
+  readonly userIds?: Float64Array;
+}
+
 /** `workerData` of every worker. */
 export interface PoolWorkerData {
-  readonly songs: SongsTableData;
-  readonly userIds?: Float64Array;
   readonly options: {
     readonly timeZone: string;
     readonly sourceTimeZone: string;

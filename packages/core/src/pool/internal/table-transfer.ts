@@ -61,3 +61,11 @@ export function songsTableFromData(data: SongsTableData): SongsTable {
 export function usersTableFromData(ids: Float64Array): UsersTable {
   return usersTableFromIds(ids);
 }
+
+/** A users table's ids on shared memory: every task can carry them without a copy. */
+export function sharedUserIds(table: UsersTable): Float64Array {
+  const ids = table.ids();
+  const shared = new Float64Array(new SharedArrayBuffer(ids.byteLength));
+  shared.set(ids);
+  return shared;
+}
