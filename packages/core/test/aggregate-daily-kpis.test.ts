@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { kpiStateStats } from '../src/aggregate/kpi-merge.js';
 import {
@@ -71,81 +71,83 @@ const caseArb = fc.record({
   sourceTimeZone: fc.constantFrom(...ZONES),
 });
 
-test('aggregator equals the oracle on random rows (fan-out, ties, zones, offsets, unknown tracks)', async () => {
-  await fc.assert(
-    fc.asyncProperty(caseArb, async ({ songs, streams, timeZone, sourceTimeZone }) => {
-      const { state, deadLetters } = await runKpis(songs, streams, { timeZone, sourceTimeZone });
-      assert.deepEqual(
-        finalizeKpis(state),
-        oracleKpis(songs, streams, { timeZone, sourceTimeZone }),
-      );
-      const known = new Set(songs.map((s) => s.track_id));
-      assert.equal(deadLetters.length, streams.filter((r) => !known.has(r.track_id)).length);
-    }),
-    { numRuns: 150 },
-  );
-});
+describe('aggregate-daily-kpis', () => {
+  it('aggregator equals the oracle on random rows (fan-out, ties, zones, offsets, unknown tracks)', async () => {
+    await fc.assert(
+      fc.asyncProperty(caseArb, async ({ songs, streams, timeZone, sourceTimeZone }) => {
+        const { state, deadLetters } = await runKpis(songs, streams, { timeZone, sourceTimeZone });
+        assert.deepEqual(
+          finalizeKpis(state),
+          oracleKpis(songs, streams, { timeZone, sourceTimeZone }),
+        );
+        const known = new Set(songs.map((s) => s.track_id));
+        assert.equal(deadLetters.length, streams.filter((r) => !known.has(r.track_id)).length);
+      }),
+      { numRuns: 150 },
+    );
+  });
 
-test('every row is accounted for: aggregated + unknown_track = rows read, per source', async () => {
-  const songs: SongRow[] = [
-    { track_id: 'a', track_name: 'A', duration_ms: 1000, track_genre: 'pop' },
-  ];
-  const streams: StreamRow[] = [
-    { user_id: 1, track_id: 'a', listen_time: '2024-06-25 10:00:00' },
-    { user_id: 2, track_id: 'zz', listen_time: '2024-06-25 10:00:00' },
-    { user_id: 3, track_id: 'a', listen_time: '2024-06-26 10:00:00' },
-  ];
-  const metrics = new RunMetrics();
-  const { deadLetters } = await runKpis(songs, streams, { metrics });
-  assert.equal(metrics.rowsAggregated, 2);
-  assert.equal(metrics.source(sourceRef('streams.csv')).rowsAggregated, 2);
-  assert.equal(metrics.rowsAggregated + deadLetters.length, streams.length);
-});
+  it('every row is accounted for: aggregated + unknown_track = rows read, per source', async () => {
+    const songs: SongRow[] = [
+      { track_id: 'a', track_name: 'A', duration_ms: 1000, track_genre: 'pop' },
+    ];
+    const streams: StreamRow[] = [
+      { user_id: 1, track_id: 'a', listen_time: '2024-06-25 10:00:00' },
+      { user_id: 2, track_id: 'zz', listen_time: '2024-06-25 10:00:00' },
+      { user_id: 3, track_id: 'a', listen_time: '2024-06-26 10:00:00' },
+    ];
+    const metrics = new RunMetrics();
+    const { deadLetters } = await runKpis(songs, streams, { metrics });
+    assert.equal(metrics.rowsAggregated, 2);
+    assert.equal(metrics.source(sourceRef('streams.csv')).rowsAggregated, 2);
+    assert.equal(metrics.rowsAggregated + deadLetters.length, streams.length);
+  });
 
-test('a listen of a multi-genre track counts once in each genre, with that pair’s duration', async () => {
-  const songs: SongRow[] = [
-    { track_id: 'a', track_name: 'A', duration_ms: 1000, track_genre: 'pop' },
-    { track_id: 'a', track_name: 'A (rock cut)', duration_ms: 3000, track_genre: 'rock' },
-    { track_id: 'a', track_name: 'ignored duplicate', duration_ms: 9999, track_genre: 'pop' },
-  ];
-  const { state } = await runKpis(songs, [
-    { user_id: 7, track_id: 'a', listen_time: '2024-06-25 10:00:00' },
-  ]);
-  const items = finalizeKpis(state);
-  assert.deepEqual(
-    items.map((i) => [i.track_genre, i.listen_count, i.total_listening_time, i.top_3_songs]),
-    [
-      ['pop', 1, 1000, 'A'],
-      ['rock', 1, 3000, 'A (rock cut)'],
-    ],
-  );
-  assert.equal(kpiStateStats(state).keys, 2);
-});
+  it('a listen of a multi-genre track counts once in each genre, with that pair’s duration', async () => {
+    const songs: SongRow[] = [
+      { track_id: 'a', track_name: 'A', duration_ms: 1000, track_genre: 'pop' },
+      { track_id: 'a', track_name: 'A (rock cut)', duration_ms: 3000, track_genre: 'rock' },
+      { track_id: 'a', track_name: 'ignored duplicate', duration_ms: 9999, track_genre: 'pop' },
+    ];
+    const { state } = await runKpis(songs, [
+      { user_id: 7, track_id: 'a', listen_time: '2024-06-25 10:00:00' },
+    ]);
+    const items = finalizeKpis(state);
+    assert.deepEqual(
+      items.map((i) => [i.track_genre, i.listen_count, i.total_listening_time, i.top_3_songs]),
+      [
+        ['pop', 1, 1000, 'A'],
+        ['rock', 1, 3000, 'A (rock cut)'],
+      ],
+    );
+    assert.equal(kpiStateStats(state).keys, 2);
+  });
 
-test('no rows give an empty state and no items (an empty day has no items)', async () => {
-  const { state } = await runKpis(
-    [{ track_id: 'a', track_name: 'A', duration_ms: 1, track_genre: 'pop' }],
-    [],
-  );
-  assert.deepEqual(finalizeKpis(state), []);
-  assert.equal(kpiStateStats(state).dates, 0);
-});
+  it('no rows give an empty state and no items (an empty day has no items)', async () => {
+    const { state } = await runKpis(
+      [{ track_id: 'a', track_name: 'A', duration_ms: 1, track_genre: 'pop' }],
+      [],
+    );
+    assert.deepEqual(finalizeKpis(state), []);
+    assert.equal(kpiStateStats(state).dates, 0);
+  });
 
-test('bad options throw OptionsError before any input is read', () => {
-  assert.throws(() => aggregateDailyKpis({ timeZone: 'Mars/Olympus_Mons' }), OptionsError);
-  assert.throws(() => aggregateDailyKpis({ sourceTimeZone: '' }), OptionsError);
-  assert.throws(
-    () => aggregateDailyKpis({ uniqueListeners: 'approx' as unknown as 'hll' }),
-    /uniqueListeners/,
-  );
-  assert.throws(() => aggregateDailyKpis({ hllPrecision: 30 }), OptionsError);
-});
+  it('bad options throw OptionsError before any input is read', () => {
+    assert.throws(() => aggregateDailyKpis({ timeZone: 'Mars/Olympus_Mons' }), OptionsError);
+    assert.throws(() => aggregateDailyKpis({ sourceTimeZone: '' }), OptionsError);
+    assert.throws(
+      () => aggregateDailyKpis({ uniqueListeners: 'approx' as unknown as 'hll' }),
+      /uniqueListeners/,
+    );
+    assert.throws(() => aggregateDailyKpis({ hllPrecision: 30 }), OptionsError);
+  });
 
-test('aborting stops aggregation between batches', async () => {
-  const controller = new AbortController();
-  controller.abort(new Error('stop'));
-  await assert.rejects(
-    pipeline(fromArray([])).to(aggregateDailyKpis()).run({ signal: controller.signal }),
-    /stop/,
-  );
+  it('aborting stops aggregation between batches', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('stop'));
+    await assert.rejects(
+      pipeline(fromArray([])).to(aggregateDailyKpis()).run({ signal: controller.signal }),
+      /stop/,
+    );
+  });
 });

@@ -5,7 +5,7 @@
  * same state bytes, same dead-letter entries, same counts.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { aggregateStreamFile, finalizeKpis, RunMetrics, serializeKpiState } from '../src/index.js';
@@ -117,123 +117,126 @@ async function run(
   };
 }
 
-test('the tokenizer gives what csv-parser gives on random dirty CSV and random chunk splits', async () => {
-  await fc.assert(
-    fc.asyncProperty(
-      headerArb,
-      fc.array(rowArb, { maxLength: 40 }),
-      fc.constantFrom('\n', '\r\n'),
-      fc.boolean(),
-      fc.integer({ min: 1, max: 64 }),
-      fc.constantFrom('UTC', 'Asia/Kathmandu'),
-      async (header, rows, eol, openQuote, chunk, zone) => {
-        const text = [header, ...rows].join(eol) + (openQuote ? `${eol}1,"t1,never closed` : eol);
-        const bytes = toBytes(text);
-        const fused = await run(bytes, 'fast', chunk, zone);
-        assert.deepEqual(fused, await run(bytes, 'fast', 4096, zone));
-        // csv-parser counts lines from its records, which lose the newlines
-        // of a cell overwritten by a repeated column name.
-        const names = header.split(',').map((n) => n.trim());
-        if (new Set(names).size === names.length) {
-          assert.deepEqual(fused, await run(bytes, 'csv-parser', 4096, zone));
-        }
-        assert.equal(
-          fused.counts.rowsRead,
-          fused.counts.rowsAggregated + fused.counts.rowsRejected,
-        );
-      },
-    ),
-    { numRuns: 300 },
-  );
-});
-
-test('the summary reports the records each stage took and gave', async () => {
-  const lines = ['user_id,track_id,listen_time'];
-  for (let i = 1; i <= 2500; i++) {
-    lines.push(
-      i % 7 === 0
-        ? `${i},nope,2024-06-25 10:00:00`
-        : i % 5 === 0
-          ? `x,t1,bad`
-          : `${i},t1,2024-06-25 10:00:00`,
+describe('aggregate-stream-file', () => {
+  it('the tokenizer gives what csv-parser gives on random dirty CSV and random chunk splits', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        headerArb,
+        fc.array(rowArb, { maxLength: 40 }),
+        fc.constantFrom('\n', '\r\n'),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 64 }),
+        fc.constantFrom('UTC', 'Asia/Kathmandu'),
+        async (header, rows, eol, openQuote, chunk, zone) => {
+          const text = [header, ...rows].join(eol) + (openQuote ? `${eol}1,"t1,never closed` : eol);
+          const bytes = toBytes(text);
+          const fused = await run(bytes, 'fast', chunk, zone);
+          assert.deepEqual(fused, await run(bytes, 'fast', 4096, zone));
+          // csv-parser counts lines from its records, which lose the newlines
+          // of a cell overwritten by a repeated column name.
+          const names = header.split(',').map((n) => n.trim());
+          if (new Set(names).size === names.length) {
+            assert.deepEqual(fused, await run(bytes, 'csv-parser', 4096, zone));
+          }
+          assert.equal(
+            fused.counts.rowsRead,
+            fused.counts.rowsAggregated + fused.counts.rowsRejected,
+          );
+        },
+      ),
+      { numRuns: 300 },
     );
-  }
-  const metrics = new RunMetrics();
-  const { counts } = await aggregateStreamFile(chunked(Buffer.from(lines.join('\n')), 4096), {
-    source: sourceRef('s.csv'),
-    songs: SONGS,
-    metrics,
-    deadLetter: new CollectingSink(),
   });
-  const unknown = Math.floor(2500 / 7);
-  const invalid = 2500 / 5 - Math.floor(2500 / 35);
-  const stages = Object.fromEntries(metrics.summary().stages.map((st) => [st.name, st]));
-  assert.equal(stages.parse?.recordsOut, 2500);
-  assert.deepEqual(
-    [stages.validate?.recordsIn, stages.validate?.recordsOut],
-    [2500, 2500 - invalid],
-  );
-  assert.deepEqual(
-    [stages.join?.recordsIn, stages.join?.recordsOut],
-    [2500 - invalid, 2500 - invalid - unknown],
-  );
-  assert.equal(stages.aggregate?.recordsIn, 2500 - invalid - unknown);
-  assert.deepEqual(
-    [counts.rowsRead, counts.rowsAggregated, counts.rowsRejected],
-    [2500, 2500 - invalid - unknown, invalid + unknown],
-  );
-});
 
-test('aggregateStreamFile reads gzip, rejects a bad header before counting rows, and honours abort', async () => {
-  const csv = 'user_id,track_id,listen_time\n1,t1,2024-06-25 10:00:00\n2,t2,2024-06-25 11:00:00\n';
-  const deadLetter = new CollectingSink();
-  const { counts, state } = await aggregateStreamFile([gzipSync(csv)], {
-    source: sourceRef('a.csv'),
-    songs: SONGS,
-    deadLetter,
-  });
-  assert.deepEqual([counts.rowsRead, counts.rowsAggregated], [2, 2]);
-  assert.equal(finalizeKpis(state).length, 2);
-
-  const metrics = new RunMetrics();
-  await assert.rejects(
-    aggregateStreamFile([Buffer.from('user_id,track\n1,t1\n')], {
-      source: sourceRef('b.csv'),
+  it('the summary reports the records each stage took and gave', async () => {
+    const lines = ['user_id,track_id,listen_time'];
+    for (let i = 1; i <= 2500; i++) {
+      lines.push(
+        i % 7 === 0
+          ? `${i},nope,2024-06-25 10:00:00`
+          : i % 5 === 0
+            ? `x,t1,bad`
+            : `${i},t1,2024-06-25 10:00:00`,
+      );
+    }
+    const metrics = new RunMetrics();
+    const { counts } = await aggregateStreamFile(chunked(Buffer.from(lines.join('\n')), 4096), {
+      source: sourceRef('s.csv'),
       songs: SONGS,
-      deadLetter,
       metrics,
-    }),
-    { name: 'HeaderError', code: 'MISSING_COLUMNS' },
-  );
-  assert.equal(metrics.rowsRead, 0);
+      deadLetter: new CollectingSink(),
+    });
+    const unknown = Math.floor(2500 / 7);
+    const invalid = 2500 / 5 - Math.floor(2500 / 35);
+    const stages = Object.fromEntries(metrics.summary().stages.map((st) => [st.name, st]));
+    assert.equal(stages.parse?.recordsOut, 2500);
+    assert.deepEqual(
+      [stages.validate?.recordsIn, stages.validate?.recordsOut],
+      [2500, 2500 - invalid],
+    );
+    assert.deepEqual(
+      [stages.join?.recordsIn, stages.join?.recordsOut],
+      [2500 - invalid, 2500 - invalid - unknown],
+    );
+    assert.equal(stages.aggregate?.recordsIn, 2500 - invalid - unknown);
+    assert.deepEqual(
+      [counts.rowsRead, counts.rowsAggregated, counts.rowsRejected],
+      [2500, 2500 - invalid - unknown, invalid + unknown],
+    );
+  });
 
-  const controller = new AbortController();
-  controller.abort();
-  await assert.rejects(
-    aggregateStreamFile([Buffer.from(csv)], {
-      source: sourceRef('c.csv'),
+  it('aggregateStreamFile reads gzip, rejects a bad header before counting rows, and honours abort', async () => {
+    const csv =
+      'user_id,track_id,listen_time\n1,t1,2024-06-25 10:00:00\n2,t2,2024-06-25 11:00:00\n';
+    const deadLetter = new CollectingSink();
+    const { counts, state } = await aggregateStreamFile([gzipSync(csv)], {
+      source: sourceRef('a.csv'),
       songs: SONGS,
       deadLetter,
-      signal: controller.signal,
-    }),
-    { name: 'AbortError' },
-  );
-});
+    });
+    assert.deepEqual([counts.rowsRead, counts.rowsAggregated], [2, 2]);
+    assert.equal(finalizeKpis(state).length, 2);
 
-test('bad options reject before any byte is read', async () => {
-  let read = false;
-  const bytes = (async function* () {
-    read = true;
-    yield Buffer.from('user_id,track_id,listen_time\n');
-  })();
-  await assert.rejects(
-    aggregateStreamFile(bytes, {
-      source: sourceRef('x.csv'),
-      songs: SONGS,
-      deadLetter: new CollectingSink(),
-      csvEngine: 'fused' as never,
-    }),
-    { code: 'INVALID_OPTIONS' },
-  );
-  assert.equal(read, false);
+    const metrics = new RunMetrics();
+    await assert.rejects(
+      aggregateStreamFile([Buffer.from('user_id,track\n1,t1\n')], {
+        source: sourceRef('b.csv'),
+        songs: SONGS,
+        deadLetter,
+        metrics,
+      }),
+      { name: 'HeaderError', code: 'MISSING_COLUMNS' },
+    );
+    assert.equal(metrics.rowsRead, 0);
+
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(
+      aggregateStreamFile([Buffer.from(csv)], {
+        source: sourceRef('c.csv'),
+        songs: SONGS,
+        deadLetter,
+        signal: controller.signal,
+      }),
+      { name: 'AbortError' },
+    );
+  });
+
+  it('bad options reject before any byte is read', async () => {
+    let read = false;
+    const bytes = (async function* () {
+      read = true;
+      yield Buffer.from('user_id,track_id,listen_time\n');
+    })();
+    await assert.rejects(
+      aggregateStreamFile(bytes, {
+        source: sourceRef('x.csv'),
+        songs: SONGS,
+        deadLetter: new CollectingSink(),
+        csvEngine: 'fused' as never,
+      }),
+      { code: 'INVALID_OPTIONS' },
+    );
+    assert.equal(read, false);
+  });
 });

@@ -1,53 +1,55 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { CountMap } from '../src/aggregate/internal/kpi-count-map.js';
 
-test('CountMap counts like a Map, through growth, clone and its table', () => {
-  fc.assert(
-    fc.property(
-      fc.array(fc.tuple(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 1, max: 1000 })), {
-        maxLength: 400,
-      }),
-      (adds) => {
-        const map = new CountMap();
-        const model = new Map<number, number>();
-        for (const [key, by] of adds) {
-          map.add(key, by);
-          model.set(key, (model.get(key) ?? 0) + by);
-        }
-        assert.equal(map.size, model.size);
-        for (const [key, count] of model) assert.equal(map.get(key), count);
-        assert.equal(map.get(5001), 0);
-        const seen = new Map<number, number>();
-        CountMap.fromTable(map.clone().table, map.size).forEach((k, c) => {
-          seen.set(k, c);
-        });
-        assert.deepEqual(
-          [...seen].sort((a, b) => a[0] - b[0]),
-          [...model].sort((a, b) => a[0] - b[0]),
-        );
-      },
-    ),
-    { numRuns: 150 },
-  );
-});
+describe('kpi-count-map', () => {
+  it('CountMap counts like a Map, through growth, clone and its table', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 1, max: 1000 })), {
+          maxLength: 400,
+        }),
+        (adds) => {
+          const map = new CountMap();
+          const model = new Map<number, number>();
+          for (const [key, by] of adds) {
+            map.add(key, by);
+            model.set(key, (model.get(key) ?? 0) + by);
+          }
+          assert.equal(map.size, model.size);
+          for (const [key, count] of model) assert.equal(map.get(key), count);
+          assert.equal(map.get(5001), 0);
+          const seen = new Map<number, number>();
+          CountMap.fromTable(map.clone().table, map.size).forEach((k, c) => {
+            seen.set(k, c);
+          });
+          assert.deepEqual(
+            [...seen].sort((a, b) => a[0] - b[0]),
+            [...model].sort((a, b) => a[0] - b[0]),
+          );
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
 
-test('a count past 2^32 - 1 widens the table instead of wrapping', () => {
-  const map = new CountMap();
-  map.add(7, 0xffffffff);
-  map.add(3, 1);
-  assert.ok(map.table instanceof Uint32Array);
-  map.add(7, 2);
-  assert.ok(map.table instanceof Float64Array);
-  assert.equal(map.get(7), 0x100000001);
-  assert.equal(map.get(3), 1);
-  map.add(9, 2 ** 40);
-  assert.equal(map.get(9), 2 ** 40);
-  for (let k = 10; k < 100; k++) map.add(k, k);
-  assert.equal(map.get(7), 0x100000001);
-  assert.equal(map.get(99), 99);
-  const fresh = new CountMap();
-  fresh.add(1, 2 ** 33);
-  assert.equal(fresh.get(1), 2 ** 33);
+  it('a count past 2^32 - 1 widens the table instead of wrapping', () => {
+    const map = new CountMap();
+    map.add(7, 0xffffffff);
+    map.add(3, 1);
+    assert.ok(map.table instanceof Uint32Array);
+    map.add(7, 2);
+    assert.ok(map.table instanceof Float64Array);
+    assert.equal(map.get(7), 0x100000001);
+    assert.equal(map.get(3), 1);
+    map.add(9, 2 ** 40);
+    assert.equal(map.get(9), 2 ** 40);
+    for (let k = 10; k < 100; k++) map.add(k, k);
+    assert.equal(map.get(7), 0x100000001);
+    assert.equal(map.get(99), 99);
+    const fresh = new CountMap();
+    fresh.add(1, 2 ** 33);
+    assert.equal(fresh.get(1), 2 ** 33);
+  });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   aggregateStreamFile,
   deserializeKpiState,
@@ -31,47 +31,49 @@ async function stateOf(songs = songsTableFromRows(rows)) {
     .state;
 }
 
-test('a state bound to a songs table arrives bound to the receiver’s copy of that table and merges with its states', async () => {
-  const sender = songsTableFromRows(rows);
-  const receiver = songsTableFromRows(rows);
-  const state = await stateOf(sender);
-  const bytes = serializeKpiState(state);
-  const { value, transferList } = kpiStateToTransfer(state, sender.trackDictionary());
-  assert.equal(value.dictionaryEntries, receiver.trackDictionary().trackIds.length);
-  assert.deepEqual(value.extraTrackIds, []);
-  // As the thread boundary does: clone and move the buffers.
-  const copy = structuredClone(value, { transfer: transferList });
-  const arrived = kpiStateFromTransfer(copy, receiver.trackDictionary());
-  assert.deepEqual(serializeKpiState(arrived), bytes);
-  const local = await stateOf(receiver);
-  assert.equal(arrived.sharedPrefix(local), receiver.trackDictionary().trackIds.length);
-  assert.deepEqual(
-    finalizeKpis(mergeKpiStates(arrived, local)),
-    finalizeKpis(mergeKpiStates(deserializeKpiState(bytes), deserializeKpiState(bytes))),
-  );
-});
+describe('kpi-transfer', () => {
+  it('a state bound to a songs table arrives bound to the receiver’s copy of that table and merges with its states', async () => {
+    const sender = songsTableFromRows(rows);
+    const receiver = songsTableFromRows(rows);
+    const state = await stateOf(sender);
+    const bytes = serializeKpiState(state);
+    const { value, transferList } = kpiStateToTransfer(state, sender.trackDictionary());
+    assert.equal(value.dictionaryEntries, receiver.trackDictionary().trackIds.length);
+    assert.deepEqual(value.extraTrackIds, []);
+    // As the thread boundary does: clone and move the buffers.
+    const copy = structuredClone(value, { transfer: transferList });
+    const arrived = kpiStateFromTransfer(copy, receiver.trackDictionary());
+    assert.deepEqual(serializeKpiState(arrived), bytes);
+    const local = await stateOf(receiver);
+    assert.equal(arrived.sharedPrefix(local), receiver.trackDictionary().trackIds.length);
+    assert.deepEqual(
+      finalizeKpis(mergeKpiStates(arrived, local)),
+      finalizeKpis(mergeKpiStates(deserializeKpiState(bytes), deserializeKpiState(bytes))),
+    );
+  });
 
-test('a state with its own track entries (not bound to a table) travels with them as strings', async () => {
-  const unbound = deserializeKpiState(serializeKpiState(await stateOf()));
-  const bytes = serializeKpiState(unbound);
-  const { value, transferList } = kpiStateToTransfer(
-    unbound,
-    songsTableFromRows(rows).trackDictionary(),
-  );
-  assert.equal(value.dictionaryEntries, 0);
-  assert.deepEqual([...value.extraTrackIds].sort(), ['t1', 't1', 't2']);
-  assert.equal(value.trackNameConflicts, true);
-  const copy = structuredClone(value, { transfer: transferList });
-  const arrived = kpiStateFromTransfer(copy, songsTableFromRows(rows).trackDictionary());
-  assert.deepEqual(serializeKpiState(arrived), bytes);
-});
+  it('a state with its own track entries (not bound to a table) travels with them as strings', async () => {
+    const unbound = deserializeKpiState(serializeKpiState(await stateOf()));
+    const bytes = serializeKpiState(unbound);
+    const { value, transferList } = kpiStateToTransfer(
+      unbound,
+      songsTableFromRows(rows).trackDictionary(),
+    );
+    assert.equal(value.dictionaryEntries, 0);
+    assert.deepEqual([...value.extraTrackIds].sort(), ['t1', 't1', 't2']);
+    assert.equal(value.trackNameConflicts, true);
+    const copy = structuredClone(value, { transfer: transferList });
+    const arrived = kpiStateFromTransfer(copy, songsTableFromRows(rows).trackDictionary());
+    assert.deepEqual(serializeKpiState(arrived), bytes);
+  });
 
-test('a state from a different songs table is refused with POOL_TABLE_MISMATCH', async () => {
-  const sender = songsTableFromRows(rows);
-  const { value } = kpiStateToTransfer(await stateOf(sender), sender.trackDictionary());
-  const other = songsTableFromRows(rows.slice(0, 1));
-  assert.throws(
-    () => kpiStateFromTransfer(value, other.trackDictionary()),
-    (error) => error instanceof PipelineError && error.code === 'POOL_TABLE_MISMATCH',
-  );
+  it('a state from a different songs table is refused with POOL_TABLE_MISMATCH', async () => {
+    const sender = songsTableFromRows(rows);
+    const { value } = kpiStateToTransfer(await stateOf(sender), sender.trackDictionary());
+    const other = songsTableFromRows(rows.slice(0, 1));
+    assert.throws(
+      () => kpiStateFromTransfer(value, other.trackDictionary()),
+      (error) => error instanceof PipelineError && error.code === 'POOL_TABLE_MISMATCH',
+    );
+  });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { OptionsError, ParseError, parseCsv } from '../src/index.js';
 import {
@@ -23,7 +23,7 @@ for (const engine of ['fast', 'csv-parser'] as const) {
       );
     }
 
-    test('parses RFC 4180 quoting, "" escapes, embedded newlines and commas, CRLF and BOM', async () => {
+    it('parses RFC 4180 quoting, "" escapes, embedded newlines and commas, CRLF and BOM', async () => {
       const rows = await parse(
         '\uFEFFuser_id,track_name\r\n1,"Hello, ""World"""\r\n2,"line one\r\nline two"\r\n3,plain\r\n',
       );
@@ -38,7 +38,7 @@ for (const engine of ['fast', 'csv-parser'] as const) {
       assert.ok(rows.every((r) => r.source === source && r.problem === undefined));
     });
 
-    test('numbers rows by the physical line they start on and skips blank lines', async () => {
+    it('numbers rows by the physical line they start on and skips blank lines', async () => {
       const rows = await parse('a,b\n"x\ny\nz",1\n\n2,3\n4,"5"');
       assert.deepEqual(
         rows.map((r) => r.line),
@@ -47,13 +47,13 @@ for (const engine of ['fast', 'csv-parser'] as const) {
       assert.deepEqual(rows[2]?.fields, { a: '4', b: '5' });
     });
 
-    test('the line count survives a multi-line header', async () => {
+    it('the line count survives a multi-line header', async () => {
       const rows = await parse('"a\nb",c\n1,2\n');
       assert.equal(rows[0]?.line, 3);
       assert.deepEqual(rows[0]?.fields, { 'a\nb': '1', c: '2' });
     });
 
-    test('emits batches of at most batchSize rows (the tokenizer: one batch or more per chunk)', async () => {
+    it('emits batches of at most batchSize rows (the tokenizer: one batch or more per chunk)', async () => {
       const lines = ['a,b'];
       for (let i = 0; i < 25; i++) lines.push(`${i},${i}`);
       const batches = await collectBatches(
@@ -67,7 +67,7 @@ for (const engine of ['fast', 'csv-parser'] as const) {
       );
     });
 
-    test('reports ragged rows (too few and too many cells) as row problems, not crashes', async () => {
+    it('reports ragged rows (too few and too many cells) as row problems, not crashes', async () => {
       const rows = await parse('a,b,c\n1,2\n1,2,3,4\n5,6,7\n');
       assert.deepEqual(lineReasons(rows), [
         [2, 'ragged_row'],
@@ -78,7 +78,7 @@ for (const engine of ['fast', 'csv-parser'] as const) {
       assert.deepEqual(rows[1]?.fields, { a: '1', b: '2', c: '3', _3: '4' });
     });
 
-    test('a row with more than maxFields cells is too_many_fields with its first cells; later rows go on', async () => {
+    it('a row with more than maxFields cells is too_many_fields with its first cells; later rows go on', async () => {
       const input = `a,b\n1,2\n${','.repeat(200_000)}\n3,"${'q,'.repeat(10)}"${',x'.repeat(50)}\n4,5\n`;
       const rows = await collectRows(
         parseCsv({ engine, source, maxFields: 20 })(chunked(input, 4096)),
@@ -95,7 +95,7 @@ for (const engine of ['fast', 'csv-parser'] as const) {
       assert.deepEqual(rows[3]?.fields, { a: '4', b: '5' });
     });
 
-    test('a header with more than maxFields columns fails with TOO_MANY_COLUMNS', async () => {
+    it('a header with more than maxFields columns fails with TOO_MANY_COLUMNS', async () => {
       await assert.rejects(
         collectRows(parseCsv({ engine, source, maxFields: 3 })(chunked('a,b,c,d\n1,2,3,4\n'))),
         (err: unknown) =>
@@ -103,7 +103,7 @@ for (const engine of ['fast', 'csv-parser'] as const) {
       );
     });
 
-    test('an unterminated quote at EOF turns the tail into one row with reason unterminated_quote', async () => {
+    it('an unterminated quote at EOF turns the tail into one row with reason unterminated_quote', async () => {
       const rows = await parse('a,b\n1,2\n3,"never closed\n4,5\n', { batchSize: 1 });
       assert.equal(rows.length, 2);
       assert.equal(rows[0]?.problem, undefined);
@@ -111,7 +111,7 @@ for (const engine of ['fast', 'csv-parser'] as const) {
       assert.equal(rows[1]?.problem?.reason, 'unterminated_quote');
     });
 
-    test('invalid UTF-8 bytes mark the row invalid_utf8 and later rows still parse', async () => {
+    it('invalid UTF-8 bytes mark the row invalid_utf8 and later rows still parse', async () => {
       const input = Buffer.concat([
         Buffer.from('a,b\n1,'),
         Buffer.from([0xc3, 0x28, 0xff]),
@@ -125,7 +125,7 @@ for (const engine of ['fast', 'csv-parser'] as const) {
       assert.equal(rows[1]?.fields.b, 'é');
     });
 
-    test('a real U+FFFD character (valid UTF-8 bytes EF BF BD) is data, not invalid_utf8', async () => {
+    it('a real U+FFFD character (valid UTF-8 bytes EF BF BD) is data, not invalid_utf8', async () => {
       for (const header of ['user_id,track_name\n', 'user_id,track_name,track_name\n']) {
         const input = `${header}1,Caf\uFFFD\n2,"a\uFFFD\nb"\n`;
         for (const chunk of [1, 3, 7, Number.POSITIVE_INFINITY]) {
@@ -142,7 +142,7 @@ for (const engine of ['fast', 'csv-parser'] as const) {
       }
     });
 
-    test('an invalid byte marks only its row invalid_utf8, next to a row with a real U+FFFD', async () => {
+    it('an invalid byte marks only its row invalid_utf8, next to a row with a real U+FFFD', async () => {
       const lines = [
         Buffer.from('user_id,track_name\n'),
         Buffer.from('1,Caf\uFFFD\n'),
@@ -160,7 +160,7 @@ for (const engine of ['fast', 'csv-parser'] as const) {
       );
     });
 
-    test('a 50 MB line without a newline fails with LINE_TOO_LONG and its line number', async () => {
+    it('a 50 MB line without a newline fails with LINE_TOO_LONG and its line number', async () => {
       const before = process.memoryUsage.rss();
       await assert.rejects(
         collectRows(
@@ -180,7 +180,7 @@ for (const engine of ['fast', 'csv-parser'] as const) {
       assert.ok(process.memoryUsage.rss() - before < 40 * 1024 * 1024);
     });
 
-    test('a quoted field longer than maxRowBytes spanning many lines fails with LINE_TOO_LONG', async () => {
+    it('a quoted field longer than maxRowBytes spanning many lines fails with LINE_TOO_LONG', async () => {
       const field = 'x'.repeat(100).concat('\n').repeat(200);
       await assert.rejects(
         collectRows(
@@ -190,14 +190,14 @@ for (const engine of ['fast', 'csv-parser'] as const) {
       );
     });
 
-    test('an empty file (0 bytes) fails with EMPTY_FILE', async () => {
+    it('an empty file (0 bytes) fails with EMPTY_FILE', async () => {
       await assert.rejects(collectRows(parseCsv({ engine, source })([])), {
         name: 'ParseError',
         code: 'EMPTY_FILE',
       });
     });
 
-    test('a header-only file yields no rows and no error, and still reports the header', async () => {
+    it('a header-only file yields no rows and no error, and still reports the header', async () => {
       const seen: string[][] = [];
       const rows = await collectRows(
         parseCsv({ engine, source, onHeader: (h) => seen.push([...h]) })(
@@ -208,7 +208,7 @@ for (const engine of ['fast', 'csv-parser'] as const) {
       assert.deepEqual(seen, [['user_id', 'track_id', 'listen_time']]);
     });
 
-    test('onHeader runs before any row flows; throwing from it emits nothing', async () => {
+    it('onHeader runs before any row flows; throwing from it emits nothing', async () => {
       const out: unknown[] = [];
       await assert.rejects(
         (async () => {
@@ -228,7 +228,7 @@ for (const engine of ['fast', 'csv-parser'] as const) {
       assert.equal(out.length, 0);
     });
 
-    test('rejects bad options with OptionsError before reading anything', () => {
+    it('rejects bad options with OptionsError before reading anything', () => {
       let read = false;
       const bytes = (async function* () {
         read = true;
@@ -242,7 +242,7 @@ for (const engine of ['fast', 'csv-parser'] as const) {
       assert.equal(read, false);
     });
 
-    test('stops when the signal is aborted', async () => {
+    it('stops when the signal is aborted', async () => {
       const controller = new AbortController();
       const lines = ['a,b'];
       for (let i = 0; i < 100; i++) lines.push(`${i},${i}`);
@@ -266,76 +266,78 @@ for (const engine of ['fast', 'csv-parser'] as const) {
   });
 }
 
-test('the open quoted tail is one row whose fields match csv-parser, in both engines', async () => {
-  const input = 'a,b\n1,2\n3,"x ""y"" ,z\n4,5\r\n';
-  const [fast, slow] = await Promise.all(
-    (['fast', 'csv-parser'] as const).map((engine) =>
-      collectRows(parseCsv({ engine, source })(chunked(input, 5))),
-    ),
-  );
-  assert.deepEqual(fast, slow);
-  assert.deepEqual(fast?.[1]?.fields, { a: '3', b: '"x "y" ,z\n4,5\r\n' });
-  assert.equal(fast?.[1]?.problem?.reason, 'unterminated_quote');
-});
-
-test('rejects an unknown engine with OptionsError', () => {
-  assert.throws(() => parseCsv({ source, engine: 'papaparse' as never }), OptionsError);
-});
-
-test('both engines emit the same rows, lines and problems for random dirty CSV', async () => {
-  const piece = fc.constantFrom(
-    'a',
-    'bc',
-    ',',
-    '"',
-    '""',
-    '\n',
-    '\r\n',
-    ' ',
-    'é',
-    '\u{1F3B5}',
-    '\xff',
-  );
-  const caseArb = fc.record({
-    header: fc.constantFrom('a,b\n', 'user_id, b ,c\n', '"x\ny",z\n', 'a,a,b\n', 'a,__proto__\n'),
-    body: fc.array(piece, { maxLength: 60 }),
-    chunk: fc.integer({ min: 1, max: 40 }),
+describe('parse-csv', () => {
+  it('the open quoted tail is one row whose fields match csv-parser, in both engines', async () => {
+    const input = 'a,b\n1,2\n3,"x ""y"" ,z\n4,5\r\n';
+    const [fast, slow] = await Promise.all(
+      (['fast', 'csv-parser'] as const).map((engine) =>
+        collectRows(parseCsv({ engine, source })(chunked(input, 5))),
+      ),
+    );
+    assert.deepEqual(fast, slow);
+    assert.deepEqual(fast?.[1]?.fields, { a: '3', b: '"x "y" ,z\n4,5\r\n' });
+    assert.equal(fast?.[1]?.problem?.reason, 'unterminated_quote');
   });
-  await fc.assert(
-    fc.asyncProperty(caseArb, async ({ header, body, chunk }) => {
-      const text = header + body.join('');
-      // '\xff' stands for an invalid byte.
-      const bytes = Buffer.concat(
-        text
-          .split('\xff')
-          .flatMap((part, i) =>
-            i === 0 ? [Buffer.from(part)] : [Buffer.from([0xff]), Buffer.from(part)],
-          ),
-      );
-      const fast = await collectRows(parseCsv({ source })(chunked(bytes, chunk)));
-      // csv-parser is fed one chunk: its quote handling depends on chunk edges.
-      const slow = await collectRows(
-        parseCsv({ engine: 'csv-parser', source })([Buffer.from(bytes)]),
-      );
-      // csv-parser counts lines from the values it keeps: with duplicate or
-      // dropped columns a multi-line cell can vanish from its count.
-      // (The line also appears in an unterminated quote's message.)
-      const comparable = (rows: typeof fast) =>
-        header.startsWith('a,a') || header.includes('__proto__')
-          ? rows.map(({ line: _line, problem, ...rest }) =>
-              problem === undefined
-                ? rest
-                : {
-                    ...rest,
-                    problem: {
-                      ...problem,
-                      message: problem.message.replace(/line \d+/g, 'line N'),
+
+  it('rejects an unknown engine with OptionsError', () => {
+    assert.throws(() => parseCsv({ source, engine: 'papaparse' as never }), OptionsError);
+  });
+
+  it('both engines emit the same rows, lines and problems for random dirty CSV', async () => {
+    const piece = fc.constantFrom(
+      'a',
+      'bc',
+      ',',
+      '"',
+      '""',
+      '\n',
+      '\r\n',
+      ' ',
+      'é',
+      '\u{1F3B5}',
+      '\xff',
+    );
+    const caseArb = fc.record({
+      header: fc.constantFrom('a,b\n', 'user_id, b ,c\n', '"x\ny",z\n', 'a,a,b\n', 'a,__proto__\n'),
+      body: fc.array(piece, { maxLength: 60 }),
+      chunk: fc.integer({ min: 1, max: 40 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(caseArb, async ({ header, body, chunk }) => {
+        const text = header + body.join('');
+        // '\xff' stands for an invalid byte.
+        const bytes = Buffer.concat(
+          text
+            .split('\xff')
+            .flatMap((part, i) =>
+              i === 0 ? [Buffer.from(part)] : [Buffer.from([0xff]), Buffer.from(part)],
+            ),
+        );
+        const fast = await collectRows(parseCsv({ source })(chunked(bytes, chunk)));
+        // csv-parser is fed one chunk: its quote handling depends on chunk edges.
+        const slow = await collectRows(
+          parseCsv({ engine: 'csv-parser', source })([Buffer.from(bytes)]),
+        );
+        // csv-parser counts lines from the values it keeps: with duplicate or
+        // dropped columns a multi-line cell can vanish from its count.
+        // (The line also appears in an unterminated quote's message.)
+        const comparable = (rows: typeof fast) =>
+          header.startsWith('a,a') || header.includes('__proto__')
+            ? rows.map(({ line: _line, problem, ...rest }) =>
+                problem === undefined
+                  ? rest
+                  : {
+                      ...rest,
+                      problem: {
+                        ...problem,
+                        message: problem.message.replace(/line \d+/g, 'line N'),
+                      },
                     },
-                  },
-            )
-          : rows;
-      assert.deepEqual(comparable(fast), comparable(slow));
-    }),
-    { numRuns: 400 },
-  );
+              )
+            : rows;
+        assert.deepEqual(comparable(fast), comparable(slow));
+      }),
+      { numRuns: 400 },
+    );
+  });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, it } from 'node:test';
 import { S3Client } from '@aws-sdk/client-s3';
 import { httpTimeouts } from '@streamkpi/s3-source';
 import { startSilentServer } from '../../s3-source/test/helpers/silent-server.js';
@@ -37,26 +37,28 @@ async function rejectsAgainstSilentS3(
   }
 }
 
-test('a run against an S3 endpoint that never answers fails with RUN_TIMEOUT within its timeoutMs', async () => {
-  await rejectsAgainstSilentS3({}, { tableName: `${TABLE}-t1`, timeoutMs: 800 }, (error) => {
-    assert.ok(error instanceof RunTimeoutError, String(error));
-    assert.equal(error.code, 'RUN_TIMEOUT');
-    assert.match(error.message, /timeoutMs 800; waiting on/);
-    return true;
-  });
-});
-
-test('with httpTimeouts, a request to an S3 endpoint that never answers fails the run with a RequestTimeoutError naming it', async () => {
-  await rejectsAgainstSilentS3(
-    { maxAttempts: 1, ...httpTimeouts({ requestTimeoutMs: 300 }) },
-    { tableName: `${TABLE}-t2`, timeoutMs: 60_000 },
-    (error) => {
-      assert.ok(error instanceof RequestTimeoutError, String(error));
-      assert.equal(error.code, 'REQUEST_TIMEOUT');
-      // The first S3 request of a run lists the songs.
-      assert.equal(error.request, `S3 ListObjectsV2 s3://${BUCKET}/songs/`);
-      assert.match(error.message, /: no answer in time \(.*300 ms/);
+describe('run-kpis-timeout', () => {
+  it('a run against an S3 endpoint that never answers fails with RUN_TIMEOUT within its timeoutMs', async () => {
+    await rejectsAgainstSilentS3({}, { tableName: `${TABLE}-t1`, timeoutMs: 800 }, (error) => {
+      assert.ok(error instanceof RunTimeoutError, String(error));
+      assert.equal(error.code, 'RUN_TIMEOUT');
+      assert.match(error.message, /timeoutMs 800; waiting on/);
       return true;
-    },
-  );
+    });
+  });
+
+  it('with httpTimeouts, a request to an S3 endpoint that never answers fails the run with a RequestTimeoutError naming it', async () => {
+    await rejectsAgainstSilentS3(
+      { maxAttempts: 1, ...httpTimeouts({ requestTimeoutMs: 300 }) },
+      { tableName: `${TABLE}-t2`, timeoutMs: 60_000 },
+      (error) => {
+        assert.ok(error instanceof RequestTimeoutError, String(error));
+        assert.equal(error.code, 'REQUEST_TIMEOUT');
+        // The first S3 request of a run lists the songs.
+        assert.equal(error.request, `S3 ListObjectsV2 s3://${BUCKET}/songs/`);
+        assert.match(error.message, /: no answer in time \(.*300 ms/);
+        return true;
+      },
+    );
+  });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   aggregateStreamFile,
   createAggregatePool,
@@ -47,43 +47,45 @@ const input = (key: string, etagOf?: string): S3WorkerInput => {
   };
 };
 
-test('the S3 worker reads an object on the worker thread into the same partial as a direct read', async () => {
-  const source = sourceRefOf({ bucket: BUCKET, key: 'streams/a b+c.csv', etag });
-  const direct = await aggregateStreamFile([CSV], {
-    source,
-    songs,
-    deadLetter: memoryDeadLetter(),
+describe('s3-worker', () => {
+  it('the S3 worker reads an object on the worker thread into the same partial as a direct read', async () => {
+    const source = sourceRefOf({ bucket: BUCKET, key: 'streams/a b+c.csv', etag });
+    const direct = await aggregateStreamFile([CSV], {
+      source,
+      songs,
+      deadLetter: memoryDeadLetter(),
+    });
+    const pool = createAggregatePool({ songs, threads: 1, workerFile: S3_WORKER_FILE });
+    try {
+      const pooled = await pool.aggregate(source, input('streams/a b+c.csv', etag));
+      assert.deepEqual(serializeKpiState(pooled.state), serializeKpiState(direct.state));
+      assert.deepEqual(pooled.counts, {
+        rowsRead: 3,
+        rowsAggregated: 2,
+        rowsRejected: 1,
+        rejectedByReason: { invalid_user_id: 1 },
+      });
+      assert.equal(pooled.deadLetters.length, 1);
+    } finally {
+      await pool.close();
+    }
   });
-  const pool = createAggregatePool({ songs, threads: 1, workerFile: S3_WORKER_FILE });
-  try {
-    const pooled = await pool.aggregate(source, input('streams/a b+c.csv', etag));
-    assert.deepEqual(serializeKpiState(pooled.state), serializeKpiState(direct.state));
-    assert.deepEqual(pooled.counts, {
-      rowsRead: 3,
-      rowsAggregated: 2,
-      rowsRejected: 1,
-      rejectedByReason: { invalid_user_id: 1 },
-    });
-    assert.equal(pooled.deadLetters.length, 1);
-  } finally {
-    await pool.close();
-  }
-});
 
-test('the S3 worker reports a changed object and a bad header as errors with their codes', async () => {
-  const pool = createAggregatePool({ songs, threads: 1, workerFile: S3_WORKER_FILE });
-  try {
-    const source = sourceRefOf({ bucket: BUCKET, key: 'streams/a b+c.csv', etag: 'other' });
-    await assert.rejects(pool.aggregate(source, input('streams/a b+c.csv', 'other')), {
-      code: 'OBJECT_CHANGED',
-    });
-    const bad = sourceRefOf({ bucket: BUCKET, key: 'streams/bad.csv' });
-    await assert.rejects(pool.aggregate(bad, input('streams/bad.csv')), (error) => {
-      assert.ok(error instanceof HeaderError);
-      assert.deepEqual(error.missing, ['track_id', 'listen_time']);
-      return true;
-    });
-  } finally {
-    await pool.close();
-  }
+  it('the S3 worker reports a changed object and a bad header as errors with their codes', async () => {
+    const pool = createAggregatePool({ songs, threads: 1, workerFile: S3_WORKER_FILE });
+    try {
+      const source = sourceRefOf({ bucket: BUCKET, key: 'streams/a b+c.csv', etag: 'other' });
+      await assert.rejects(pool.aggregate(source, input('streams/a b+c.csv', 'other')), {
+        code: 'OBJECT_CHANGED',
+      });
+      const bad = sourceRefOf({ bucket: BUCKET, key: 'streams/bad.csv' });
+      await assert.rejects(pool.aggregate(bad, input('streams/bad.csv')), (error) => {
+        assert.ok(error instanceof HeaderError);
+        assert.deepEqual(error.missing, ['track_id', 'listen_time']);
+        return true;
+      });
+    } finally {
+      await pool.close();
+    }
+  });
 });
