@@ -75,6 +75,19 @@ function wideCsv(file: number): string {
 }
 const WIDE_FILES = 3;
 
+/** Wide file `f` aggregated on this thread: its source, its dead letter and the result. */
+async function wideDirect(f: number, uniqueListeners: 'exact' | 'hll' = 'exact') {
+  const source = { id: `file://w${f}.csv`, key: `w${f}.csv` };
+  const deadLetter = memoryDeadLetter();
+  const d = await aggregateStreamFile([wideCsv(f)], {
+    source,
+    songs: WIDE_SONGS,
+    deadLetter,
+    uniqueListeners,
+  });
+  return { source, deadLetter, d };
+}
+
 let dir: string;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pool-'));
@@ -123,14 +136,7 @@ describe('aggregate-pool', () => {
         const pooled: KpiState[] = [];
         let folded: KpiState | undefined;
         for (let f = 0; f < WIDE_FILES; f++) {
-          const source = { id: `file://w${f}.csv`, key: `w${f}.csv` };
-          const deadLetter = memoryDeadLetter();
-          const d = await aggregateStreamFile([wideCsv(f)], {
-            source,
-            songs: WIDE_SONGS,
-            deadLetter,
-            uniqueListeners,
-          });
+          const { source, deadLetter, d } = await wideDirect(f, uniqueListeners);
           const p = await pool.aggregate(source, { path: join(dir, `w${f}.csv`) });
           assert.deepEqual(serializeKpiState(p.state), serializeKpiState(d.state));
           assert.deepEqual(finalizeKpis(p.state), finalizeKpis(d.state));
@@ -164,13 +170,7 @@ describe('aggregate-pool', () => {
     const pool = createAggregatePool({ songs: WIDE_SONGS, threads: 1 });
     try {
       for (let f = 0; f < WIDE_FILES; f++) {
-        const source = { id: `file://w${f}.csv`, key: `w${f}.csv` };
-        const deadLetter = memoryDeadLetter();
-        const d = await aggregateStreamFile([wideCsv(f)], {
-          source,
-          songs: WIDE_SONGS,
-          deadLetter,
-        });
+        const { source, deadLetter, d } = await wideDirect(f);
         const p = await pool.aggregate(
           source,
           { path: join(dir, `w${f}.csv`) },

@@ -16,6 +16,16 @@ import { deadLetterRows, rejectedRows, seedBucket, streamFiles } from './helpers
 
 const env = useEmulators();
 
+/** Deletes the claim on `key`, as when it expired while its worker stalled. */
+function dropClaim(tableName: string, bucket: string, key: string) {
+  return env.dynamo.send(
+    new DeleteItemCommand({
+      TableName: `${tableName}-state`,
+      Key: { pk: { S: `s3://${bucket}/state/|claim|${bucket}/${key}` } },
+    }),
+  );
+}
+
 describe('dead-letter-overlap', () => {
   it('an object archived by another worker before a pool thread reads it keeps that worker’s dead letter', async () => {
     const bucket = 'dl-overlap';
@@ -41,12 +51,7 @@ describe('dead-letter-overlap', () => {
               !raced
             ) {
               raced = true;
-              await env.dynamo.send(
-                new DeleteItemCommand({
-                  TableName: `${tableName}-state`,
-                  Key: { pk: { S: `s3://${bucket}/state/|claim|${bucket}/${files[0]!.key}` } },
-                }),
-              );
+              await dropClaim(tableName, bucket, files[0]!.key);
               const summary = await first();
               assert.equal(summary.objects.processed, 1);
             }
@@ -92,12 +97,7 @@ describe('dead-letter-overlap', () => {
             // another worker takes the object over and captures, commits and
             // archives it (its dead-letter parts under the same names), then this
             // worker's upload of part 2 fails and so does its read.
-            await env.dynamo.send(
-              new DeleteItemCommand({
-                TableName: `${tableName}-state`,
-                Key: { pk: { S: `s3://${bucket}/state/|claim|${bucket}/${file.key}` } },
-              }),
-            );
+            await dropClaim(tableName, bucket, file.key);
             const other = await runKpis({ s3: env.s3, dynamo: env.dynamo, bucket, tableName });
             assert.equal(other.objects.processed, 1);
             throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
