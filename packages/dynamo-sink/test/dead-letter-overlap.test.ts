@@ -26,6 +26,29 @@ function dropClaim(tableName: string, bucket: string, key: string) {
   );
 }
 
+type Request = { readonly input: { Key?: string } };
+
+/**
+ * A client of the test's s3rver whose every request goes through `around`
+ * (with the command's name and the request's input) before the SDK sends it.
+ */
+function interceptedClient(
+  around: (
+    command: string | undefined,
+    args: Request,
+    next: () => Promise<unknown>,
+  ) => Promise<unknown>,
+) {
+  const s3 = env.s3rver.client();
+  s3.middlewareStack.add(
+    ((next: (args: Request) => Promise<unknown>, context: { commandName?: string }) =>
+      (args: Request) =>
+        around(context.commandName, args, () => next(args))) as never,
+    { step: 'initialize', name: 'interceptRequests' },
+  );
+  return s3;
+}
+
 describe('dead-letter-overlap', () => {
   it('an object archived by another worker before a pool thread reads it keeps that worker’s dead letter', async () => {
     const bucket = 'dl-overlap';
@@ -34,32 +57,26 @@ describe('dead-letter-overlap', () => {
     await seedBucket(env.s3, bucket, files);
     const first = () => runKpis({ s3: env.s3, dynamo: env.dynamo, bucket, tableName, threads: 1 });
     // The second worker's client runs the first worker right after listing streams/.
-    const s3 = env.s3rver.client();
     let raced = false;
-    type Handler = (args: { readonly input: { Key?: string } }) => Promise<unknown>;
-    s3.middlewareStack.add(
-      ((next: Handler, context: { commandName?: string }) =>
-        async (args: Parameters<Handler>[0]) => {
-          try {
-            return await next(args);
-          } catch (error) {
-            // The manifest lookup found nothing: the claim is lost, and the first
-            // worker takes the object over, commits and archives it.
-            if (
-              context.commandName === 'GetObjectCommand' &&
-              args.input.Key?.startsWith('state/objects/') &&
-              !raced
-            ) {
-              raced = true;
-              await dropClaim(tableName, bucket, files[0]!.key);
-              const summary = await first();
-              assert.equal(summary.objects.processed, 1);
-            }
-            throw error;
-          }
-        }) as never,
-      { step: 'initialize', name: 'raceFirstWorker' },
-    );
+    const s3 = interceptedClient(async (command, args, next) => {
+      try {
+        return await next();
+      } catch (error) {
+        // The manifest lookup found nothing: the claim is lost, and the first
+        // worker takes the object over, commits and archives it.
+        if (
+          command === 'GetObjectCommand' &&
+          args.input.Key?.startsWith('state/objects/') &&
+          !raced
+        ) {
+          raced = true;
+          await dropClaim(tableName, bucket, files[0]!.key);
+          const summary = await first();
+          assert.equal(summary.objects.processed, 1);
+        }
+        throw error;
+      }
+    });
     const second = await runKpis({ s3, dynamo: env.dynamo, bucket, tableName, threads: 1 });
     s3.destroy();
     assert.equal(raced, true);
@@ -81,31 +98,25 @@ describe('dead-letter-overlap', () => {
     for (let i = 0; i < 20; i++) rows.push(`${1 + (i % 5)},t${1 + (i % 4)},2024-06-25 11:00:00`);
     const file = { key: 'streams/late.csv', body: `${rows.join('\n')}\n` };
     await seedBucket(env.s3, bucket, [file]);
-    const s3 = env.s3rver.client();
     let raced = false;
-    type Handler = (args: { readonly input: { Key?: string } }) => Promise<unknown>;
-    s3.middlewareStack.add(
-      ((next: Handler, context: { commandName?: string }) =>
-        async (args: Parameters<Handler>[0]) => {
-          if (
-            context.commandName === 'PutObjectCommand' &&
-            args.input.Key?.endsWith('.part-00002.ndjson') &&
-            !raced
-          ) {
-            raced = true;
-            // Part 1 is written; this worker's claim is lost while it reads on;
-            // another worker takes the object over and captures, commits and
-            // archives it (its dead-letter parts under the same names), then this
-            // worker's upload of part 2 fails and so does its read.
-            await dropClaim(tableName, bucket, file.key);
-            const other = await runKpis({ s3: env.s3, dynamo: env.dynamo, bucket, tableName });
-            assert.equal(other.objects.processed, 1);
-            throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-          }
-          return next(args);
-        }) as never,
-      { step: 'initialize', name: 'raceSecondWorker' },
-    );
+    const s3 = interceptedClient(async (command, args, next) => {
+      if (
+        command === 'PutObjectCommand' &&
+        args.input.Key?.endsWith('.part-00002.ndjson') &&
+        !raced
+      ) {
+        raced = true;
+        // Part 1 is written; this worker's claim is lost while it reads on;
+        // another worker takes the object over and captures, commits and
+        // archives it (its dead-letter parts under the same names), then this
+        // worker's upload of part 2 fails and so does its read.
+        await dropClaim(tableName, bucket, file.key);
+        const other = await runKpis({ s3: env.s3, dynamo: env.dynamo, bucket, tableName });
+        assert.equal(other.objects.processed, 1);
+        throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      }
+      return next();
+    });
     // Renewals far apart: the deleted claim is not taken back before the other worker runs.
     const late = await runKpis({
       s3,
