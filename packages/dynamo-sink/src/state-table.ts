@@ -6,6 +6,7 @@
  */
 import {
   DeleteItemCommand,
+  type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
@@ -72,16 +73,28 @@ export interface StateTable {
  */
 export const STATE_TABLE_TTL_ATTRIBUTE = 'expiresAtSeconds';
 
+/** The conditional writes of the protocol. */
+type ConditionalWrite = PutItemCommand | UpdateItemCommand | DeleteItemCommand;
+
 const sendOptions = (signal: AbortSignal | undefined) =>
   signal === undefined ? {} : { abortSignal: signal };
 
 const isConditionFailed = (error: unknown) =>
   error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
-/** Runs a conditional write: true when it was written, false when its condition failed. */
-async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
+/** Sends a conditional write: true when it was written, false when its condition failed. */
+async function conditionally(
+  client: DynamoDBClient,
+  command: ConditionalWrite,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  // `send`'s overloads take one command type at a time; it takes each of these.
+  const send = client.send.bind(client) as (
+    command: ConditionalWrite,
+    options: { abortSignal?: AbortSignal },
+  ) => Promise<unknown>;
   try {
-    await write();
+    await send(command, sendOptions(signal));
     return true;
   } catch (error) {
     if (isConditionFailed(error)) return false;
@@ -98,6 +111,8 @@ export function createStateTable(options: StateTableOptions): StateTable {
   );
   const headKey = (date: string) => ({ pk: { S: `${scope}|head|${date}` } });
   const claimKey = (key: string) => ({ pk: { S: `${scope}|claim|${key}` } });
+  const write = (command: ConditionalWrite, signal: AbortSignal | undefined) =>
+    conditionally(client, command, signal);
 
   return {
     tableName,
@@ -119,79 +134,71 @@ export function createStateTable(options: StateTableOptions): StateTable {
     },
 
     async swapHead(head, expected, signal) {
-      return conditionally(() =>
-        client.send(
-          new PutItemCommand({
-            TableName: tableName,
-            Item: {
-              ...headKey(head.date),
-              version: { N: String(head.version) },
-              snapshot: { S: head.snapshot },
-              written: { N: String(head.written) },
-              committedAt: { S: head.committedAt },
-            },
-            ...(expected === undefined
-              ? { ConditionExpression: 'attribute_not_exists(pk)' }
-              : {
-                  ConditionExpression: '#v = :old',
-                  ExpressionAttributeNames: { '#v': 'version' },
-                  ExpressionAttributeValues: { ':old': { N: String(expected) } },
-                }),
-          }),
-          sendOptions(signal),
-        ),
+      return write(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: {
+            ...headKey(head.date),
+            version: { N: String(head.version) },
+            snapshot: { S: head.snapshot },
+            written: { N: String(head.written) },
+            committedAt: { S: head.committedAt },
+          },
+          ...(expected === undefined
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: '#v = :old',
+                ExpressionAttributeNames: { '#v': 'version' },
+                ExpressionAttributeValues: { ':old': { N: String(expected) } },
+              }),
+        }),
+        signal,
       );
     },
 
     async markWritten(date, version, signal) {
-      await conditionally(() =>
-        client.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: headKey(date),
-            UpdateExpression: 'SET written = :w',
-            ConditionExpression: 'attribute_exists(pk) AND written < :w',
-            ExpressionAttributeValues: { ':w': { N: String(version) } },
-          }),
-          sendOptions(signal),
-        ),
+      await write(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: headKey(date),
+          UpdateExpression: 'SET written = :w',
+          ConditionExpression: 'attribute_exists(pk) AND written < :w',
+          ExpressionAttributeValues: { ':w': { N: String(version) } },
+        }),
+        signal,
       );
     },
 
     async claim(key, owner, ttlMs, signal) {
       const now = Date.now();
       const expiresAt = now + ttlMs;
-      return conditionally(() =>
-        client.send(
-          new PutItemCommand({
-            TableName: tableName,
-            Item: {
-              ...claimKey(key),
-              owner: { S: owner },
-              expiresAt: { N: String(expiresAt) },
-              [STATE_TABLE_TTL_ATTRIBUTE]: { N: String(Math.ceil(expiresAt / 1000)) },
-            },
-            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR #o = :me',
-            ExpressionAttributeNames: { '#o': 'owner' },
-            ExpressionAttributeValues: { ':now': { N: String(now) }, ':me': { S: owner } },
-          }),
-          sendOptions(signal),
-        ),
+      return write(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: {
+            ...claimKey(key),
+            owner: { S: owner },
+            expiresAt: { N: String(expiresAt) },
+            [STATE_TABLE_TTL_ATTRIBUTE]: { N: String(Math.ceil(expiresAt / 1000)) },
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR #o = :me',
+          ExpressionAttributeNames: { '#o': 'owner' },
+          ExpressionAttributeValues: { ':now': { N: String(now) }, ':me': { S: owner } },
+        }),
+        signal,
       );
     },
 
     async release(key, owner, signal) {
-      await conditionally(() =>
-        client.send(
-          new DeleteItemCommand({
-            TableName: tableName,
-            Key: claimKey(key),
-            ConditionExpression: '#o = :me',
-            ExpressionAttributeNames: { '#o': 'owner' },
-            ExpressionAttributeValues: { ':me': { S: owner } },
-          }),
-          sendOptions(signal),
-        ),
+      await write(
+        new DeleteItemCommand({
+          TableName: tableName,
+          Key: claimKey(key),
+          ConditionExpression: '#o = :me',
+          ExpressionAttributeNames: { '#o': 'owner' },
+          ExpressionAttributeValues: { ':me': { S: owner } },
+        }),
+        signal,
       );
     },
   };

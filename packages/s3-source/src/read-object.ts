@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GetObjectCommand, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import type { SourceRef } from '@streamkpi/core';
 import { z } from 'zod';
-import { S3SourceError } from './errors.js';
+import { S3SourceError, type S3SourceErrorCode } from './errors.js';
 import {
   isNotFound,
   isPreconditionFailed,
@@ -144,10 +144,10 @@ async function* bodyBytes(
       if (body !== undefined) {
         for await (const chunk of body) {
           if (stats.bytes + chunk.length > pin.contentLength) {
-            throw new S3SourceError(
+            throw objectError(
+              opts,
               'LENGTH_MISMATCH',
-              `s3://${opts.bucket}/${opts.key}: received more than Content-Length ${pin.contentLength} bytes`,
-              { bucket: opts.bucket, key: opts.key },
+              `: received more than Content-Length ${pin.contentLength} bytes`,
             );
           }
           stats.bytes += chunk.length;
@@ -177,10 +177,11 @@ async function resume(
   let failure = initialFailure;
   for (;;) {
     if (stats.resumes >= opts.maxResumes) {
-      throw new S3SourceError(
+      throw objectError(
+        opts,
         'RESUME_EXHAUSTED',
-        `s3://${opts.bucket}/${opts.key}: body failed after ${stats.bytes} of ${pin.contentLength} bytes and ${stats.resumes} resume(s) (maxResumes ${opts.maxResumes})`,
-        { bucket: opts.bucket, key: opts.key, cause: failure },
+        `: body failed after ${stats.bytes} of ${pin.contentLength} bytes and ${stats.resumes} resume(s) (maxResumes ${opts.maxResumes})`,
+        failure,
       );
     }
     stats.resumes += 1;
@@ -198,10 +199,10 @@ async function resume(
       }
       if (range === null || Number(range[1]) !== stats.bytes) {
         destroyBody(response);
-        throw new S3SourceError(
+        throw objectError(
+          opts,
           'LENGTH_MISMATCH',
-          `s3://${opts.bucket}/${opts.key}: ranged GET from byte ${stats.bytes} answered with Content-Range '${response.ContentRange ?? ''}'`,
-          { bucket: opts.bucket, key: opts.key },
+          `: ranged GET from byte ${stats.bytes} answered with Content-Range '${response.ContentRange ?? ''}'`,
         );
       }
       return response;
@@ -235,22 +236,28 @@ async function get(
     if (range !== undefined && isNotFound(error))
       throw changed(opts, 'was deleted while reading', error);
     if (isNotFound(error)) {
-      throw new S3SourceError('SOURCE_MISSING', `s3://${opts.bucket}/${opts.key} does not exist`, {
-        bucket: opts.bucket,
-        key: opts.key,
-        cause: error,
-      });
+      throw objectError(opts, 'SOURCE_MISSING', ' does not exist', error);
     }
     throw error;
   }
 }
 
-function changed(opts: Options, what: string, cause?: unknown): S3SourceError {
-  return new S3SourceError('OBJECT_CHANGED', `s3://${opts.bucket}/${opts.key} ${what}`, {
+/** An error about the object being read; `what` follows its `s3://` URL in the message. */
+function objectError(
+  opts: Options,
+  code: S3SourceErrorCode,
+  what: string,
+  cause?: unknown,
+): S3SourceError {
+  return new S3SourceError(code, `s3://${opts.bucket}/${opts.key}${what}`, {
     bucket: opts.bucket,
     key: opts.key,
     ...(cause === undefined ? {} : { cause }),
   });
+}
+
+function changed(opts: Options, what: string, cause?: unknown): S3SourceError {
+  return objectError(opts, 'OBJECT_CHANGED', ` ${what}`, cause);
 }
 
 function destroyBody(response: GetObjectCommandOutput): void {
