@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { after, before } from 'node:test';
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynaliteHandle, startDynalite } from '@streamkpi/dynamo-sink/testing';
 import { type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
@@ -51,10 +52,18 @@ export async function put(
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
 }
 
-/** The keys under `prefix` (first page; folder markers left out). */
+/** The keys under `prefix`, every page, in key order (folder markers left out). */
 export async function keys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-  return (page.Contents ?? []).map((o) => o.Key as string).filter((k) => !k.endsWith('/'));
+  const out: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    for (const o of page.Contents ?? []) if (!o.Key!.endsWith('/')) out.push(o.Key!);
+    token = page.NextContinuationToken;
+  } while (token !== undefined);
+  return out.sort();
 }
 
 /** The emulators, a client, the child environment and a webhook. */
@@ -86,5 +95,43 @@ export async function startCliEmulators(
       hook.server.close();
       await Promise.all([s3rver.close(), dynalite.close()]);
     },
+  };
+}
+
+/**
+ * {@link startCliEmulators} for the calling suite: started in its `before`,
+ * closed in its `after`. The fields can be read once the suite's tests run.
+ */
+export function useCliEmulators(
+  options: { readonly buckets?: readonly string[] } = {},
+): CliEmulators {
+  let emu: CliEmulators | undefined;
+  before(async () => {
+    emu = await startCliEmulators(options);
+  });
+  after(async () => {
+    await emu?.close();
+  });
+  const started = (): CliEmulators => {
+    if (emu === undefined) throw new Error('the emulators start in the suite’s before hook');
+    return emu;
+  };
+  return {
+    get s3rver() {
+      return started().s3rver;
+    },
+    get dynalite() {
+      return started().dynalite;
+    },
+    get s3() {
+      return started().s3;
+    },
+    get env() {
+      return started().env;
+    },
+    get hook() {
+      return started().hook;
+    },
+    close: () => started().close(),
   };
 }

@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { serializeKpiState, serializeKpiStateByDate } from '../src/aggregate/kpi-codec.js';
+import { deserializeKpiState } from '../src/aggregate/kpi-decode.js';
+import { kpiStateDates, mergeKpiStates, pickKpiDates } from '../src/aggregate/kpi-merge.js';
 import { createKpiState } from '../src/aggregate/kpi-state.js';
-import {
-  deserializeKpiState,
-  finalizeKpis,
-  kpiStateDates,
-  mergeKpiStates,
-  pickKpiDates,
-  serializeKpiState,
-  serializeKpiStateByDate,
-  songsTableFromRows,
-} from '../src/index.js';
+import { finalizeKpis, songsTableFromRows } from '../src/index.js';
 import { FIXED_SONGS, FIXED_STREAMS, splitArb } from './helpers/kpi-arbitraries.js';
 import { runKpis } from './helpers/kpi-fixtures.js';
 

@@ -1,31 +1,35 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { serializeKpiState } from '../src/aggregate/kpi-codec.js';
+import { deserializeKpiState } from '../src/aggregate/kpi-decode.js';
+import { mergeKpiStateInto, mergeKpiStates } from '../src/aggregate/kpi-merge.js';
 import { createKpiState } from '../src/aggregate/kpi-state.js';
-import {
-  deserializeKpiState,
-  finalizeKpis,
-  PipelineError,
-  serializeKpiState,
-  songsTableFromRows,
-} from '../src/index.js';
+import { finalizeKpis, PipelineError, songsTableFromRows } from '../src/index.js';
 import { FIXED_SONGS, FIXED_STREAMS, songArb, splitArb } from './helpers/kpi-arbitraries.js';
 import { runKpis } from './helpers/kpi-fixtures.js';
 
 const isCode = (code: string) => (e: unknown) => e instanceof PipelineError && e.code === code;
 
 describe('kpi-decode', () => {
-  it('a state read bound to a songs table writes and finalizes as the unbound read, even with tracks the table lacks', async () => {
+  it('a state read bound to a songs table equals the unbound read and merges with that table’s states, even with tracks the table lacks', async () => {
     await fc.assert(
       fc.asyncProperty(
         splitArb,
         fc.array(songArb, { minLength: 1, maxLength: 10 }),
         async ({ songs, files }, otherSongs) => {
-          // Written with another songs table: some entries are unknown to `songs`.
+          const table = songsTableFromRows(songs);
+          // Partials written with another songs table: some entries are unknown to `table`.
           const written = serializeKpiState((await runKpis(otherSongs, files[0] ?? [])).state);
-          const bound = deserializeKpiState(written, { songs: songsTableFromRows(songs) });
+          const bound = deserializeKpiState(written, { songs: table });
           assert.deepEqual(serializeKpiState(bound), written);
           assert.deepEqual(finalizeKpis(bound), finalizeKpis(deserializeKpiState(written)));
+          const local = (await runKpis(songs, files[1] ?? [], { table })).state;
+          const viaBound = mergeKpiStates(bound, local);
+          const viaStrings = mergeKpiStates(deserializeKpiState(written), local);
+          assert.deepEqual(serializeKpiState(viaBound), serializeKpiState(viaStrings));
+          mergeKpiStateInto(bound, local);
+          assert.deepEqual(serializeKpiState(bound), serializeKpiState(viaStrings));
         },
       ),
       { numRuns: 80 },

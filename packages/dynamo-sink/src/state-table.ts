@@ -5,6 +5,7 @@
  * Single-item conditional writes only: no transactions (dynalite has none).
  */
 import {
+  type AttributeValue,
   DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
@@ -81,6 +82,18 @@ const sendOptions = (signal: AbortSignal | undefined) =>
 
 const isConditionFailed = (error: unknown) =>
   error instanceof Error && error.name === 'ConditionalCheckFailedException';
+
+/**
+ * The condition "`owner` holds the claim", or else `otherwise` (with its
+ * `values`): the part of a claim write's request that says when it applies.
+ */
+function heldBy(owner: string, otherwise?: string, values: Record<string, AttributeValue> = {}) {
+  return {
+    ConditionExpression: otherwise === undefined ? '#o = :me' : `${otherwise} OR #o = :me`,
+    ExpressionAttributeNames: { '#o': 'owner' },
+    ExpressionAttributeValues: { ...values, ':me': { S: owner } },
+  };
+}
 
 /** Sends a conditional write: true when it was written, false when its condition failed. */
 async function conditionally(
@@ -181,9 +194,9 @@ export function createStateTable(options: StateTableOptions): StateTable {
             expiresAt: { N: String(expiresAt) },
             [STATE_TABLE_TTL_ATTRIBUTE]: { N: String(Math.ceil(expiresAt / 1000)) },
           },
-          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR #o = :me',
-          ExpressionAttributeNames: { '#o': 'owner' },
-          ExpressionAttributeValues: { ':now': { N: String(now) }, ':me': { S: owner } },
+          ...heldBy(owner, 'attribute_not_exists(pk) OR expiresAt < :now', {
+            ':now': { N: String(now) },
+          }),
         }),
         signal,
       );
@@ -194,9 +207,7 @@ export function createStateTable(options: StateTableOptions): StateTable {
         new DeleteItemCommand({
           TableName: tableName,
           Key: claimKey(key),
-          ConditionExpression: '#o = :me',
-          ExpressionAttributeNames: { '#o': 'owner' },
-          ExpressionAttributeValues: { ':me': { S: owner } },
+          ...heldBy(owner),
         }),
         signal,
       );

@@ -76,7 +76,7 @@ export async function openObject(options: ReadObjectOptions): Promise<OpenedObje
   const contentLength = first.ContentLength ?? 0;
   const versionId = opts.versionId ?? first.VersionId;
   const stats: ReadStats = { bytes: 0, resumes: 0 };
-  const gen = bodyBytes(opts, first, { etag, versionId, contentLength }, stats);
+  const gen = bodyBytes({ opts, pin: { etag, versionId, contentLength }, stats }, first);
   let body = Readable.from(gen, { objectMode: false });
   if (opts.signal) body = addAbortSignal(opts.signal, body);
   return {
@@ -130,12 +130,18 @@ interface Pin {
   readonly contentLength: number;
 }
 
+/** One read of an object: its options, what it is pinned to, and how far it got. */
+interface Reading {
+  readonly opts: Options;
+  readonly pin: Pin;
+  readonly stats: ReadStats;
+}
+
 async function* bodyBytes(
-  opts: Options,
+  reading: Reading,
   first: GetObjectCommandOutput,
-  pin: Pin,
-  stats: ReadStats,
 ): AsyncGenerator<Uint8Array> {
+  const { opts, pin, stats } = reading;
   let response = first;
   for (;;) {
     let failure: unknown;
@@ -155,26 +161,20 @@ async function* bodyBytes(
         }
       }
     } catch (error) {
-      if (error instanceof S3SourceError) throw error;
-      opts.signal?.throwIfAborted();
-      failure = error;
+      failure = resumable(opts, error);
     } finally {
       body?.destroy?.();
     }
     if (failure === undefined && stats.bytes === pin.contentLength) return;
     failure ??= new Error(`body ended after ${stats.bytes} of ${pin.contentLength} bytes`);
-    response = await resume(opts, pin, stats, failure);
+    response = await resume(reading, failure);
   }
 }
 
 /** Ranged re-GET from the first byte not yet delivered, within the resume budget. */
-async function resume(
-  opts: Options,
-  pin: Pin,
-  stats: ReadStats,
-  initialFailure: unknown,
-): Promise<GetObjectCommandOutput> {
-  let failure = initialFailure;
+async function resume(reading: Reading, firstFailure: unknown): Promise<GetObjectCommandOutput> {
+  const { opts, pin, stats } = reading;
+  let failure = firstFailure;
   for (;;) {
     if (stats.resumes >= opts.maxResumes) {
       throw objectError(
@@ -207,9 +207,7 @@ async function resume(
       }
       return response;
     } catch (error) {
-      if (error instanceof S3SourceError) throw error;
-      opts.signal?.throwIfAborted();
-      failure = error;
+      failure = resumable(opts, error);
     }
   }
 }
@@ -258,6 +256,16 @@ function objectError(
 
 function changed(opts: Options, what: string, cause?: unknown): S3SourceError {
   return objectError(opts, 'OBJECT_CHANGED', ` ${what}`, cause);
+}
+
+/**
+ * `error` when a ranged re-GET may get past it; rethrows this package's own
+ * verdicts (changed, length mismatch…) and the abort.
+ */
+function resumable(opts: Options, error: unknown): unknown {
+  if (error instanceof S3SourceError) throw error;
+  opts.signal?.throwIfAborted();
+  return error;
 }
 
 function destroyBody(response: GetObjectCommandOutput): void {

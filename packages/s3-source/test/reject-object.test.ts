@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OptionsError } from '@streamkpi/core';
-import {
-  checkObjectKey,
-  listObjects,
-  type RejectObjectOptions,
-  readObject,
-  rejectObject,
-  unsafeKeyStandIn,
-} from '../src/index.js';
+import { checkObjectKey, listObjects, readObject, unsafeKeyStandIn } from '../src/index.js';
+import { type RejectObjectOptions, rejectObject } from '../src/reject-object.js';
 import { collect, put, s3Fixture } from './helpers/s3.js';
 
 const bucket = 'reject-bucket';
