@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -249,6 +249,7 @@ describe('kpis run against emulators', () => {
     assert.equal(r.code, 1, r.stderr);
     const summary = JSON.parse(await readFile(summaryPath, 'utf8')) as CliSummary;
     assert.equal(summary.ok, false);
+    assert.equal(summary.reference.cacheHit, false, 'no --reference-cache');
     assert.equal(summary.objects.processed, 1);
     assert.equal(summary.objects.rejected, 1);
     assert.equal(summary.objects.failed, 1);
@@ -361,6 +362,39 @@ describe('kpis local', () => {
     );
     assert.match(r.stderr, /rows rejected\s+1 \(invalid_user_id 1\)/);
     assert.equal((await readFile(deadLetter, 'utf8')).trim().split('\n').length, 1);
+  });
+
+  it('says in the summary and its JSON whether --reference-cache served the lookup tables', async () => {
+    const dir = join(root, 'local-cached');
+    await mkdir(join(dir, 'streams'), { recursive: true });
+    await writeFile(join(dir, 'songs.csv'), SONGS);
+    await writeFile(join(dir, 'streams/a.csv'), STREAMS);
+    const cache = join(root, 'local-cache');
+    const summaryPath = join(root, 'local-cached.json');
+    const run = () =>
+      runCli([
+        'local',
+        '--input',
+        dir,
+        '--out',
+        join(root, 'local-cached.ndjson'),
+        '--reference-cache',
+        cache,
+        '--summary-json',
+        summaryPath,
+      ]);
+    const summaryOf = async () =>
+      (JSON.parse(await readFile(summaryPath, 'utf8')) as CliSummary).reference;
+    const first = await run();
+    assert.equal(first.code, 0, first.stderr);
+    const built = await summaryOf();
+    assert.equal(built.cacheHit, false);
+    assert.doesNotMatch(first.stdout, /from the reference cache/);
+    const second = await run();
+    assert.equal(second.code, 0, second.stderr);
+    // Read back, the tables report the rows their build counted.
+    assert.deepEqual(await summaryOf(), { ...built, cacheHit: true });
+    assert.match(second.stdout, /lookup tables .*; from the reference cache/);
   });
 
   it('exits 3 when the input folder does not exist', async () => {
