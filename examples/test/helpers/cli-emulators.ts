@@ -100,7 +100,7 @@ export async function startCliEmulators(
 
 /**
  * {@link startCliEmulators} for the calling suite: started in its `before`,
- * closed in its `after`. The fields can be read once the suite's tests run.
+ * closed in its `after`. Its fields can be read once the suite's tests run.
  */
 export function useCliEmulators(
   options: { readonly buckets?: readonly string[] } = {},
@@ -112,26 +112,11 @@ export function useCliEmulators(
   after(async () => {
     await emu?.close();
   });
-  const started = (): CliEmulators => {
-    if (emu === undefined) throw new Error('the emulators start in the suite’s before hook');
-    return emu;
-  };
-  return {
-    get s3rver() {
-      return started().s3rver;
+  // Every field is read through to the started emulators.
+  return new Proxy({} as CliEmulators, {
+    get(_, field) {
+      if (emu === undefined) throw new Error('the emulators start in the suite’s before hook');
+      return Reflect.get(emu, field);
     },
-    get dynalite() {
-      return started().dynalite;
-    },
-    get s3() {
-      return started().s3;
-    },
-    get env() {
-      return started().env;
-    },
-    get hook() {
-      return started().hook;
-    },
-    close: () => started().close(),
-  };
+  });
 }

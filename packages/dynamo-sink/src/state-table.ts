@@ -124,8 +124,12 @@ export function createStateTable(options: StateTableOptions): StateTable {
   );
   const headKey = (date: string) => ({ pk: { S: `${scope}|head|${date}` } });
   const claimKey = (key: string) => ({ pk: { S: `${scope}|claim|${key}` } });
-  const write = (command: ConditionalWrite, signal: AbortSignal | undefined) =>
-    conditionally(client, command, signal);
+  /** Sends `Command` with `input` to this table, conditionally. */
+  const write = <I extends { TableName: string | undefined }>(
+    Command: new (input: I) => ConditionalWrite,
+    input: Omit<I, 'TableName'>,
+    signal: AbortSignal | undefined,
+  ) => conditionally(client, new Command({ ...input, TableName: tableName } as I), signal);
 
   return {
     tableName,
@@ -148,8 +152,8 @@ export function createStateTable(options: StateTableOptions): StateTable {
 
     async swapHead(head, expected, signal) {
       return write(
-        new PutItemCommand({
-          TableName: tableName,
+        PutItemCommand,
+        {
           Item: {
             ...headKey(head.date),
             version: { N: String(head.version) },
@@ -164,20 +168,20 @@ export function createStateTable(options: StateTableOptions): StateTable {
                 ExpressionAttributeNames: { '#v': 'version' },
                 ExpressionAttributeValues: { ':old': { N: String(expected) } },
               }),
-        }),
+        },
         signal,
       );
     },
 
     async markWritten(date, version, signal) {
       await write(
-        new UpdateItemCommand({
-          TableName: tableName,
+        UpdateItemCommand,
+        {
           Key: headKey(date),
           UpdateExpression: 'SET written = :w',
           ConditionExpression: 'attribute_exists(pk) AND written < :w',
           ExpressionAttributeValues: { ':w': { N: String(version) } },
-        }),
+        },
         signal,
       );
     },
@@ -186,8 +190,8 @@ export function createStateTable(options: StateTableOptions): StateTable {
       const now = Date.now();
       const expiresAt = now + ttlMs;
       return write(
-        new PutItemCommand({
-          TableName: tableName,
+        PutItemCommand,
+        {
           Item: {
             ...claimKey(key),
             owner: { S: owner },
@@ -197,20 +201,13 @@ export function createStateTable(options: StateTableOptions): StateTable {
           ...heldBy(owner, 'attribute_not_exists(pk) OR expiresAt < :now', {
             ':now': { N: String(now) },
           }),
-        }),
+        },
         signal,
       );
     },
 
     async release(key, owner, signal) {
-      await write(
-        new DeleteItemCommand({
-          TableName: tableName,
-          Key: claimKey(key),
-          ...heldBy(owner),
-        }),
-        signal,
-      );
+      await write(DeleteItemCommand, { Key: claimKey(key), ...heldBy(owner) }, signal);
     },
   };
 }
