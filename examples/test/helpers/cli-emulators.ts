@@ -7,9 +7,9 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before } from 'node:test';
-import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { type DynaliteHandle, startDynalite } from '@streamkpi/dynamo-sink/testing';
-import { type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
+import { listKeys, putObject, type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
 import type { Alert } from '../../src/cli/alert-webhook.js';
 import { emulatorEnv } from './spawn-cli.js';
 
@@ -42,28 +42,12 @@ export async function startWebhook(): Promise<Webhook> {
   };
 }
 
-/** Puts one object. */
-export async function put(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-  body: string | Buffer,
-): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-}
+/** Puts one object; resolves to its bare ETag. */
+export const put = putObject;
 
 /** The keys under `prefix`, every page, in key order (folder markers left out). */
 export async function keys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const out: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
-    for (const o of page.Contents ?? []) if (!o.Key!.endsWith('/')) out.push(o.Key!);
-    token = page.NextContinuationToken;
-  } while (token !== undefined);
-  return out.sort();
+  return (await listKeys(s3, bucket, prefix)).filter((key) => !key.endsWith('/'));
 }
 
 /** The emulators, a client, the child environment and a webhook. */

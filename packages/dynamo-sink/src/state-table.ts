@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { dynamoClientSchema, parseOptions, tableNameSchema } from './internal/options.js';
+import { sendOptions } from './internal/send-options.js';
 
 /** Options of {@link createStateTable}. */
 export const stateTableOptionsSchema = z.object({
@@ -76,9 +77,6 @@ export const STATE_TABLE_TTL_ATTRIBUTE = 'expiresAtSeconds';
 
 /** The conditional writes of the protocol. */
 type ConditionalWrite = PutItemCommand | UpdateItemCommand | DeleteItemCommand;
-
-const sendOptions = (signal: AbortSignal | undefined) =>
-  signal === undefined ? {} : { abortSignal: signal };
 
 const isConditionFailed = (error: unknown) =>
   error instanceof Error && error.name === 'ConditionalCheckFailedException';

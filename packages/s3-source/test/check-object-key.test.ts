@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import {
   archiveObject,
   checkObjectKey,
@@ -8,15 +7,13 @@ import {
   S3SourceError,
   s3DeadLetter,
 } from '../src/index.js';
+import { listKeys } from '../src/testing.js';
 import { put, s3Fixture } from './helpers/s3.js';
 
 const bucket = 'unsafe-keys-bucket';
 const { client } = await s3Fixture(bucket);
 
-async function keys(): Promise<string[]> {
-  const page = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
-  return (page.Contents ?? []).map((c) => c.Key ?? '').sort();
-}
+const keys = () => listKeys(client, bucket);
 
 const isUnsafe = (err: unknown) => err instanceof S3SourceError && err.code === 'UNSAFE_KEY';
 
