@@ -11,29 +11,15 @@
  * metrics). Re-delivered events are harmless: the runner skips what it
  * already committed. Every run leaves a run record under
  * `<prefix>state/runs/` (command `lambda`) for `kpis status`.
+ *
+ * This file is only the entry: `lambda/handler.ts` builds a handler from any
+ * runtime (`createKpiHandler`), `lambda/environment.ts` reads the runtime
+ * from the environment, `lambda/inputs.ts` tells the event kinds apart.
  */
 import type { Context } from 'aws-lambda';
 import { type KpiHandlerRuntime, runtimeFromEnv } from './lambda/environment.js';
 import { createKpiHandler, type KpiHandler, type KpiHandlerResult } from './lambda/handler.js';
 import type { KpiHandlerEvent } from './lambda/inputs.js';
-
-export type { KpiHandlerRuntime, KpiHandlerSettings } from './lambda/environment.js';
-export { kpiHandlerEnvSchema, runtimeFromEnv } from './lambda/environment.js';
-export type { KpiHandler, KpiHandlerResult } from './lambda/handler.js';
-export {
-  createKpiHandler,
-  invocationRunOptions,
-  KpiClaimedError,
-  KpiRunError,
-} from './lambda/handler.js';
-export type {
-  BackfillBatch,
-  KpiHandlerEvent,
-  NamedObject,
-  ScheduledEvent,
-} from './lambda/inputs.js';
-export { classifyInput, KpiInputError, objectsOfMessage } from './lambda/inputs.js';
-export type { KpiRunResult } from './lambda/run.js';
 
 let instance: { readonly runtime: KpiHandlerRuntime; readonly handle: KpiHandler } | undefined;
 

@@ -12,7 +12,7 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { createBucket } from '@streamkpi/s3-source/testing';
 import { createProgress, eta, progressText, referenceText } from '../src/cli/progress.js';
-import { type CliEmulators, keys, put, startCliEmulators } from './helpers/cli-emulators.js';
+import { keys, put, useCliEmulators } from './helpers/cli-emulators.js';
 import {
   CLI,
   collect,
@@ -35,13 +35,7 @@ function streams(user: number, dates: number): string {
 }
 
 describe('kpis run with files that can never be processed', () => {
-  let emu: CliEmulators;
-  before(async () => {
-    emu = await startCliEmulators();
-  });
-  after(async () => {
-    await emu.close();
-  });
+  const emu = useCliEmulators();
 
   it('quarantines empty, blank and header-only files, exits 0 and alerts once per file', async () => {
     const bucket = 'quarantine';

@@ -1,45 +1,31 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { before, describe, it } from 'node:test';
 import type { PipelineStatus } from '@streamkpi/dynamo-sink';
-import { type DynaliteHandle, startDynalite } from '@streamkpi/dynamo-sink/testing';
-import { createBucket, type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
-import { emulatorEnv, runCli } from './helpers/spawn-cli.js';
+import { createBucket } from '@streamkpi/s3-source/testing';
+import { put, useCliEmulators } from './helpers/cli-emulators.js';
+import { runCli } from './helpers/spawn-cli.js';
 
 const SONGS = 'track_id,track_name,duration_ms,track_genre\nt1,One,1000,pop\nt2,Deux,2000,rock\n';
 const STREAMS =
   'user_id,track_id,listen_time\n1,t1,2024-06-25 10:00:00\n2,t2,2024-06-25 11:00:00\nx,t1,2024-06-25 12:00:00\n';
 
-async function put(s3: S3Client, bucket: string, key: string, body: string): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from(body) }));
-}
-
 describe('kpis status', () => {
-  let s3rver: RunningS3rver;
-  let dynalite: DynaliteHandle;
-  let s3: S3Client;
-  let env: Record<string, string>;
+  const emu = useCliEmulators();
   before(async () => {
-    [s3rver, dynalite] = await Promise.all([startS3rver(), startDynalite()]);
-    s3 = s3rver.client();
-    env = emulatorEnv(s3rver.endpoint, dynalite.endpoint);
-    await createBucket(s3, 'status-bucket');
-  });
-  after(async () => {
-    await Promise.all([s3rver.close(), dynalite.close()]);
+    await createBucket(emu.s3, 'status-bucket');
   });
 
   const flags = ['--bucket', 'status-bucket', '--table', 'status-kpis', '--s3-force-path-style'];
 
   it('shows pending objects, committed dates, quarantined files, dead letters and the runs that run wrote', async () => {
-    await put(s3, 'status-bucket', 'songs/songs.csv', SONGS);
-    await put(s3, 'status-bucket', 'streams/a.csv', STREAMS);
-    await put(s3, 'status-bucket', 'streams/empty.csv', '');
-    const run = await runCli(['run', ...flags, '--threads', '0'], env);
+    await put(emu.s3, 'status-bucket', 'songs/songs.csv', SONGS);
+    await put(emu.s3, 'status-bucket', 'streams/a.csv', STREAMS);
+    await put(emu.s3, 'status-bucket', 'streams/empty.csv', '');
+    const run = await runCli(['run', ...flags, '--threads', '0'], emu.env);
     assert.equal(run.code, 0, run.stderr);
-    await put(s3, 'status-bucket', 'streams/later.csv', STREAMS);
+    await put(emu.s3, 'status-bucket', 'streams/later.csv', STREAMS);
 
-    const json = await runCli(['status', ...flags, '--json'], env);
+    const json = await runCli(['status', ...flags, '--json'], emu.env);
     assert.equal(json.code, 0, json.stderr);
     const status = JSON.parse(json.stdout) as PipelineStatus;
     assert.equal(status.pending.count, 1);
@@ -64,7 +50,7 @@ describe('kpis status', () => {
       rejectedByReason: { invalid_user_id: 1 },
     });
 
-    const text = await runCli(['status', ...flags], env);
+    const text = await runCli(['status', ...flags], emu.env);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /pending\s+1 stream object .*streams\/later\.csv/);
     assert.match(text.stdout, /2024-06-25\s+1\s+2\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ/);
@@ -75,14 +61,17 @@ describe('kpis status', () => {
   });
 
   it('shows a run that threw (no songs object) as failed with its error code', async () => {
-    await createBucket(s3, 'status-no-songs');
-    await put(s3, 'status-no-songs', 'streams/a.csv', STREAMS);
+    await createBucket(emu.s3, 'status-no-songs');
+    await put(emu.s3, 'status-no-songs', 'streams/a.csv', STREAMS);
     const noSongs = ['--bucket', 'status-no-songs', '--table', 'status-kpis-2'];
-    const run = await runCli(['run', ...noSongs, '--s3-force-path-style', '--threads', '0'], env);
+    const run = await runCli(
+      ['run', ...noSongs, '--s3-force-path-style', '--threads', '0'],
+      emu.env,
+    );
     assert.notEqual(run.code, 0, run.stdout);
     assert.match(run.stderr, /NO_SONGS|songs/);
 
-    const json = await runCli(['status', ...noSongs, '--s3-force-path-style', '--json'], env);
+    const json = await runCli(['status', ...noSongs, '--s3-force-path-style', '--json'], emu.env);
     assert.equal(json.code, 0, json.stderr);
     const status = JSON.parse(json.stdout) as PipelineStatus;
     assert.equal(status.runs.length, 1);
@@ -94,7 +83,7 @@ describe('kpis status', () => {
     );
     assert.equal(status.pending.count, 1, 'the stream object waits for the next run');
 
-    const text = await runCli(['status', ...noSongs, '--s3-force-path-style'], env);
+    const text = await runCli(['status', ...noSongs, '--s3-force-path-style'], emu.env);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /last run failed at setup : .*songs/);
   });
@@ -102,7 +91,7 @@ describe('kpis status', () => {
   it('exits 3 naming a missing table', async () => {
     const r = await runCli(
       ['status', '--bucket', 'status-bucket', '--table', 'no-such-table', '--s3-force-path-style'],
-      env,
+      emu.env,
     );
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /kpis status: Table not found/);

@@ -1,26 +1,18 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { S3Client } from '@aws-sdk/client-s3';
-import { type DynaliteHandle, startDynalite } from '@streamkpi/dynamo-sink/testing';
-import {
-  createBucket,
-  type RunningS3rver,
-  slowDownGets,
-  startFaultProxy,
-  startS3rver,
-} from '@streamkpi/s3-source/testing';
+import { createBucket, slowDownGets, startFaultProxy } from '@streamkpi/s3-source/testing';
 import { parseCliArgs } from '../src/cli/args.js';
 import { UsageError } from '../src/cli/errors.js';
 import { createLogger } from '../src/cli/logger.js';
 import { main } from '../src/cli/main.js';
 import type { CliSummary } from '../src/cli/summary.js';
-import { keys, put, startWebhook } from './helpers/cli-emulators.js';
+import { keys, put, useCliEmulators } from './helpers/cli-emulators.js';
 import { CLI, collect, emulatorEnv, runCli, startScript } from './helpers/spawn-cli.js';
 
 let root: string;
@@ -185,24 +177,11 @@ describe('kpis flags', () => {
 });
 
 describe('kpis run against emulators', () => {
-  let s3rver: RunningS3rver;
-  let dynalite: DynaliteHandle;
-  let s3: S3Client;
-  let env: Record<string, string>;
-  let hook: Awaited<ReturnType<typeof startWebhook>>;
-  before(async () => {
-    [s3rver, dynalite, hook] = await Promise.all([startS3rver(), startDynalite(), startWebhook()]);
-    s3 = s3rver.client();
-    env = emulatorEnv(s3rver.endpoint, dynalite.endpoint);
-  });
-  after(async () => {
-    hook.server.close();
-    await Promise.all([s3rver.close(), dynalite.close()]);
-  });
+  const emu = useCliEmulators();
 
   it('exits 3 for an unreachable endpoint and posts the failure to the alert webhook', async () => {
     const port = await closedPort();
-    hook.alerts.length = 0;
+    emu.hook.alerts.length = 0;
     const r = await runCli(
       [
         'run',
@@ -212,14 +191,14 @@ describe('kpis run against emulators', () => {
         'kpis',
         '--s3-force-path-style',
         '--alert-webhook',
-        hook.url,
+        emu.hook.url,
       ],
       emulatorEnv(`http://127.0.0.1:${port}`, `http://127.0.0.1:${port}`),
     );
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /kpis run: Cannot reach the endpoint.*ECONNREFUSED/);
-    assert.equal(hook.alerts.length, 1);
-    const alert = hook.alerts[0]!;
+    assert.equal(emu.hook.alerts.length, 1);
+    const alert = emu.hook.alerts[0]!;
     assert.equal(alert.what, 'run');
     assert.equal(alert.command, 'run');
     assert.equal(alert.error.code, 'ECONNREFUSED');
@@ -229,27 +208,27 @@ describe('kpis run against emulators', () => {
   it('exits 3 naming a missing bucket', async () => {
     const r = await runCli(
       ['run', '--bucket', 'no-such-bucket', '--table', 'kpis-missing', '--s3-force-path-style'],
-      env,
+      emu.env,
     );
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /Bucket not found/);
   });
 
   it('exits 1 when an object fails, keeps the good one, quarantines the broken one, and alerts with the object key', async () => {
-    await createBucket(s3, 'partly-bad');
-    await put(s3, 'partly-bad', 'songs/songs.csv', SONGS);
-    await put(s3, 'partly-bad', 'streams/good.csv', STREAMS);
-    await put(s3, 'partly-bad', 'streams/down.csv', STREAMS);
+    await createBucket(emu.s3, 'partly-bad');
+    await put(emu.s3, 'partly-bad', 'songs/songs.csv', SONGS);
+    await put(emu.s3, 'partly-bad', 'streams/good.csv', STREAMS);
+    await put(emu.s3, 'partly-bad', 'streams/down.csv', STREAMS);
     await put(
-      s3,
+      emu.s3,
       'partly-bad',
       'streams/broken.csv.gz',
       Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3, 4]),
     );
     // S3 keeps answering 503 for one object: it fails after the run's retries.
-    const proxy = await startFaultProxy(s3rver.endpoint);
+    const proxy = await startFaultProxy(emu.s3rver.endpoint);
     proxy.plan = slowDownGets('streams/down.csv');
-    hook.alerts.length = 0;
+    emu.hook.alerts.length = 0;
     const summaryPath = join(root, 'partly-bad.json');
     const r = await runCli(
       [
@@ -260,16 +239,17 @@ describe('kpis run against emulators', () => {
         'kpis-partly-bad',
         '--s3-force-path-style',
         '--alert-webhook',
-        hook.url,
+        emu.hook.url,
         '--summary-json',
         summaryPath,
       ],
-      { ...env, AWS_ENDPOINT_URL_S3: proxy.endpoint },
+      { ...emu.env, AWS_ENDPOINT_URL_S3: proxy.endpoint },
     );
     await proxy.close();
     assert.equal(r.code, 1, r.stderr);
     const summary = JSON.parse(await readFile(summaryPath, 'utf8')) as CliSummary;
     assert.equal(summary.ok, false);
+    assert.equal(summary.reference.cacheHit, false, 'no --reference-cache');
     assert.equal(summary.objects.processed, 1);
     assert.equal(summary.objects.rejected, 1);
     assert.equal(summary.objects.failed, 1);
@@ -284,16 +264,16 @@ describe('kpis run against emulators', () => {
       /streams\/down\.csv: capture failed: .*(SlowDown|injected)/,
     );
     assert.match(r.stdout, /FINISHED WITH FAILURES/);
-    const objectAlerts = hook.alerts.filter((a) => a.what === 'object');
+    const objectAlerts = emu.hook.alerts.filter((a) => a.what === 'object');
     assert.ok(objectAlerts.length >= 1);
     assert.equal(objectAlerts[0]?.object, 's3://partly-bad/streams/down.csv');
-    assert.deepEqual(await keys(s3, 'partly-bad', 'streams/'), ['streams/down.csv']);
+    assert.deepEqual(await keys(emu.s3, 'partly-bad', 'streams/'), ['streams/down.csv']);
   });
 
   it('watch processes objects as they arrive and stops cleanly on SIGINT with exit 130', async () => {
-    await createBucket(s3, 'watched');
-    await put(s3, 'watched', 'songs/songs.csv', SONGS);
-    await put(s3, 'watched', 'streams/first.csv', STREAMS);
+    await createBucket(emu.s3, 'watched');
+    await put(emu.s3, 'watched', 'songs/songs.csv', SONGS);
+    await put(emu.s3, 'watched', 'streams/first.csv', STREAMS);
     const summaryPath = join(root, 'watch.json');
     const child = startScript(
       CLI,
@@ -309,17 +289,22 @@ describe('kpis run against emulators', () => {
         '--summary-json',
         summaryPath,
       ],
-      env,
+      emu.env,
     );
     const done = collect(child);
     const archived = async (n: number) => {
-      for (let i = 0; i < 600 && (await keys(s3, 'watched', 'archive/')).length < n; i++) {
+      for (let i = 0; i < 600 && (await keys(emu.s3, 'watched', 'archive/')).length < n; i++) {
         await new Promise((r) => setTimeout(r, 100));
       }
-      return (await keys(s3, 'watched', 'archive/')).length;
+      return (await keys(emu.s3, 'watched', 'archive/')).length;
     };
     assert.equal(await archived(1), 1);
-    await put(s3, 'watched', 'streams/second.csv', STREAMS.replaceAll('2024-06-25', '2024-06-26'));
+    await put(
+      emu.s3,
+      'watched',
+      'streams/second.csv',
+      STREAMS.replaceAll('2024-06-25', '2024-06-26'),
+    );
     assert.equal(await archived(2), 2);
     child.kill('SIGINT');
     const r = await done;
@@ -336,7 +321,7 @@ describe('kpis run against emulators', () => {
       /pass 1: 1 committed, 0 quarantined, 0 failed · 3 rows \(1 rejected\) · 1 date/,
     );
     assert.doesNotMatch(r.stdout, /rows aggregated/, 'no full summary without -v');
-    const items = await dynalite
+    const items = await emu.dynalite
       .documentClient()
       .send(new (await import('@aws-sdk/lib-dynamodb')).ScanCommand({ TableName: 'kpis-watched' }));
     assert.deepEqual(
@@ -377,6 +362,39 @@ describe('kpis local', () => {
     );
     assert.match(r.stderr, /rows rejected\s+1 \(invalid_user_id 1\)/);
     assert.equal((await readFile(deadLetter, 'utf8')).trim().split('\n').length, 1);
+  });
+
+  it('says in the summary and its JSON whether --reference-cache served the lookup tables', async () => {
+    const dir = join(root, 'local-cached');
+    await mkdir(join(dir, 'streams'), { recursive: true });
+    await writeFile(join(dir, 'songs.csv'), SONGS);
+    await writeFile(join(dir, 'streams/a.csv'), STREAMS);
+    const cache = join(root, 'local-cache');
+    const summaryPath = join(root, 'local-cached.json');
+    const run = () =>
+      runCli([
+        'local',
+        '--input',
+        dir,
+        '--out',
+        join(root, 'local-cached.ndjson'),
+        '--reference-cache',
+        cache,
+        '--summary-json',
+        summaryPath,
+      ]);
+    const summaryOf = async () =>
+      (JSON.parse(await readFile(summaryPath, 'utf8')) as CliSummary).reference;
+    const first = await run();
+    assert.equal(first.code, 0, first.stderr);
+    const built = await summaryOf();
+    assert.equal(built.cacheHit, false);
+    assert.doesNotMatch(first.stdout, /from the reference cache/);
+    const second = await run();
+    assert.equal(second.code, 0, second.stderr);
+    // Read back, the tables report the rows their build counted.
+    assert.deepEqual(await summaryOf(), { ...built, cacheHit: true });
+    assert.match(second.stdout, /lookup tables .*; from the reference cache/);
   });
 
   it('exits 3 when the input folder does not exist', async () => {

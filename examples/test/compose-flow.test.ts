@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { memoryDeadLetter, type SongRow, songsTableFromRows } from '@streamkpi/core';
-import { ensureKpiTable, readKpiItems } from '@streamkpi/dynamo-sink';
-import { type DynaliteHandle, startDynalite } from '@streamkpi/dynamo-sink/testing';
+import { readKpiItems } from '@streamkpi/dynamo-sink';
 import { oracleKpis } from '../../packages/core/test/helpers/oracle.js';
+import { useDynalite } from '../../packages/dynamo-sink/test/helpers/dynalite-env.js';
 import { ndjsonToDynamoDb } from '../src/compose-flow.js';
 import { comparableItems } from './helpers/dataset-oracle.js';
 
-const TABLE = 'compose-flow-kpis';
 const songRows: SongRow[] = [
   { track_id: 't1', track_name: 'One', duration_ms: 1000, track_genre: 'pop' },
   { track_id: 't1', track_name: 'Uno', duration_ms: 1200, track_genre: 'rock' },
@@ -25,14 +24,7 @@ const body = [
   'not json',
 ].join('\n');
 
-let dynalite: DynaliteHandle;
-before(async () => {
-  dynalite = await startDynalite();
-  await ensureKpiTable({ client: dynalite.client(), tableName: TABLE });
-});
-after(async () => {
-  await dynalite.close();
-});
+const dynamo = useDynalite();
 
 describe('ndjsonToDynamoDb (the README flow)', () => {
   it('writes the oracle KPIs of the valid listens and dead-letters the rest', async () => {
@@ -42,16 +34,17 @@ describe('ndjsonToDynamoDb (the README flow)', () => {
       .toString()
       .match(/[\s\S]{1,17}/g)!
       .map((c) => Buffer.from(c));
+    const tableName = await dynamo.table();
     const { items, summary, written } = await ndjsonToDynamoDb(chunks, {
       songs: songsTableFromRows(songRows),
       deadLetter,
-      client: dynalite.client(),
-      tableName: TABLE,
+      client: dynamo.client,
+      tableName,
     });
     assert.deepEqual(comparableItems(items), comparableItems(oracleKpis(songRows, listens)));
     assert.equal(written.itemsWritten, items.length);
     assert.deepEqual(
-      comparableItems(await readKpiItems(dynalite.client(), TABLE)),
+      comparableItems(await readKpiItems(dynamo.client, tableName)),
       comparableItems(items),
     );
     assert.deepEqual([summary.rowsRead, summary.rowsAggregated, summary.rowsRejected], [6, 3, 3]);
@@ -69,8 +62,8 @@ describe('ndjsonToDynamoDb (the README flow)', () => {
       ndjsonToDynamoDb([Buffer.from(body)], {
         songs: songsTableFromRows(songRows),
         deadLetter: memoryDeadLetter(),
-        client: dynalite.client(),
-        tableName: `${TABLE}-none`,
+        client: dynamo.client,
+        tableName: 'compose-flow-none',
         signal: controller.signal,
       }),
       /stop/,

@@ -12,9 +12,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { listRunRecords, readKpiItems, runKpis, type StoredKpiItem } from '@streamkpi/dynamo-sink';
-import { slowDownGets, startFaultProxy } from '@streamkpi/s3-source/testing';
+import { putObject, slowDownGets, startFaultProxy } from '@streamkpi/s3-source/testing';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './helpers/chromium.js';
 import { type DashboardFixture, startDashboardFixture } from './helpers/dashboard-fixture.js';
@@ -253,12 +252,11 @@ describe('dashboard in Chromium', () => {
     const genre = items.at(-1)!;
     // One more listen of a song of the least listened genre, committed by a second run.
     const track = genre.top_songs[0]!.track_id;
-    await f.s3.send(
-      new PutObjectCommand({
-        Bucket: f.bucket,
-        Key: 'streams/late.csv',
-        Body: `user_id,track_id,listen_time\n1,${track},${dates.at(-1)} 12:00:00\n`,
-      }),
+    await putObject(
+      f.s3,
+      f.bucket,
+      'streams/late.csv',
+      `user_id,track_id,listen_time\n1,${track},${dates.at(-1)} 12:00:00\n`,
     );
     const second = await runKpis({
       s3: f.s3,
@@ -304,10 +302,8 @@ describe('dashboard in Chromium', () => {
 
   it('shows a failed kpis run as failed, with its failure, the file left waiting and the quarantined file', async () => {
     const csv = `user_id,track_id,listen_time\n${'1,unknown-track,2024-06-25 10:00:00\n'.repeat(2_000)}`;
-    await f.s3.send(new PutObjectCommand({ Bucket: f.bucket, Key: 'streams/down.csv', Body: csv }));
-    await f.s3.send(
-      new PutObjectCommand({ Bucket: f.bucket, Key: 'streams/no-columns.csv', Body: 'a,b\n1,2\n' }),
-    );
+    await putObject(f.s3, f.bucket, 'streams/down.csv', csv);
+    await putObject(f.s3, f.bucket, 'streams/no-columns.csv', 'a,b\n1,2\n');
     // S3 keeps answering 503 for one object: it fails after the run's retries and stays waiting.
     const proxy = await startFaultProxy(f.s3rver.endpoint);
     proxy.plan = slowDownGets('streams/down.csv');

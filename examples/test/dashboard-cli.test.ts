@@ -4,18 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
-import { after, before, describe, it } from 'node:test';
-import { type CliEmulators, startCliEmulators } from './helpers/cli-emulators.js';
+import { describe, it } from 'node:test';
+import { useCliEmulators } from './helpers/cli-emulators.js';
 import { CLI, collect, runCli, startScript, waitForOutput } from './helpers/spawn-cli.js';
 
 describe('kpis dashboard', () => {
-  let emu: CliEmulators;
-  let env: Record<string, string>;
-  before(async () => {
-    emu = await startCliEmulators({ buckets: ['dashboard-cli'] });
-    env = emu.env;
-  });
-  after(() => emu.close());
+  const emu = useCliEmulators({ buckets: ['dashboard-cli'] });
 
   it('refuses bad flags with exit 2 and a message naming the flag', async () => {
     const cases: [string[], RegExp][] = [
@@ -33,7 +27,7 @@ describe('kpis dashboard', () => {
       [['--table', 'kpis', '--prot', '0'], /unknown flag --prot \(did you mean --port\?\)/],
     ];
     for (const [args, message] of cases) {
-      const r = await runCli(['dashboard', ...args], env);
+      const r = await runCli(['dashboard', ...args], emu.env);
       assert.equal(r.code, 2, args.join(' '));
       assert.match(r.stderr, message, args.join(' '));
     }
@@ -64,7 +58,7 @@ describe('kpis dashboard', () => {
         '0',
         '--s3-force-path-style',
       ],
-      env,
+      emu.env,
     );
     let stderr = '';
     child.stderr?.setEncoding('utf8').on('data', (d: string) => {
@@ -94,14 +88,14 @@ describe('kpis dashboard', () => {
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const port = (taken.address() as { port: number }).port;
     try {
-      const busy = await runCli(['dashboard', '--table', 'kpis', '--port', String(port)], env);
+      const busy = await runCli(['dashboard', '--table', 'kpis', '--port', String(port)], emu.env);
       assert.equal(busy.code, 3);
       assert.match(busy.stderr, new RegExp(`127\\.0\\.0\\.1:${port} is already in use`));
     } finally {
       await new Promise((resolve) => taken.close(resolve));
     }
     const down = await runCli(['dashboard', '--table', 'kpis', '--port', '0'], {
-      ...env,
+      ...emu.env,
       AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}`,
       AWS_MAX_ATTEMPTS: '1',
     });

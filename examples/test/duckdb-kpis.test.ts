@@ -52,72 +52,52 @@ const STREAMS = [
   '',
 ].join('\r\n');
 
+/** A top song: `[track_id, name as shown, listens]`. */
+type TopSong = readonly [id: string, name: string, listens: number];
+
+/**
+ * An expected item from its counts `[listens, listeners, total ms, average]`,
+ * its `top_5_genres` and its top songs; `top_3_songs` is their names, as
+ * SPEC section 4 words it.
+ */
+function item(
+  date: string,
+  genre: string,
+  [listens, listeners, totalMs, average]: readonly [number, number, number, string],
+  top5Genres: string,
+  ...songs: TopSong[]
+): DuckDbKpiItem {
+  return {
+    date,
+    track_genre: genre,
+    listen_count: listens,
+    unique_listeners: listeners,
+    total_listening_time: totalMs,
+    avg_listening_time_per_user: average,
+    top_3_songs: songs.map(([, name]) => name).join(', '),
+    top_songs: songs.map(([id, name, n]) => ({ track_id: id, track_name: name, listen_count: n })),
+    top_5_genres: top5Genres,
+  };
+}
+
+const D1 = '2024-06-25';
 const D1_TOP5 = 'pop, rock, blues, jazz';
 const EXPECTED: DuckDbKpiItem[] = [
-  {
-    date: '2024-06-25',
-    track_genre: 'blues',
-    listen_count: 1,
-    unique_listeners: 1,
-    total_listening_time: 4000,
-    avg_listening_time_per_user: '4.00',
-    top_3_songs: 'Blue Note',
-    top_songs: [{ track_id: 't7', track_name: 'Blue Note', listen_count: 1 }],
-    top_5_genres: D1_TOP5,
-  },
-  {
-    date: '2024-06-25',
-    track_genre: 'jazz',
-    listen_count: 1,
-    unique_listeners: 1,
-    total_listening_time: 1005,
-    // 1.005 exactly: half-up gives 1.01 (a binary float would give 1.00).
-    avg_listening_time_per_user: '1.01',
-    top_3_songs: 'Take Five',
-    top_songs: [{ track_id: 't6', track_name: 'Take Five', listen_count: 1 }],
-    top_5_genres: D1_TOP5,
-  },
-  {
-    date: '2024-06-25',
-    track_genre: 'pop',
-    listen_count: 6,
-    unique_listeners: 4,
-    total_listening_time: 9000,
-    avg_listening_time_per_user: '2.25',
-    top_3_songs: 'Alpha, the "First", Beta, Ａ',
-    top_songs: [
-      { track_id: 't1', track_name: 'Alpha, the "First"', listen_count: 2 },
-      { track_id: 't2', track_name: 'Beta', listen_count: 2 },
-      { track_id: 't4', track_name: 'Ａ', listen_count: 1 },
-    ],
-    top_5_genres: D1_TOP5,
-  },
-  {
-    date: '2024-06-25',
-    track_genre: 'rock',
-    listen_count: 2,
-    unique_listeners: 2,
-    total_listening_time: 2000,
-    avg_listening_time_per_user: '1.00',
-    top_3_songs: 'Alpha',
-    top_songs: [{ track_id: 't1', track_name: 'Alpha', listen_count: 2 }],
-    top_5_genres: D1_TOP5,
-  },
-  {
-    date: '2024-06-26',
-    track_genre: 'pop',
-    listen_count: 2,
-    unique_listeners: 2,
-    total_listening_time: 5000,
-    avg_listening_time_per_user: '2.50',
-    // Tie at one listen: the empty stored name sorts first and shows as the id.
-    top_3_songs: 't3, Beta',
-    top_songs: [
-      { track_id: 't3', track_name: 't3', listen_count: 1 },
-      { track_id: 't2', track_name: 'Beta', listen_count: 1 },
-    ],
-    top_5_genres: 'pop',
-  },
+  item(D1, 'blues', [1, 1, 4000, '4.00'], D1_TOP5, ['t7', 'Blue Note', 1]),
+  // 1.005 exactly: half-up gives 1.01 (a binary float would give 1.00).
+  item(D1, 'jazz', [1, 1, 1005, '1.01'], D1_TOP5, ['t6', 'Take Five', 1]),
+  item(
+    D1,
+    'pop',
+    [6, 4, 9000, '2.25'],
+    D1_TOP5,
+    ['t1', 'Alpha, the "First"', 2],
+    ['t2', 'Beta', 2],
+    ['t4', 'Ａ', 1],
+  ),
+  item(D1, 'rock', [2, 2, 2000, '1.00'], D1_TOP5, ['t1', 'Alpha', 2]),
+  // Tie at one listen: the empty stored name sorts first and shows as the id.
+  item('2024-06-26', 'pop', [2, 2, 5000, '2.50'], 'pop', ['t3', 't3', 1], ['t2', 'Beta', 1]),
 ];
 
 for (const mode of ['per-file', 'one-statement'] as const) {

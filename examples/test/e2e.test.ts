@@ -9,43 +9,23 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { readKpiItems } from '@streamkpi/dynamo-sink';
-import { type DynaliteHandle, startDynalite } from '@streamkpi/dynamo-sink/testing';
-import { type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
 import type { CliSummary } from '../src/cli/summary.js';
 import { generateDataset, type Manifest, uploadDirectory } from '../src/generate/index.js';
+import { keys, useCliEmulators } from './helpers/cli-emulators.js';
 import { comparableItems, datasetOracle } from './helpers/dataset-oracle.js';
-import { emulatorEnv, runCli } from './helpers/spawn-cli.js';
+import { runCli } from './helpers/spawn-cli.js';
 
 const BUCKET = 'e2e-listening';
 const TABLE = 'e2e_kpis';
 
-async function keys(s3: S3Client, prefix: string): Promise<string[]> {
-  const out: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, ContinuationToken: token }),
-    );
-    for (const o of page.Contents ?? []) if (!o.Key!.endsWith('/')) out.push(o.Key!);
-    token = page.NextContinuationToken;
-  } while (token !== undefined);
-  return out.sort();
-}
-
 describe('generator → s3rver → kpis run → dynalite', () => {
+  const emu = useCliEmulators({ buckets: [BUCKET] });
   let root: string;
-  let s3rver: RunningS3rver;
-  let dynalite: DynaliteHandle;
-  let s3: S3Client;
   let manifest: Manifest;
-  let env: Record<string, string>;
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'kpis-e2e-'));
-    [s3rver, dynalite] = await Promise.all([startS3rver({ buckets: [BUCKET] }), startDynalite()]);
-    s3 = s3rver.client();
-    env = emulatorEnv(s3rver.endpoint, dynalite.endpoint);
     manifest = await generateDataset({
       dir: join(root, 'data'),
       seed: 5,
@@ -56,7 +36,7 @@ describe('generator → s3rver → kpis run → dynalite', () => {
       users: 3_000,
       dirtyRate: 0.03,
     });
-    await uploadDirectory({ client: s3, bucket: BUCKET, dir: join(root, 'data') });
+    await uploadDirectory({ client: emu.s3, bucket: BUCKET, dir: join(root, 'data') });
   });
   /** One `kpis run` over the bucket, as an operator would type it. */
   const runPass = (summaryPath: string) =>
@@ -71,11 +51,10 @@ describe('generator → s3rver → kpis run → dynalite', () => {
         '--summary-json',
         summaryPath,
       ],
-      env,
+      emu.env,
     );
 
   after(async () => {
-    await Promise.all([s3rver.close(), dynalite.close()]);
     await rm(root, { recursive: true, force: true });
   });
 
@@ -86,7 +65,7 @@ describe('generator → s3rver → kpis run → dynalite', () => {
     assert.match(r.stdout, /status\s+ok/);
 
     const oracle = await datasetOracle(join(root, 'data'));
-    const stored = await readKpiItems(dynalite.client(), TABLE);
+    const stored = await readKpiItems(emu.dynalite.client(), TABLE);
     assert.ok(stored.length > 100);
     assert.deepEqual(comparableItems(stored), comparableItems(oracle.items));
 
@@ -114,7 +93,7 @@ describe('generator → s3rver → kpis run → dynalite', () => {
     assert.ok(summary.itemsWritten >= stored.length, `${summary.itemsWritten} written`);
     assert.ok(summary.itemsWritten <= stored.length * 3, `${summary.itemsWritten} written`);
 
-    const archived = await keys(s3, 'archive/');
+    const archived = await keys(emu.s3, BUCKET, 'archive/');
     assert.equal(archived.length, 3);
     for (const f of manifest.streams.files) {
       assert.ok(
@@ -122,12 +101,12 @@ describe('generator → s3rver → kpis run → dynalite', () => {
         f.path,
       );
     }
-    assert.deepEqual(await keys(s3, 'streams/'), []);
+    assert.deepEqual(await keys(emu.s3, BUCKET, 'streams/'), []);
 
     let deadLetters = 0;
-    for (const key of await keys(s3, 'dead-letter/')) {
+    for (const key of await keys(emu.s3, BUCKET, 'dead-letter/')) {
       const body = await (
-        await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))
+        await emu.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))
       ).Body!.transformToString();
       deadLetters += body.split('\n').filter((l) => l.trim() !== '').length;
     }
@@ -136,13 +115,13 @@ describe('generator → s3rver → kpis run → dynalite', () => {
   });
 
   it('a second run finds nothing new and leaves the table unchanged', async () => {
-    const previous = await readKpiItems(dynalite.client(), TABLE);
+    const previous = await readKpiItems(emu.dynalite.client(), TABLE);
     const summaryPath = join(root, 'summary-2.json');
     const r = await runPass(summaryPath);
     assert.equal(r.code, 0, r.stderr);
     const summary = JSON.parse(await readFile(summaryPath, 'utf8')) as CliSummary;
     assert.equal(summary.objects.processed, 0);
     assert.equal(summary.rowsRead, 0);
-    assert.deepEqual(await readKpiItems(dynalite.client(), TABLE), previous);
+    assert.deepEqual(await readKpiItems(emu.dynalite.client(), TABLE), previous);
   });
 });

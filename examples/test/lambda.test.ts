@@ -7,10 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { listRunRecords } from '@streamkpi/dynamo-sink';
-import { type DynaliteHandle, startDynalite } from '@streamkpi/dynamo-sink/testing';
-import { type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
 import {
   expected,
   LISTENS,
@@ -23,19 +21,20 @@ import {
   type SilentServer,
   startSilentServer,
 } from '../../packages/s3-source/test/helpers/silent-server.js';
-import {
-  createKpiHandler,
-  handler as lambdaHandler,
-  runtimeFromEnv,
-} from '../src/lambda-handler.js';
+import { runtimeFromEnv } from '../src/lambda/environment.js';
+import { createKpiHandler } from '../src/lambda/handler.js';
+import { handler as lambdaHandler } from '../src/lambda-handler.js';
+import { useCliEmulators } from './helpers/cli-emulators.js';
 import { applyEmulatorEnv } from './helpers/emulator-env.js';
 import { lambdaContext, s3Notification, sqsEvent, sqsRecord } from './helpers/lambda-payloads.js';
 
 const BUCKET = 'lambda-bucket';
+const BOUNDED_BUCKET = 'lambda-bounded';
 const TABLE = 'lambda-kpis';
 const KEY_A = 'streams/June 25 + more.csv';
 const KEY_B = 'streams/day two (b)+c.csv';
 const { a: FILE_A, b: FILE_B } = LISTENS;
+const emu = useCliEmulators({ buckets: [BUCKET, BOUNDED_BUCKET] });
 
 /** An `ObjectCreated:Put` notification as S3 delivers it to Lambda. */
 const s3Event = (key: string) => s3Notification(BUCKET, key, '2024-06-25T21:00:00.000Z');
@@ -62,20 +61,14 @@ const handler = async (event: unknown): Promise<Result> =>
   );
 
 describe('Lambda handler example', () => {
-  let s3rver: RunningS3rver;
-  let dynalite: DynaliteHandle;
-  let s3: S3Client;
   let restoreEnv: (() => void) | undefined;
-  const keys = (prefix: string) => listKeys(s3, BUCKET, prefix);
-  const put = (key: string, body: string) => putObject(s3, key, body, BUCKET);
+  const keys = (prefix: string) => listKeys(emu.s3, BUCKET, prefix);
+  const put = (key: string, body: string) => putObject(emu.s3, key, body, BUCKET);
 
   before(async () => {
-    s3rver = await startS3rver({ buckets: [BUCKET] });
-    dynalite = await startDynalite();
-    s3 = s3rver.client();
     // Everything the handler needs comes from the environment, as on Lambda.
     restoreEnv = applyEmulatorEnv(
-      { s3: s3rver.endpoint, dynamodb: dynalite.endpoint },
+      { s3: emu.s3rver.endpoint, dynamodb: emu.dynalite.endpoint },
       { KPI_TABLE: TABLE },
     );
     await put('songs/songs.csv', songsCsv());
@@ -85,8 +78,6 @@ describe('Lambda handler example', () => {
 
   after(async () => {
     restoreEnv?.();
-    await s3rver?.close();
-    await dynalite?.close();
   });
 
   it('processes a direct S3 event whose key has spaces and a plus sign, and archives the object', async () => {
@@ -99,7 +90,7 @@ describe('Lambda handler example', () => {
     assert.equal(result.processed, 1);
     assert.equal(result.ok, true);
     assert.equal(result.rowsRead, 4);
-    assert.deepEqual(await tableItems(dynalite.documentClient(), TABLE), expected([FILE_A]));
+    assert.deepEqual(await tableItems(emu.dynalite.documentClient(), TABLE), expected([FILE_A]));
     assert.deepEqual(await keys('streams/'), ['streams/']);
     assert.deepEqual(await keys('archive/'), ['archive/June 25 + more.csv']);
     assert.equal((await keys('dead-letter/')).length, 1);
@@ -112,7 +103,7 @@ describe('Lambda handler example', () => {
 
     assert.deepEqual(result, { batchItemFailures: [] });
     assert.deepEqual(
-      await tableItems(dynalite.documentClient(), TABLE),
+      await tableItems(emu.dynalite.documentClient(), TABLE),
       expected([FILE_A, FILE_B]),
     );
     assert.deepEqual(await keys('archive/'), [
@@ -122,14 +113,14 @@ describe('Lambda handler example', () => {
   });
 
   it('treats a re-delivered event for an archived object as done and changes nothing', async () => {
-    const before = await tableItems(dynalite.documentClient(), TABLE);
+    const before = await tableItems(emu.dynalite.documentClient(), TABLE);
 
     const direct = await handler(s3Event(KEY_A));
     const queued = await handler(inSqs('msg-a-again', KEY_A));
 
     assert.deepEqual([direct.processed, direct.skipped], [0, 1]);
     assert.deepEqual(queued.batchItemFailures, []);
-    assert.deepEqual(await tableItems(dynalite.documentClient(), TABLE), before);
+    assert.deepEqual(await tableItems(emu.dynalite.documentClient(), TABLE), before);
   });
 
   it('skips objects outside streams/ and reports an unparseable SQS message as a batch item failure', async () => {
@@ -179,17 +170,15 @@ describe('Lambda handler environment', () => {
 });
 
 describe('Lambda handler bounded waits', () => {
-  const bucket = 'lambda-bounded';
-  let s3rver: RunningS3rver;
+  const bucket = BOUNDED_BUCKET;
   let silent: SilentServer;
   before(async () => {
-    [s3rver, silent] = await Promise.all([startS3rver({ buckets: [bucket] }), startSilentServer()]);
-    const s3 = s3rver.client();
-    await putObject(s3, 'songs/songs.csv', songsCsv(), bucket);
-    await putObject(s3, KEY_A, FILE_A, bucket);
+    silent = await startSilentServer();
+    await putObject(emu.s3, 'songs/songs.csv', songsCsv(), bucket);
+    await putObject(emu.s3, KEY_A, FILE_A, bucket);
   });
   after(async () => {
-    await Promise.all([s3rver?.close(), silent?.close()]);
+    await silent?.close();
   });
 
   /** A runtime from the environment with both timeouts at 300 ms, its endpoints as given. */
@@ -211,7 +200,7 @@ describe('Lambda handler bounded waits', () => {
   }
 
   it('a DynamoDB endpoint that never answers fails the run with REQUEST_TIMEOUT naming the request, and its run record says failed with that code', async () => {
-    const { rt, close } = boundedRuntime({ s3: s3rver.endpoint, dynamodb: silent.endpoint });
+    const { rt, close } = boundedRuntime({ s3: emu.s3rver.endpoint, dynamodb: silent.endpoint });
     try {
       const handle = createKpiHandler(rt);
       await assert.rejects(
@@ -225,7 +214,7 @@ describe('Lambda handler bounded waits', () => {
           return true;
         },
       );
-      const records = await listRunRecords({ s3: s3rver.client(), bucket, limit: 10 });
+      const records = await listRunRecords({ s3: emu.s3, bucket, limit: 10 });
       assert.equal(records.length, 1);
       const [record] = records;
       assert.equal(record?.command, 'lambda');

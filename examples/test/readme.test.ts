@@ -1,8 +1,9 @@
 /**
- * The README stays true: its TypeScript snippets type-check with the
- * repository's strict settings (each as a module inside `examples/`, so
- * imports resolve as in a user's project; never written to disk), and its
- * CLI reference is what `kpis <command> --help` prints.
+ * The READMEs stay true: the TypeScript snippets of the repository's and
+ * core's README type-check with the repository's strict settings (each as a
+ * module inside `examples/`, so imports resolve as in a user's project; never
+ * written to disk), and the CLI reference is what `kpis <command> --help`
+ * prints.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -14,6 +15,8 @@ import { usage } from '../src/cli/usage.js';
 import { ROOT } from './helpers/spawn-cli.js';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+/** The READMEs whose snippets are type-checked. */
+const SNIPPET_READMES = ['README.md', 'packages/core/README.md'];
 
 /** A ```ts block and the `<!-- snippet context: … -->` declarations right above it. */
 interface Snippet {
@@ -64,13 +67,16 @@ function typeCheck(files: ReadonlyMap<string, string>): string[] {
 
 describe('README', () => {
   it('has TypeScript snippets that pass the strict type-check', { timeout: 180_000 }, () => {
-    const found = snippets(README);
-    assert.ok(found.length >= 3, `${found.length} snippets`);
     const files = new Map<string, string>();
-    for (const s of found) {
-      // The context line keeps the snippet's line numbers in the messages one off.
-      const name = join(ROOT, 'examples', 'src', `readme-line-${s.line + 1}.ts`);
-      files.set(name, `${s.context}\n${s.code}\nexport {};\n`);
+    for (const readme of SNIPPET_READMES) {
+      const found = snippets(readFileSync(join(ROOT, readme), 'utf8'));
+      assert.ok(found.length >= 3, `${readme}: ${found.length} snippets`);
+      const slug = readme.replaceAll(/[^A-Za-z0-9]+/g, '-');
+      for (const s of found) {
+        // The context line keeps the snippet's line numbers in the messages one off.
+        const name = join(ROOT, 'examples', 'src', `${slug}-line-${s.line + 1}.ts`);
+        files.set(name, `${s.context}\n${s.code}\nexport {};\n`);
+      }
     }
     // A control in the same program: the check finds what it must find.
     const control = join(ROOT, 'examples', 'src', 'readme-control.ts');

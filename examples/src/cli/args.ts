@@ -24,25 +24,29 @@ export interface CommonArgs {
   readonly verbose: boolean;
 }
 
-/** Flags of `run` (and `watch`). */
-export interface RunArgs extends CommonArgs {
-  readonly command: 'run' | 'watch';
-  readonly bucket: string;
-  readonly prefix: string;
-  readonly table: string;
-  readonly archiveBucket?: string;
-  readonly archivePrefix: string;
+/** How `run`, `watch` and `local` aggregate, and where they report. */
+export interface AggregationArgs {
   readonly timeZone: string;
   readonly sourceTimeZone: string;
   readonly uniqueListeners: 'exact' | 'hll';
   readonly concurrency: number;
   /** Worker threads (0: main thread only); undefined: one per core. */
   readonly threads?: number;
-  readonly s3ForcePathStyle: boolean;
   /** Folder keeping the lookup tables between runs (none when absent). */
   readonly referenceCache?: string;
   readonly summaryJson?: string;
   readonly alertWebhook?: string;
+}
+
+/** Flags of `run` (and `watch`). */
+export interface RunArgs extends CommonArgs, AggregationArgs {
+  readonly command: 'run' | 'watch';
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly table: string;
+  readonly archiveBucket?: string;
+  readonly archivePrefix: string;
+  readonly s3ForcePathStyle: boolean;
   /** Seconds between passes (`watch` only). */
   readonly interval: number;
   /** A pass's overall deadline, in seconds (`runKpis` `timeoutMs`); undefined: none. */
@@ -52,23 +56,13 @@ export interface RunArgs extends CommonArgs {
 }
 
 /** Flags of `local`. */
-export interface LocalArgs extends CommonArgs {
+export interface LocalArgs extends CommonArgs, AggregationArgs {
   readonly command: 'local';
   readonly input: string;
   /** A file path, or `-` for stdout. */
   readonly out: string;
-  readonly timeZone: string;
-  readonly sourceTimeZone: string;
-  readonly uniqueListeners: 'exact' | 'hll';
-  readonly concurrency: number;
-  /** Worker threads (0: main thread only); undefined: one per core. */
-  readonly threads?: number;
   /** Undefined: `<out>.dead-letter.ndjson`, or a temp file with `--out -`. */
   readonly deadLetter?: string;
-  /** Folder keeping the lookup tables between runs (none when absent). */
-  readonly referenceCache?: string;
-  readonly summaryJson?: string;
-  readonly alertWebhook?: string;
 }
 
 /** Flags of `status`. */

@@ -3,7 +3,7 @@
  * defaults, ranges and names checked in the CLI's words (`--table`, not
  * `tableName`), paths resolved against the caller's folder.
  */
-import type { CliArgs, Command, CommonArgs } from './args.js';
+import type { AggregationArgs, CliArgs, Command, CommonArgs } from './args.js';
 import { UsageError } from './errors.js';
 import {
   bucketName,
@@ -66,22 +66,32 @@ function pipelineStores(
 
 const pathOf = (p: string | undefined) => (p === undefined ? undefined : callerPath(p));
 
+/** The aggregation and report flags of `run`, `watch` and `local`. */
+function aggregationOf(values: Values): AggregationArgs {
+  const referenceCache = pathOf(optional(values, 'reference-cache'));
+  const summaryJson = pathOf(optional(values, 'summary-json'));
+  const alertWebhook = url(values, 'alert-webhook');
+  return {
+    timeZone: zone(values, 'time-zone'),
+    sourceTimeZone: zone(values, 'source-time-zone'),
+    uniqueListeners: uniqueMode(values),
+    concurrency: integer(values, 'concurrency', 2, 1, 64),
+    ...threadsOf(values),
+    ...(referenceCache === undefined ? {} : { referenceCache }),
+    ...(summaryJson === undefined ? {} : { summaryJson }),
+    ...(alertWebhook === undefined ? {} : { alertWebhook }),
+  };
+}
+
 /** The typed arguments of `cmd` from its parsed flag values. @throws UsageError */
 export function argsOf(cmd: Command, values: Values): CliArgs {
   const common = commonOf(values);
   // What every command that talks to S3 takes.
   const s3Common = { ...common, s3ForcePathStyle: values['s3-force-path-style'] === true };
-  const summaryJson = pathOf(optional(values, 'summary-json'));
-  const alertWebhook = url(values, 'alert-webhook');
-  const outputs = {
-    ...(summaryJson === undefined ? {} : { summaryJson }),
-    ...(alertWebhook === undefined ? {} : { alertWebhook }),
-  };
   switch (cmd) {
     case 'run':
     case 'watch': {
       const archiveBucket = optional(values, 'archive-bucket');
-      const referenceCache = pathOf(optional(values, 'reference-cache'));
       return {
         command: cmd,
         ...pipelineStores(cmd, values),
@@ -89,36 +99,23 @@ export function argsOf(cmd: Command, values: Values): CliArgs {
           ? {}
           : { archiveBucket: bucketName(archiveBucket, 'archive-bucket') }),
         archivePrefix: folder(values, 'archive-prefix', 'archive/'),
-        ...(referenceCache === undefined ? {} : { referenceCache }),
-        timeZone: zone(values, 'time-zone'),
-        sourceTimeZone: zone(values, 'source-time-zone'),
-        uniqueListeners: uniqueMode(values),
-        concurrency: integer(values, 'concurrency', 2, 1, 64),
-        ...threadsOf(values),
+        ...aggregationOf(values),
         interval: integer(values, 'interval', 60, 1),
         ...(values.timeout === undefined
           ? {}
           : { timeout: integer(values, 'timeout', 0, 1, 2_147_483) }),
         stallTimeout: integer(values, 'stall-timeout', 300, 1, 2_147_483),
-        ...outputs,
         ...s3Common,
       };
     }
     case 'local': {
       const deadLetter = pathOf(optional(values, 'dead-letter'));
-      const referenceCache = pathOf(optional(values, 'reference-cache'));
       return {
         command: cmd,
         input: callerPath(required(values, 'input', cmd)),
         out: callerPath(required(values, 'out', cmd)),
         ...(deadLetter === undefined ? {} : { deadLetter }),
-        ...(referenceCache === undefined ? {} : { referenceCache }),
-        timeZone: zone(values, 'time-zone'),
-        sourceTimeZone: zone(values, 'source-time-zone'),
-        uniqueListeners: uniqueMode(values),
-        concurrency: integer(values, 'concurrency', 2, 1, 64),
-        ...threadsOf(values),
-        ...outputs,
+        ...aggregationOf(values),
         ...common,
       };
     }

@@ -90,19 +90,13 @@ export function createProgress(
   stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
 ): Progress {
   if (stream.isTTY !== true) return NONE;
-  let totalObjects = 0;
-  let totalBytes = 0;
-  let objects = 0;
-  let rowsRead = 0;
-  let bytesRead = 0;
+  // What the last calls reported; `state()` adds the elapsed time.
+  const seen = { objects: 0, totalObjects: 0, rowsRead: 0, bytesRead: 0, totalBytes: 0 };
   let startedAt = 0;
   let bar: cliProgress.SingleBar | undefined;
   const state = (): ProgressState => ({
-    objects,
-    totalObjects: Math.max(totalObjects, objects),
-    rowsRead,
-    bytesRead,
-    totalBytes,
+    ...seen,
+    totalObjects: Math.max(seen.totalObjects, seen.objects),
     elapsedMs: performance.now() - startedAt,
   });
   const format = (options: cliProgress.Options, params: cliProgress.Params) => {
@@ -121,19 +115,19 @@ export function createProgress(
         { stream, format, hideCursor: true, clearOnComplete: false, barsize: 24 },
         cliProgress.Presets.shades_classic,
       );
-      bar.start(Math.max(totalObjects, 1), 0);
+      bar.start(Math.max(seen.totalObjects, 1), 0);
     },
     setTotal(count, bytes) {
-      totalObjects = Math.max(totalObjects, count);
-      if (bytes !== undefined) totalBytes = Math.max(totalBytes, bytes);
-      bar?.setTotal(Math.max(totalObjects, objects, 1));
+      seen.totalObjects = Math.max(seen.totalObjects, count);
+      if (bytes !== undefined) seen.totalBytes = Math.max(seen.totalBytes, bytes);
+      bar?.setTotal(Math.max(seen.totalObjects, seen.objects, 1));
     },
     update(count, rows, bytes) {
-      objects = count;
-      rowsRead = rows;
-      bytesRead = bytes;
-      bar?.setTotal(Math.max(totalObjects, objects, 1));
-      bar?.update(objects);
+      seen.objects = count;
+      seen.rowsRead = rows;
+      seen.bytesRead = bytes;
+      bar?.setTotal(Math.max(seen.totalObjects, seen.objects, 1));
+      bar?.update(seen.objects);
     },
     stop() {
       bar?.stop();

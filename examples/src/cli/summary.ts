@@ -26,12 +26,14 @@ export interface CliSummary {
     readonly p50Ms: number;
     readonly p95Ms: number;
   };
-  /** Reference data rows read / rejected. */
+  /** Reference data rows read / rejected, and whether the lookup tables came from `--reference-cache`. */
   readonly reference: {
     readonly songsRead: number;
     readonly songsRejected: number;
     readonly usersRead: number;
     readonly usersRejected: number;
+    /** The lookup tables were read back from `--reference-cache` (the counts are their build's). */
+    readonly cacheHit: boolean;
   };
   /** Lookup tables: songs (tracks, track × genre pairs, genres), users, approximate heap bytes. */
   readonly lookupTables: {
@@ -94,14 +96,15 @@ function rowsAndTimes(s: RunTotals) {
   };
 }
 
-/** The reference rows read and rejected, and the lookup tables built from them. */
-function referenceOf(s: RunTotals) {
+/** The reference rows read and rejected, and the lookup tables built from them (or read back). */
+function referenceOf(s: RunTotals, cacheHit: boolean) {
   return {
     reference: {
       songsRead: s.reference.songs.rowsRead,
       songsRejected: s.reference.songs.rowsRejected,
       usersRead: s.reference.users.rowsRead,
       usersRejected: s.reference.users.rowsRejected,
+      cacheHit,
     },
     lookupTables: tablesOf(s.tables),
   };
@@ -122,7 +125,7 @@ export function summaryOfRun(
       p50Ms: Math.round(s.landingToCommitted.p50Ms),
       p95Ms: Math.round(s.landingToCommitted.p95Ms),
     },
-    ...referenceOf(s),
+    ...referenceOf(s, s.reference.cacheHit),
     itemsWritten: s.itemsWritten,
     itemsStale: s.itemsStale,
     dates: s.dates.map((d) => d.date),
@@ -148,7 +151,7 @@ export function summaryOfLocal(
     command: 'local',
     ...rowsAndTimes(s),
     objects: { ...s.files, skipped: s.skipped.length, claimed: 0, archived: 0 },
-    ...referenceOf(s),
+    ...referenceOf(s, s.phases.referenceCacheHit),
     itemsWritten,
     itemsStale: 0,
     dates,
@@ -202,7 +205,7 @@ export function formatSummary(s: CliSummary): string {
     ],
     [
       'lookup tables',
-      `${n(s.lookupTables.tracks)} tracks in ${n(s.lookupTables.trackGenrePairs)} track × genre pairs, ${n(s.lookupTables.genres)} genres (${mb(s.lookupTables.songsBytes)}); ${n(s.lookupTables.users)} users (${mb(s.lookupTables.usersBytes)})`,
+      `${n(s.lookupTables.tracks)} tracks in ${n(s.lookupTables.trackGenrePairs)} track × genre pairs, ${n(s.lookupTables.genres)} genres (${mb(s.lookupTables.songsBytes)}); ${n(s.lookupTables.users)} users (${mb(s.lookupTables.usersBytes)})${s.reference.cacheHit ? '; from the reference cache' : ''}`,
     ],
     [
       'items written',

@@ -6,9 +6,10 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { after, before } from 'node:test';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { type DynaliteHandle, startDynalite } from '@streamkpi/dynamo-sink/testing';
-import { type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
+import { listKeys, putObject, type RunningS3rver, startS3rver } from '@streamkpi/s3-source/testing';
 import type { Alert } from '../../src/cli/alert-webhook.js';
 import { emulatorEnv } from './spawn-cli.js';
 
@@ -41,20 +42,12 @@ export async function startWebhook(): Promise<Webhook> {
   };
 }
 
-/** Puts one object. */
-export async function put(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-  body: string | Buffer,
-): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-}
+/** Puts one object; resolves to its bare ETag. */
+export const put = putObject;
 
-/** The keys under `prefix` (first page; folder markers left out). */
+/** The keys under `prefix`, every page, in key order (folder markers left out). */
 export async function keys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-  return (page.Contents ?? []).map((o) => o.Key as string).filter((k) => !k.endsWith('/'));
+  return (await listKeys(s3, bucket, prefix)).filter((key) => !key.endsWith('/'));
 }
 
 /** The emulators, a client, the child environment and a webhook. */
@@ -87,4 +80,27 @@ export async function startCliEmulators(
       await Promise.all([s3rver.close(), dynalite.close()]);
     },
   };
+}
+
+/**
+ * {@link startCliEmulators} for the calling suite: started in its `before`,
+ * closed in its `after`. Its fields can be read once the suite's tests run.
+ */
+export function useCliEmulators(
+  options: { readonly buckets?: readonly string[] } = {},
+): CliEmulators {
+  let emu: CliEmulators | undefined;
+  before(async () => {
+    emu = await startCliEmulators(options);
+  });
+  after(async () => {
+    await emu?.close();
+  });
+  // Every field is read through to the started emulators.
+  return new Proxy({} as CliEmulators, {
+    get(_, field) {
+      if (emu === undefined) throw new Error('the emulators start in the suite’s before hook');
+      return Reflect.get(emu, field);
+    },
+  });
 }

@@ -124,17 +124,20 @@ export interface StreamBatch extends ValidBatch<StreamRow> {
   readonly listenZoned: number[];
 }
 
+/** What the pipeline opens once per run into its per-run part, `Step`. */
+interface Opened<Step> {
+  /** Label of the stage's counters in the run summary. */
+  readonly name: string;
+  open(context: StageContext): Step;
+}
+
 /**
  * A stage that works batch by batch, synchronously: `open` is called once
  * per run and returns the per-batch function. The pipeline runs consecutive
  * batch stages in one loop per batch; `toStreamStage` adapts one to a
  * `node:stream/promises` stage.
  */
-export interface BatchStage<In, Out> {
-  /** Label of the stage's counters in the run summary. */
-  readonly name: string;
-  open(context: StageContext): BatchStep<In, Out>;
-}
+export type BatchStage<In, Out> = Opened<BatchStep<In, Out>>;
 
 /** The per-run part of a {@link BatchStage}. */
 export interface BatchStep<In, Out> {
@@ -149,15 +152,10 @@ export interface BatchStep<In, Out> {
 }
 
 /** A sink that takes batch after batch and resolves to a value (a state, a table…). */
-export interface BatchSink<In, R> {
-  readonly name: string;
-  open(context: StageContext): BatchSinkStep<In, R>;
-}
+export type BatchSink<In, R> = Opened<BatchSinkStep<In, R>>;
 
-/** The per-run part of a {@link BatchSink}. */
-export interface BatchSinkStep<In, R> {
-  process(batch: In): void;
-  flush?(): Promise<void> | undefined;
+/** The per-run part of a {@link BatchSink}: a step into nothing, and its result. */
+export interface BatchSinkStep<In, R> extends BatchStep<In, void> {
   /** Called once the source is done; its value is what the pipeline resolves to. */
   finish(): R | Promise<R>;
 }

@@ -12,6 +12,7 @@ import {
 import { documentClientFor } from './internal/document-client.js';
 import { parseOptions, writeConcurrencySchema, writerShape } from './internal/options.js';
 import { combineSignals, fullJitterDelay, isThrottlingError, sleep } from './internal/retry.js';
+import { sendOptions } from './internal/send-options.js';
 import { type DynamoItem, type KpiItem, keyString, kpiKeyOf, toDynamoItem } from './kpi-item.js';
 
 /** Options of {@link createBatchWriter}. */
@@ -104,7 +105,7 @@ export function createBatchWriter(options: BatchWriterOptions): BatchWriter {
           new BatchWriteCommand({
             RequestItems: { [o.tableName]: pending.map((Item) => ({ PutRequest: { Item } })) },
           }),
-          signal === undefined ? {} : { abortSignal: signal },
+          sendOptions(signal),
         );
         const returned = out.UnprocessedItems?.[o.tableName] ?? [];
         // Re-send our own marshalled items, not the echoed ones, so nothing

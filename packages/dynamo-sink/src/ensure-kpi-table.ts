@@ -13,6 +13,7 @@ import {
   tableNameSchema,
 } from './internal/options.js';
 import { sleep } from './internal/retry.js';
+import { sendOptions } from './internal/send-options.js';
 
 /** Options of {@link ensureKpiTable}. */
 export const ensureKpiTableOptionsSchema = z.object({
@@ -51,7 +52,7 @@ async function describe(
   try {
     const out = await client.send(
       new DescribeTableCommand({ TableName: tableName }),
-      signal === undefined ? {} : { abortSignal: signal },
+      sendOptions(signal),
     );
     return out.Table;
   } catch (error) {
@@ -140,7 +141,7 @@ async function ensureTable(
           AttributeDefinitions: key.map((k) => ({ AttributeName: k.name, AttributeType: 'S' })),
           KeySchema: key.map((k) => ({ AttributeName: k.name, KeyType: k.role })),
         }),
-        signal === undefined ? {} : { abortSignal: signal },
+        sendOptions(signal),
       );
       created = true;
       table = out.TableDescription;

@@ -6,9 +6,10 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { PipelineError } from '@streamkpi/core';
-import { readObjectBytes } from '@streamkpi/s3-source';
+import { listObjects, readObjectBytes } from '@streamkpi/s3-source';
 import { z } from 'zod';
 import { parseOptions } from './internal/options.js';
+import { sendOptions } from './internal/send-options.js';
 
 /** Options of {@link createPartialStore}. */
 export const partialStoreOptionsSchema = z.object({
@@ -91,11 +92,6 @@ export interface PartialStore {
   listDates(signal?: AbortSignal): Promise<string[]>;
 }
 
-/** SDK call options carrying the signal only when there is one (exactOptionalPropertyTypes). */
-function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
-  return signal === undefined ? {} : { abortSignal: signal };
-}
-
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
@@ -141,21 +137,15 @@ export function createPartialStore(options: PartialStoreOptions): PartialStore {
   ): Promise<ListedStateObject[]> => {
     checkDate(date);
     const out: ListedStateObject[] = [];
-    let token: string | undefined;
-    do {
-      const page = await client.send(
-        new ListObjectsV2Command({
-          Bucket: bucket,
-          Prefix: `${prefix}${kind}/${date}/`,
-          ContinuationToken: token,
-        }),
-        sendOptions(signal),
-      );
-      for (const obj of page.Contents ?? []) {
-        if (obj.Key?.endsWith('.kpis')) out.push({ key: obj.Key, lastModified: obj.LastModified });
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    for await (const { key, lastModified } of listObjects({
+      client,
+      bucket,
+      prefix: `${prefix}${kind}/${date}/`,
+      suffixes: ['.kpis'],
+      ...(signal ? { signal } : {}),
+    })) {
+      out.push({ key, lastModified });
+    }
     return out;
   };
 

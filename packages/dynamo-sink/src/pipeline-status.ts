@@ -15,6 +15,7 @@ import {
   signalSchema,
   tableNameSchema,
 } from './internal/options.js';
+import { sendOptions } from './internal/send-options.js';
 import { listRunRecords } from './run-history.js';
 import type { RunRecord } from './run-record.js';
 
@@ -117,7 +118,7 @@ async function* listAll(
   do {
     const page = await s3.send(
       new ListObjectsV2Command({ Bucket: bucket, Prefix: listPrefix, ContinuationToken: token }),
-      signal === undefined ? {} : { abortSignal: signal },
+      sendOptions(signal),
     );
     for (const c of page.Contents ?? []) {
       if (c.Key === undefined || c.Key.endsWith('/')) continue;

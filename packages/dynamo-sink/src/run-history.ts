@@ -19,6 +19,7 @@ import {
 import { PipelineError } from '@streamkpi/core';
 import { z } from 'zod';
 import { bucketSchema, parseOptions, prefixSchema, signalSchema } from './internal/options.js';
+import { sendOptions } from './internal/send-options.js';
 import type { RunRecord } from './run-record.js';
 
 /** Options of {@link writeRunRecord} (the S3 client aside). */
@@ -63,9 +64,6 @@ export function runRecordKey(runsPrefix: string, record: Pick<RunRecord, 'starte
 function runsPrefixOf(o: { prefix: string; statePrefix: string }): string {
   return `${o.prefix}${o.statePrefix}runs/`;
 }
-
-const sendOptions = (signal: AbortSignal | undefined) =>
-  signal === undefined ? {} : { abortSignal: signal };
 
 /**
  * Stores `record` under the state prefix and resolves to its key. Records

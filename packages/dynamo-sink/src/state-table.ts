@@ -5,13 +5,16 @@
  * Single-item conditional writes only: no transactions (dynalite has none).
  */
 import {
+  type AttributeValue,
   DeleteItemCommand,
+  type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { dynamoClientSchema, parseOptions, tableNameSchema } from './internal/options.js';
+import { sendOptions } from './internal/send-options.js';
 
 /** Options of {@link createStateTable}. */
 export const stateTableOptionsSchema = z.object({
@@ -72,16 +75,37 @@ export interface StateTable {
  */
 export const STATE_TABLE_TTL_ATTRIBUTE = 'expiresAtSeconds';
 
-const sendOptions = (signal: AbortSignal | undefined) =>
-  signal === undefined ? {} : { abortSignal: signal };
+/** The conditional writes of the protocol. */
+type ConditionalWrite = PutItemCommand | UpdateItemCommand | DeleteItemCommand;
 
 const isConditionFailed = (error: unknown) =>
   error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
-/** Runs a conditional write: true when it was written, false when its condition failed. */
-async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
+/**
+ * The condition "`owner` holds the claim", or else `otherwise` (with its
+ * `values`): the part of a claim write's request that says when it applies.
+ */
+function heldBy(owner: string, otherwise?: string, values: Record<string, AttributeValue> = {}) {
+  return {
+    ConditionExpression: otherwise === undefined ? '#o = :me' : `${otherwise} OR #o = :me`,
+    ExpressionAttributeNames: { '#o': 'owner' },
+    ExpressionAttributeValues: { ...values, ':me': { S: owner } },
+  };
+}
+
+/** Sends a conditional write: true when it was written, false when its condition failed. */
+async function conditionally(
+  client: DynamoDBClient,
+  command: ConditionalWrite,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  // `send`'s overloads take one command type at a time; it takes each of these.
+  const send = client.send.bind(client) as (
+    command: ConditionalWrite,
+    options: { abortSignal?: AbortSignal },
+  ) => Promise<unknown>;
   try {
-    await write();
+    await send(command, sendOptions(signal));
     return true;
   } catch (error) {
     if (isConditionFailed(error)) return false;
@@ -98,6 +122,12 @@ export function createStateTable(options: StateTableOptions): StateTable {
   );
   const headKey = (date: string) => ({ pk: { S: `${scope}|head|${date}` } });
   const claimKey = (key: string) => ({ pk: { S: `${scope}|claim|${key}` } });
+  /** Sends `Command` with `input` to this table, conditionally. */
+  const write = <I extends { TableName: string | undefined }>(
+    Command: new (input: I) => ConditionalWrite,
+    input: Omit<I, 'TableName'>,
+    signal: AbortSignal | undefined,
+  ) => conditionally(client, new Command({ ...input, TableName: tableName } as I), signal);
 
   return {
     tableName,
@@ -119,80 +149,63 @@ export function createStateTable(options: StateTableOptions): StateTable {
     },
 
     async swapHead(head, expected, signal) {
-      return conditionally(() =>
-        client.send(
-          new PutItemCommand({
-            TableName: tableName,
-            Item: {
-              ...headKey(head.date),
-              version: { N: String(head.version) },
-              snapshot: { S: head.snapshot },
-              written: { N: String(head.written) },
-              committedAt: { S: head.committedAt },
-            },
-            ...(expected === undefined
-              ? { ConditionExpression: 'attribute_not_exists(pk)' }
-              : {
-                  ConditionExpression: '#v = :old',
-                  ExpressionAttributeNames: { '#v': 'version' },
-                  ExpressionAttributeValues: { ':old': { N: String(expected) } },
-                }),
-          }),
-          sendOptions(signal),
-        ),
+      return write(
+        PutItemCommand,
+        {
+          Item: {
+            ...headKey(head.date),
+            version: { N: String(head.version) },
+            snapshot: { S: head.snapshot },
+            written: { N: String(head.written) },
+            committedAt: { S: head.committedAt },
+          },
+          ...(expected === undefined
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: '#v = :old',
+                ExpressionAttributeNames: { '#v': 'version' },
+                ExpressionAttributeValues: { ':old': { N: String(expected) } },
+              }),
+        },
+        signal,
       );
     },
 
     async markWritten(date, version, signal) {
-      await conditionally(() =>
-        client.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: headKey(date),
-            UpdateExpression: 'SET written = :w',
-            ConditionExpression: 'attribute_exists(pk) AND written < :w',
-            ExpressionAttributeValues: { ':w': { N: String(version) } },
-          }),
-          sendOptions(signal),
-        ),
+      await write(
+        UpdateItemCommand,
+        {
+          Key: headKey(date),
+          UpdateExpression: 'SET written = :w',
+          ConditionExpression: 'attribute_exists(pk) AND written < :w',
+          ExpressionAttributeValues: { ':w': { N: String(version) } },
+        },
+        signal,
       );
     },
 
     async claim(key, owner, ttlMs, signal) {
       const now = Date.now();
       const expiresAt = now + ttlMs;
-      return conditionally(() =>
-        client.send(
-          new PutItemCommand({
-            TableName: tableName,
-            Item: {
-              ...claimKey(key),
-              owner: { S: owner },
-              expiresAt: { N: String(expiresAt) },
-              [STATE_TABLE_TTL_ATTRIBUTE]: { N: String(Math.ceil(expiresAt / 1000)) },
-            },
-            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR #o = :me',
-            ExpressionAttributeNames: { '#o': 'owner' },
-            ExpressionAttributeValues: { ':now': { N: String(now) }, ':me': { S: owner } },
+      return write(
+        PutItemCommand,
+        {
+          Item: {
+            ...claimKey(key),
+            owner: { S: owner },
+            expiresAt: { N: String(expiresAt) },
+            [STATE_TABLE_TTL_ATTRIBUTE]: { N: String(Math.ceil(expiresAt / 1000)) },
+          },
+          ...heldBy(owner, 'attribute_not_exists(pk) OR expiresAt < :now', {
+            ':now': { N: String(now) },
           }),
-          sendOptions(signal),
-        ),
+        },
+        signal,
       );
     },
 
     async release(key, owner, signal) {
-      await conditionally(() =>
-        client.send(
-          new DeleteItemCommand({
-            TableName: tableName,
-            Key: claimKey(key),
-            ConditionExpression: '#o = :me',
-            ExpressionAttributeNames: { '#o': 'owner' },
-            ExpressionAttributeValues: { ':me': { S: owner } },
-          }),
-          sendOptions(signal),
-        ),
-      );
+      await write(DeleteItemCommand, { Key: claimKey(key), ...heldBy(owner) }, signal);
     },
   };
 }

@@ -48,6 +48,19 @@ describe('createStateTable', () => {
     assert.equal(await table.claim('bucket/streams/b.csv', 'worker-2', 1_000), false);
   });
 
+  it('release drops only the holder’s claim; another worker can then claim the object', async () => {
+    const table = await stateTable('state-release');
+    const key = 'bucket/streams/c.csv';
+    const pk = `${SCOPE}|claim|${key}`;
+    assert.equal(await table.claim(key, 'worker-1', 3_600_000), true);
+    await table.release(key, 'worker-2');
+    assert.equal((await stored('state-release', pk))?.owner?.S, 'worker-1');
+    assert.equal(await table.claim(key, 'worker-2', 1_000), false);
+    await table.release(key, 'worker-1');
+    assert.equal(await stored('state-release', pk), undefined);
+    assert.equal(await table.claim(key, 'worker-2', 1_000), true);
+  });
+
   it('gives heads no expiry, so TTL never deletes the commit evidence', async () => {
     const table = await stateTable('state-heads');
     const head = {

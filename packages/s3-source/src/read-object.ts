@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GetObjectCommand, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import type { SourceRef } from '@streamkpi/core';
 import { z } from 'zod';
-import { S3SourceError } from './errors.js';
+import { S3SourceError, type S3SourceErrorCode } from './errors.js';
 import {
   isNotFound,
   isPreconditionFailed,
@@ -76,7 +76,7 @@ export async function openObject(options: ReadObjectOptions): Promise<OpenedObje
   const contentLength = first.ContentLength ?? 0;
   const versionId = opts.versionId ?? first.VersionId;
   const stats: ReadStats = { bytes: 0, resumes: 0 };
-  const gen = bodyBytes(opts, first, { etag, versionId, contentLength }, stats);
+  const gen = bodyBytes({ opts, pin: { etag, versionId, contentLength }, stats }, first);
   let body = Readable.from(gen, { objectMode: false });
   if (opts.signal) body = addAbortSignal(opts.signal, body);
   return {
@@ -130,12 +130,18 @@ interface Pin {
   readonly contentLength: number;
 }
 
+/** One read of an object: its options, what it is pinned to, and how far it got. */
+interface Reading {
+  readonly opts: Options;
+  readonly pin: Pin;
+  readonly stats: ReadStats;
+}
+
 async function* bodyBytes(
-  opts: Options,
+  reading: Reading,
   first: GetObjectCommandOutput,
-  pin: Pin,
-  stats: ReadStats,
 ): AsyncGenerator<Uint8Array> {
+  const { opts, pin, stats } = reading;
   let response = first;
   for (;;) {
     let failure: unknown;
@@ -144,10 +150,10 @@ async function* bodyBytes(
       if (body !== undefined) {
         for await (const chunk of body) {
           if (stats.bytes + chunk.length > pin.contentLength) {
-            throw new S3SourceError(
+            throw objectError(
+              opts,
               'LENGTH_MISMATCH',
-              `s3://${opts.bucket}/${opts.key}: received more than Content-Length ${pin.contentLength} bytes`,
-              { bucket: opts.bucket, key: opts.key },
+              `: received more than Content-Length ${pin.contentLength} bytes`,
             );
           }
           stats.bytes += chunk.length;
@@ -155,32 +161,27 @@ async function* bodyBytes(
         }
       }
     } catch (error) {
-      if (error instanceof S3SourceError) throw error;
-      opts.signal?.throwIfAborted();
-      failure = error;
+      failure = resumable(opts, error);
     } finally {
       body?.destroy?.();
     }
     if (failure === undefined && stats.bytes === pin.contentLength) return;
     failure ??= new Error(`body ended after ${stats.bytes} of ${pin.contentLength} bytes`);
-    response = await resume(opts, pin, stats, failure);
+    response = await resume(reading, failure);
   }
 }
 
 /** Ranged re-GET from the first byte not yet delivered, within the resume budget. */
-async function resume(
-  opts: Options,
-  pin: Pin,
-  stats: ReadStats,
-  initialFailure: unknown,
-): Promise<GetObjectCommandOutput> {
-  let failure = initialFailure;
+async function resume(reading: Reading, firstFailure: unknown): Promise<GetObjectCommandOutput> {
+  const { opts, pin, stats } = reading;
+  let failure = firstFailure;
   for (;;) {
     if (stats.resumes >= opts.maxResumes) {
-      throw new S3SourceError(
+      throw objectError(
+        opts,
         'RESUME_EXHAUSTED',
-        `s3://${opts.bucket}/${opts.key}: body failed after ${stats.bytes} of ${pin.contentLength} bytes and ${stats.resumes} resume(s) (maxResumes ${opts.maxResumes})`,
-        { bucket: opts.bucket, key: opts.key, cause: failure },
+        `: body failed after ${stats.bytes} of ${pin.contentLength} bytes and ${stats.resumes} resume(s) (maxResumes ${opts.maxResumes})`,
+        failure,
       );
     }
     stats.resumes += 1;
@@ -198,17 +199,15 @@ async function resume(
       }
       if (range === null || Number(range[1]) !== stats.bytes) {
         destroyBody(response);
-        throw new S3SourceError(
+        throw objectError(
+          opts,
           'LENGTH_MISMATCH',
-          `s3://${opts.bucket}/${opts.key}: ranged GET from byte ${stats.bytes} answered with Content-Range '${response.ContentRange ?? ''}'`,
-          { bucket: opts.bucket, key: opts.key },
+          `: ranged GET from byte ${stats.bytes} answered with Content-Range '${response.ContentRange ?? ''}'`,
         );
       }
       return response;
     } catch (error) {
-      if (error instanceof S3SourceError) throw error;
-      opts.signal?.throwIfAborted();
-      failure = error;
+      failure = resumable(opts, error);
     }
   }
 }
@@ -235,22 +234,38 @@ async function get(
     if (range !== undefined && isNotFound(error))
       throw changed(opts, 'was deleted while reading', error);
     if (isNotFound(error)) {
-      throw new S3SourceError('SOURCE_MISSING', `s3://${opts.bucket}/${opts.key} does not exist`, {
-        bucket: opts.bucket,
-        key: opts.key,
-        cause: error,
-      });
+      throw objectError(opts, 'SOURCE_MISSING', ' does not exist', error);
     }
     throw error;
   }
 }
 
-function changed(opts: Options, what: string, cause?: unknown): S3SourceError {
-  return new S3SourceError('OBJECT_CHANGED', `s3://${opts.bucket}/${opts.key} ${what}`, {
+/** An error about the object being read; `what` follows its `s3://` URL in the message. */
+function objectError(
+  opts: Options,
+  code: S3SourceErrorCode,
+  what: string,
+  cause?: unknown,
+): S3SourceError {
+  return new S3SourceError(code, `s3://${opts.bucket}/${opts.key}${what}`, {
     bucket: opts.bucket,
     key: opts.key,
     ...(cause === undefined ? {} : { cause }),
   });
+}
+
+function changed(opts: Options, what: string, cause?: unknown): S3SourceError {
+  return objectError(opts, 'OBJECT_CHANGED', ` ${what}`, cause);
+}
+
+/**
+ * `error` when a ranged re-GET may get past it; rethrows this package's own
+ * verdicts (changed, length mismatch…) and the abort.
+ */
+function resumable(opts: Options, error: unknown): unknown {
+  if (error instanceof S3SourceError) throw error;
+  opts.signal?.throwIfAborted();
+  return error;
 }
 
 function destroyBody(response: GetObjectCommandOutput): void {

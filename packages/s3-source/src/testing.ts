@@ -8,7 +8,13 @@ import crypto from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 
 export {
@@ -153,6 +159,50 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<Run
 /** Create a bucket through the S3 API (for buckets made after start). */
 export async function createBucket(client: S3Client, bucket: string): Promise<void> {
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
+}
+
+/** Put one object (a string is stored as UTF-8); resolves to its ETag without quotes. */
+export async function putObject(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  body: string | Uint8Array,
+): Promise<string> {
+  const out = await client.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: typeof body === 'string' ? Buffer.from(body) : body,
+    }),
+  );
+  return (out.ETag ?? '').replaceAll('"', '');
+}
+
+/**
+ * Every key under `prefix` (folder markers included), all ListObjectsV2 pages
+ * of at most `pageSize` keys, sorted.
+ */
+export async function listKeys(
+  client: S3Client,
+  bucket: string,
+  prefix = '',
+  pageSize?: number,
+): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix,
+        ContinuationToken: token,
+        MaxKeys: pageSize,
+      }),
+    );
+    for (const o of page.Contents ?? []) if (o.Key !== undefined) keys.push(o.Key);
+    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
+  return keys.sort();
 }
 
 /**

@@ -1,21 +1,37 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OptionsError } from '@streamkpi/core';
-import { listObjects, readObject, rejectObject } from '../src/index.js';
+import { checkObjectKey, listObjects, readObject, unsafeKeyStandIn } from '../src/index.js';
+import { type RejectObjectOptions, rejectObject } from '../src/reject-object.js';
 import { collect, put, s3Fixture } from './helpers/s3.js';
 
 const bucket = 'reject-bucket';
 const { client } = await s3Fixture(bucket);
 
+/** Puts `body` at `key` and rejects that object (its ETag as checked) with `options`. */
+async function putAndReject(
+  key: string,
+  body: string,
+  options: Omit<RejectObjectOptions, 'client' | 'bucket' | 'key' | 'etag'>,
+) {
+  const etag = await put(client, bucket, key, body);
+  return { etag, result: await rejectObject({ client, bucket, key, etag, ...options }) };
+}
+
+/** The object at `key` as text. */
+const text = async (key: string) => (await collect(readObject({ client, bucket, key }))).toString();
+
+/** The keys under `prefix`, folder markers included. */
+async function keysUnder(prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const o of listObjects({ client, bucket, prefix, suffixes: [] })) keys.push(o.key);
+  return keys;
+}
+
 describe('rejectObject', () => {
   it('moves the file under rejected/ with a JSON report beside it', async () => {
     const key = 'streams/bad header+1.csv';
-    const etag = await put(client, bucket, key, 'user_id,when\n1,2\n');
-    const result = await rejectObject({
-      client,
-      bucket,
-      key,
-      etag,
+    const { etag, result } = await putAndReject(key, 'user_id,when\n1,2\n', {
       missing: ['track_id', 'listen_time'],
       reason: 'MISSING_COLUMNS',
       now: () => new Date('2024-06-25T10:00:00Z'),
@@ -23,12 +39,8 @@ describe('rejectObject', () => {
     assert.equal(result.status, 'moved');
     assert.equal(result.rejectedKey, 'rejected/streams/bad header+1.csv');
     assert.equal(result.reportKey, 'rejected/streams/bad header+1.csv.report.json');
-    const moved = await collect(readObject({ client, bucket, key: result.rejectedKey }));
-    assert.equal(moved.toString(), 'user_id,when\n1,2\n');
-    const report = JSON.parse(
-      (await collect(readObject({ client, bucket, key: result.reportKey }))).toString(),
-    );
-    assert.deepEqual(report, {
+    assert.equal(await text(result.rejectedKey), 'user_id,when\n1,2\n');
+    assert.deepEqual(JSON.parse(await text(result.reportKey)), {
       bucket,
       sourceKey: key,
       rejectedKey: 'rejected/streams/bad header+1.csv',
@@ -37,12 +49,30 @@ describe('rejectObject', () => {
       missing: ['track_id', 'listen_time'],
       rejectedAt: '2024-06-25T10:00:00.000Z',
     });
-    const left: string[] = [];
-    for await (const o of listObjects({ client, bucket, prefix: 'streams/', suffixes: [] }))
-      left.push(o.key);
-    assert.deepEqual(left, []);
+    assert.deepEqual(await keysUnder('streams/bad'), []);
     // the dataset folder marker exists after the move
-    assert.equal((await collect(readObject({ client, bucket, key: 'streams/' }))).length, 0);
+    assert.equal(await text('streams/'), '');
+  });
+
+  it('quarantines an unsafe key under a hashed stand-in, the report naming the original', async () => {
+    const key = 'streams/a/../quarantine\u0007.csv';
+    const { result } = await putAndReject(key, 'x\n', {
+      sourcePrefix: 'streams/',
+      missing: [],
+      reason: 'UNSAFE_KEY',
+    });
+    assert.equal(result.rejectedKey, `rejected/${unsafeKeyStandIn(key)}`);
+    assert.match(result.rejectedKey, /^rejected\/unsafe-keys\/[0-9a-f]{64}$/);
+    assert.equal(result.report.sourceKey, key);
+    assert.match(result.report.keyProblem ?? '', /control character U\+0007/);
+    assert.equal(await text(result.rejectedKey), 'x\n');
+    const all = await keysUnder('');
+    assert.ok(!all.includes(key), 'source deleted');
+    assert.deepEqual(
+      all.filter((k) => checkObjectKey(k) !== undefined && !k.startsWith('streams/a/')),
+      [],
+    );
+    assert.equal(JSON.parse(await text(result.reportKey)).sourceKey, key);
   });
 
   it('drops sourcePrefix from the rejected key and is a no-op the second time', async () => {
@@ -70,30 +100,18 @@ describe('rejectObject', () => {
 
   it('an aborted signal rejects with its reason and leaves the object where it was, nothing under rejected/', async () => {
     const key = 'streams/aborted.csv';
-    await put(client, bucket, key, 'user_id\n1\n');
     const controller = new AbortController();
     const reason = new Error('run cancelled');
     controller.abort(reason);
     await assert.rejects(
-      rejectObject({
-        client,
-        bucket,
-        key,
+      putAndReject(key, 'user_id\n1\n', {
         missing: ['track_id'],
         reason: 'MISSING_COLUMNS',
         signal: controller.signal,
       }),
       (e: unknown) => e === reason,
     );
-    assert.equal((await collect(readObject({ client, bucket, key }))).toString(), 'user_id\n1\n');
-    const rejected: string[] = [];
-    for await (const o of listObjects({
-      client,
-      bucket,
-      prefix: 'rejected/streams/aborted',
-      suffixes: [],
-    }))
-      rejected.push(o.key);
-    assert.deepEqual(rejected, []);
+    assert.equal(await text(key), 'user_id\n1\n');
+    assert.deepEqual(await keysUnder('rejected/streams/aborted'), []);
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { access } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { ListBucketsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { s3ClientConfig, startS3rver } from '../src/testing.js';
+import { listKeys, s3ClientConfig, startS3rver } from '../src/testing.js';
 import { put } from './helpers/s3.js';
 
 describe('startS3rver', () => {
@@ -20,7 +20,7 @@ describe('startS3rver', () => {
     }
   });
 
-  it('paginates ListObjectsV2 with continuation tokens (s3rver DES tokens patched)', async () => {
+  it('paginates ListObjectsV2 with continuation tokens (s3rver DES tokens patched), and listKeys follows every page', async () => {
     const s3 = await startS3rver({ buckets: ['pages'] });
     try {
       const client = s3.client();
@@ -38,6 +38,16 @@ describe('startS3rver', () => {
         second.Contents?.map((c) => c.Key),
         ['k3', 'k4'],
       );
+      await put(client, 'pages', 'folder/', '');
+      assert.deepEqual(await listKeys(client, 'pages', '', 2), [
+        'folder/',
+        'k0',
+        'k1',
+        'k2',
+        'k3',
+        'k4',
+      ]);
+      assert.deepEqual(await listKeys(client, 'pages', 'k', 2), ['k0', 'k1', 'k2', 'k3', 'k4']);
     } finally {
       await s3.close();
     }

@@ -3,9 +3,15 @@
  * CSV datasets, and the KPI oracle over the same rows.
  */
 import { after, before } from 'node:test';
-import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { type KpiItem, type SongRow, type StreamRow, streamRowSchema } from '@streamkpi/core';
-import { type FaultProxy, startFaultProxy, startS3rver } from '@streamkpi/s3-source/testing';
+import {
+  type FaultProxy,
+  listKeys,
+  putObject,
+  startFaultProxy,
+  startS3rver,
+} from '@streamkpi/s3-source/testing';
 import { oracleKpis } from '../../../core/test/helpers/oracle.js';
 import { type RunKpisOptions, readKpiItems, runKpis, type StoredKpiItem } from '../../src/index.js';
 import { type DynamoBackend, startDynamo } from '../../src/testing.js';
@@ -166,28 +172,17 @@ export const LISTENS = {
   ]),
 } as const;
 
+/** Puts one object, in {@link BUCKET} unless told. */
 export async function put(
   s3: S3Client,
   key: string,
   body: string,
   bucket: string = BUCKET,
 ): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from(body) }));
+  await putObject(s3, bucket, key, body);
 }
 
-/** Every key under `prefix` in `bucket`, sorted (all ListObjectsV2 pages). */
-export async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
-    for (const c of page.Contents ?? []) keys.push(c.Key!);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return keys.sort();
-}
+export { listKeys };
 
 /** Oracle items over the valid rows of the given stream files (raw strings validated with the core schema). */
 export function oracleOf(files: readonly string[], songs: readonly SongRow[] = SONGS): KpiItem[] {

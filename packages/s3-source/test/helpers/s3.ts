@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after } from 'node:test';
-import { PutObjectCommand, type S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import {
   type FaultProxy,
+  putObject,
   type RunningS3rver,
   startFaultProxy,
   startS3rver,
@@ -54,22 +55,8 @@ export async function s3ProxyFixture(
   };
 }
 
-/** Upload a buffer/string as one object. */
-export async function put(
-  client: S3Client,
-  bucket: string,
-  key: string,
-  body: string | Uint8Array,
-): Promise<string> {
-  const out = await client.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: key,
-      Body: typeof body === 'string' ? Buffer.from(body) : body,
-    }),
-  );
-  return (out.ETag ?? '').replaceAll('"', '');
-}
+/** Upload a buffer/string as one object; resolves to its bare ETag. */
+export const put = putObject;
 
 /** Upload many small objects with bounded concurrency. */
 export async function putMany(
@@ -78,7 +65,9 @@ export async function putMany(
   entries: ReadonlyArray<readonly [key: string, body: string]>,
 ): Promise<void> {
   const limit = pLimit(16);
-  await Promise.all(entries.map(([key, body]) => limit(() => put(client, bucket, key, body))));
+  await Promise.all(
+    entries.map(([key, body]) => limit(() => putObject(client, bucket, key, body))),
+  );
 }
 
 /** Collect a byte stream into one Buffer (for small objects only). */
