@@ -134,9 +134,15 @@ describe('field readers', () => {
       { numRuns: 5000 },
     );
     assert.ok(fastListenAt('2024-06-26 16:34:18'));
-    assert.deepEqual([listenRead.instant[0], listenRead.zoned[0]], [Date.UTC(2024, 5, 26, 16, 34, 18), 0]);
+    assert.deepEqual(
+      [listenRead.instant[0], listenRead.zoned[0]],
+      [Date.UTC(2024, 5, 26, 16, 34, 18), 0],
+    );
     assert.ok(fastListenAt('2024-06-26T16:34:18+02:00'));
-    assert.deepEqual([listenRead.instant[0], listenRead.zoned[0]], [Date.UTC(2024, 5, 26, 14, 34, 18), 1]);
+    assert.deepEqual(
+      [listenRead.instant[0], listenRead.zoned[0]],
+      [Date.UTC(2024, 5, 26, 14, 34, 18), 1],
+    );
     assert.ok(!fastListenAt('2024-02-30 16:34:18'));
   });
 });
