@@ -167,6 +167,34 @@ describe('fast CSV tokenizer: rows and lines', () => {
     });
   });
 
+  it('hands the rows past maxRows to linked batches of at most maxRows, in order, whatever the chunks', () => {
+    const input = 'a,b\n1,2\n"x\ny",3\n\n4,\xff\n5,"6""7"\n8,9\n"open,10\n';
+    const options: CsvTokenizerOptions = { skipEmptyLines: true, unterminatedQuote: 'row' };
+    const expected = tokenize(input, Number.POSITIVE_INFINITY, options).rows;
+    const bytes = Buffer.from(input);
+    for (const maxRows of [1, 2, 3]) {
+      for (const chunkSize of [1, 5, bytes.length]) {
+        const tokenizer = createCsvTokenizer({ ...options, maxRows });
+        const rows: [number, string[]][] = [];
+        let linked = 0;
+        const collect = (first: ReturnType<CsvTokenizer['end']>) => {
+          for (let batch: typeof first | undefined = first; batch; batch = batch.next) {
+            assert.ok(batch.length <= maxRows, `batch of ${batch.length} rows, maxRows ${maxRows}`);
+            if (batch !== first) linked++;
+            for (let r = 0; r < batch.length; r++) rows.push([batch.lines[r]!, rowCells(batch, r)]);
+          }
+        };
+        for (let at = 0; at < bytes.length; at += chunkSize) {
+          collect(tokenizer.push(bytes.subarray(at, at + chunkSize)));
+        }
+        collect(tokenizer.end());
+        assert.deepEqual(rows, expected, `maxRows ${maxRows}, chunks of ${chunkSize}`);
+        assert.ok(tokenizer.unterminated);
+        if (chunkSize === bytes.length) assert.ok(linked > 0, 'the rows of one chunk span batches');
+      }
+    }
+  });
+
   it('counts newlines inside quoted fields in the line of the next row', () => {
     const { rows } = tokenize('h\n"1\n2\n3"\nnext\n');
     assert.deepEqual(rows, [

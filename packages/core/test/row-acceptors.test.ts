@@ -11,7 +11,7 @@ import {
   fastListenAt,
   fastUserId,
   isTrimmedNonEmpty,
-  listenZone,
+  listenRead,
 } from '../src/validate/internal/field-readers.js';
 import { rowAcceptors } from '../src/validate/row-acceptors.js';
 import { rowSchemas, streamRowSchema } from '../src/validate/schemas.js';
@@ -124,17 +124,25 @@ describe('field readers', () => {
           assert.equal(zod.data, id);
         }
         if (isTrimmedNonEmpty(s)) assert.equal(streamRowSchema.shape.track_id.parse(s), s);
-        const at = fastListenAt(s);
-        if (!Number.isNaN(at)) {
+        if (fastListenAt(s)) {
           assert.ok(isValidTimestamp(s), `listen_time ${JSON.stringify(s)}`);
           const parts = parseTimestampParts(s)!;
-          assert.equal(listenZone.zoned, parts.offsetMinutes === undefined ? 0 : 1);
-          assert.equal(at, parts.wallMs - (parts.offsetMinutes ?? 0) * 60_000);
+          assert.equal(listenRead.zoned[0], parts.offsetMinutes === undefined ? 0 : 1);
+          assert.equal(listenRead.instant[0], parts.wallMs - (parts.offsetMinutes ?? 0) * 60_000);
         }
       }),
       { numRuns: 5000 },
     );
-    assert.ok(!Number.isNaN(fastListenAt('2024-06-26 16:34:18')));
-    assert.equal(listenZone.zoned, 0);
+    assert.ok(fastListenAt('2024-06-26 16:34:18'));
+    assert.deepEqual(
+      [listenRead.instant[0], listenRead.zoned[0]],
+      [Date.UTC(2024, 5, 26, 16, 34, 18), 0],
+    );
+    assert.ok(fastListenAt('2024-06-26T16:34:18+02:00'));
+    assert.deepEqual(
+      [listenRead.instant[0], listenRead.zoned[0]],
+      [Date.UTC(2024, 5, 26, 14, 34, 18), 1],
+    );
+    assert.ok(!fastListenAt('2024-02-30 16:34:18'));
   });
 });

@@ -14,6 +14,18 @@ export function column<T>(capacity: number): T[] {
   return capacity === 0 || capacity > MAX_PREALLOCATED ? [] : new Array<T>(capacity);
 }
 
+/**
+ * {@link column} for values that are not small integers (instants in ms):
+ * its elements are doubles from the start. A column made by `column` turns
+ * into one on its first such value, allocating its elements a second time.
+ */
+export function doubleColumn(capacity: number): number[] {
+  if (capacity === 0 || capacity > MAX_PREALLOCATED) return [];
+  const c = [0.5];
+  c.length = capacity;
+  return c;
+}
+
 /** Cuts each column to the `length` values written. */
 export function cutColumns(length: number, ...columns: unknown[][]): void {
   for (const c of columns) if (c.length !== length) c.length = length;

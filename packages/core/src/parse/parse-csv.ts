@@ -240,11 +240,13 @@ function fastCsvStage(options: z.output<typeof parseCsvOptionsSchema>): BytePars
   return async function* parse(bytes, context) {
     const signal = context?.signal;
     const counters = metrics ?? context?.metrics;
+    // Tokenizer batches of `batchSize` rows at most: they are the row batches, no copy.
     const tokenizer = createCsvTokenizer({
       maxRowBytes,
       maxFields,
       skipEmptyLines: true,
       unterminatedQuote: 'row',
+      maxRows: batchSize,
     });
     let header: CsvHeader | undefined;
     const batches = (rows: CsvRowBatch, final: boolean): RowBatch[] => {
@@ -252,9 +254,15 @@ function fastCsvStage(options: z.output<typeof parseCsvOptionsSchema>): BytePars
         header = csvHeader(tokenizer.header, maxFields, source);
         onHeader?.(header.names);
       }
-      if (header === undefined || rows.length === 0) return [];
-      const out = csvRowBatches(header, rows, source, final && tokenizer.unterminated, batchSize);
-      counters?.addRead(source, rows.length);
+      const out: RowBatch[] = [];
+      if (header === undefined) return out;
+      for (let part: CsvRowBatch | undefined = rows; part !== undefined; part = part.next) {
+        if (part.length === 0) continue;
+        // The open quoted tail, if any, is the last row of the last part.
+        const tail = final && part.next === undefined && tokenizer.unterminated;
+        out.push(...csvRowBatches(header, part, source, tail, batchSize));
+        counters?.addRead(source, part.length);
+      }
       return out;
     };
     try {

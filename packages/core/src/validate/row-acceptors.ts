@@ -7,14 +7,14 @@
  * acceptors and the schemas are tested against each other
  * (row-acceptors.test.ts): the fast path appends exactly the schema's value.
  */
-import { column, cutColumns } from '../internal/column.js';
+import { column, cutColumns, doubleColumn } from '../internal/column.js';
 import type { Dataset, SongRow, SourceRef, StreamBatch, UserRow, ValidBatch } from '../types.js';
 import {
   fastListenAt,
   fastNonNegative,
   fastUserId,
   isTrimmedNonEmpty,
-  listenZone,
+  listenRead,
 } from './internal/field-readers.js';
 import type { DatasetRow } from './schemas.js';
 import { type ListenTimeWindow, listenTimeInWindow, parseTimestampParts } from './time.js';
@@ -59,9 +59,12 @@ function cell(cells: readonly (string | undefined)[], at: number, end: number) {
 }
 
 function pushListen(out: StreamBatch, value: DatasetRow['streams'], line: number): void {
-  let at = fastListenAt(value.listen_time);
-  let zoned = listenZone.zoned;
-  if (Number.isNaN(at)) {
+  let at: number;
+  let zoned: number;
+  if (fastListenAt(value.listen_time)) {
+    at = listenRead.instant[0]!;
+    zoned = listenRead.zoned[0]!;
+  } else {
     // The schema accepted it, so the strict parser reads it.
     const parts = parseTimestampParts(value.listen_time)!;
     zoned = parts.offsetMinutes === undefined ? 0 : 1;
@@ -93,7 +96,7 @@ function streamsAcceptor(window?: ListenTimeWindow): RowAcceptor<'streams'> {
         track_id: column(capacity),
         listen_time: column(capacity),
       },
-      listenAt: column(capacity),
+      listenAt: doubleColumn(capacity),
       listenZoned: column(capacity),
     }),
     end(out) {
@@ -107,14 +110,15 @@ function streamsAcceptor(window?: ListenTimeWindow): RowAcceptor<'streams'> {
       if (u === undefined || t === undefined || l === undefined) return false;
       const userId = fastUserId(u);
       if (userId < 0 || !isTrimmedNonEmpty(t)) return false;
-      const at = fastListenAt(l);
-      if (Number.isNaN(at) || !listenTimeInWindow(at, window)) return false;
+      if (!fastListenAt(l)) return false;
+      const at = listenRead.instant[0]!;
+      if (!listenTimeInWindow(at, window)) return false;
       const r = out.length++;
       out.values.user_id[r] = userId;
       out.values.track_id[r] = t;
       out.values.listen_time[r] = l;
       out.listenAt[r] = at;
-      out.listenZoned[r] = listenZone.zoned;
+      out.listenZoned[r] = listenRead.zoned[0]!;
       out.lines[r] = line;
       return true;
     },

@@ -53,22 +53,30 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * 2000-01-01T00:00:00Z to one day after now; see `listenTimeInWindow`). Out
  * of the window, the zod issue carries `params.reason`
  * `listen_time_out_of_range`, which validation uses as the reject reason.
+ *
+ * A plain `check` pushing its issues, not `superRefine`: `superRefine`
+ * attaches a new `addIssue` closure over the parse payload to it on every
+ * call, and V8 then promotes the payload's value out of the young
+ * generation — with a cell sliced from a decoded chunk, the whole chunk.
  */
 export function listenTimeSchema(window?: ListenTimeWindow) {
   return z
     .string()
     .trim()
-    .superRefine((s, ctx) => {
+    .check((payload) => {
+      const s = payload.value;
       const ms = listenTimeCheckMs(s);
       if (Number.isNaN(ms)) {
-        ctx.addIssue({
+        payload.issues.push({
           code: 'custom',
+          input: s,
           message: 'expected a real calendar timestamp like 2024-06-25 17:43:13',
         });
       } else if (!listenTimeInWindow(ms, window)) {
         const to = window?.toMs === undefined ? 'one day after now' : iso(window.toMs);
-        ctx.addIssue({
+        payload.issues.push({
           code: 'custom',
+          input: s,
           message: `${JSON.stringify(s)} is outside the accepted window ${iso(window?.fromMs ?? DEFAULT_LISTEN_TIME_FROM_MS)} … ${to}`,
           params: { reason: LISTEN_TIME_OUT_OF_RANGE },
         });

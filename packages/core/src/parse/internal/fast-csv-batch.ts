@@ -36,6 +36,13 @@ export const csvTokenizerOptionsSchema = z.strictObject({
    * csv-parser's rules) and {@link CsvTokenizer.unterminated} is set.
    */
   unterminatedQuote: z.enum(['throw', 'row']).default('throw'),
+  /**
+   * Most rows of one batch: the rows of a `push`/`end` past this many go to
+   * further batches linked by {@link CsvRowBatch.next}, each with its own
+   * arrays (so a consumer cutting batches of this size copies nothing).
+   * Default: no limit.
+   */
+  maxRows: z.number().int().min(1).optional(),
 });
 
 /** Options of {@link createCsvTokenizer}, as the caller writes them. */
@@ -61,11 +68,21 @@ export interface CsvRowBatch {
    * true, any U+FFFD is a real character and per-cell checks are skipped.
    */
   clean: boolean;
+  /** With `maxRows`: the batch holding the next rows of the same `push`/`end`. */
+  next: CsvRowBatch | undefined;
 }
 
 /** An empty batch to fill. */
 export function newBatch(): CsvRowBatch {
-  return { length: 0, cells: [], starts: [0], lines: [], clean: true };
+  return { length: 0, cells: [], starts: [0], lines: [], clean: true, next: undefined };
+}
+
+/** A new empty batch linked after `tail`, with its `clean` flag (the same text goes on). */
+export function linkBatch(tail: CsvRowBatch): CsvRowBatch {
+  const next = newBatch();
+  next.clean = tail.clean;
+  tail.next = next;
+  return next;
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   type CsvTokenizer,
   type CsvTokenizerOptions,
   csvTokenizerOptionsSchema,
+  linkBatch,
   newBatch,
 } from './fast-csv-batch.js';
 import { countLf, LineChunks, type LineText, utf8Length } from './fast-csv-chunks.js';
@@ -49,6 +50,7 @@ export function createCsvTokenizer(options: CsvTokenizerOptions = {}): CsvTokeni
     o.delimiter.charCodeAt(0),
     o.skipEmptyLines,
     o.unterminatedQuote === 'row',
+    o.maxRows ?? Number.POSITIVE_INFINITY,
   );
 }
 
@@ -73,6 +75,8 @@ class FastCsvTokenizer implements CsvTokenizer {
   private readonly open: OpenQuote = { at: 0 };
   private started = false;
   private ended = false;
+  /** The batch rows are added to: the last of the chain `push`/`end` returns. */
+  private tail: CsvRowBatch = newBatch();
 
   constructor(
     private readonly maxRowBytes: number,
@@ -80,6 +84,7 @@ class FastCsvTokenizer implements CsvTokenizer {
     private readonly delimiter: number,
     private readonly skipEmptyLines: boolean,
     private readonly unterminatedAsRow: boolean,
+    private readonly maxRows: number,
   ) {
     this.delimiterChar = String.fromCharCode(delimiter);
     this.safeChars = Math.floor(maxRowBytes / 3);
@@ -88,7 +93,8 @@ class FastCsvTokenizer implements CsvTokenizer {
   push(chunk: Uint8Array): CsvRowBatch {
     this.assertOpen();
     const out = newBatch();
-    for (const block of this.chunks.push(chunk)) this.feed(block, out, false);
+    this.tail = out;
+    for (const block of this.chunks.push(chunk)) this.feed(block, false);
     // The carry and the kept bytes are the same row: their sum is a lower bound of its bytes.
     if (this.carry.length + this.chunks.length > this.maxRowBytes) this.tooLong();
     return out;
@@ -98,7 +104,8 @@ class FastCsvTokenizer implements CsvTokenizer {
     this.assertOpen();
     this.ended = true;
     const out = newBatch();
-    this.feed(this.chunks.end(), out, true);
+    this.tail = out;
+    this.feed(this.chunks.end(), true);
     return out;
   }
 
@@ -110,7 +117,7 @@ class FastCsvTokenizer implements CsvTokenizer {
    * Tokenizes decoded text. Unless `final`, `text` ends with LF, so only a row
    * open in quotes can be left over (kept in `carry`).
    */
-  private feed(block: LineText, out: CsvRowBatch, final: boolean): void {
+  private feed(block: LineText, final: boolean): void {
     let text = block.text;
     let pos = 0;
     if (!this.started && text.length > 0) {
@@ -122,36 +129,36 @@ class FastCsvTokenizer implements CsvTokenizer {
     // checked for U+FFFD, so there a real U+FFFD is taken for an invalid byte.
     const length0 = this.carry.length;
     this.textUtf8 = block.utf8 && (length0 === 0 || this.carryUtf8);
-    if (!this.textUtf8) out.clean = false;
+    if (!this.textUtf8) this.tail.clean = false;
     if (length0 > 0) {
       // Resume the open row: it is in quotes at the end of the carry.
       text = this.carry + text;
       this.carry = '';
       const end = findRowEnd(this.open, text, 0, length0, true);
       if (end === OPEN) {
-        this.keepOpen(text, 0, final, out);
+        this.keepOpen(text, 0, final);
         return;
       }
-      pos = this.quotedRow(text, 0, end, out);
+      pos = this.quotedRow(text, 0, end);
     }
     if (this.header === undefined && pos < text.length) {
       // The header goes through the general path, keeping the hot loop free of it.
       const end = findRowEnd(this.open, text, pos, pos, false);
       if (end === OPEN) {
-        this.keepOpen(text, pos, final, out);
+        this.keepOpen(text, pos, final);
         return;
       }
-      pos = this.quotedRow(text, pos, end, out);
+      pos = this.quotedRow(text, pos, end);
     }
-    this.rows(text, pos, out, final);
+    this.rows(text, pos, final);
   }
 
   /** The hot loop: rows from `pos` to the end of `text` (header already read). */
-  private rows(text: string, start: number, out: CsvRowBatch, final: boolean): void {
+  private rows(text: string, start: number, final: boolean): void {
     let pos = start;
-    const cells = out.cells;
-    const starts = out.starts;
-    const lines = out.lines;
+    let out = this.tail;
+    let { cells, starts, lines } = out;
+    const maxRows = this.maxRows;
     const delimiterChar = this.delimiterChar;
     const safeChars = this.safeChars;
     const maxFields = this.maxFields;
@@ -163,10 +170,11 @@ class FastCsvTokenizer implements CsvTokenizer {
       if (quote >= 0 && (quote < lf || lf < 0)) {
         const end = findRowEnd(this.open, text, pos, quote, false);
         if (end === OPEN) {
-          this.keepOpen(text, pos, final, out);
+          this.keepOpen(text, pos, final);
           return;
         }
-        pos = this.quotedRow(text, pos, end, out);
+        pos = this.quotedRow(text, pos, end);
+        if (this.tail !== out) ({ cells, starts, lines } = out = this.tail);
         quote = text.indexOf('"', pos);
         if (delimiter >= 0 && delimiter < pos) delimiter = text.indexOf(delimiterChar, pos);
         continue;
@@ -176,13 +184,13 @@ class FastCsvTokenizer implements CsvTokenizer {
       let end = lf;
       if (end > pos && text.charCodeAt(end - 1) === CR) end--;
       const line = this.line++;
-      if (end === pos) {
-        if (this.skipEmptyLines) {
-          this.emptyLinesSkipped++;
-          pos = lf + 1;
-          continue;
-        }
-      } else {
+      if (end === pos && this.skipEmptyLines) {
+        this.emptyLinesSkipped++;
+        pos = lf + 1;
+        continue;
+      }
+      if (out.length === maxRows) ({ cells, starts, lines } = out = this.room());
+      if (end > pos) {
         let from = pos;
         let room = maxFields;
         while (delimiter >= 0 && delimiter < end) {
@@ -205,20 +213,27 @@ class FastCsvTokenizer implements CsvTokenizer {
     }
   }
 
+  /** The batch for one more row: the tail, or a new one linked to it when the tail is full. */
+  private room(): CsvRowBatch {
+    if (this.tail.length === this.maxRows) this.tail = linkBatch(this.tail);
+    return this.tail;
+  }
+
   /** Emits the quoted row `text[start, lf)`; returns the next row's start. */
-  private quotedRow(text: string, start: number, lf: number, out: CsvRowBatch): number {
+  private quotedRow(text: string, start: number, lf: number): number {
     if (lf - start > this.safeChars) this.checkRowBytes(text, start, lf);
     const line = this.line;
     this.line += 1 + countLf(text, start, lf);
     let end = lf;
     if (end > start && text.charCodeAt(end - 1) === CR) end--;
     // Rows reach here with a quote (never empty) or as the header (maybe empty).
-    this.splitRow(text, start, end, line, out);
+    this.splitRow(text, start, end, line);
     return lf + 1;
   }
 
-  /** Splits `text[start..end)` into cells: the header if none was read yet, else a row of `out`. */
-  private splitRow(text: string, start: number, end: number, line: number, out: CsvRowBatch) {
+  /** Splits `text[start..end)` into cells: the header if none was read yet, else a row. */
+  private splitRow(text: string, start: number, end: number, line: number) {
+    const out = this.header === undefined ? this.tail : this.room();
     const cells = out.cells;
     const first = cells.length;
     splitQuotedRow(text, start, end, this.delimiter, this.maxFields, cells);
@@ -232,9 +247,9 @@ class FastCsvTokenizer implements CsvTokenizer {
   }
 
   /** The row from `start` is still in quotes at the end of `text`. */
-  private keepOpen(text: string, start: number, final: boolean, out: CsvRowBatch): void {
+  private keepOpen(text: string, start: number, final: boolean): void {
     if (final && this.unterminatedAsRow) {
-      this.unterminatedRow(text, start, out);
+      this.unterminatedRow(text, start);
       return;
     }
     if (final) {
@@ -254,14 +269,14 @@ class FastCsvTokenizer implements CsvTokenizer {
    * csv-parser's flush: the open tail `text[start..]` is one row; only a
    * final CR is dropped (its LFs stay in the cells).
    */
-  private unterminatedRow(text: string, start: number, out: CsvRowBatch): void {
+  private unterminatedRow(text: string, start: number): void {
     let end = text.length;
     if (end - start > this.safeChars) this.checkRowBytes(text, start, end);
     if (end > start && text.charCodeAt(end - 1) === CR) end--;
     const line = this.line;
     this.line += countLf(text, start, text.length);
     this.unterminated = true;
-    this.splitRow(text, start, end, line, out);
+    this.splitRow(text, start, end, line);
   }
 
   private checkRowBytes(text: string, start: number, end: number): void {

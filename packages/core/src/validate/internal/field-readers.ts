@@ -36,8 +36,14 @@ function d2(s: string, i: number): number {
   return a * 10 + b;
 }
 
-/** Set by {@link fastListenAt}: 1 when the timestamp it read had a zone, else 0. */
-export const listenZone = { zoned: 0 };
+/**
+ * What {@link fastListenAt} read, when it returned true: `instant[0]` (see
+ * there) and `zoned[0]`, 1 when the timestamp had a zone, else 0. Typed
+ * arrays rather than a returned number: a double returned by a call that is
+ * not inlined is boxed, one heap number per row; and `zoned` stays an
+ * integer, so the column it is copied to keeps small-integer elements.
+ */
+export const listenRead = { instant: new Float64Array(1), zoned: new Int32Array(1) };
 
 /** 1–15 ASCII digits (no spaces): the value; -1 otherwise. */
 export function fastNonNegative(s: string | undefined): number {
@@ -54,15 +60,15 @@ export function fastNonNegative(s: string | undefined): number {
 }
 
 /**
- * A `listen_time` in the strict form
+ * True for a `listen_time` in the strict form
  * `YYYY-MM-DD[ Tt]HH:MM:SS[.fff][Z|z|±HH:MM|±HHMM|±HH]` with no surrounding
- * space and a real calendar date: its UTC instant when it has a zone, else
- * its wall-clock time read as UTC ({@link listenZone} says which). NaN for
- * anything else (callers ask the strict parser, `parseTimestampParts`).
+ * space and a real calendar date, with {@link listenRead} set to its UTC
+ * instant when it has a zone, else its wall-clock time read as UTC. False
+ * for anything else (callers ask the strict parser, `parseTimestampParts`).
  */
-export function fastListenAt(s: string): number {
+export function fastListenAt(s: string): boolean {
   const len = s.length;
-  if (len < 19) return Number.NaN;
+  if (len < 19) return false;
   const y1 = d2(s, 0);
   const y2 = d2(s, 2);
   const month = d2(s, 5);
@@ -80,12 +86,12 @@ export function fastListenAt(s: string): number {
     second > 59 ||
     !hasTimestampPunctuation(s)
   ) {
-    return Number.NaN;
+    return false;
   }
   const year = y1 * 100 + y2;
   if (day > DAYS_IN_MONTH[month]!) {
     const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-    if (!(month === 2 && day === 29 && leap)) return Number.NaN;
+    if (!(month === 2 && day === 29 && leap)) return false;
   }
   let i = 19;
   let millis = 0;
@@ -100,7 +106,7 @@ export function fastListenAt(s: string): number {
       scale /= 10;
       i++;
     }
-    if (i === start) return Number.NaN;
+    if (i === start) return false;
     millis = Math.floor(millis);
   }
   const wall =
@@ -110,24 +116,27 @@ export function fastListenAt(s: string): number {
     second * 1000 +
     millis;
   if (i === len) {
-    listenZone.zoned = 0;
-    return wall;
+    listenRead.instant[0] = wall;
+    listenRead.zoned[0] = 0;
+    return true;
   }
   const c = s.charCodeAt(i);
   if ((c === 90 || c === 122) && i === len - 1) {
-    listenZone.zoned = 1;
-    return wall;
+    listenRead.instant[0] = wall;
+    listenRead.zoned[0] = 1;
+    return true;
   }
-  if (c !== 43 && c !== 45) return Number.NaN;
+  if (c !== 43 && c !== 45) return false;
   const rest = len - i - 1;
   const oh = d2(s, i + 1);
   let om: number;
   if (rest === 5 && s.charCodeAt(i + 3) === 58) om = d2(s, i + 4);
   else if (rest === 4) om = d2(s, i + 3);
   else if (rest === 2) om = 0;
-  else return Number.NaN;
-  if (oh < 0 || oh > 23 || om < 0 || om > 59) return Number.NaN;
+  else return false;
+  if (oh < 0 || oh > 23 || om < 0 || om > 59) return false;
   const offset = (oh * 60 + om) * 60_000;
-  listenZone.zoned = 1;
-  return c === 45 ? wall + offset : wall - offset;
+  listenRead.instant[0] = c === 45 ? wall + offset : wall - offset;
+  listenRead.zoned[0] = 1;
+  return true;
 }
