@@ -115,8 +115,11 @@ export class StringIndex {
   /** Scratch of {@link getAll}: where each key starts in the batch's text, and its hash. */
   private starts = new Int32Array(0);
   private hashes = new Int32Array(0);
-  /** Keeps the touching loads of {@link getAll} from being optimised away. */
-  private touched = 0;
+  /**
+   * What {@link getAll}'s touching loads read, kept so that they are not
+   * optimised away. @internal
+   */
+  touched = 0;
 
   /**
    * The slot holding the key `text[from..from + length)` (hash `h`), or the
