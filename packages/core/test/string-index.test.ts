@@ -21,6 +21,15 @@ describe('string-index', () => {
             if (!map.has(k)) map.set(k, i);
           });
           for (const k of [...keys, ...probes]) assert.equal(index.get(k), map.get(k) ?? -1);
+          // A batch: the first n probes (of a longer column), in one call.
+          const batch = [...probes, ...keys];
+          const n = Math.min(batch.length, probes.length + Math.floor(keys.length / 2));
+          const out: number[] = [];
+          index.getAll(batch, n, out);
+          assert.deepEqual(
+            out,
+            batch.slice(0, n).map((k) => map.get(k) ?? -1),
+          );
         },
       ),
     );

@@ -115,9 +115,10 @@ export function joinSongs(options: JoinSongsOptions): BatchStage<StreamBatch, Jo
           const { user_id: userIds, track_id: trackIds, listen_time: times } = batch.values;
           const n = batch.length;
           const tracks = column<number>(n);
+          songs.tracksOf(trackIds, n, tracks);
           let w = 0;
           for (let r = 0; r < n; r++) {
-            const track = songs.trackOf(trackIds[r]!);
+            const track = tracks[r]!;
             const userId = userIds[r]!;
             if (track < 0) {
               const row = { user_id: userId, track_id: trackIds[r]!, listen_time: times[r]! };

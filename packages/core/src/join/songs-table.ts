@@ -195,6 +195,15 @@ export class SongsTable {
     return this.lookup.get(trackId);
   }
 
+  /**
+   * The interned numbers of `trackIds[0..n)` into `out[0..n)` (-1 for an
+   * unknown track): {@link trackOf} for a whole batch, with the memory
+   * latency of its rows overlapped.
+   */
+  tracksOf(trackIds: readonly string[], n: number, out: number[]): void {
+    this.lookup.getAll(trackIds, n, out);
+  }
+
   /** `track_id` → track number, laid out for the hot lookup. */
   private readonly lookup: StringIndex;
 

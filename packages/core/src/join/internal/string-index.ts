@@ -49,8 +49,8 @@ export class StringIndex {
     let offset = 0;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
-      const h = hashString(key);
-      const s = this.find(key, h);
+      const h = hashRange(key, 0, key.length);
+      const s = this.find(key, 0, key.length, h);
       if (this.slots[4 * s + 1] !== -1) continue; // a repeated key: the first wins
       for (let c = 0; c < key.length; c++) this.pool[offset + c] = key.charCodeAt(c);
       this.slots[4 * s] = h;
@@ -63,23 +63,81 @@ export class StringIndex {
 
   /** The number of `key`, or -1. */
   get(key: string): number {
-    return this.slots[4 * this.find(key, hashString(key)) + 1]!;
+    return this.slots[4 * this.find(key, 0, key.length, hashRange(key, 0, key.length)) + 1]!;
   }
 
-  /** The slot holding `key` (hash `h`), or the empty slot where it would go. */
-  private find(key: string, h: number): number {
+  /**
+   * The numbers of `keys[0..n)` into `out[0..n)` (-1 for an unknown key), in
+   * three passes over the batch so that memory latency overlaps instead of
+   * adding up row by row: the keys are copied into one flat string (reading
+   * characters of the parser's sliced strings one by one costs several times
+   * more) and hashed; then each row's slot and key run are touched with a
+   * few instructions per row, so many cache misses are in flight at once;
+   * then each row is resolved against lines already in cache.
+   */
+  getAll(keys: readonly string[], n: number, out: number[]): void {
+    if (n === 0) return;
+    const text = (keys.length === n ? keys : keys.slice(0, n)).join('');
+    if (this.starts.length <= n) {
+      this.starts = new Int32Array(2 * n + 1);
+      this.hashes = new Int32Array(2 * n);
+    }
+    const starts = this.starts;
+    const hashes = this.hashes;
+    let at = 0;
+    for (let r = 0; r < n; r++) {
+      const end = at + keys[r]!.length;
+      starts[r] = at;
+      hashes[r] = hashRange(text, at, end);
+      at = end;
+    }
+    starts[n] = at;
     const slots = this.slots;
     const pool = this.pool;
-    const length = key.length;
+    const mask = this.mask;
+    let touched = 0;
+    if (pool.length > 0) {
+      for (let r = 0; r < n; r++) {
+        const at = 4 * (hashes[r]! & mask);
+        const first = slots[at + 2]!;
+        const last = first + slots[at + 3]! - 1;
+        // An empty slot has offset and length -1: touch the pool's start instead.
+        touched ^= pool[Math.max(first, 0)]! ^ pool[Math.max(last, 0)]!;
+      }
+    }
+    this.touched = touched;
+    for (let r = 0; r < n; r++) {
+      const from = starts[r]!;
+      out[r] = slots[4 * this.find(text, from, starts[r + 1]! - from, hashes[r]!) + 1]!;
+    }
+  }
+
+  /** Scratch of {@link getAll}: where each key starts in the batch's text, and its hash. */
+  private starts = new Int32Array(0);
+  private hashes = new Int32Array(0);
+  /**
+   * What {@link getAll}'s touching loads read, kept so that they are not
+   * optimised away. @internal
+   */
+  touched = 0;
+
+  /**
+   * The slot holding the key `text[from..from + length)` (hash `h`), or the
+   * empty slot where it would go.
+   */
+  private find(text: string, from: number, length: number, h: number): number {
+    const slots = this.slots;
+    const pool = this.pool;
     let s = h & this.mask;
     for (;;) {
       const at = 4 * s;
       if (slots[at + 1] === -1) return s;
       if (slots[at] === h && slots[at + 3] === length) {
-        const offset = slots[at + 2]!;
-        let i = 0;
-        while (i < length && pool[offset + i] === key.charCodeAt(i)) i++;
-        if (i === length) return s;
+        const offset = slots[at + 2]! - from;
+        let i = from;
+        const end = from + length;
+        while (i < end && pool[offset + i] === text.charCodeAt(i)) i++;
+        if (i === end) return s;
       }
       s = (s + 1) & this.mask;
     }
@@ -96,10 +154,10 @@ export interface StringIndexParts {
   readonly pool: Uint16Array;
 }
 
-/** FNV-1a over UTF-16 code units, then a murmur3 finaliser. */
-function hashString(s: string): number {
+/** FNV-1a over the UTF-16 code units `s[from..to)`, then a murmur3 finaliser. */
+function hashRange(s: string, from: number, to: number): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
