@@ -355,6 +355,13 @@ describe('aggregate-pool', () => {
       const merged = await pool.merge(partials);
       assert.deepEqual(serializeKpiState(merged), serializeKpiState(expected));
       assert.deepEqual(finalizeKpis(merged), finalizeKpis(expected));
+      // Serialized and finalized on the thread: the same bytes and items.
+      const stored = await pool.merge(partials, { result: 'serialized', finalize: true });
+      assert.deepEqual(stored.bytes, serializeKpiState(expected));
+      assert.deepEqual(stored.items, finalizeKpis(expected));
+      const unfinalized = await pool.merge(partials, { result: 'serialized' });
+      assert.deepEqual(unfinalized.bytes, serializeKpiState(expected));
+      assert.deepEqual(unfinalized.items, []);
       // Bound to the pool's table: merges with a local state of that table.
       const local = (
         await aggregateStreamFile([wideCsv(0)], {

@@ -51,17 +51,29 @@ export interface CommitDateOptions {
    */
   readonly songs?: SongsTable;
   /**
-   * Reads and merges serialized states elsewhere (e.g. an aggregate pool's
-   * `merge`, on its threads); the result must be owned by the caller. Called
-   * with up to {@link MERGE_CHUNK} states at a time; the chunks' states are
-   * folded here. Default: read and merge on this thread.
+   * Reads, merges and serializes states elsewhere (e.g. an aggregate pool's
+   * `merge` with `result: 'serialized'`, on its threads), with `finalize`
+   * also returning the merge's KPI items. Called with up to
+   * {@link MERGE_CHUNK} states at a time: the merge so far and the next
+   * partials. Default: on this thread.
    */
-  readonly merge?: (states: readonly Uint8Array[], signal?: AbortSignal) => Promise<KpiState>;
+  readonly merge?: (
+    states: readonly Uint8Array[],
+    options: { readonly finalize: boolean; readonly signal?: AbortSignal },
+  ) => Promise<MergedStates>;
   /** Head swaps lost to other workers before giving up (`COMMIT_CONTENDED`). Default 100. */
   readonly maxAttempts?: number;
   readonly signal?: AbortSignal;
   /** Clock for `updated_at`; injectable for tests. */
   readonly now?: () => Date;
+}
+
+/** States merged by {@link CommitDateOptions.merge}: the merge's bytes, and its items when finalized. */
+export interface MergedStates {
+  /** `serializeKpiState` of the merged state. */
+  readonly bytes: Uint8Array;
+  /** `finalizeKpis` of the merged state (without `updated_at`); empty unless finalized. */
+  readonly items: readonly KpiItem[];
 }
 
 /** A KPI item with the commit bookkeeping written next to it. */
@@ -140,7 +152,7 @@ export async function commitDate(
         };
       }
     }
-    let merged: KpiState;
+    let merged: MergedStates;
     try {
       merged = await mergeStates(base, todo, date, options);
     } catch (error) {
@@ -152,7 +164,7 @@ export async function commitDate(
     }
     const objects = [...(base?.header.objects ?? []), ...todo.map((p) => p.objectId)].sort();
     const version = objects.length;
-    const items = finalizeKpis(merged);
+    const { items } = merged;
     const before = new Map(
       (base?.header.items ?? []).map((item) => [item.track_genre, itemFingerprint(item)]),
     );
@@ -162,11 +174,7 @@ export async function commitDate(
     const header = { date, version, objects, items, changed };
     // Named by version, base version and set: one name, one content (equal `changed` too).
     const key = store.snapshotKey(date, version, `${head?.version ?? 0}-${setIdOf(objects)}`);
-    await store.putSnapshot(
-      key,
-      encodeSnapshot({ header, state: serializeKpiState(merged) }),
-      signal,
-    );
+    await store.putSnapshot(key, encodeSnapshot({ header, state: merged.bytes }), signal);
     const next: DateHead = {
       date,
       version,
@@ -206,31 +214,46 @@ async function writeItems(
   return options.putItemsIfNewer(items, options.signal);
 }
 
-/** The base snapshot's state merged with the pending partials' states. */
+/**
+ * The base snapshot's state merged with the pending partials' states, as
+ * bytes and items: the merge so far goes into the next call with up to
+ * `MERGE_CHUNK - 1` partials, so at most `MERGE_CHUNK` states are held.
+ */
 async function mergeStates(
   base: Snapshot | undefined,
   todo: readonly PendingPartial[],
   date: string,
   options: CommitDateOptions,
-): Promise<KpiState> {
+): Promise<MergedStates> {
   const { store, signal } = options;
   // Up to MERGE_CHUNK reads at once: each with its own signal (see childSignal).
   const bytesOf = async (p: PendingPartial) =>
     p.bytes ?? (await store.getPartial(store.partialOf(date, p.objectId), childSignal(signal)));
-  const sources: (() => Promise<Uint8Array>)[] = [
-    ...(base === undefined ? [] : [async () => base.state]),
-    ...todo.map((p) => () => bytesOf(p)),
-  ];
-  let merged: KpiState | undefined;
-  const fold = (state: KpiState) => {
-    if (merged === undefined) merged = state;
-    else mergeKpiStateInto(merged, state);
-  };
-  const read = options.songs === undefined ? {} : { songs: options.songs };
-  for (let i = 0; i < sources.length; i += MERGE_CHUNK) {
-    const chunk = await Promise.all(sources.slice(i, i + MERGE_CHUNK).map((get) => get()));
-    if (options.merge !== undefined) fold(await options.merge(chunk, signal));
-    else for (const bytes of chunk) fold(deserializeKpiState(bytes, read));
+  const merge = options.merge ?? mergeHere(options.songs);
+  let sofar = base?.state;
+  for (let i = 0; ; ) {
+    const take = MERGE_CHUNK - (sofar === undefined ? 0 : 1);
+    const chunk = await Promise.all(todo.slice(i, i + take).map(bytesOf));
+    i += take;
+    const last = i >= todo.length;
+    const states = sofar === undefined ? chunk : [sofar, ...chunk];
+    const merged = await merge(states, { finalize: last, ...(signal ? { signal } : {}) });
+    if (last) return merged;
+    sofar = merged.bytes;
   }
-  return merged as KpiState;
+}
+
+/** {@link CommitDateOptions.merge} on this thread, states read bound to `songs` when given. */
+function mergeHere(songs: SongsTable | undefined): NonNullable<CommitDateOptions['merge']> {
+  const read = songs === undefined ? {} : { songs };
+  return async (states, { finalize }) => {
+    let merged: KpiState | undefined;
+    for (const bytes of states) {
+      const state = deserializeKpiState(bytes, read);
+      if (merged === undefined) merged = state;
+      else mergeKpiStateInto(merged, state);
+    }
+    if (merged === undefined) throw new TypeError('commitDate: a merge without states');
+    return { bytes: serializeKpiState(merged), items: finalize ? finalizeKpis(merged) : [] };
+  };
 }

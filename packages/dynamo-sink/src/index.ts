@@ -5,6 +5,7 @@ export { batchWriterOptionsSchema, createBatchWriter } from './batch-writer.js';
 export type {
   CommitDateOptions,
   CommitDateResult,
+  MergedStates,
   PendingPartial,
   VersionedKpiItem,
 } from './commit-date.js';

@@ -15,6 +15,7 @@ import { listObjects, processObjects, type S3ObjectInfo } from '@streamkpi/s3-so
 import { z } from 'zod';
 import { parseOptions } from './internal/options.js';
 import type { ReferenceCache } from './reference-cache.js';
+import { createCaptureGate } from './run/capture-gate.js';
 import { connect } from './run/connect.js';
 import { createDateCommitter } from './run/date-committer.js';
 import { guarded, type RunWatch, runBoundsShape } from './run/guard.js';
@@ -185,9 +186,16 @@ async function run(
   });
   const metrics = new RunMetrics();
   watch.watchRun(metrics, connection.pool?.pool);
+  // Keep every thread busy: one object more than threads waits in the
+  // pool's queue, so a thread starts its next object while this thread
+  // stores the last one's partials.
+  const slots = Math.max(o.concurrency, threads === 0 ? 0 : threads + 1);
+  const captures = createCaptureGate(slots);
   const committer = createDateCommitter(
     (date, pending) => commitOnce(date, pending, connection, dynamo, o.tableName, signal),
     (error, date) => report(error, { date }),
+    // A date's commit waits for the objects being read: those sharing it join the commit.
+    () => captures.settled(),
   );
   const flow: ObjectFlow = {
     capture: {
@@ -202,6 +210,7 @@ async function run(
       signal,
     },
     committer,
+    captures,
     owner: randomUUID(),
     claimTtlMs: o.claimTtlMs,
     report,
@@ -221,10 +230,8 @@ async function run(
   try {
     for await (const outcome of processObjects({
       objects,
-      // Keep every thread busy: one object more than threads waits in the
-      // pool's queue, so a thread starts its next object while this thread
-      // stores the last one's partials, commits and archives it.
-      concurrency: Math.max(o.concurrency, threads === 0 ? 0 : threads + 1),
+      // Captured objects wait for their commits outside the capture slots.
+      concurrency: 3 * slots,
       ...(signal ? { signal } : {}),
       process: (object) =>
         watch.track(object.key, () => withRetries(() => runObject(object, flow), policy, signal)),

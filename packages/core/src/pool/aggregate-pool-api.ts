@@ -1,10 +1,12 @@
 /** What `createAggregatePool` returns and its calls answer. */
 import type { KpiState } from '../aggregate/kpi-state.js';
 import type { DeadLetterEntry, DeadLetterSink } from '../dead-letter/dead-letter.js';
+import type { SerializedKpiMerge } from '../finalize/merge-serialized.js';
 import type { SourceCounts, StageMetrics } from '../metrics.js';
 import type { SourceRef } from '../types.js';
 import type { PoolResultKind, PoolThreadTimes } from './internal/pool-protocol.js';
 
+export type { SerializedKpiMerge } from '../finalize/merge-serialized.js';
 export type { PoolThreadTimes } from './internal/pool-protocol.js';
 
 /** What every pooled object's result holds besides the KPI data. */
@@ -100,8 +102,21 @@ export interface AggregatePool {
    */
   merge(
     states: readonly Uint8Array[],
-    options?: { readonly signal?: AbortSignal },
+    options?: { readonly signal?: AbortSignal; readonly result?: 'state' },
   ): Promise<KpiState>;
+  /**
+   * Same, but the thread also serializes the merged state (and, with
+   * `finalize`, finalizes it into its KPI items): this thread gets bytes to
+   * store and items to write, and does no state work at all.
+   */
+  merge(
+    states: readonly Uint8Array[],
+    options: {
+      readonly signal?: AbortSignal;
+      readonly result: 'serialized';
+      readonly finalize?: boolean;
+    },
+  ): Promise<SerializedKpiMerge>;
   /** What the pool is busy with: the source id of each call not settled (queued or running), or `merge`. */
   pending(): string[];
   /** Stops the threads (waits for running tasks). */

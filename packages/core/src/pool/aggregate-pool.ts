@@ -23,6 +23,7 @@ import type {
   PooledAggregate,
   PooledObject,
   PooledPartials,
+  SerializedKpiMerge,
 } from './aggregate-pool-api.js';
 import {
   type AggregatePoolOptions,
@@ -51,6 +52,7 @@ export type {
   PooledObject,
   PooledPartials,
   PoolThreadTimes,
+  SerializedKpiMerge,
 } from './aggregate-pool-api.js';
 export {
   type AggregatePoolOptions,
@@ -215,8 +217,12 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
   }
   async function merge(
     states: readonly Uint8Array[],
-    callOptions: { readonly signal?: AbortSignal } = {},
-  ): Promise<KpiState> {
+    callOptions: {
+      readonly signal?: AbortSignal;
+      readonly result?: 'state' | 'serialized';
+      readonly finalize?: boolean;
+    } = {},
+  ): Promise<KpiState | SerializedKpiMerge> {
     if (states.length === 0) {
       throw new OptionsError('AggregatePool.merge: expected at least one serialized state');
     }
@@ -232,6 +238,9 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
             kind: 'merge',
             tables: ready.data,
             states,
+            ...(callOptions.result === 'serialized'
+              ? { result: 'serialized' as const, finalize: callOptions.finalize === true }
+              : {}),
             startPort: channel.port2,
           };
           return (await pool.run(task, {
@@ -248,12 +257,13 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
       const { code, message } = result.error;
       throw new PipelineError(code, message);
     }
+    if (result.kind === 'serialized') return { bytes: result.bytes, items: result.items };
     return kpiStateFromTransfer(result.state, ready.songs.trackDictionary());
   }
   return {
     threads,
     aggregate: aggregate as AggregatePool['aggregate'],
-    merge,
+    merge: merge as AggregatePool['merge'],
     pending: () => tasks.pending(),
     async close() {
       await pool.close();

@@ -10,11 +10,9 @@
 import { type MessagePort, workerData } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { serializeKpiStateByDate } from '../aggregate/kpi-codec.js';
-import { deserializeKpiState } from '../aggregate/kpi-decode.js';
-import { mergeKpiStateInto } from '../aggregate/kpi-merge.js';
-import type { KpiState } from '../aggregate/kpi-state.js';
 import type { DeadLetterEntry, DeadLetterSink } from '../dead-letter/dead-letter.js';
 import { HeaderError, type PipelineError } from '../errors.js';
+import { mergeSerializedKpiStates, readMerged } from '../finalize/merge-serialized.js';
 import { createJoinMetrics } from '../join/join-songs.js';
 import type { SongsTable } from '../join/songs-table.js';
 import type { UsersTable } from '../join/users-table.js';
@@ -90,19 +88,24 @@ export function createAggregateWorkerTask(openBytes: OpenBytes): AggregateWorker
   return (task) => ('kind' in task ? mergeTask(task) : aggregateTask(task, openBytes));
 }
 
-/** Reads serialized states bound to this thread's songs table and merges them. */
+/**
+ * Reads serialized states bound to this thread's songs table and merges them:
+ * the merged state moved back, or (`result: 'serialized'`) its bytes and items.
+ */
 async function mergeTask(task: PoolMergeTask): Promise<unknown> {
   const { songs } = loadTables(task.tables);
   task.startPort?.postMessage({ started: true } satisfies DeadLetterMessage);
   task.startPort?.close();
   try {
-    let merged: KpiState | undefined;
-    for (const bytes of task.states) {
-      const state = deserializeKpiState(bytes, { songs });
-      if (merged === undefined) merged = state;
-      else mergeKpiStateInto(merged, state);
+    if (task.result === 'serialized') {
+      // The caller only stores these: no state crosses back, no work is left to it.
+      const { bytes, items } = mergeSerializedKpiStates(task.states, {
+        songs,
+        finalize: task.finalize === true,
+      });
+      return moved({ ok: true, kind: 'serialized', bytes, items }, [bytes.buffer as ArrayBuffer]);
     }
-    if (merged === undefined) throw new TypeError('merge task without states');
+    const merged = readMerged(task.states, songs);
     const transfer = kpiStateToTransfer(merged, songs.trackDictionary());
     return moved({ ok: true, kind: 'merged', state: transfer.value }, transfer.transferList);
   } catch (error) {

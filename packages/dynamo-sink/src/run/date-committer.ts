@@ -1,7 +1,10 @@
 /**
  * Commit step of a run, as objects are captured: one commit at a time per
  * date; partials that arrive while a date's commit is in flight wait and go
- * into its next commit together (one snapshot and head swap for all).
+ * into its next commit together (one snapshot and head swap for all). A
+ * batch starts once the objects being captured when it was due are
+ * captured (`ready`), so objects read side by side that share a date cost
+ * that date one commit, not one each; later captures are not waited for.
  */
 import type { CommitDateResult, PendingPartial } from '../commit-date.js';
 
@@ -27,10 +30,15 @@ export interface DateCommitter {
   readonly failed: ReadonlyMap<string, unknown>;
 }
 
-/** Creates a {@link DateCommitter}; `onFailure` hears each failed commit once. */
+/**
+ * Creates a {@link DateCommitter}; `onFailure` hears each failed commit once.
+ * `ready` is awaited before each batch is taken: e.g. the
+ * captures in flight settling. Default: none.
+ */
 export function createDateCommitter(
   commit: CommitBatch,
   onFailure: (error: unknown, date: string) => Promise<void>,
+  ready: () => Promise<void> = async () => {},
 ): DateCommitter {
   const queues = new Map<string, Waiter[]>();
   const running = new Set<string>();
@@ -41,8 +49,10 @@ export function createDateCommitter(
     running.add(date);
     try {
       for (;;) {
+        if ((queues.get(date)?.length ?? 0) === 0) return;
+        // Partials captured meanwhile join this batch.
+        await ready().catch(() => undefined);
         const batch = queues.get(date)?.splice(0) ?? [];
-        if (batch.length === 0) return;
         try {
           const result = await commit(
             date,

@@ -1,12 +1,13 @@
 /**
- * Per-object flow of a run: claim the object, capture it, commit its dates
- * as soon as it is captured, archive it, release the claim.
+ * Per-object flow of a run: take a capture slot, claim the object, capture
+ * it, free the slot, commit its dates, archive it, release the claim.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { archiveObject, type S3ObjectInfo } from '@streamkpi/s3-source';
 import { type CommitDateResult, commitDate, type PendingPartial } from '../commit-date.js';
 import { childSignal } from '../internal/child-signal.js';
 import { putItemsIfNewer } from '../put-item-if-newer.js';
+import type { CaptureGate } from './capture-gate.js';
 import { type CaptureContext, type Captured, captureObject } from './capture-object.js';
 import type { Connection } from './connect.js';
 import type { DateCommitter } from './date-committer.js';
@@ -17,13 +18,15 @@ import type { ObjectOutcome } from './outcomes.js';
 export interface ObjectFlow {
   readonly capture: CaptureContext;
   readonly committer: DateCommitter;
+  /** The run's capture slots: held from the claim until the object is captured. */
+  readonly captures: CaptureGate;
   /** This run's claim owner id. */
   readonly owner: string;
   readonly claimTtlMs: number;
   readonly report: (error: unknown, context: { key?: string; date?: string }) => Promise<void>;
 }
 
-/** Claim → capture → commit its dates → archive → release, for one object. */
+/** Slot → claim → capture → free the slot → commit its dates → archive → release, for one object. */
 export async function runObject(object: S3ObjectInfo, runFlow: ObjectFlow): Promise<ObjectOutcome> {
   // The object's calls (claim renewals too) on a signal of its own: see childSignal.
   const signal = childSignal(runFlow.capture.signal);
@@ -31,28 +34,38 @@ export async function runObject(object: S3ObjectInfo, runFlow: ObjectFlow): Prom
   const { heads } = flow.capture.connection;
   const claimKey = `${object.bucket}/${object.key}`;
   const { bucket, key } = object;
-  const claimed = await step(bucket, key, 'claim', () =>
-    heads.claim(claimKey, flow.owner, flow.claimTtlMs, signal),
-  );
-  if (!claimed) {
-    return { key: object.key, etag: object.etag, status: 'claimed', dates: [], archived: false };
-  }
-  // Renewed while held: a slow object is not taken over by another worker.
-  const renew = setInterval(
-    () => void heads.claim(claimKey, flow.owner, flow.claimTtlMs, signal).catch(() => undefined),
-    Math.max(50, Math.floor(flow.claimTtlMs / 3)),
-  );
-  renew.unref();
+  // Claimed only once it can be read: objects waiting for a slot hold no claim.
+  const free = await flow.captures.enter();
   try {
-    const captured = await step(bucket, key, 'capture', () => captureObject(object, flow.capture));
-    if (captured.status === 'rejected') {
-      const { key, etag, error } = captured;
-      return { key, etag, status: 'rejected', dates: [], archived: false, error };
+    const claimed = await step(bucket, key, 'claim', () =>
+      heads.claim(claimKey, flow.owner, flow.claimTtlMs, signal),
+    );
+    if (!claimed) {
+      return { key: object.key, etag: object.etag, status: 'claimed', dates: [], archived: false };
     }
-    return await commitAndArchive(captured, flow);
+    // Renewed while held: a slow object is not taken over by another worker.
+    const renew = setInterval(
+      () => void heads.claim(claimKey, flow.owner, flow.claimTtlMs, signal).catch(() => undefined),
+      Math.max(50, Math.floor(flow.claimTtlMs / 3)),
+    );
+    renew.unref();
+    try {
+      const captured = await step(bucket, key, 'capture', () =>
+        captureObject(object, flow.capture),
+      );
+      // The next object is read while this one's dates commit.
+      free();
+      if (captured.status === 'rejected') {
+        const { key, etag, error } = captured;
+        return { key, etag, status: 'rejected', dates: [], archived: false, error };
+      }
+      return await commitAndArchive(captured, flow);
+    } finally {
+      clearInterval(renew);
+      await step(bucket, key, 'claim', () => heads.release(claimKey, flow.owner, signal));
+    }
   } finally {
-    clearInterval(renew);
-    await step(bucket, key, 'claim', () => heads.release(claimKey, flow.owner, signal));
+    free();
   }
 }
 
@@ -115,10 +128,10 @@ export function commitOnce(
     heads: c.heads,
     pending,
     songs: c.songs,
-    // Reading and merging states is string work: on the pool's threads when there are any.
+    // Reading, merging, serializing and finalizing states: on the pool's threads when there are any.
     ...(pool === undefined
       ? {}
-      : { merge: (states, s) => pool.merge(states, s ? { signal: s } : {}) }),
+      : { merge: (states, m) => pool.merge(states, { ...m, result: 'serialized' }) }),
     // The date's calls on a signal of its own: see childSignal.
     ...(signal ? { signal: childSignal(signal) } : {}),
     putItemsIfNewer: async (items, s) => {

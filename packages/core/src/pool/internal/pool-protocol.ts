@@ -1,6 +1,7 @@
 /** Messages between {@link createAggregatePool} and its worker threads. */
 import type { MessagePort } from 'node:worker_threads';
 import type { DeadLetterEntry } from '../../dead-letter/dead-letter.js';
+import type { KpiItem } from '../../finalize/kpi-item.js';
 import type { SourceCounts, StageMetrics } from '../../metrics.js';
 import type { SourceRef } from '../../types.js';
 import type { KpiStateTransfer } from './kpi-transfer.js';
@@ -20,6 +21,10 @@ export interface PoolMergeTask {
   readonly kind: 'merge';
   readonly tables: PoolTablesData;
   readonly states: readonly Uint8Array[];
+  /** `'state'` (default): the merged state itself; `'serialized'`: its bytes (and items). */
+  readonly result?: 'state' | 'serialized';
+  /** With `'serialized'`: also finalize the merged state into its KPI items. */
+  readonly finalize?: boolean;
   /** Where the thread posts `{ started: true }` when it takes the task up (then closes it). */
   readonly startPort?: MessagePort;
 }
@@ -27,6 +32,12 @@ export interface PoolMergeTask {
 /** What a merge task answers. */
 export type PoolMergeResult =
   | { readonly ok: true; readonly kind: 'merged'; readonly state: KpiStateTransfer }
+  | {
+      readonly ok: true;
+      readonly kind: 'serialized';
+      readonly bytes: Uint8Array;
+      readonly items: readonly KpiItem[];
+    }
   | { readonly ok: false; readonly error: PoolTaskError };
 
 /** One stream object to aggregate. */
