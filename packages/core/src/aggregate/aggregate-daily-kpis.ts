@@ -14,7 +14,6 @@ import type { JoinedBatch } from '../join/join-songs.js';
 import type { SongsTable } from '../join/songs-table.js';
 import { RunMetrics } from '../metrics.js';
 import type { BatchSink } from '../types.js';
-import { UserIdSet } from './internal/kpi-user-set.js';
 import { createKpiState, type KpiCell, KpiState } from './kpi-state.js';
 import { ZoneClock } from './zone.js';
 
@@ -153,35 +152,8 @@ class KpiFolder {
       rowDays[r] = clock.dayOf(listenZoned[r] === 1 ? at : sourceClock.wallToUtc(at));
       touched += pairs[3 * pairStart[tracks[r]!]!]!;
     }
-    this.touched = touched; //TMP + this.touchCells(batch, rowDays);
+    this.touched = touched;
     for (let r = 0; r < n; r++) this.fold(userIds[r]!, tracks[r]!, rowDays[r]!);
-  }
-
-  /**
-   * Touches, for the first genre of each row's track, the user-set word and
-   * track-count slot that folding the row will update (the pairs are in cache
-   * by now), so that these misses overlap too. Cells not yet created or not
-   * owned are left for {@link fold}.
-   */
-  touchCells(batch: JoinedBatch, rowDays: Int32Array): number {
-    const { tracks } = batch;
-    const userIds = batch.values.user_id;
-    const state = this.state;
-    const pairs = this.pairs;
-    const genreMap = this.genreMap;
-    const pairStart = this.songs.pairStart;
-    let touched = 0;
-    for (let r = 0; r < batch.length; r++) {
-      const at = 3 * pairStart[tracks[r]!]!;
-      const g = genreMap[pairs[at]!]!;
-      const st = pairs[at + 2]!;
-      if (g < 0 || st < 0) continue;
-      const cell = this.cellsOf(rowDays[r]!)[g];
-      if (cell === undefined || cell.owner !== state) continue;
-      touched += cell.tracks.touch(st);
-      if (cell.users instanceof UserIdSet) touched += cell.users.touch(userIds[r]!);
-    }
-    return touched;
   }
 
   /** Scratch of {@link foldBatch}: the date of each row. */

@@ -51,15 +51,6 @@ export class CountMap {
     if (this.size * 4 > (this.mask + 1) * 3) this.grow();
   }
 
-  /**
-   * Reads the home slot of `key` and returns what it holds, so that a later
-   * {@link add} finds its cache line loaded (a batch touches its keys first,
-   * with few instructions between the loads, so their misses overlap).
-   */
-  touch(key: number): number {
-    return this.slots[2 * (Math.imul(key + 1, 0x9e3779b1) & this.mask)]!;
-  }
-
   /** The count of `key` (0 when absent). */
   get(key: number): number {
     const stored = key + 1;
@@ -112,14 +103,9 @@ export class CountMap {
     this.slots = Float64Array.from(this.slots);
   }
 
-  /**
-   * Doubles the table, or quadruples it while it is small (under 256 slots,
-   * 2 KiB): allocating a table costs more than filling it, and most maps pass
-   * through those sizes.
-   */
   private grow(): void {
     const old = this.slots;
-    const cap = (this.mask + 1) * (this.mask < 255 ? 4 : 2);
+    const cap = (this.mask + 1) * 2;
     const slots = old instanceof Uint32Array ? new Uint32Array(cap * 2) : new Float64Array(cap * 2);
     const mask = cap - 1;
     for (let j = 0; j < old.length; j += 2) {

@@ -29,7 +29,6 @@ import {
   popcount,
   rehashed,
   sortedBitmapIds,
-  sortedHashIds,
   unpackBitmaps,
 } from './user-id-forms.js';
 
@@ -101,15 +100,6 @@ export class UserIdSet {
     return true;
   }
 
-  /**
-   * Reads the slot or bitmap word where `id` would be, with no effect on the
-   * set, so that a later {@link add} finds its cache line loaded.
-   */
-  touch(id: number): number {
-    if (this.blocks === undefined) return this.keys[hashId(id) & this.mask]!;
-    return blockOf(id) === this.lastBlock ? this.lastBits[(id & 0xffff) >>> 5]! : 0;
-  }
-
   /** True when `id` is in the set. */
   has(id: number): boolean {
     const blocks = this.blocks;
@@ -151,8 +141,15 @@ export class UserIdSet {
 
   /** The ids, sorted ascending. */
   sorted(): Float64Array {
-    if (this.blocks === undefined) return sortedHashIds(this.keys, this.size);
-    return sortedBitmapIds(this.blocks, new Float64Array(this.size));
+    const out = new Float64Array(this.size);
+    let j = 0;
+    if (this.blocks !== undefined) return sortedBitmapIds(this.blocks, out);
+    const keys = this.keys;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      if (k !== 0) out[j++] = k;
+    }
+    return out.sort();
   }
 
   /** An independent copy (typed arrays copied, no rehash). */

@@ -129,17 +129,6 @@ export function sortedBitmapIds(blocks: Map<number, Uint32Array>, out: Float64Ar
   return out;
 }
 
-/** The `size` ids of hash table `keys`, sorted ascending. */
-export function sortedHashIds(keys: Uint32Array | Float64Array, size: number): Float64Array {
-  const out = new Float64Array(size);
-  let j = 0;
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
-    if (k !== 0) out[j++] = k;
-  }
-  return out.sort();
-}
-
 /** The bitmaps one after the other in a fresh array, with their block numbers. */
 export function packBitmaps(blocks: Map<number, Uint32Array>): {
   table: Uint32Array;
