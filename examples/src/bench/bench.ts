@@ -85,8 +85,9 @@ if (scenario === 'arrivals') {
   process.exit(2);
 }
 
-const options = benchOptions(process.argv.slice(2));
+// Built first: which tools can run depends on the built CLI being there.
 buildTools();
+const options = benchOptions(process.argv.slice(2));
 
 async function dataset(
   o: BenchOptions,
