@@ -85,6 +85,10 @@ if (scenario === 'arrivals') {
   process.exit(2);
 }
 
+// The AWS SDK's Node 20 end-of-support warning, once per client, says nothing
+// about the run (as in the CLI); the children inherit the setting.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 // Built first: which tools can run depends on the built CLI being there.
 buildTools();
 const options = benchOptions(process.argv.slice(2));
