@@ -3,9 +3,9 @@
  * serialization, per date for the exactly-once partials, and reading back,
  * optionally bound to a songs table's track dictionary.
  */
-import type { TrackDictionary } from '../join/songs-table.js';
 import { ByteWriter, crc32 } from './internal/kpi-bytes.js';
 import { compareCodePoints } from './internal/kpi-compare.js';
+import { encodedDictionary } from './internal/kpi-encoded-dictionary.js';
 import { UserIdSet } from './internal/kpi-user-set.js';
 import type { KpiState } from './kpi-state.js';
 import { formatDay } from './zone.js';
@@ -52,83 +52,6 @@ export function serializeKpiStateByDate(
     .map((day) => ({ date: formatDay(day), bytes: serializeDays(state, [day]) }));
 }
 
-/**
- * The track entries of a songs dictionary in canonical order (id, then
- * name, by code points), each already encoded as the format writes it: a
- * state bound to the dictionary serializes its tracks by copying bytes.
- */
-interface EncodedDictionary {
-  /** Entry numbers in canonical order. */
-  readonly order: Int32Array;
-  /** Entry `e`'s encoded id and name are `bytes[start[e]..start[e + 1])`. */
-  readonly start: Int32Array;
-  readonly bytes: Uint8Array;
-  /** Open-addressing table of `entry + 1` by {@link hashBytes} of its encoding (0 = empty). */
-  readonly index: Int32Array;
-}
-
-/** FNV-1a over `bytes`. */
-function hashBytes(bytes: Uint8Array): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-  return h >>> 0;
-}
-
-/** The dictionary entry encoded exactly as `encoded` (id and name, length-prefixed), or -1. */
-export function findEncoded(dictionary: EncodedDictionary, encoded: Uint8Array): number {
-  const { index, start, bytes } = dictionary;
-  const mask = index.length - 1;
-  for (let i = hashBytes(encoded) & mask; ; i = (i + 1) & mask) {
-    const slot = index[i]!;
-    if (slot === 0) return -1;
-    const e = slot - 1;
-    const from = start[e]!;
-    if (start[e + 1]! - from !== encoded.length) continue;
-    let same = true;
-    for (let k = 0; k < encoded.length; k++) {
-      if (bytes[from + k] !== encoded[k]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return e;
-  }
-}
-
-const encodedDictionaries = new WeakMap<TrackDictionary, EncodedDictionary>();
-
-export function encodedDictionary(dictionary: TrackDictionary): EncodedDictionary {
-  let encoded = encodedDictionaries.get(dictionary);
-  if (encoded !== undefined) return encoded;
-  const { trackIds, trackNames } = dictionary;
-  const order = sortedOrder(
-    trackIds.length,
-    (a, b) =>
-      compareCodePoints(trackIds[a]!, trackIds[b]!) ||
-      compareCodePoints(trackNames[a]!, trackNames[b]!),
-  );
-  const w = new ByteWriter();
-  const start = new Int32Array(trackIds.length + 1);
-  for (let e = 0; e < trackIds.length; e++) {
-    start[e] = w.length;
-    w.string(trackIds[e]!);
-    w.string(trackNames[e]!);
-  }
-  start[trackIds.length] = w.length;
-  const bytes = w.finish();
-  let size = 8;
-  while (size < trackIds.length * 2) size *= 2;
-  const index = new Int32Array(size);
-  for (let e = 0; e < trackIds.length; e++) {
-    let i = hashBytes(bytes.subarray(start[e]!, start[e + 1]!)) & (size - 1);
-    while (index[i] !== 0) i = (i + 1) & (size - 1);
-    index[i] = e + 1;
-  }
-  encoded = { order, start, bytes, index };
-  encodedDictionaries.set(dictionary, encoded);
-  return encoded;
-}
-
 /** {@link serializeKpiState} of the state made of `days` (ascending) of `state`. */
 function serializeDays(state: KpiState, days: readonly number[]): Uint8Array {
   const w = new ByteWriter();
@@ -172,7 +95,7 @@ function serializeDays(state: KpiState, days: readonly number[]): Uint8Array {
       const t = order[i]!;
       if (usedTrack[t] === 0) continue;
       trackNew[t] = n++;
-      w.bytes(bytes.subarray(start[t]!, start[t + 1]!));
+      w.copy(bytes, start[i]!, start[i + 1]!);
     }
   } else {
     const trackOrder = sortedOrder(

@@ -4,8 +4,9 @@ import { SongsTable } from '../join/songs-table.js';
 import { HyperLogLog } from './hll.js';
 import { ByteReadError, ByteReader, crc32 } from './internal/kpi-bytes.js';
 import { CountMap } from './internal/kpi-count-map.js';
+import { compareAt, encodedDictionary, findEncoded } from './internal/kpi-encoded-dictionary.js';
 import { UserIdSet } from './internal/kpi-user-set.js';
-import { encodedDictionary, findEncoded, KPI_STATE_FORMAT_VERSION, MAGIC } from './kpi-codec.js';
+import { KPI_STATE_FORMAT_VERSION, MAGIC } from './kpi-codec.js';
 import { KpiCell, KpiState } from './kpi-state.js';
 
 /**
@@ -17,15 +18,32 @@ function bindTracks(r: ByteReader, state: KpiState, songs: SongsTable, count: nu
   const dictionary = songs.trackDictionary();
   state.adoptTracks(dictionary);
   // An entry is found by its encoded bytes (as the serializer wrote them):
-  // no string is decoded for the table's tracks.
+  // no string is decoded for the table's tracks. Entries come in canonical
+  // order, as the dictionary's `order`: walk both, and look up by hash only
+  // an entry the walk does not find where it expects it.
   const encoded = encodedDictionary(dictionary);
+  const order = encoded.order;
+  const buf = r.buf;
+  const bufView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const map = new Int32Array(count);
   const seen = new Uint8Array(dictionary.size + count);
+  let p = 0;
   for (let i = 0; i < count; i++) {
     const from = r.pos;
     r.skipString();
     r.skipString();
-    let entry = findEncoded(encoded, r.since(from));
+    const to = r.pos;
+    let entry = -1;
+    while (p < order.length) {
+      const c = compareAt(buf, bufView, from, to, encoded, p);
+      if (c < 0) break;
+      p++;
+      if (c === 0) {
+        entry = order[p - 1]!;
+        break;
+      }
+    }
+    if (entry < 0) entry = findEncoded(encoded, r.since(from));
     if (entry < 0) {
       const end = r.pos;
       r.pos = from;

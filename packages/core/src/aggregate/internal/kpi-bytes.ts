@@ -38,6 +38,17 @@ export class ByteWriter {
     this.pos += b.length;
   }
 
+  /** Appends `src[from..to)`. */
+  copy(src: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    this.ensure(n);
+    const buf = this.buf;
+    let pos = this.pos;
+    if (n > 64) buf.set(src.subarray(from, to), pos);
+    else for (let k = from; k < to; k++) buf[pos++] = src[k]!;
+    this.pos += n;
+  }
+
   varint(v: number): void {
     this.ensure(8);
     let n = v;
@@ -78,7 +89,8 @@ export class ByteReadError extends Error {}
 export class ByteReader {
   pos = 0;
   constructor(
-    private readonly buf: Uint8Array,
+    /** The bytes read (for callers that compare in place). */
+    readonly buf: Uint8Array,
     private readonly end = buf.length,
   ) {}
 
@@ -120,7 +132,9 @@ export class ByteReader {
 
   /** Skips a length-prefixed string without decoding it. */
   skipString(): void {
-    this.bytes(this.varint());
+    const n = this.varint();
+    if (n > this.end - this.pos) throw new ByteReadError(`truncated at byte ${this.pos}`);
+    this.pos += n;
   }
 
   /** The bytes from `start` to the current position. */
