@@ -5,6 +5,7 @@
  */
 import { ByteWriter, crc32 } from './internal/kpi-bytes.js';
 import { compareCodePoints } from './internal/kpi-compare.js';
+import type { CountMap } from './internal/kpi-count-map.js';
 import { encodedDictionary } from './internal/kpi-encoded-dictionary.js';
 import { UserIdSet } from './internal/kpi-user-set.js';
 import type { KpiState } from './kpi-state.js';
@@ -63,6 +64,8 @@ function serializeDays(state: KpiState, days: readonly number[]): Uint8Array {
   // Mark used dictionary entries, then number them in sorted order.
   const usedGenre = new Uint8Array(state.genres.length);
   const usedTrack = new Uint8Array(state.trackCount);
+  let maxTracks = 0;
+  let cellBytes = 0;
   for (const day of days) {
     const cells = state.days.get(day);
     if (cells === undefined) continue;
@@ -70,11 +73,16 @@ function serializeDays(state: KpiState, days: readonly number[]): Uint8Array {
       const cell = cells[g];
       if (cell === undefined) continue;
       usedGenre[g] = 1;
-      cell.tracks.forEach((t) => {
-        usedTrack[t] = 1;
-      });
+      const slots = cell.tracks.table;
+      for (let i = 0; i < slots.length; i += 2) if (slots[i] !== 0) usedTrack[slots[i]! - 1] = 1;
+      maxTracks = Math.max(maxTracks, cell.tracks.size);
+      const users = cell.users;
+      cellBytes += 32 + 8 * cell.tracks.size;
+      cellBytes += users instanceof UserIdSet ? 4 * users.size : users.registers.length;
     }
   }
+  // Sized for the cells up front (the writer grows once, not by doubling).
+  const scratch = new Float64Array(maxTracks);
   const genreOrder = sortedOrder(state.genres.length, (a, b) =>
     compareCodePoints(state.genres[a]!, state.genres[b]!),
   );
@@ -88,7 +96,13 @@ function serializeDays(state: KpiState, days: readonly number[]): Uint8Array {
     // Every entry is the dictionary's: its canonical order and bytes are cached.
     const { order, start, bytes } = encodedDictionary(origin);
     let used = 0;
-    for (let i = 0; i < order.length; i++) if (usedTrack[order[i]!] === 1) used++;
+    let trackBytes = 0;
+    for (let i = 0; i < order.length; i++) {
+      if (usedTrack[order[i]!] === 0) continue;
+      used++;
+      trackBytes += start[i + 1]! - start[i]!;
+    }
+    w.reserve(trackBytes + cellBytes);
     w.varint(used);
     let n = 0;
     for (let i = 0; i < order.length; i++) {
@@ -105,6 +119,7 @@ function serializeDays(state: KpiState, days: readonly number[]): Uint8Array {
         compareCodePoints(state.trackNames[a]!, state.trackNames[b]!),
     );
     const tracks = keepUsed(trackOrder, usedTrack, trackNew);
+    w.reserve(cellBytes);
     w.varint(tracks.length);
     for (const t of tracks) {
       w.string(state.trackIds[t]!);
@@ -135,21 +150,55 @@ function serializeDays(state: KpiState, days: readonly number[]): Uint8Array {
       } else {
         w.bytes(cell.users.registers);
       }
-      const entries: number[] = [];
-      cell.tracks.forEach((t, count) => {
-        entries.push(trackNew[t]!, count);
-      });
-      const pairs = sortedOrder(entries.length / 2, (a, b) => entries[2 * a]! - entries[2 * b]!);
-      w.varint(pairs.length);
-      for (const p of pairs) {
-        w.varint(entries[2 * p]!);
-        w.varint(entries[2 * p + 1]!);
-      }
+      writeTrackCounts(w, cell.tracks, trackNew, scratch);
     }
   }
-  const body = w.finish();
-  const out = new Uint8Array(body.length + 4);
-  out.set(body);
-  new DataView(out.buffer).setUint32(body.length, crc32(body), true);
-  return out;
+  w.u32(crc32(w.written()));
+  return w.finish();
+}
+
+const TWO_32 = 4294967296;
+
+/**
+ * Writes a cell's (track, count) pairs, tracks renumbered by `trackNew`,
+ * ascending by track. Packed as `track × 2^32 + count` (exact while below
+ * 2^53) into `scratch`, they sort natively; a count past 2^32 - 1 or a
+ * number past 2^21 takes a comparator sort.
+ */
+function writeTrackCounts(
+  w: ByteWriter,
+  tracks: CountMap,
+  trackNew: Int32Array,
+  scratch: Float64Array,
+): void {
+  const slots = tracks.table;
+  let n = 0;
+  let packed = true;
+  for (let i = 0; i < slots.length; i += 2) {
+    const k = slots[i]!;
+    if (k === 0) continue;
+    const t = trackNew[k - 1]!;
+    const count = slots[i + 1]!;
+    if (count >= TWO_32 || t >= 0x200000) packed = false;
+    scratch[n++] = t * TWO_32 + count;
+  }
+  w.varint(n);
+  if (packed) {
+    const sorted = scratch.subarray(0, n).sort();
+    for (let i = 0; i < n; i++) {
+      const v = sorted[i]!;
+      const t = Math.floor(v / TWO_32);
+      w.varint(t);
+      w.varint(v - t * TWO_32);
+    }
+    return;
+  }
+  const entries: number[] = [];
+  tracks.forEach((t, count) => {
+    entries.push(trackNew[t]!, count);
+  });
+  for (const p of sortedOrder(n, (a, b) => entries[2 * a]! - entries[2 * b]!)) {
+    w.varint(entries[2 * p]!);
+    w.varint(entries[2 * p + 1]!);
+  }
 }

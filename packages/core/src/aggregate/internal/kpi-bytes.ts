@@ -20,11 +20,15 @@ export class ByteWriter {
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < this.pos + n) cap *= 2;
+    const cap = Math.max(this.buf.length * 2, this.pos + n);
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
+  }
+
+  /** Makes room for `n` more bytes at once. */
+  reserve(n: number): void {
+    this.ensure(n);
   }
 
   u8(v: number): void {
@@ -74,6 +78,11 @@ export class ByteWriter {
     this.ensure(4);
     new DataView(this.buf.buffer).setUint32(this.pos, v >>> 0, true);
     this.pos += 4;
+  }
+
+  /** The bytes written so far (a view, valid until the next write). */
+  written(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
   }
 
   /** The bytes written so far (a copy trimmed to size). */
