@@ -144,14 +144,14 @@ function readBody(r: ByteReader, songs: SongsTable | undefined): KpiState {
     for (let c = 0; c < cellCount; c++) {
       const g = r.varint();
       if (g >= genreCount || cells[g] !== undefined) throw corrupt(`bad genre index ${g}`);
-      let cell: KpiCell;
+      let users: UserIdSet | HyperLogLog;
       const listens = r.varint();
       const totalMs = r.varint();
       if (modeByte === 0) {
         const n = r.varint();
         if (n > listens) throw corrupt('more listeners than listens');
         // Presized up to a point: a big set may turn into bitmaps as it grows.
-        const users = new UserIdSet(Math.min(n, 1024));
+        users = new UserIdSet(Math.min(n, 1024));
         let prev = 0;
         for (let i = 0; i < n; i++) {
           const delta = r.varint();
@@ -159,17 +159,14 @@ function readBody(r: ByteReader, songs: SongsTable | undefined): KpiState {
           prev += delta;
           users.add(prev);
         }
-        cell = new KpiCell(users, new CountMap(), state);
       } else {
-        cell = new KpiCell(
-          new HyperLogLog(precision, r.bytes(1 << precision).slice()),
-          new CountMap(),
-          state,
-        );
+        users = new HyperLogLog(precision, r.bytes(1 << precision).slice());
       }
+      const n = r.varint();
+      // Sized for its n tracks (a bad n fails below, at the end of the bytes).
+      const cell = new KpiCell(users, new CountMap(Math.min(n, r.remaining)), state);
       cell.listens = listens;
       cell.totalMs = totalMs;
-      const n = r.varint();
       let sum = 0;
       for (let i = 0; i < n; i++) {
         const index = r.varint();
