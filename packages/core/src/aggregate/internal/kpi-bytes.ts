@@ -68,7 +68,14 @@ export class ByteWriter {
     this.varint(v < 0 ? -2 * v - 1 : 2 * v);
   }
 
+  /** Length-prefixed UTF-8 (lone surrogates as U+FFFD, as `TextEncoder` writes them). */
   string(s: string): void {
+    // Up to 42 units take at most 126 bytes: a one-byte length, encoded in place.
+    if (s.length <= 42) {
+      this.ensure(1 + 3 * s.length);
+      this.pos = utf8Into(s, this.buf, this.pos);
+      return;
+    }
     const b = encoder.encode(s);
     this.varint(b.length);
     this.bytes(b);
@@ -89,6 +96,41 @@ export class ByteWriter {
   finish(): Uint8Array {
     return this.buf.slice(0, this.pos);
   }
+}
+
+/** Writes `s` (at most 42 units) at `at` as a one-byte length and its UTF-8 bytes; returns the end. */
+function utf8Into(s: string, buf: Uint8Array, at: number): number {
+  let p = at + 1;
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      buf[p++] = c;
+      continue;
+    }
+    if (c < 0x800) {
+      buf[p++] = 0xc0 | (c >> 6);
+      buf[p++] = 0x80 | (c & 63);
+      continue;
+    }
+    if (c >= 0xd800 && c < 0xe000) {
+      const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+      if (c < 0xdc00 && d >= 0xdc00 && d < 0xe000) {
+        const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        buf[p++] = 0xf0 | (cp >> 18);
+        buf[p++] = 0x80 | ((cp >> 12) & 63);
+        buf[p++] = 0x80 | ((cp >> 6) & 63);
+        buf[p++] = 0x80 | (cp & 63);
+        i++;
+        continue;
+      }
+      c = 0xfffd;
+    }
+    buf[p++] = 0xe0 | (c >> 12);
+    buf[p++] = 0x80 | ((c >> 6) & 63);
+    buf[p++] = 0x80 | (c & 63);
+  }
+  buf[at] = p - at - 1;
+  return p;
 }
 
 /** Thrown by {@link ByteReader} on truncated or malformed input. */
