@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { ByteReader } from '../src/aggregate/internal/kpi-bytes.js';
 import { serializeKpiState, serializeKpiStateByDate } from '../src/aggregate/kpi-codec.js';
 import { deserializeKpiState } from '../src/aggregate/kpi-decode.js';
 import { kpiStateDates, mergeKpiStates, pickKpiDates } from '../src/aggregate/kpi-merge.js';
@@ -19,6 +20,48 @@ describe('kpi-codec', () => {
     assert.deepEqual(kpiStateDates(back), ['2024-06-25', '2024-06-26']);
     const empty = deserializeKpiState(serializeKpiState(createKpiState()));
     assert.deepEqual(finalizeKpis(empty), []);
+  });
+
+  it('writes a cell’s track counts ascending by track, counts past 2^32 included', async () => {
+    const ids = ['f', 'c', 'a', 'e', 'b', 'd'];
+    const songs = ids.map((id) => ({
+      track_id: id,
+      track_name: id,
+      duration_ms: 1000,
+      track_genre: 'pop',
+    }));
+    const streams = ids.map((id) => ({
+      user_id: 1,
+      track_id: id,
+      listen_time: '2024-06-25 01:00:00',
+    }));
+    const { state } = await runKpis(songs, streams);
+    for (const big of [false, true]) {
+      if (big) {
+        const cell = [...state.days.values()][0]![0]!;
+        cell.tracks.add(state.internTrack('c', 'c'), 2 ** 32);
+        cell.listens += 2 ** 32;
+      }
+      const bytes = serializeKpiState(state);
+      assert.deepEqual(serializeKpiState(deserializeKpiState(bytes)), bytes);
+      // One genre, six tracks, one day, one cell, one listener: then the pairs.
+      const r = new ByteReader(bytes, bytes.length - 4);
+      r.pos = 7;
+      r.varint();
+      r.skipString();
+      assert.equal(r.varint(), 6);
+      for (const id of 'abcdef') assert.deepEqual([r.string(), r.string()], [id, id]);
+      assert.deepEqual([r.varint(), r.svarint(), r.varint(), r.varint()], [1, 19899, 1, 0]);
+      assert.equal(r.varint(), big ? 2 ** 32 + 6 : 6);
+      r.varint();
+      assert.deepEqual([r.varint(), r.varint()], [1, 1]);
+      assert.equal(r.varint(), 6);
+      const pairs = Array.from({ length: 6 }, () => [r.varint(), r.varint()]);
+      assert.deepEqual(
+        pairs,
+        [0, 1, 2, 3, 4, 5].map((t) => [t, t === 2 && big ? 2 ** 32 + 1 : 1]),
+      );
+    }
   });
 
   it('an hll state round-trips byte for byte', async () => {

@@ -36,6 +36,37 @@ describe('kpi-decode', () => {
     );
   });
 
+  it('binds the entries a table has and keeps the others, wherever they fall among the table’s (which has entries the partial lacks)', async () => {
+    const song = (track_id: string, track_name: string) => ({
+      track_id,
+      track_name,
+      duration_ms: 1000,
+      track_genre: 'pop',
+    });
+    const table = songsTableFromRows(
+      ['b', 'd', 'f', 'g', 'h'].map((id) => song(id, id.toUpperCase())),
+    );
+    // Unknown before, between and after the known ones, and a known id under another name.
+    const written = [song('a', 'A'), song('b', 'B'), song('c', 'C'), song('d', 'Dee')];
+    written.push(song('d', 'D'), song('e', 'E'), song('f', 'F'), song('z', 'Z'));
+    const streams = written.map((s, i) => ({
+      user_id: i + 1,
+      track_id: s.track_id,
+      listen_time: '2024-06-25 01:00:00',
+    }));
+    const bytes = serializeKpiState((await runKpis(written, streams)).state);
+    const bound = deserializeKpiState(bytes, { songs: table });
+    // b, d/D and f are the table's own entries; a, c, d/Dee, e and z are added.
+    assert.equal(bound.trackCount, table.trackDictionary().size + 5);
+    assert.deepEqual(serializeKpiState(bound), bytes);
+    assert.deepEqual(finalizeKpis(bound), finalizeKpis(deserializeKpiState(bytes)));
+    const local = (await runKpis([], streams.slice(1, 3), { table })).state;
+    assert.deepEqual(
+      serializeKpiState(mergeKpiStates(bound, local)),
+      serializeKpiState(mergeKpiStates(deserializeKpiState(bytes), local)),
+    );
+  });
+
   it('rejects a `songs` option that is not a SongsTable', () => {
     const bytes = serializeKpiState(createKpiState());
     assert.throws(

@@ -3,9 +3,10 @@
  * serialization, per date for the exactly-once partials, and reading back,
  * optionally bound to a songs table's track dictionary.
  */
-import type { TrackDictionary } from '../join/songs-table.js';
 import { ByteWriter, crc32 } from './internal/kpi-bytes.js';
 import { compareCodePoints } from './internal/kpi-compare.js';
+import type { CountMap } from './internal/kpi-count-map.js';
+import { encodedDictionary } from './internal/kpi-encoded-dictionary.js';
 import { UserIdSet } from './internal/kpi-user-set.js';
 import type { KpiState } from './kpi-state.js';
 import { formatDay } from './zone.js';
@@ -52,83 +53,6 @@ export function serializeKpiStateByDate(
     .map((day) => ({ date: formatDay(day), bytes: serializeDays(state, [day]) }));
 }
 
-/**
- * The track entries of a songs dictionary in canonical order (id, then
- * name, by code points), each already encoded as the format writes it: a
- * state bound to the dictionary serializes its tracks by copying bytes.
- */
-interface EncodedDictionary {
-  /** Entry numbers in canonical order. */
-  readonly order: Int32Array;
-  /** Entry `e`'s encoded id and name are `bytes[start[e]..start[e + 1])`. */
-  readonly start: Int32Array;
-  readonly bytes: Uint8Array;
-  /** Open-addressing table of `entry + 1` by {@link hashBytes} of its encoding (0 = empty). */
-  readonly index: Int32Array;
-}
-
-/** FNV-1a over `bytes`. */
-function hashBytes(bytes: Uint8Array): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-  return h >>> 0;
-}
-
-/** The dictionary entry encoded exactly as `encoded` (id and name, length-prefixed), or -1. */
-export function findEncoded(dictionary: EncodedDictionary, encoded: Uint8Array): number {
-  const { index, start, bytes } = dictionary;
-  const mask = index.length - 1;
-  for (let i = hashBytes(encoded) & mask; ; i = (i + 1) & mask) {
-    const slot = index[i]!;
-    if (slot === 0) return -1;
-    const e = slot - 1;
-    const from = start[e]!;
-    if (start[e + 1]! - from !== encoded.length) continue;
-    let same = true;
-    for (let k = 0; k < encoded.length; k++) {
-      if (bytes[from + k] !== encoded[k]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return e;
-  }
-}
-
-const encodedDictionaries = new WeakMap<TrackDictionary, EncodedDictionary>();
-
-export function encodedDictionary(dictionary: TrackDictionary): EncodedDictionary {
-  let encoded = encodedDictionaries.get(dictionary);
-  if (encoded !== undefined) return encoded;
-  const { trackIds, trackNames } = dictionary;
-  const order = sortedOrder(
-    trackIds.length,
-    (a, b) =>
-      compareCodePoints(trackIds[a]!, trackIds[b]!) ||
-      compareCodePoints(trackNames[a]!, trackNames[b]!),
-  );
-  const w = new ByteWriter();
-  const start = new Int32Array(trackIds.length + 1);
-  for (let e = 0; e < trackIds.length; e++) {
-    start[e] = w.length;
-    w.string(trackIds[e]!);
-    w.string(trackNames[e]!);
-  }
-  start[trackIds.length] = w.length;
-  const bytes = w.finish();
-  let size = 8;
-  while (size < trackIds.length * 2) size *= 2;
-  const index = new Int32Array(size);
-  for (let e = 0; e < trackIds.length; e++) {
-    let i = hashBytes(bytes.subarray(start[e]!, start[e + 1]!)) & (size - 1);
-    while (index[i] !== 0) i = (i + 1) & (size - 1);
-    index[i] = e + 1;
-  }
-  encoded = { order, start, bytes, index };
-  encodedDictionaries.set(dictionary, encoded);
-  return encoded;
-}
-
 /** {@link serializeKpiState} of the state made of `days` (ascending) of `state`. */
 function serializeDays(state: KpiState, days: readonly number[]): Uint8Array {
   const w = new ByteWriter();
@@ -140,6 +64,8 @@ function serializeDays(state: KpiState, days: readonly number[]): Uint8Array {
   // Mark used dictionary entries, then number them in sorted order.
   const usedGenre = new Uint8Array(state.genres.length);
   const usedTrack = new Uint8Array(state.trackCount);
+  let maxTracks = 0;
+  let cellBytes = 0;
   for (const day of days) {
     const cells = state.days.get(day);
     if (cells === undefined) continue;
@@ -147,11 +73,16 @@ function serializeDays(state: KpiState, days: readonly number[]): Uint8Array {
       const cell = cells[g];
       if (cell === undefined) continue;
       usedGenre[g] = 1;
-      cell.tracks.forEach((t) => {
-        usedTrack[t] = 1;
-      });
+      const slots = cell.tracks.table;
+      for (let i = 0; i < slots.length; i += 2) if (slots[i] !== 0) usedTrack[slots[i]! - 1] = 1;
+      maxTracks = Math.max(maxTracks, cell.tracks.size);
+      const users = cell.users;
+      cellBytes += 32 + 8 * cell.tracks.size;
+      cellBytes += users instanceof UserIdSet ? 4 * users.size : users.registers.length;
     }
   }
+  // Sized for the cells up front (the writer grows once, not by doubling).
+  const scratch = new Float64Array(maxTracks);
   const genreOrder = sortedOrder(state.genres.length, (a, b) =>
     compareCodePoints(state.genres[a]!, state.genres[b]!),
   );
@@ -165,14 +96,20 @@ function serializeDays(state: KpiState, days: readonly number[]): Uint8Array {
     // Every entry is the dictionary's: its canonical order and bytes are cached.
     const { order, start, bytes } = encodedDictionary(origin);
     let used = 0;
-    for (let i = 0; i < order.length; i++) if (usedTrack[order[i]!] === 1) used++;
+    let trackBytes = 0;
+    for (let i = 0; i < order.length; i++) {
+      if (usedTrack[order[i]!] === 0) continue;
+      used++;
+      trackBytes += start[i + 1]! - start[i]!;
+    }
+    w.reserve(trackBytes + cellBytes);
     w.varint(used);
     let n = 0;
     for (let i = 0; i < order.length; i++) {
       const t = order[i]!;
       if (usedTrack[t] === 0) continue;
       trackNew[t] = n++;
-      w.bytes(bytes.subarray(start[t]!, start[t + 1]!));
+      w.copy(bytes, start[i]!, start[i + 1]!);
     }
   } else {
     const trackOrder = sortedOrder(
@@ -182,6 +119,7 @@ function serializeDays(state: KpiState, days: readonly number[]): Uint8Array {
         compareCodePoints(state.trackNames[a]!, state.trackNames[b]!),
     );
     const tracks = keepUsed(trackOrder, usedTrack, trackNew);
+    w.reserve(cellBytes);
     w.varint(tracks.length);
     for (const t of tracks) {
       w.string(state.trackIds[t]!);
@@ -212,21 +150,55 @@ function serializeDays(state: KpiState, days: readonly number[]): Uint8Array {
       } else {
         w.bytes(cell.users.registers);
       }
-      const entries: number[] = [];
-      cell.tracks.forEach((t, count) => {
-        entries.push(trackNew[t]!, count);
-      });
-      const pairs = sortedOrder(entries.length / 2, (a, b) => entries[2 * a]! - entries[2 * b]!);
-      w.varint(pairs.length);
-      for (const p of pairs) {
-        w.varint(entries[2 * p]!);
-        w.varint(entries[2 * p + 1]!);
-      }
+      writeTrackCounts(w, cell.tracks, trackNew, scratch);
     }
   }
-  const body = w.finish();
-  const out = new Uint8Array(body.length + 4);
-  out.set(body);
-  new DataView(out.buffer).setUint32(body.length, crc32(body), true);
-  return out;
+  w.u32(crc32(w.written()));
+  return w.finish();
+}
+
+const TWO_32 = 4294967296;
+
+/**
+ * Writes a cell's (track, count) pairs, tracks renumbered by `trackNew`,
+ * ascending by track. Packed as `track × 2^32 + count` (exact while below
+ * 2^53) into `scratch`, they sort natively; a count past 2^32 - 1 or a
+ * number past 2^21 takes a comparator sort.
+ */
+function writeTrackCounts(
+  w: ByteWriter,
+  tracks: CountMap,
+  trackNew: Int32Array,
+  scratch: Float64Array,
+): void {
+  const slots = tracks.table;
+  let n = 0;
+  let packed = true;
+  for (let i = 0; i < slots.length; i += 2) {
+    const k = slots[i]!;
+    if (k === 0) continue;
+    const t = trackNew[k - 1]!;
+    const count = slots[i + 1]!;
+    if (count >= TWO_32 || t >= 0x200000) packed = false;
+    scratch[n++] = t * TWO_32 + count;
+  }
+  w.varint(n);
+  if (packed) {
+    const sorted = scratch.subarray(0, n).sort();
+    for (let i = 0; i < n; i++) {
+      const v = sorted[i]!;
+      const t = Math.floor(v / TWO_32);
+      w.varint(t);
+      w.varint(v - t * TWO_32);
+    }
+    return;
+  }
+  const entries: number[] = [];
+  tracks.forEach((t, count) => {
+    entries.push(trackNew[t]!, count);
+  });
+  for (const p of sortedOrder(n, (a, b) => entries[2 * a]! - entries[2 * b]!)) {
+    w.varint(entries[2 * p]!);
+    w.varint(entries[2 * p + 1]!);
+  }
 }

@@ -4,8 +4,9 @@ import { SongsTable } from '../join/songs-table.js';
 import { HyperLogLog } from './hll.js';
 import { ByteReadError, ByteReader, crc32 } from './internal/kpi-bytes.js';
 import { CountMap } from './internal/kpi-count-map.js';
+import { compareAt, encodedDictionary, findEncoded } from './internal/kpi-encoded-dictionary.js';
 import { UserIdSet } from './internal/kpi-user-set.js';
-import { encodedDictionary, findEncoded, KPI_STATE_FORMAT_VERSION, MAGIC } from './kpi-codec.js';
+import { KPI_STATE_FORMAT_VERSION, MAGIC } from './kpi-codec.js';
 import { KpiCell, KpiState } from './kpi-state.js';
 
 /**
@@ -17,15 +18,32 @@ function bindTracks(r: ByteReader, state: KpiState, songs: SongsTable, count: nu
   const dictionary = songs.trackDictionary();
   state.adoptTracks(dictionary);
   // An entry is found by its encoded bytes (as the serializer wrote them):
-  // no string is decoded for the table's tracks.
+  // no string is decoded for the table's tracks. Entries come in canonical
+  // order, as the dictionary's `order`: walk both, and look up by hash only
+  // an entry the walk does not find where it expects it.
   const encoded = encodedDictionary(dictionary);
+  const order = encoded.order;
+  const buf = r.buf;
+  const bufView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const map = new Int32Array(count);
   const seen = new Uint8Array(dictionary.size + count);
+  let p = 0;
   for (let i = 0; i < count; i++) {
     const from = r.pos;
     r.skipString();
     r.skipString();
-    let entry = findEncoded(encoded, r.since(from));
+    const to = r.pos;
+    let entry = -1;
+    while (p < order.length) {
+      const c = compareAt(buf, bufView, from, to, encoded, p);
+      if (c < 0) break;
+      p++;
+      if (c === 0) {
+        entry = order[p - 1]!;
+        break;
+      }
+    }
+    if (entry < 0) entry = findEncoded(encoded, r.since(from));
     if (entry < 0) {
       const end = r.pos;
       r.pos = from;
@@ -126,14 +144,14 @@ function readBody(r: ByteReader, songs: SongsTable | undefined): KpiState {
     for (let c = 0; c < cellCount; c++) {
       const g = r.varint();
       if (g >= genreCount || cells[g] !== undefined) throw corrupt(`bad genre index ${g}`);
-      let cell: KpiCell;
+      let users: UserIdSet | HyperLogLog;
       const listens = r.varint();
       const totalMs = r.varint();
       if (modeByte === 0) {
         const n = r.varint();
         if (n > listens) throw corrupt('more listeners than listens');
         // Presized up to a point: a big set may turn into bitmaps as it grows.
-        const users = new UserIdSet(Math.min(n, 1024));
+        users = new UserIdSet(Math.min(n, 1024));
         let prev = 0;
         for (let i = 0; i < n; i++) {
           const delta = r.varint();
@@ -141,17 +159,14 @@ function readBody(r: ByteReader, songs: SongsTable | undefined): KpiState {
           prev += delta;
           users.add(prev);
         }
-        cell = new KpiCell(users, new CountMap(), state);
       } else {
-        cell = new KpiCell(
-          new HyperLogLog(precision, r.bytes(1 << precision).slice()),
-          new CountMap(),
-          state,
-        );
+        users = new HyperLogLog(precision, r.bytes(1 << precision).slice());
       }
+      const n = r.varint();
+      // Sized for its n tracks (a bad n fails below, at the end of the bytes).
+      const cell = new KpiCell(users, new CountMap(Math.min(n, r.remaining)), state);
       cell.listens = listens;
       cell.totalMs = totalMs;
-      const n = r.varint();
       let sum = 0;
       for (let i = 0; i < n; i++) {
         const index = r.varint();

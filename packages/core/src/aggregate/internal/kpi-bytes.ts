@@ -20,11 +20,15 @@ export class ByteWriter {
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < this.pos + n) cap *= 2;
+    const cap = Math.max(this.buf.length * 2, this.pos + n);
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
+  }
+
+  /** Makes room for `n` more bytes at once. */
+  reserve(n: number): void {
+    this.ensure(n);
   }
 
   u8(v: number): void {
@@ -36,6 +40,17 @@ export class ByteWriter {
     this.ensure(b.length);
     this.buf.set(b, this.pos);
     this.pos += b.length;
+  }
+
+  /** Appends `src[from..to)`. */
+  copy(src: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    this.ensure(n);
+    const buf = this.buf;
+    let pos = this.pos;
+    if (n > 64) buf.set(src.subarray(from, to), pos);
+    else for (let k = from; k < to; k++) buf[pos++] = src[k]!;
+    this.pos += n;
   }
 
   varint(v: number): void {
@@ -53,7 +68,14 @@ export class ByteWriter {
     this.varint(v < 0 ? -2 * v - 1 : 2 * v);
   }
 
+  /** Length-prefixed UTF-8 (lone surrogates as U+FFFD, as `TextEncoder` writes them). */
   string(s: string): void {
+    // Up to 42 units take at most 126 bytes: a one-byte length, encoded in place.
+    if (s.length <= 42) {
+      this.ensure(1 + 3 * s.length);
+      this.pos = utf8Into(s, this.buf, this.pos);
+      return;
+    }
     const b = encoder.encode(s);
     this.varint(b.length);
     this.bytes(b);
@@ -65,10 +87,50 @@ export class ByteWriter {
     this.pos += 4;
   }
 
+  /** The bytes written so far (a view, valid until the next write). */
+  written(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
   /** The bytes written so far (a copy trimmed to size). */
   finish(): Uint8Array {
     return this.buf.slice(0, this.pos);
   }
+}
+
+/** Writes `s` (at most 42 units) at `at` as a one-byte length and its UTF-8 bytes; returns the end. */
+function utf8Into(s: string, buf: Uint8Array, at: number): number {
+  let p = at + 1;
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      buf[p++] = c;
+      continue;
+    }
+    if (c < 0x800) {
+      buf[p++] = 0xc0 | (c >> 6);
+      buf[p++] = 0x80 | (c & 63);
+      continue;
+    }
+    if (c >= 0xd800 && c < 0xe000) {
+      const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+      if (c < 0xdc00 && d >= 0xdc00 && d < 0xe000) {
+        const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        buf[p++] = 0xf0 | (cp >> 18);
+        buf[p++] = 0x80 | ((cp >> 12) & 63);
+        buf[p++] = 0x80 | ((cp >> 6) & 63);
+        buf[p++] = 0x80 | (cp & 63);
+        i++;
+        continue;
+      }
+      c = 0xfffd;
+    }
+    buf[p++] = 0xe0 | (c >> 12);
+    buf[p++] = 0x80 | ((c >> 6) & 63);
+    buf[p++] = 0x80 | (c & 63);
+  }
+  buf[at] = p - at - 1;
+  return p;
 }
 
 /** Thrown by {@link ByteReader} on truncated or malformed input. */
@@ -78,7 +140,8 @@ export class ByteReadError extends Error {}
 export class ByteReader {
   pos = 0;
   constructor(
-    private readonly buf: Uint8Array,
+    /** The bytes read (for callers that compare in place). */
+    readonly buf: Uint8Array,
     private readonly end = buf.length,
   ) {}
 
@@ -120,7 +183,9 @@ export class ByteReader {
 
   /** Skips a length-prefixed string without decoding it. */
   skipString(): void {
-    this.bytes(this.varint());
+    const n = this.varint();
+    if (n > this.end - this.pos) throw new ByteReadError(`truncated at byte ${this.pos}`);
+    this.pos += n;
   }
 
   /** The bytes from `start` to the current position. */

@@ -1,0 +1,167 @@
+/**
+ * A songs track dictionary encoded as the KPI state format writes track
+ * entries, in canonical order (id, then name, by code points): a state bound
+ * to the dictionary serializes its tracks by copying bytes, and a partial's
+ * entries (written in the same order) are read back by walking both.
+ */
+import type { TrackDictionary } from '../../join/songs-table.js';
+import { ByteWriter } from './kpi-bytes.js';
+import { compareCodePoints } from './kpi-compare.js';
+
+export interface EncodedDictionary {
+  /** Entry numbers in canonical order. */
+  readonly order: Int32Array;
+  /**
+   * The encoded id and name of entry `order[i]` are `bytes[start[i]..start[i + 1])`:
+   * the bytes follow canonical order, so walking `order` reads them in sequence.
+   */
+  readonly start: Int32Array;
+  readonly bytes: Uint8Array;
+  /** A view of `bytes`, to compare them four at a time. */
+  readonly view: DataView;
+  /** Open-addressing table of `i + 1` (position in `order`) by {@link hashBytes} of its encoding (0 = empty). */
+  readonly index: Int32Array;
+}
+
+/** FNV-1a over `bytes`. */
+function hashBytes(bytes: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+/** The dictionary entry encoded exactly as `encoded` (id and name, length-prefixed), or -1. */
+export function findEncoded(dictionary: EncodedDictionary, encoded: Uint8Array): number {
+  const { index, start, bytes, order } = dictionary;
+  const mask = index.length - 1;
+  for (let i = hashBytes(encoded) & mask; ; i = (i + 1) & mask) {
+    const slot = index[i]!;
+    if (slot === 0) return -1;
+    const from = start[slot - 1]!;
+    if (start[slot]! - from !== encoded.length) continue;
+    let same = true;
+    for (let k = 0; k < encoded.length; k++) {
+      if (bytes[from + k] !== encoded[k]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return order[slot - 1]!;
+  }
+}
+
+/** Where the varint last read by {@link varintAt} ends. */
+let varintEnd = 0;
+
+/** The unsigned varint at `bytes[pos]` (read no further than `end`). */
+function varintAt(bytes: Uint8Array, pos: number, end: number): number {
+  let v = 0;
+  let scale = 1;
+  for (let i = pos; i < end; i++) {
+    const b = bytes[i]!;
+    v += (b & 127) * scale;
+    if (b < 128) {
+      varintEnd = i + 1;
+      return v;
+    }
+    scale *= 128;
+  }
+  varintEnd = end;
+  return v;
+}
+
+/** Whether `a[aFrom..aFrom + n)` and `b[bFrom..bFrom + n)` (views `av`, `bv` of them) are the same bytes. */
+function sameBytes(
+  a: Uint8Array,
+  av: DataView,
+  aFrom: number,
+  b: Uint8Array,
+  bv: DataView,
+  bFrom: number,
+  n: number,
+): boolean {
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
+    if (av.getInt32(aFrom + k) !== bv.getInt32(bFrom + k)) return false;
+  }
+  for (; k < n; k++) if (a[aFrom + k] !== b[bFrom + k]) return false;
+  return true;
+}
+
+/**
+ * How the encoded track entry `a[aFrom..aTo)` sorts against the dictionary's
+ * `i`-th in canonical order (UTF-8 bytes sort as code points): 0 only for
+ * identical bytes, otherwise negative or positive (in canonical order for
+ * well-formed encodings; a reader that walks with it falls back to
+ * {@link findEncoded} when an entry is not where it expects it).
+ */
+export function compareAt(
+  a: Uint8Array,
+  av: DataView,
+  aFrom: number,
+  aTo: number,
+  dictionary: EncodedDictionary,
+  i: number,
+): number {
+  const { bytes: b, view: bv, start } = dictionary;
+  const bFrom = start[i]!;
+  const bTo = start[i + 1]!;
+  const size = aTo - aFrom;
+  if (size === bTo - bFrom && sameBytes(a, av, aFrom, b, bv, bFrom, size)) return 0;
+  let x = aFrom;
+  let y = bFrom;
+  for (let field = 0; field < 2; field++) {
+    const aLen = varintAt(a, x, aTo);
+    x = varintEnd;
+    const bLen = varintAt(b, y, bTo);
+    y = varintEnd;
+    const n = Math.min(aLen, bLen, aTo - x, bTo - y);
+    for (let k = 0; k < n; k++) {
+      const d = a[x + k]! - b[y + k]!;
+      if (d !== 0) return d;
+    }
+    if (aLen !== bLen) return aLen - bLen;
+    x += aLen;
+    y += bLen;
+  }
+  // Same fields, other bytes (a length written in more bytes than needed).
+  return size === bTo - bFrom ? 1 : size - (bTo - bFrom);
+}
+
+const encodedDictionaries = new WeakMap<TrackDictionary, EncodedDictionary>();
+
+/** The {@link EncodedDictionary} of `dictionary`, built once. */
+export function encodedDictionary(dictionary: TrackDictionary): EncodedDictionary {
+  let encoded = encodedDictionaries.get(dictionary);
+  if (encoded !== undefined) return encoded;
+  const { trackIds, trackNames } = dictionary;
+  const n = trackIds.length;
+  const order = new Int32Array(n);
+  for (let e = 0; e < n; e++) order[e] = e;
+  order.sort(
+    (a, b) =>
+      compareCodePoints(trackIds[a]!, trackIds[b]!) ||
+      compareCodePoints(trackNames[a]!, trackNames[b]!),
+  );
+  const w = new ByteWriter();
+  const start = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    start[i] = w.length;
+    w.string(trackIds[order[i]!]!);
+    w.string(trackNames[order[i]!]!);
+  }
+  start[n] = w.length;
+  const bytes = w.finish();
+  let size = 8;
+  while (size < n * 2) size *= 2;
+  const index = new Int32Array(size);
+  for (let i = 0; i < n; i++) {
+    let h = hashBytes(bytes.subarray(start[i]!, start[i + 1]!)) & (size - 1);
+    while (index[h] !== 0) h = (h + 1) & (size - 1);
+    index[h] = i + 1;
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  encoded = { order, start, bytes, view, index };
+  encodedDictionaries.set(dictionary, encoded);
+  return encoded;
+}
