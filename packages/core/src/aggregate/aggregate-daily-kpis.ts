@@ -241,6 +241,18 @@ class KpiFolder {
     const { pairStart, pairGenre, pairDuration } = this.songs;
     const entries = this.entries;
     const genreMap = this.genreMap;
+    // An empty track map gets room for all its tracks at once, not by doubling.
+    const pairs = userCount; // all 0 again: reused as a count per genre
+    for (let i = 0; i < slot.length; i++) {
+      const track = touched[i]!;
+      for (let p = pairStart[track]!; p < pairStart[track + 1]!; p++) pairs[pairGenre[p]!]!++;
+    }
+    for (let sg = 0; sg < pairs.length; sg++) {
+      if (pairs[sg]! === 0) continue;
+      const tracks = this.cellOf(cells, genreMap[sg]!).tracks;
+      if (tracks.size === 0) tracks.reserve(pairs[sg]!);
+      pairs[sg] = 0;
+    }
     for (let i = 0; i < slot.length; i++) {
       const track = touched[i]!;
       const c = counts[track]!;
