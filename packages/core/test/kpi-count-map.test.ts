@@ -52,4 +52,19 @@ describe('kpi-count-map', () => {
     fresh.add(1, 2 ** 33);
     assert.equal(fresh.get(1), 2 ** 33);
   });
+
+  it('reserve makes room for that many new keys at once, and keeps every count', () => {
+    const map = new CountMap();
+    map.add(7, 3);
+    map.reserve(1000);
+    // Room for 1001 keys at 3/4 load: 2048 slots of two 32-bit words.
+    assert.equal(map.byteLength, 2048 * 2 * 4);
+    for (let k = 0; k < 1000; k++) map.add(k, k + 1);
+    assert.equal(map.byteLength, 2048 * 2 * 4); // no growth while filling
+    assert.equal(map.size, 1000);
+    assert.equal(map.get(7), 3 + 8);
+    assert.equal(map.get(999), 1000);
+    map.reserve(0);
+    assert.equal(map.byteLength, 2048 * 2 * 4);
+  });
 });

@@ -5,7 +5,11 @@
  *
  * Hot path: no allocation per row except new cells/dictionary entries;
  * timestamps read once by validation; zone offsets cached per 15-minute bucket
- * ({@link ZoneClock}); genres and tracks mapped through typed arrays.
+ * ({@link ZoneClock}); genres and tracks mapped through typed arrays. A row
+ * touches little memory: its listen is counted per track of the songs table,
+ * densely, and its listener appended to a short buffer per genre; both reach
+ * the cells of the track's genres in bulk ({@link DayTrackCounts}), before
+ * the state is handed on.
  */
 import { z } from 'zod';
 import { OptionsError } from '../errors.js';
@@ -14,6 +18,7 @@ import type { JoinedBatch } from '../join/join-songs.js';
 import type { SongsTable } from '../join/songs-table.js';
 import { RunMetrics } from '../metrics.js';
 import type { BatchSink } from '../types.js';
+import { DaySlot, DayTrackCounts, MAX_TRACK_COUNT } from './internal/day-track-counts.js';
 import { createKpiState, type KpiCell, KpiState } from './kpi-state.js';
 import { ZoneClock } from './zone.js';
 
@@ -81,38 +86,49 @@ export function aggregateDailyKpis(
           folder.foldBatch(batch, sourceClock);
           metrics?.addAggregated(batch.source, batch.length);
         },
-        finish: () => state,
+        finish() {
+          for (const f of folders.values()) f.finish();
+          return state;
+        },
       };
     },
   };
 }
 
-/** Packed pairs of tables whose numbering states adopted (read only). */
-const adoptedPairs = new WeakMap<SongsTable, Float64Array>();
+/** Per songs table: {@link genreOfTrack}. */
+const trackGenres = new WeakMap<SongsTable, Int32Array>();
 
-/** `[table genre, duration_ms, entry (or -1: intern on first use)]` per pair of `songs`. */
-function packPairs(songs: SongsTable, entries: Int32Array | undefined): Float64Array {
-  const n = songs.pairGenre.length;
-  const pairs = new Float64Array(3 * n);
-  for (let p = 0; p < n; p++) {
-    pairs[3 * p] = songs.pairGenre[p]!;
-    pairs[3 * p + 1] = songs.pairDuration[p]!;
-    pairs[3 * p + 2] = entries === undefined ? -1 : entries[p]!;
+/**
+ * The table genre of each track of `songs` listed under one genre, -1 for a
+ * track under several: most rows then read one array, not three.
+ */
+function genreOfTrack(songs: SongsTable): Int32Array {
+  let genres = trackGenres.get(songs);
+  if (genres === undefined) {
+    const { pairStart, pairGenre } = songs;
+    genres = new Int32Array(pairStart.length - 1);
+    for (let t = 0; t < genres.length; t++) {
+      genres[t] = pairStart[t + 1]! - pairStart[t]! === 1 ? pairGenre[pairStart[t]!]! : -1;
+    }
+    trackGenres.set(songs, genres);
   }
-  return pairs;
+  return genres;
 }
 
 /** Folds listens of tracks of one songs table into one state. */
 class KpiFolder {
   /**
-   * Per pair of the songs table, packed so that one cache line serves a row:
-   * `[table genre, duration_ms, state track entry or -1]`.
+   * State track entry of each pair of the songs table, or -1 (interned on
+   * first use); a state that adopted the table's numbering reads the
+   * dictionary's array itself.
    */
-  private readonly pairs: Float64Array;
+  private readonly entries: Int32Array;
   /** Table genre → state genre, or -1 (small: stays in cache). */
   private readonly genreMap: Int32Array;
-  private lastDay = Number.NaN;
-  private cells: (KpiCell | undefined)[] = [];
+  /** Listens and listeners per date, not yet in the cells. */
+  private readonly counts: DayTrackCounts;
+  /** See {@link genreOfTrack}. */
+  private readonly trackGenre: Int32Array;
 
   constructor(
     readonly state: KpiState,
@@ -123,87 +139,135 @@ class KpiFolder {
     // A fresh state takes the table's numbering of track entries as is.
     const dictionary = songs.trackDictionary();
     const adopted = state.days.size === 0 && state.adoptTracks(dictionary);
-    // With the table's numbering the packed pairs never change: one array per
-    // table serves every state (a thread folds many objects).
-    const cached = adopted ? adoptedPairs.get(songs) : undefined;
-    this.pairs = cached ?? packPairs(songs, adopted ? dictionary.pairEntry : undefined);
-    if (adopted && cached === undefined) adoptedPairs.set(songs, this.pairs);
+    this.entries = adopted ? dictionary.pairEntry : new Int32Array(songs.pairGenre.length).fill(-1);
     this.genreMap = new Int32Array(songs.genres.length).fill(-1);
+    this.trackGenre = genreOfTrack(songs);
+    this.counts = new DayTrackCounts(
+      songs.pairStart.length - 1,
+      songs.genres.length,
+      (slot) => this.drain(slot),
+      (day) => state.dayCells(day),
+    );
   }
 
   /**
-   * Counts the listens of a joined batch, in two passes: the first finds
-   * each row's date and touches its pairs (one random cache line a row,
-   * with few instructions between them, so the misses overlap); the second
-   * counts each listen in each genre of its track.
+   * Counts the listens of a joined batch: each row's listen goes into its
+   * date's dense track counts, and its listener into its date's buffer of
+   * each genre of its track (both moved into the cells by {@link drain}).
    */
   foldBatch(batch: JoinedBatch, sourceClock: ZoneClock): void {
     const { listenAt, listenZoned, tracks } = batch;
     const userIds = batch.values.user_id;
     const n = batch.length;
-    if (this.rowDays.length < n) this.rowDays = new Int32Array(2 * n);
-    const rowDays = this.rowDays;
     const clock = this.clock;
-    const pairs = this.pairs;
-    const pairStart = this.songs.pairStart;
-    let touched = 0;
+    const genreMap = this.genreMap;
+    const trackGenre = this.trackGenre;
+    const { pairStart, pairGenre } = this.songs;
+    let day = Number.NaN;
+    let slot = NO_SLOT;
+    let { counts, users, userCount, perGenre } = slot;
     for (let r = 0; r < n; r++) {
       const at = listenAt[r]!;
-      rowDays[r] = clock.dayOf(listenZoned[r] === 1 ? at : sourceClock.wallToUtc(at));
-      touched += pairs[3 * pairStart[tracks[r]!]!]!;
-    }
-    this.touched = touched;
-    for (let r = 0; r < n; r++) this.fold(userIds[r]!, tracks[r]!, rowDays[r]!);
-  }
-
-  /** Scratch of {@link foldBatch}: the date of each row. */
-  private rowDays = new Int32Array(0);
-  /** What the touching loads of {@link foldBatch} read (kept so they are not optimised away). */
-  touched = 0;
-
-  /** The cells of `day`, from a small cache of recent days (a file's rows alternate between a few). */
-  private cellsOf(day: number): (KpiCell | undefined)[] {
-    if (day === this.lastDay) return this.cells;
-    let cells: (KpiCell | undefined)[];
-    if (day === this.otherDay) cells = this.otherCells;
-    else cells = this.state.dayCells(day);
-    this.otherDay = this.lastDay;
-    this.otherCells = this.cells;
-    this.lastDay = day;
-    this.cells = cells;
-    return cells;
-  }
-
-  private otherDay = Number.NaN;
-  private otherCells: (KpiCell | undefined)[] = [];
-
-  /** Counts one listen of track number `track` by `userId` on `day`, in each genre of the track. */
-  private fold(userId: number, track: number, day: number): void {
-    const state = this.state;
-    const cells = this.cellsOf(day);
-    const pairs = this.pairs;
-    const genreMap = this.genreMap;
-    const pairStart = this.songs.pairStart;
-    const end = pairStart[track + 1]!;
-    for (let p = pairStart[track]!; p < end; p++) {
-      const at = 3 * p;
-      const sg = pairs[at]!;
-      let g = genreMap[sg]!;
-      if (g < 0) g = this.internGenre(sg);
-      let cell = cells[g];
-      if (cell === undefined) {
-        cell = state.newCell();
-        cells[g] = cell;
-      } else if (cell.owner !== state) {
-        cell = state.ownCell(cells, g);
+      const d = clock.dayOf(listenZoned[r] === 1 ? at : sourceClock.wallToUtc(at));
+      if (d !== day) {
+        slot = this.counts.slotOf(d);
+        day = d;
+        ({ counts, users, userCount, perGenre } = slot);
       }
-      cell.listens++;
-      cell.totalMs += pairs[at + 1]!;
-      cell.users.add(userId);
-      let st = pairs[at + 2]!;
-      if (st < 0) st = this.internTrack(track, p);
-      cell.tracks.add(st, 1);
+      const track = tracks[r]!;
+      const c = counts[track]!;
+      if (c === 0) slot.touch(track);
+      else if (c === MAX_TRACK_COUNT) {
+        this.drain(slot);
+        slot.touch(track);
+      }
+      counts[track] = c === MAX_TRACK_COUNT ? 1 : c + 1;
+      const userId = userIds[r]!;
+      // The track's pairs p..end, of genres sg = pairGenre[p]…
+      let sg = trackGenre[track]!;
+      let p = 0;
+      let end = 1;
+      if (sg < 0) {
+        p = pairStart[track]!;
+        end = pairStart[track + 1]!;
+        sg = pairGenre[p]!;
+      }
+      for (;;) {
+        // Genres are numbered in the order rows first meet them.
+        if (genreMap[sg]! < 0) this.internGenre(sg);
+        const k = userCount[sg]! + 1;
+        users[sg * perGenre + k - 1] = userId;
+        userCount[sg] = k;
+        if (k === perGenre) this.flushUsers(slot, sg);
+        if (++p >= end) break;
+        sg = pairGenre[p]!;
+      }
     }
+  }
+
+  /** Moves everything read into the cells: the state is then complete. */
+  finish(): void {
+    this.counts.drainAll();
+  }
+
+  /** Cell `g` of `cells` (of this state), created or copied first if need be. */
+  private cellOf(cells: (KpiCell | undefined)[], g: number): KpiCell {
+    const state = this.state;
+    const cell = cells[g];
+    if (cell === undefined) {
+      const fresh = state.newCell();
+      cells[g] = fresh;
+      return fresh;
+    }
+    return cell.owner === state ? cell : state.ownCell(cells, g);
+  }
+
+  /** Adds the buffered listeners of table genre `sg` of `slot` to their cell. */
+  private flushUsers(slot: DaySlot, sg: number): void {
+    const set = this.cellOf(slot.cells, this.genreMap[sg]!).users;
+    const users = slot.users;
+    const from = sg * slot.perGenre;
+    const to = from + slot.userCount[sg]!;
+    for (let i = from; i < to; i++) set.add(users[i]!);
+    slot.userCount[sg] = 0;
+  }
+
+  /** Moves what `slot` holds into the cells of its date, and clears it. */
+  private drain(slot: DaySlot): void {
+    const userCount = slot.userCount;
+    for (let sg = 0; sg < userCount.length; sg++) if (userCount[sg]! > 0) this.flushUsers(slot, sg);
+    const cells = slot.cells;
+    const { counts, touched } = slot;
+    const { pairStart, pairGenre, pairDuration } = this.songs;
+    const entries = this.entries;
+    const genreMap = this.genreMap;
+    // An empty track map gets room for all its tracks at once, not by doubling.
+    const pairs = userCount; // all 0 again: reused as a count per genre
+    for (let i = 0; i < slot.length; i++) {
+      const track = touched[i]!;
+      for (let p = pairStart[track]!; p < pairStart[track + 1]!; p++) pairs[pairGenre[p]!]!++;
+    }
+    for (let sg = 0; sg < pairs.length; sg++) {
+      if (pairs[sg]! === 0) continue;
+      const tracks = this.cellOf(cells, genreMap[sg]!).tracks;
+      if (tracks.size === 0) tracks.reserve(pairs[sg]!);
+      pairs[sg] = 0;
+    }
+    for (let i = 0; i < slot.length; i++) {
+      const track = touched[i]!;
+      const c = counts[track]!;
+      counts[track] = 0;
+      const end = pairStart[track + 1]!;
+      for (let p = pairStart[track]!; p < end; p++) {
+        const cell = this.cellOf(cells, genreMap[pairGenre[p]!]!);
+        cell.listens += c;
+        cell.totalMs += c * pairDuration[p]!;
+        let st = entries[p]!;
+        if (st < 0) st = this.internTrack(track, p);
+        cell.tracks.add(st, c);
+      }
+    }
+    slot.length = 0;
   }
 
   private internGenre(sg: number): number {
@@ -215,7 +279,10 @@ class KpiFolder {
   private internTrack(track: number, p: number): number {
     const songs = this.songs;
     const st = this.state.internTrack(songs.trackIds[track]!, songs.pairName[p]!);
-    this.pairs[3 * p + 2] = st;
+    this.entries[p] = st;
     return st;
   }
 }
+
+/** The slot before a batch's first row. */
+const NO_SLOT = new DaySlot(0, 0);

@@ -51,6 +51,13 @@ export class CountMap {
     if (this.size * 4 > (this.mask + 1) * 3) this.grow();
   }
 
+  /** Makes room for `more` new keys at once (one rehash instead of one per doubling). */
+  reserve(more: number): void {
+    let cap = this.mask + 1;
+    while ((this.size + more) * 4 > cap * 3) cap *= 2;
+    if (cap > this.mask + 1) this.grow(cap);
+  }
+
   /** The count of `key` (0 when absent). */
   get(key: number): number {
     const stored = key + 1;
@@ -103,9 +110,8 @@ export class CountMap {
     this.slots = Float64Array.from(this.slots);
   }
 
-  private grow(): void {
+  private grow(cap = (this.mask + 1) * 2): void {
     const old = this.slots;
-    const cap = (this.mask + 1) * 2;
     const slots = old instanceof Uint32Array ? new Uint32Array(cap * 2) : new Float64Array(cap * 2);
     const mask = cap - 1;
     for (let j = 0; j < old.length; j += 2) {
