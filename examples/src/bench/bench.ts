@@ -32,8 +32,8 @@
  * `local`, `local-1t` and `s3` keep their lookup tables in `{refcache}` (`--reference-cache`,
  * one folder per bench run): the first run at a size builds them, the others
  * read them back; the phases table says how many runs the cache served.
- * `local` and `s3` are skipped with a message while `examples/dist/cli.js` does
- * not exist and no command is given.
+ * `local` and `s3` are skipped with a message when the build left no
+ * `examples/dist/cli.js` and no command is given.
  *
  * `local` runs report their phases (reference data, stream files, finalize)
  * in their summary JSON; the report tables them ("Where `kpis local`'s time
@@ -46,9 +46,9 @@
  * `--rss-duckdb`. Without DuckDB there is no reference at those sizes, so
  * their KPI check is row accounting only: the summary's `rowsRead` must equal
  * the manifest's stream rows and `ok` be true. The report's "Memory vs rows"
- * section (and `rssFlatness` in the JSON) gives `local`'s median peak RSS per
- * size as a ratio to its peak at 5M rows (else the largest `--rows` size);
- * these sizes stay out of the main table and the chart.
+ * section (`rssFlatness` in the JSON) gives `local`'s median peak RSS per size
+ * as a ratio to its 5M-row peak (else the largest `--rows` size's); these
+ * sizes stay out of the main table and the chart.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -85,11 +85,8 @@ if (scenario === 'arrivals') {
   process.exit(2);
 }
 
-// The AWS SDK's Node 20 end-of-support warning, once per client, says nothing
-// about the run (as in the CLI); the children inherit the setting.
+// No AWS SDK Node 20 warning (as in the CLI); built first: tools need the built CLI.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-// Built first: which tools can run depends on the built CLI being there.
 buildTools();
 const options = benchOptions(process.argv.slice(2));
 
