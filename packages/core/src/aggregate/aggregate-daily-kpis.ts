@@ -242,7 +242,7 @@ class KpiFolder {
     const entries = this.entries;
     const genreMap = this.genreMap;
     // An empty track map gets room for all its tracks at once, not by doubling.
-    const pairs = userCount; // all 0 again: reused as a count per genre
+    const pairs = new Int32Array(userCount.length); // tracks per table genre
     for (let i = 0; i < slot.length; i++) {
       const track = touched[i]!;
       for (let p = pairStart[track]!; p < pairStart[track + 1]!; p++) pairs[pairGenre[p]!]!++;
@@ -251,7 +251,6 @@ class KpiFolder {
       if (pairs[sg]! === 0) continue;
       const tracks = this.cellOf(cells, genreMap[sg]!).tracks;
       if (tracks.size === 0) tracks.reserve(pairs[sg]!);
-      pairs[sg] = 0;
     }
     for (let i = 0; i < slot.length; i++) {
       const track = touched[i]!;

@@ -4,7 +4,7 @@
  * optionally bound to a songs table's track dictionary.
  */
 import { ByteWriter, crc32 } from './internal/kpi-bytes.js';
-import { compareCodePoints } from './internal/kpi-compare.js';
+import { compareCodePoints, sortedOrder } from './internal/kpi-compare.js';
 import type { CountMap } from './internal/kpi-count-map.js';
 import { encodedDictionary } from './internal/kpi-encoded-dictionary.js';
 import { UserIdSet } from './internal/kpi-user-set.js';
@@ -14,12 +14,6 @@ import { formatDay } from './zone.js';
 export const MAGIC = [0x53, 0x4b, 0x50, 0x49]; // "SKPI"
 /** Current serialized state format version. */
 export const KPI_STATE_FORMAT_VERSION = 1;
-
-function sortedOrder(n: number, cmp: (a: number, b: number) => number): Int32Array {
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  return order.sort(cmp);
-}
 
 /** The entries of `order` marked in `used`, in that order; `renumbered[e]` is set to each one's index among them. */
 function keepUsed(order: Int32Array, used: Uint8Array, renumbered: Int32Array): number[] {

@@ -21,3 +21,10 @@ export function compareCodePoints(a: string, b: string): number {
   }
   return a.length - b.length;
 }
+
+/** The numbers `0..n)` sorted by `cmp`. */
+export function sortedOrder(n: number, cmp: (a: number, b: number) => number): Int32Array {
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order.sort(cmp);
+}

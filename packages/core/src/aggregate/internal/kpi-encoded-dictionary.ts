@@ -6,7 +6,7 @@
  */
 import type { TrackDictionary } from '../../join/songs-table.js';
 import { ByteWriter } from './kpi-bytes.js';
-import { compareCodePoints } from './kpi-compare.js';
+import { compareCodePoints, sortedOrder } from './kpi-compare.js';
 
 export interface EncodedDictionary {
   /** Entry numbers in canonical order. */
@@ -136,9 +136,8 @@ export function encodedDictionary(dictionary: TrackDictionary): EncodedDictionar
   if (encoded !== undefined) return encoded;
   const { trackIds, trackNames } = dictionary;
   const n = trackIds.length;
-  const order = new Int32Array(n);
-  for (let e = 0; e < n; e++) order[e] = e;
-  order.sort(
+  const order = sortedOrder(
+    n,
     (a, b) =>
       compareCodePoints(trackIds[a]!, trackIds[b]!) ||
       compareCodePoints(trackNames[a]!, trackNames[b]!),
