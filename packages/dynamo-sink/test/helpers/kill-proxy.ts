@@ -67,6 +67,8 @@ export interface KillProxy {
   readonly requests: number;
   /** `METHOD host-kind path` of the request that triggered the kill. */
   readonly killedAt: string | undefined;
+  /** Requests seen so far for which `killOn.match` held. */
+  readonly matched: number;
   /** `METHOD host-kind path target` of every request seen, in arrival order. */
   readonly log: readonly string[];
   /** `METHOD host-kind path` of every request held unanswered (see `hold`). */
@@ -210,6 +212,9 @@ export async function startKillProxy(options: KillProxyOptions): Promise<KillPro
     },
     get killedAt() {
       return killedAt;
+    },
+    get matched() {
+      return matched;
     },
     log,
     held,
