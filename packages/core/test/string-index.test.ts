@@ -35,6 +35,39 @@ describe('string-index', () => {
     );
   });
 
+  it('StringIndex answers alike in both layouts, also rebuilt from its parts', () => {
+    // Short Latin-1 keys are held in the slots; one longer or wider key sends all to the pool.
+    const key = fc.oneof(
+      fc.string({
+        unit: fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)),
+        maxLength: 26,
+      }),
+      fc.constantFrom('', 'x', 'xy', 'ANDkdYrwv4R9ejjSWnhfDU', 'ANDkdYrwv4R9ejjSWnhfDU\u0000'),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(key, { maxLength: 100 }),
+        fc.array(key, { maxLength: 50 }),
+        (keys, probes) => {
+          const index = new StringIndex(keys);
+          const inline = keys.every((k) => k.length <= 24);
+          assert.equal(index.parts.width, inline ? 8 : 4);
+          const again = StringIndex.fromParts(index.parts);
+          const expected = (k: string) => keys.indexOf(k);
+          const batch = [...probes, ...keys];
+          const out: number[] = [];
+          again.getAll(batch, batch.length, out);
+          assert.deepEqual(out, batch.map(expected));
+          for (const k of batch) assert.equal(index.get(k), expected(k));
+          // The pool holds the distinct keys back to back, in first-seen order.
+          const distinct = [...new Set(keys)].join('');
+          const pool = index.parts.pool.subarray(0, distinct.length);
+          assert.equal(String.fromCharCode(...pool), distinct);
+        },
+      ),
+    );
+  });
+
   it('StringIndex finds probes cut from a larger string (as tokenizer cells are)', () => {
     const keys = Array.from(
       { length: 5000 },

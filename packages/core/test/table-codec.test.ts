@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PipelineError, SongsTable, UsersTable } from '../src/index.js';
+import { songsTableFromRows } from '../src/join/songs-table-builder.js';
 import { decodeTables, encodeTables } from '../src/join/table-codec.js';
 import { usersTableFromIds } from '../src/join/users-table.js';
 import { SONGS } from './helpers/kpi-fixtures.js';
@@ -19,6 +20,35 @@ describe('encodeTables / decodeTables', () => {
       assert.equal(back.trackOf(id), SONGS.trackOf(id));
     assert.deepEqual(back.stats, SONGS.stats);
     assert.deepEqual([...back.trackDictionary().pairEntry], [...SONGS.trackDictionary().pairEntry]);
+  });
+
+  it('reads back a table of short Latin-1 ids (keys held in the index slots)', () => {
+    const ids = ['ANDkdYrwv4R9ejjSWnhfDU', 'a', 'café', '24-characters-long-id-00', 'ab'];
+    const table = songsTableFromRows(
+      ids.map((track_id, i) => ({
+        track_id,
+        track_name: `n${i}`,
+        duration_ms: i,
+        track_genre: 'pop',
+      })),
+    );
+    assert.equal(table.indexParts.width, 8);
+    const { songs: back } = decodeTables(encodeTables(table));
+    assert.equal(back.indexParts.width, 8);
+    assert.deepEqual(back.trackIds, ids);
+    for (const id of [...ids, 'ANDkdYrwv4R9ejjSWnhfDV', 'caf', 'café\u0000', 'Ａ😀', ''])
+      assert.equal(back.trackOf(id), ids.indexOf(id));
+  });
+
+  it('refuses bytes of the previous format (an older cache is rebuilt, not misread)', () => {
+    const bytes = Buffer.from(encodeTables(SONGS));
+    const at = bytes.indexOf('streamkpi-tables/2');
+    assert.ok(at > 0);
+    bytes.write('streamkpi-tables/1', at);
+    assert.throws(
+      () => decodeTables(bytes),
+      (e: unknown) => e instanceof PipelineError && /streamkpi-tables\/2/.test(e.message),
+    );
   });
 
   it('carries a users table along', () => {

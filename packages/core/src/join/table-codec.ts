@@ -14,10 +14,13 @@ import {
   songsTableData,
   songsTableFromData,
 } from '../pool/internal/table-transfer.js';
+import { INLINE_WIDTH } from './internal/inline-keys.js';
+import { POOLED_WIDTH } from './internal/string-index.js';
 import type { SongsTable } from './songs-table.js';
 import { type UsersTable, usersTableFromIds } from './users-table.js';
 
-const MAGIC = 'streamkpi-tables/1';
+/** The format's name and version: bumped whenever the bytes change, so old bytes are refused. */
+const MAGIC = 'streamkpi-tables/2';
 
 type TypedArray = Int32Array | Uint16Array | Float64Array;
 const TYPES = { Int32Array, Uint16Array, Float64Array } as const;
@@ -36,12 +39,19 @@ interface Header {
   readonly genres: readonly string[];
   readonly stats: SongsTableData['stats'];
   readonly dictionary: { readonly size: number; readonly conflicts: boolean };
+  /** Ints per slot of the `track_id` index (its layout). */
+  readonly indexWidth: number;
   readonly hasUsers: boolean;
   readonly arrays: readonly ArrayEntry[];
 }
 
 function corrupt(message: string): never {
   throw new PipelineError('TABLES_CORRUPT', `Encoded lookup tables: ${message}`);
+}
+
+function indexWidth(width: unknown): number {
+  if (width !== POOLED_WIDTH && width !== INLINE_WIDTH) corrupt('unknown index layout');
+  return width;
 }
 
 /**
@@ -76,6 +86,7 @@ export function encodeTables(songs: SongsTable, users?: UsersTable): Uint8Array 
     genres: data.genres,
     stats: data.stats,
     dictionary: { size: data.dictionary.size, conflicts: data.dictionary.conflicts },
+    indexWidth: data.index.width,
     hasUsers: users !== undefined,
     arrays,
   };
@@ -142,7 +153,11 @@ export function decodeTables(bytes: Uint8Array): { songs: SongsTable; users?: Us
     pairStart: get('pairStart', Int32Array),
     pairGenre: get('pairGenre', Int32Array),
     pairDuration: get('pairDuration', Float64Array),
-    index: { slots: get('slots', Int32Array), pool: get('pool', Uint16Array) },
+    index: {
+      slots: get('slots', Int32Array),
+      pool: get('pool', Uint16Array),
+      width: indexWidth(header.indexWidth),
+    },
     dictionary: {
       size: header.dictionary.size,
       conflicts: header.dictionary.conflicts,

@@ -1,3 +1,14 @@
+import {
+  allInline,
+  findInline,
+  getAllInline,
+  hashWords,
+  INLINE_WIDTH,
+  InlineScratch,
+  inlineSlots,
+  packKey,
+} from './inline-keys.js';
+
 /**
  * A read-only string → number index for the join's hot lookup (`track_id` →
  * track number), laid out for few cache misses: one open-addressing table of
@@ -5,19 +16,24 @@
  * key's UTF-16 code units back to back. A lookup hashes the probe (whose
  * characters are already in cache), reads one slot and compares against one
  * pool run — about two cache misses, where a `Map` of ~100k strings takes
- * four or more (bucket, entry, key object, key characters).
+ * four or more (bucket, entry, key object, key characters). When every key
+ * is short Latin-1 (ids), the slots hold the keys themselves (32 bytes,
+ * inline-keys.ts): one cache miss per lookup. The pool is kept in both
+ * layouts: it is the table's copy of the strings.
  */
 export class StringIndex {
   private readonly slots: Int32Array;
   private readonly pool: Uint16Array;
   private readonly mask: number;
+  /** Ints per slot: {@link POOLED_WIDTH} or {@link INLINE_WIDTH}. */
+  private readonly width: number;
 
   /**
    * The index's arrays. They live on `SharedArrayBuffer`s: sent to a worker
    * thread (structured clone), they are shared, not copied.
    */
   get parts(): StringIndexParts {
-    return { slots: this.slots, pool: this.pool };
+    return { slots: this.slots, pool: this.pool, width: this.width };
   }
 
   /** An index over the {@link StringIndex.parts} of another (no copy). */
@@ -36,16 +52,31 @@ export class StringIndex {
       const parts = keys as StringIndexParts;
       this.slots = parts.slots;
       this.pool = parts.pool;
-      this.mask = parts.slots.length / 4 - 1;
+      this.width = parts.width;
+      this.mask = parts.slots.length / parts.width - 1;
       return;
     }
     let cap = 16;
     while (cap < keys.length * 2) cap *= 2;
     this.mask = cap - 1;
-    this.slots = new Int32Array(new SharedArrayBuffer(cap * 16)).fill(-1);
+    this.width = allInline(keys) ? INLINE_WIDTH : POOLED_WIDTH;
     let chars = 0;
     for (const k of keys) chars += k.length;
     this.pool = new Uint16Array(new SharedArrayBuffer(chars * 2));
+    if (this.width === INLINE_WIDTH) {
+      this.slots = inlineSlots(keys, cap);
+      // The pool holds the first occurrences back to back (the table's strings).
+      const seen = new Set<string>();
+      let offset = 0;
+      for (const key of keys) {
+        if (seen.has(key)) continue;
+        seen.add(key);
+        for (let c = 0; c < key.length; c++) this.pool[offset + c] = key.charCodeAt(c);
+        offset += key.length;
+      }
+      return;
+    }
+    this.slots = new Int32Array(new SharedArrayBuffer(cap * 16)).fill(-1);
     let offset = 0;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
@@ -63,6 +94,12 @@ export class StringIndex {
 
   /** The number of `key`, or -1. */
   get(key: string): number {
+    if (this.width === INLINE_WIDTH) {
+      const words = this.probe;
+      if (!packKey(key, 0, key.length, words, 0)) return -1;
+      const h = hashWords(words, 0);
+      return this.slots[INLINE_WIDTH * findInline(this.slots, this.mask, words, 0, key.length, h)]!;
+    }
     return this.slots[4 * this.find(key, 0, key.length, hashRange(key, 0, key.length)) + 1]!;
   }
 
@@ -78,6 +115,10 @@ export class StringIndex {
   getAll(keys: readonly string[], n: number, out: number[]): void {
     if (n === 0) return;
     const text = (keys.length === n ? keys : keys.slice(0, n)).join('');
+    if (this.width === INLINE_WIDTH) {
+      this.touched = getAllInline(this.slots, this.mask, keys, text, n, out, this.scratch);
+      return;
+    }
     if (this.starts.length <= n) {
       this.starts = new Int32Array(2 * n + 1);
       this.hashes = new Int32Array(2 * n);
@@ -112,6 +153,10 @@ export class StringIndex {
     }
   }
 
+  /** Scratch of {@link getAll} in the key-in-slot layout. */
+  private readonly scratch = new InlineScratch();
+  /** The packed key of {@link get} in the key-in-slot layout. */
+  private readonly probe = new Int32Array(INLINE_WIDTH);
   /** Scratch of {@link getAll}: where each key starts in the batch's text, and its hash. */
   private starts = new Int32Array(0);
   private hashes = new Int32Array(0);
@@ -145,14 +190,20 @@ export class StringIndex {
 }
 
 /**
- * The arrays of a {@link StringIndex}: `slots` of `[hash, value, offset,
- * length]` (`value` -1 = empty) and the `pool` of the keys' UTF-16 code
- * units, first occurrences back to back in key order.
+ * The arrays of a {@link StringIndex}: the `pool` of the keys' UTF-16 code
+ * units, first occurrences back to back in key order, and `slots` of
+ * `width` ints each: {@link POOLED_WIDTH}, `[hash, value, offset, length]`
+ * of a run of the pool (`value` -1 = empty), or {@link INLINE_WIDTH},
+ * `[value, length, key bytes]` (see inline-keys.ts; `value` -1 = empty).
  */
 export interface StringIndexParts {
   readonly slots: Int32Array;
   readonly pool: Uint16Array;
+  readonly width: number;
 }
+
+/** Ints per slot of the pooled layout. */
+export const POOLED_WIDTH = 4;
 
 /** FNV-1a over the UTF-16 code units `s[from..to)`, then a murmur3 finaliser. */
 function hashRange(s: string, from: number, to: number): number {
