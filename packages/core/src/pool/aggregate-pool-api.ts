@@ -95,7 +95,9 @@ export interface AggregatePool {
   /**
    * Reads serialized KPI states (e.g. the stored partials of one date) and
    * merges them on a free thread: the string work of reading them stays off
-   * this thread. The result is bound to the pool's songs table (it merges
+   * this thread. A merge waiting for a thread goes before the `aggregate`
+   * calls waiting (whoever waits for a merge, e.g. a commit, is not held up
+   * by objects queued after it was due). The result is bound to the pool's songs table (it merges
    * with the pool's other states without string work) and owned by the
    * caller. Rejects with a `PipelineError` (`KPI_STATE_CORRUPT`…) for bad
    * bytes, an `OptionsError` for no state at all.

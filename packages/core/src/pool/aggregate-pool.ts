@@ -252,6 +252,8 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
         }
       },
       true,
+      // Ahead of the queued objects: see AggregatePool.merge.
+      true,
     );
     if (!result.ok) {
       const { code, message } = result.error;

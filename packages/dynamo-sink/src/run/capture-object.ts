@@ -25,10 +25,14 @@ import {
   s3DeadLetter,
   sourceRefOf,
 } from '@streamkpi/s3-source';
+import pLimit from 'p-limit';
 import type { z } from 'zod';
 import { assertKpiDate } from '../partial-store.js';
 import type { Connection } from './connect.js';
 import { archiveKeyOf, type RunLayout } from './layout.js';
+
+/** Partial PUTs of one object in flight at once. */
+const STORE_CONCURRENCY = 4;
 
 /** What {@link captureObject} needs: the run's settings and connected resources. */
 export interface CaptureContext {
@@ -197,10 +201,18 @@ export async function captureObject(object: S3ObjectInfo, c: CaptureContext): Pr
     return { status: 'rejected', key: object.key, etag, error: error as Error };
   }
   c.metrics.addCounts(source, counts);
-  // Dead letters are durable before the object counts as captured.
-  await deadLetter.close();
+  // Dead letters and partials are durable before the object counts as
+  // captured (its manifest); they are written side by side.
+  const limit = pLimit(STORE_CONCURRENCY);
+  const stored = await Promise.allSettled([
+    deadLetter.close(),
+    ...partials.map(({ date, bytes }) =>
+      limit(() => store.putPartial(date, objectId, bytes, signal)),
+    ),
+  ]);
+  const failed = stored.find((r) => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
   const dates = partials.map((p) => p.date);
-  for (const { date, bytes } of partials) await store.putPartial(date, objectId, bytes, signal);
   await store.putManifest(
     {
       objectId,

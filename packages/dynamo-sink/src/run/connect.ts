@@ -64,14 +64,22 @@ export interface Connection {
   close(): Promise<void>;
 }
 
-/** Checks (or creates) the tables, loads songs and users, starts the pool. */
+/**
+ * Checks (or creates) the tables, loads songs and users, starts the pool:
+ * all three at once (a new table is polled until it is active, the threads
+ * load their module meanwhile); a table that fails fails the connect first.
+ */
 export async function connect(o: ConnectOptions): Promise<Connection> {
   const { s3, dynamo, layout, signal } = o;
   const sig = signal ? { signal } : {};
-  if (o.createTable) {
-    await ensureKpiTable({ client: dynamo, tableName: o.tableName, ...sig });
-    await ensureStateTable({ client: dynamo, tableName: o.stateTableName, ...sig });
-  }
+  const tables = o.createTable
+    ? Promise.all([
+        ensureKpiTable({ client: dynamo, tableName: o.tableName, ...sig }),
+        ensureStateTable({ client: dynamo, tableName: o.stateTableName, ...sig }),
+      ])
+    : Promise.resolve();
+  // Awaited once the threads are started: no unhandled rejection meanwhile.
+  tables.catch(() => undefined);
   const store = createPartialStore({ client: s3, bucket: layout.bucket, prefix: layout.state });
   const heads = createStateTable({
     client: dynamo,
@@ -105,10 +113,15 @@ export async function connect(o: ConnectOptions): Promise<Connection> {
           onProgress: o.pool.onProgress,
         })
       : undefined;
+  // Awaited after the tables: no unhandled rejection meanwhile.
+  loading.catch(() => undefined);
   let reference: ReferenceData;
   try {
+    await tables;
     reference = await loading;
   } catch (error) {
+    // Nothing of the run goes on once it failed: the reference load ends first.
+    await Promise.allSettled([loading]);
     await pool?.close();
     throw error;
   }

@@ -1,10 +1,11 @@
 /**
  * The tasks of a pool, each under its deadline. Calls wait here for a free
- * thread (so a task's deadline starts when it starts, not while it queues);
- * a task that outlives `timeoutMs` is aborted — piscina stops its thread and
- * starts a fresh one — and fails with a `PipelineError` `POOL_TASK_TIMEOUT` naming it.
+ * thread (so a task's deadline starts when it starts, not while it queues),
+ * in call order, except that calls marked `ahead` go before every queued
+ * call without the mark; a task that outlives `timeoutMs` is aborted —
+ * piscina stops its thread and starts a fresh one — and fails with a
+ * `PipelineError` `POOL_TASK_TIMEOUT` naming it.
  */
-import pLimit from 'p-limit';
 import { PipelineError } from '../../errors.js';
 
 /** A task's body: `started` is called when its thread begins it. */
@@ -17,22 +18,48 @@ export interface PoolTasks {
    * caller's `signal` or at the deadline. With `fromStart`, the deadline
    * starts when `work` calls `started()` — the thread took the task up (a
    * fresh thread first loads its module and tables, which can take seconds
-   * on a loaded machine) — else once a thread is free. An abort while
-   * queued rejects at once.
+   * on a loaded machine) — else once a thread is free. With `ahead`, it is
+   * queued before the calls without it (after the earlier `ahead` ones).
+   * An abort while queued rejects at once.
    */
   run<T>(
     name: string,
     signal: AbortSignal | undefined,
     work: Work<T>,
     fromStart?: boolean,
+    ahead?: boolean,
   ): Promise<T>;
   /** Names of the calls not settled (queued or running), oldest first. */
   pending(): string[];
 }
 
+/** Runs jobs `threads` at a time: queued `ahead` jobs first, each queue in call order. */
+function threadSlots(threads: number) {
+  const ahead: (() => void)[] = [];
+  const behind: (() => void)[] = [];
+  let running = 0;
+  const startNext = () => {
+    while (running < threads) {
+      const job = ahead.shift() ?? behind.shift();
+      if (job === undefined) return;
+      running++;
+      job();
+    }
+  };
+  return (job: () => Promise<void>, first: boolean): void => {
+    (first ? ahead : behind).push(() => {
+      void job().finally(() => {
+        running--;
+        startNext();
+      });
+    });
+    startNext();
+  };
+}
+
 /** Tasks on `threads` threads, with a deadline of `timeoutMs` each. */
 export function poolTasks(threads: number, timeoutMs: number): PoolTasks {
-  const slots = pLimit(threads);
+  const slots = threadSlots(threads);
   const inFlight = new Map<number, string>();
   let next = 0;
 
@@ -71,7 +98,13 @@ export function poolTasks(threads: number, timeoutMs: number): PoolTasks {
   }
 
   return {
-    run<T>(name: string, signal: AbortSignal | undefined, work: Work<T>, fromStart = false) {
+    run<T>(
+      name: string,
+      signal: AbortSignal | undefined,
+      work: Work<T>,
+      fromStart = false,
+      ahead = false,
+    ) {
       const id = next++;
       inFlight.set(id, name);
       return new Promise<T>((resolve, reject) => {
@@ -85,13 +118,13 @@ export function poolTasks(threads: number, timeoutMs: number): PoolTasks {
           if (!started) reject(signal?.reason);
         };
         signal?.addEventListener('abort', onAbort, { once: true });
-        void slots(async () => {
+        slots(async () => {
           started = true;
           signal?.removeEventListener('abort', onAbort);
           // Given up while queued: it was rejected already.
           if (signal?.aborted) return;
           await timed(name, signal, work, fromStart).then(resolve, reject);
-        }).finally(() => inFlight.delete(id));
+        }, ahead);
       }).finally(() => inFlight.delete(id));
     },
     pending: () => [...inFlight.values()],
