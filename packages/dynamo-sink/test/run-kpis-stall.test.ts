@@ -24,9 +24,16 @@ const slowKey = SLOW!.key;
 describe('a stream object whose GET is never answered', () => {
   let env: Awaited<ReturnType<typeof startEmulators>>;
   let proxy: KillProxy;
+  /**
+   * The runs' DynamoDB client: SDK retries on, as a real runner has (a
+   * commit that waited out the held GET may find its idle keep-alive socket
+   * reset). Only S3's waits are under test.
+   */
+  let dynamo: ReturnType<Awaited<ReturnType<typeof startEmulators>>['ddb']['client']>;
   let buckets = 0;
   before(async () => {
     env = await startEmulators();
+    dynamo = env.ddb.client({ maxAttempts: 3 });
     proxy = await startKillProxy({
       s3Target: env.s3rver.endpoint,
       dynamoTarget: env.ddb.endpoint,
@@ -34,6 +41,7 @@ describe('a stream object whose GET is never answered', () => {
     });
   });
   after(async () => {
+    dynamo.destroy();
     await proxy.close();
     await env.close();
   });
@@ -61,7 +69,7 @@ describe('a stream object whose GET is never answered', () => {
       // One attempt per object: the object's retries are tested elsewhere.
       const summary = await runKpis({
         s3,
-        dynamo: env.dynamo,
+        dynamo,
         bucket,
         tableName,
         objectAttempts: 1,
@@ -71,6 +79,8 @@ describe('a stream object whose GET is never answered', () => {
       assert.equal(slow?.status, 'failed');
       const fast = summary.outcomes.find((x) => x.key === FAST!.key);
       assert.equal(fast?.status, 'processed', String((fast?.error as Error | undefined)?.stack));
+      // Committed and archived: a failed commit leaves it captured with its error.
+      assert.equal(fast.archived, true, String((fast.error as Error | undefined)?.stack));
       assert.deepEqual(await tableItems(env.dynamo, tableName), expected([FAST!.body]));
       // The object's failure names it and the step; its cause is what timed out.
       assert.ok(slow.error instanceof ObjectFailedError, String(slow.error));
@@ -129,7 +139,7 @@ describe('a stream object whose GET is never answered', () => {
         await assert.rejects(
           runKpis({
             s3,
-            dynamo: env.dynamo,
+            dynamo,
             bucket,
             tableName: `kpis-${bucket}`,
             threads,
