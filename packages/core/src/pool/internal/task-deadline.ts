@@ -6,6 +6,7 @@
  * piscina stops its thread and starts a fresh one — and fails with a
  * `PipelineError` `POOL_TASK_TIMEOUT` naming it.
  */
+import PQueue from 'p-queue';
 import { PipelineError } from '../../errors.js';
 
 /** A task's body: `started` is called when its thread begins it. */
@@ -33,33 +34,10 @@ export interface PoolTasks {
   pending(): string[];
 }
 
-/** Runs jobs `threads` at a time: queued `ahead` jobs first, each queue in call order. */
-function threadSlots(threads: number) {
-  const ahead: (() => void)[] = [];
-  const behind: (() => void)[] = [];
-  let running = 0;
-  const startNext = () => {
-    while (running < threads) {
-      const job = ahead.shift() ?? behind.shift();
-      if (job === undefined) return;
-      running++;
-      job();
-    }
-  };
-  return (job: () => Promise<void>, first: boolean): void => {
-    (first ? ahead : behind).push(() => {
-      void job().finally(() => {
-        running--;
-        startNext();
-      });
-    });
-    startNext();
-  };
-}
-
 /** Tasks on `threads` threads, with a deadline of `timeoutMs` each. */
 export function poolTasks(threads: number, timeoutMs: number): PoolTasks {
-  const slots = threadSlots(threads);
+  // Higher priority first, call order within a priority: `ahead` calls are priority 1.
+  const slots = new PQueue({ concurrency: threads });
   const inFlight = new Map<number, string>();
   let next = 0;
 
@@ -118,13 +96,16 @@ export function poolTasks(threads: number, timeoutMs: number): PoolTasks {
           if (!started) reject(signal?.reason);
         };
         signal?.addEventListener('abort', onAbort, { once: true });
-        slots(async () => {
-          started = true;
-          signal?.removeEventListener('abort', onAbort);
-          // Given up while queued: it was rejected already.
-          if (signal?.aborted) return;
-          await timed(name, signal, work, fromStart).then(resolve, reject);
-        }, ahead);
+        void slots.add(
+          async () => {
+            started = true;
+            signal?.removeEventListener('abort', onAbort);
+            // Given up while queued: it was rejected already.
+            if (signal?.aborted) return;
+            await timed(name, signal, work, fromStart).then(resolve, reject);
+          },
+          { priority: ahead ? 1 : 0 },
+        );
       }).finally(() => inFlight.delete(id));
     },
     pending: () => [...inFlight.values()],
