@@ -292,8 +292,17 @@ describe('kpis run against emulators', () => {
       emu.env,
     );
     const done = collect(child);
+    // Archived = copied under archive/ and deleted from streams/, which the
+    // child's pass line follows. The next put waits for that line: s3rver
+    // removes a folder left empty by a delete, and a put into it at that
+    // moment fails inside s3rver.
+    let stdout = '';
+    child.stdout?.on('data', (d: Buffer | string) => {
+      stdout += String(d);
+    });
     const archived = async (n: number) => {
-      for (let i = 0; i < 600 && (await keys(emu.s3, 'watched', 'archive/')).length < n; i++) {
+      const passes = () => stdout.match(/pass \d+: 1 committed/g)?.length ?? 0;
+      for (let i = 0; i < 600 && passes() < n; i++) {
         await new Promise((r) => setTimeout(r, 100));
       }
       return (await keys(emu.s3, 'watched', 'archive/')).length;
