@@ -293,9 +293,8 @@ describe('kpis run against emulators', () => {
     );
     const done = collect(child);
     // Archived = copied under archive/ and deleted from streams/, which the
-    // child's pass line follows. The next put waits for that line: s3rver
-    // removes a folder left empty by a delete, and a put into it at that
-    // moment fails inside s3rver.
+    // child's pass line follows. The next put waits for that line, so the
+    // second file is found by a later pass than the first.
     let stdout = '';
     child.stdout?.on('data', (d: Buffer | string) => {
       stdout += String(d);

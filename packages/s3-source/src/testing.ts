@@ -5,7 +5,7 @@
  */
 /// <reference path="./internal/s3rver.d.ts" />
 import crypto from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -84,6 +84,7 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<Run
     directory,
     configureBuckets: (options.buckets ?? []).map((name) => ({ name })),
   });
+  keepFoldersOnDelete(server);
   // Requests being handled, file writes included (s3rver writes an object's
   // files after it answered; a client that gave up does not stop them).
   let handling = 0;
@@ -203,6 +204,26 @@ export async function listKeys(
     token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
   } while (token !== undefined);
   return keys.sort();
+}
+
+/**
+ * s3rver's deleteObject removes the folders a delete leaves empty. A put
+ * into that folder at the same moment has already created it and then
+ * fails to open its file (ENOENT, thrown inside s3rver, outside any
+ * request). Deletes here remove the object's files only: listings come
+ * from the files, so an empty folder is invisible to S3 clients.
+ */
+function keepFoldersOnDelete(server: S3rver): void {
+  const store = server.store;
+  store.deleteObject = async (bucket, key) => {
+    await Promise.all(
+      ['object', 'object.md5', 'metadata.json'].map((resource) =>
+        unlink(store.getResourcePath(bucket, key, resource)).catch((error: unknown) => {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        }),
+      ),
+    );
+  };
 }
 
 /**

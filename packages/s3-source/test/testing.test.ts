@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { access } from 'node:fs/promises';
 import { describe, it } from 'node:test';
-import { ListBucketsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+} from '@aws-sdk/client-s3';
 import { listKeys, s3ClientConfig, startS3rver } from '../src/testing.js';
 import { put } from './helpers/s3.js';
 
@@ -48,6 +53,36 @@ describe('startS3rver', () => {
         'k4',
       ]);
       assert.deepEqual(await listKeys(client, 'pages', 'k', 2), ['k0', 'k1', 'k2', 'k3', 'k4']);
+    } finally {
+      await s3.close();
+    }
+  });
+
+  it("takes a put into a folder while the folder's last object is deleted", async () => {
+    const s3 = await startS3rver({ buckets: ['race'] });
+    try {
+      const client = s3.client();
+      await put(client, 'race', 'f/0.csv', 'zero');
+      // Each round deletes the folder's only object while the next one goes in.
+      for (let i = 1; i <= 60; i++) {
+        await Promise.all([
+          client.send(new DeleteObjectCommand({ Bucket: 'race', Key: `f/${i - 1}.csv` })),
+          put(client, 'race', `f/${i}.csv`, `object ${i}`),
+        ]);
+      }
+      assert.deepEqual(await listKeys(client, 'race', 'f/'), ['f/60.csv']);
+      const last = await client.send(new GetObjectCommand({ Bucket: 'race', Key: 'f/60.csv' }));
+      assert.equal(await last.Body?.transformToString(), 'object 60');
+      await put(client, 'race', 'g/only.csv', 'x');
+      await client.send(new DeleteObjectCommand({ Bucket: 'race', Key: 'g/only.csv' }));
+      // An emptied folder lists as nothing, as in S3.
+      const listed = await client.send(
+        new ListObjectsV2Command({ Bucket: 'race', Delimiter: '/' }),
+      );
+      assert.deepEqual(
+        listed.CommonPrefixes?.map((p) => p.Prefix),
+        ['f/'],
+      );
     } finally {
       await s3.close();
     }

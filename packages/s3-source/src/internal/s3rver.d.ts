@@ -18,8 +18,15 @@ declare module 's3rver' {
     req: { headers: Record<string, string | string[] | undefined> };
   }
 
+  /** s3rver's filesystem store (lib/stores/filesystem.js): the parts testing.ts adjusts. */
+  interface FilesystemStoreLike {
+    getResourcePath(bucket: string, key: string, resource: string): string;
+    deleteObject(bucket: string, key: string): Promise<void>;
+  }
+
   class S3rver {
     constructor(options?: S3rverOptions);
+    store: FilesystemStoreLike;
     /** Koa middleware stack; composed when the server starts listening. */
     middleware: Array<(ctx: KoaContextLike, next: () => Promise<void>) => Promise<void>>;
     httpServer: Server | undefined;
