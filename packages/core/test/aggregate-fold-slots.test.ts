@@ -1,7 +1,8 @@
 /**
  * The aggregator keeps a file's listens in per-date slots (dense track
  * counts, buffered listener ids) and moves them into the cells when a date
- * needs a slot and none is free, when a buffer fills, and at the end. These
+ * needs a slot and none is free, when a buffer fills, and at the end; a
+ * track's count past one byte moves aside. These
  * inputs are big enough for all three, and fold into states that share
  * cells with others (copy-on-write) or already hold other tables' tracks.
  */
@@ -77,6 +78,14 @@ describe('aggregate fold slots', () => {
     // 20 dates in random order > the 8 slots a folder holds; then ~2000
     // listens per genre and date, more than a buffer holds.
     const streams = [...streamRows(2, 4000, 20), ...streamRows(10, 6000, 2)];
+    const { state } = await runKpis(songs, streams);
+    assert.deepEqual(finalizeKpis(state), oracleKpis(songs, streams));
+  });
+
+  it('a track listened to more times a date than a byte counts equals the oracle', async () => {
+    const songs = songRows(11);
+    // ~750 listens per track and date: each count moves past its byte twice.
+    const streams = streamRows(12, 30_000, 1);
     const { state } = await runKpis(songs, streams);
     assert.deepEqual(finalizeKpis(state), oracleKpis(songs, streams));
   });

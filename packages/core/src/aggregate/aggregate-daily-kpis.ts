@@ -18,7 +18,7 @@ import type { JoinedBatch } from '../join/join-songs.js';
 import type { SongsTable } from '../join/songs-table.js';
 import { RunMetrics } from '../metrics.js';
 import type { BatchSink } from '../types.js';
-import { DaySlot, DayTrackCounts, MAX_TRACK_COUNT } from './internal/day-track-counts.js';
+import { DaySlot, DayTrackCounts, FULL_COUNT } from './internal/day-track-counts.js';
 import { createKpiState, type KpiCell, KpiState } from './kpi-state.js';
 import { ZoneClock } from './zone.js';
 
@@ -96,17 +96,19 @@ export function aggregateDailyKpis(
 }
 
 /** Per songs table: {@link genreOfTrack}. */
-const trackGenres = new WeakMap<SongsTable, Int32Array>();
+const trackGenres = new WeakMap<SongsTable, Int16Array | Int32Array>();
 
 /**
  * The table genre of each track of `songs` listed under one genre, -1 for a
- * track under several: most rows then read one array, not three.
+ * track under several: most rows then read one array, not three (of two
+ * bytes a track when the genres allow, to stay in cache).
  */
-function genreOfTrack(songs: SongsTable): Int32Array {
+function genreOfTrack(songs: SongsTable): Int16Array | Int32Array {
   let genres = trackGenres.get(songs);
   if (genres === undefined) {
     const { pairStart, pairGenre } = songs;
-    genres = new Int32Array(pairStart.length - 1);
+    const tracks = pairStart.length - 1;
+    genres = songs.genres.length <= 0x7fff ? new Int16Array(tracks) : new Int32Array(tracks);
     for (let t = 0; t < genres.length; t++) {
       genres[t] = pairStart[t + 1]! - pairStart[t]! === 1 ? pairGenre[pairStart[t]!]! : -1;
     }
@@ -128,7 +130,7 @@ class KpiFolder {
   /** Listens and listeners per date, not yet in the cells. */
   private readonly counts: DayTrackCounts;
   /** See {@link genreOfTrack}. */
-  private readonly trackGenre: Int32Array;
+  private readonly trackGenre: Int16Array | Int32Array;
 
   constructor(
     readonly state: KpiState,
@@ -175,13 +177,17 @@ class KpiFolder {
         ({ counts, users, userCount, perGenre } = slot);
       }
       const track = tracks[r]!;
-      const c = counts[track]!;
+      let c = counts[track]!;
       if (c === 0) slot.touch(track);
-      else if (c === MAX_TRACK_COUNT) {
-        this.drain(slot);
-        slot.touch(track);
+      else if (c === FULL_COUNT) {
+        c = slot.carry(track);
+        if (c < 0) {
+          this.drain(slot);
+          slot.touch(track);
+          c = 0;
+        }
       }
-      counts[track] = c === MAX_TRACK_COUNT ? 1 : c + 1;
+      counts[track] = c + 1;
       const userId = userIds[r]!;
       // The track's pairs p..end, of genres sg = pairGenre[p]…
       let sg = trackGenre[track]!;
@@ -237,7 +243,7 @@ class KpiFolder {
     const userCount = slot.userCount;
     for (let sg = 0; sg < userCount.length; sg++) if (userCount[sg]! > 0) this.flushUsers(slot, sg);
     const cells = slot.cells;
-    const { counts, touched } = slot;
+    const touched = slot.touched;
     const { pairStart, pairGenre, pairDuration } = this.songs;
     const entries = this.entries;
     const genreMap = this.genreMap;
@@ -254,8 +260,7 @@ class KpiFolder {
     }
     for (let i = 0; i < slot.length; i++) {
       const track = touched[i]!;
-      const c = counts[track]!;
-      counts[track] = 0;
+      const c = slot.take(track);
       const end = pairStart[track + 1]!;
       for (let p = pairStart[track]!; p < end; p++) {
         const cell = this.cellOf(cells, genreMap[pairGenre[p]!]!);

@@ -23,7 +23,14 @@ import type { KpiCell } from '../kpi-state.js';
  */
 export const MAX_TRACK_COUNT = 0x3fffffff;
 
-/** Track numbers × slots held at most (16 MB of counts), unless one slot is more. */
+/**
+ * A track's count in {@link DaySlot.counts} never exceeds this: one byte a
+ * track keeps the counts of a date in cache; past it, it moves to
+ * {@link DaySlot.more}.
+ */
+export const FULL_COUNT = 255;
+
+/** Track numbers × slots held at most (4 MB of counts), unless one slot is more. */
 const MAX_SLOT_ENTRIES = 4_194_304;
 /** Dates counted at once, at most. */
 const MAX_SLOTS = 8;
@@ -39,8 +46,14 @@ export class DaySlot {
   day = Number.NaN;
   /** The state's cells of {@link day}. */
   cells: (KpiCell | undefined)[] = [];
-  /** Listens per track number (0 for every track not in {@link touched}). */
-  readonly counts: Int32Array;
+  /**
+   * Listens per track number, up to {@link FULL_COUNT} (0 for every track
+   * not in {@link touched}); a track's listens are its count plus its
+   * {@link more}.
+   */
+  readonly counts: Uint8Array;
+  /** Listens per track number moved out of a full {@link counts} (made on first use). */
+  more: Int32Array | undefined = undefined;
   /** The tracks whose count is not 0, in the order first counted. */
   touched: Int32Array;
   /** Number of {@link touched} tracks. */
@@ -57,7 +70,7 @@ export class DaySlot {
   used = 0;
 
   constructor(tracks: number, genres: number) {
-    this.counts = new Int32Array(tracks);
+    this.counts = new Uint8Array(tracks);
     this.touched = new Int32Array(Math.min(tracks, 1024));
     const per = Math.floor(MAX_SLOT_USERS / Math.max(1, genres));
     this.perGenre = Math.max(MIN_GENRE_USERS, Math.min(MAX_GENRE_USERS, per));
@@ -73,6 +86,31 @@ export class DaySlot {
       this.touched = grown;
     }
     this.touched[this.length++] = track;
+  }
+
+  /**
+   * Moves the full count of `track` to {@link more}: returns its count now
+   * (0), or -1, having moved nothing, when its listens would reach
+   * {@link MAX_TRACK_COUNT} (the slot must be drained first).
+   */
+  carry(track: number): number {
+    if (this.more === undefined) this.more = new Int32Array(this.counts.length);
+    const more = this.more[track]! + FULL_COUNT;
+    if (more + FULL_COUNT >= MAX_TRACK_COUNT) return -1;
+    this.more[track] = more;
+    return 0;
+  }
+
+  /** The listens of `track` (counted and moved), both then cleared. */
+  take(track: number): number {
+    let c = this.counts[track]!;
+    this.counts[track] = 0;
+    const more = this.more;
+    if (more !== undefined) {
+      c += more[track]!;
+      more[track] = 0;
+    }
+    return c;
   }
 }
 

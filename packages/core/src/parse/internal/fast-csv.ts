@@ -200,14 +200,15 @@ class FastCsvTokenizer implements CsvTokenizer {
             delimiter = text.indexOf(delimiterChar, end);
             break;
           }
-          cells.push(text.slice(from, delimiter));
+          cells[cells.length] = text.slice(from, delimiter);
           from = delimiter + 1;
           delimiter = text.indexOf(delimiterChar, from);
         }
-        cells.push(text.slice(from, end));
+        cells[cells.length] = text.slice(from, end);
       }
-      starts.push(cells.length);
-      lines.push(line);
+      // Stores at the end rather than `push`, which this loop calls (not inlines).
+      starts[starts.length] = cells.length;
+      lines[lines.length] = line;
       out.length++;
       pos = lf + 1;
     }

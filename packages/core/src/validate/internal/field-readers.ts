@@ -45,6 +45,9 @@ function d2(s: string, i: number): number {
  */
 export const listenRead = { instant: new Float64Array(1), zoned: new Int32Array(1) };
 
+/** The real calendar date `((year * 16 + month) * 32 + day)` last read, and its day number. */
+const lastDate = new Int32Array([-1, 0]);
+
 /** 1–15 ASCII digits (no spaces): the value; -1 otherwise. */
 export function fastNonNegative(s: string | undefined): number {
   if (typeof s !== 'string') return -1;
@@ -88,10 +91,19 @@ export function fastListenAt(s: string): boolean {
   ) {
     return false;
   }
-  const year = y1 * 100 + y2;
-  if (day > DAYS_IN_MONTH[month]!) {
-    const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-    if (!(month === 2 && day === 29 && leap)) return false;
+  // Rows of a file fall on few dates: the last date's day number is kept.
+  const date = ((y1 * 100 + y2) * 16 + month) * 32 + day;
+  let days: number;
+  if (date === lastDate[0]) days = lastDate[1]!;
+  else {
+    const year = y1 * 100 + y2;
+    if (day > DAYS_IN_MONTH[month]!) {
+      const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+      if (!(month === 2 && day === 29 && leap)) return false;
+    }
+    days = daysFromCivil(year, month, day);
+    lastDate[0] = date;
+    lastDate[1] = days;
   }
   let i = 19;
   let millis = 0;
@@ -109,12 +121,7 @@ export function fastListenAt(s: string): boolean {
     if (i === start) return false;
     millis = Math.floor(millis);
   }
-  const wall =
-    daysFromCivil(year, month, day) * DAY_MS +
-    hour * 3_600_000 +
-    minute * 60_000 +
-    second * 1000 +
-    millis;
+  const wall = days * DAY_MS + hour * 3_600_000 + minute * 60_000 + second * 1000 + millis;
   if (i === len) {
     listenRead.instant[0] = wall;
     listenRead.zoned[0] = 0;
