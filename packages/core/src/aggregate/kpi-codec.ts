@@ -98,13 +98,20 @@ function serializeDays(state: KpiState, days: readonly number[]): Uint8Array {
     }
     w.reserve(trackBytes + cellBytes);
     w.varint(used);
+    // Used entries are copied a run of consecutive ones at a time.
     let n = 0;
+    let run = -1;
     for (let i = 0; i < order.length; i++) {
       const t = order[i]!;
-      if (usedTrack[t] === 0) continue;
+      if (usedTrack[t] === 0) {
+        if (run >= 0) w.copy(bytes, run, start[i]!);
+        run = -1;
+        continue;
+      }
       trackNew[t] = n++;
-      w.copy(bytes, start[i]!, start[i + 1]!);
+      if (run < 0) run = start[i]!;
     }
+    if (run >= 0) w.copy(bytes, run, start[order.length]!);
   } else {
     const trackOrder = sortedOrder(
       state.trackCount,

@@ -23,10 +23,10 @@ export interface EncodedDictionary {
   readonly index: Int32Array;
 }
 
-/** FNV-1a over `bytes`. */
-function hashBytes(bytes: Uint8Array): number {
+/** FNV-1a over `bytes[from..to)`. */
+function hashBytes(bytes: Uint8Array, from = 0, to = bytes.length): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  for (let i = from; i < to; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
   return h >>> 0;
 }
 
@@ -155,7 +155,7 @@ export function encodedDictionary(dictionary: TrackDictionary): EncodedDictionar
   while (size < n * 2) size *= 2;
   const index = new Int32Array(size);
   for (let i = 0; i < n; i++) {
-    let h = hashBytes(bytes.subarray(start[i]!, start[i + 1]!)) & (size - 1);
+    let h = hashBytes(bytes, start[i]!, start[i + 1]!) & (size - 1);
     while (index[h] !== 0) h = (h + 1) & (size - 1);
     index[h] = i + 1;
   }
