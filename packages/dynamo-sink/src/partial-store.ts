@@ -56,9 +56,10 @@ export interface ListedStateObject {
  * object, date) KPI partials, a manifest per captured object, per-date
  * snapshots (the merged state of a set of partials, named by its version and
  * set) and the songs track dictionaries that partials and snapshots
- * reference (named by their content hash). Every write is a whole-object PUT of deterministic content, so
- * writing twice is writing once; only retention deletes (package README,
- * "Exactly-once protocol" and "State retention").
+ * reference (named by their content hash). Every write is a whole-object
+ * PUT of deterministic content, so writing twice is writing once; only
+ * retention deletes (package README, "Exactly-once protocol" and "State
+ * retention").
  */
 export interface PartialStore {
   /** Stable id of a source object version: sha256 of bucket, key and ETag. */
