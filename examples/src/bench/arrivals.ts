@@ -30,7 +30,7 @@ export interface DropMeasurement {
   readonly runMs: number;
   readonly landingToCommittedMs: number;
   readonly s3Requests: number;
-  /** S3 requests under `state/` (partials, manifests, snapshots). */
+  /** S3 requests under `state/` (partials, manifests, snapshots, track dictionaries). */
   readonly s3StateRequests: number;
   readonly dynamoRequests: number;
   readonly itemsWritten: number;

@@ -91,10 +91,10 @@ describe('kpi-decode', () => {
     );
     assert.throws(() => deserializeKpiState(new Uint8Array(0)), isCode('KPI_STATE_CORRUPT'));
     const future = bytes.slice();
-    future[4] = 2;
+    future[4] = 3;
     assert.throws(
       () => deserializeKpiState(future),
-      (e: unknown) => isCode('KPI_STATE_VERSION')(e) && /version 2/.test(String(e)),
+      (e: unknown) => isCode('KPI_STATE_VERSION')(e) && /version 3/.test(String(e)),
     );
   });
 });

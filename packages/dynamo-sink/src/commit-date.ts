@@ -9,6 +9,7 @@ import {
   serializeKpiState,
 } from '@streamkpi/core';
 import { childSignal } from './internal/child-signal.js';
+import { dictionariesOf, storeStateDictionaries } from './internal/state-dictionaries.js';
 import type { PartialStore } from './partial-store.js';
 import {
   decodeSnapshot,
@@ -51,15 +52,28 @@ export interface CommitDateOptions {
    */
   readonly songs?: SongsTable;
   /**
+   * How snapshots are serialized: `'reference'` stores them (when read bound
+   * to `songs`) as format v2, referencing the stored track dictionary of
+   * `songs` (made durable before the snapshot). Default `'inline'` (v1).
+   */
+  readonly trackDictionary?: 'inline' | 'reference';
+  /**
    * Reads, merges and serializes states elsewhere (e.g. an aggregate pool's
    * `merge` with `result: 'serialized'`, on its threads), with `finalize`
    * also returning the merge's KPI items. Called with up to
    * {@link MERGE_CHUNK} states at a time: the merge so far and the next
-   * partials. Default: on this thread.
+   * partials, serialized as `trackDictionary` says, with the stored track
+   * dictionaries that states of other songs tables reference. Default: on
+   * this thread.
    */
   readonly merge?: (
     states: readonly Uint8Array[],
-    options: { readonly finalize: boolean; readonly signal?: AbortSignal },
+    options: {
+      readonly finalize: boolean;
+      readonly trackDictionary?: 'inline' | 'reference';
+      readonly dictionaries?: ReadonlyMap<string, Uint8Array>;
+      readonly signal?: AbortSignal;
+    },
   ) => Promise<MergedStates>;
   /** Head swaps lost to other workers before giving up (`COMMIT_CONTENDED`). Default 100. */
   readonly maxAttempts?: number;
@@ -174,6 +188,7 @@ export async function commitDate(
     const header = { date, version, objects, items, changed };
     // Named by version, base version and set: one name, one content (equal `changed` too).
     const key = store.snapshotKey(date, version, `${head?.version ?? 0}-${setIdOf(objects)}`);
+    await storeStateDictionaries(store, options.songs, [merged], signal);
     await store.putSnapshot(key, encodeSnapshot({ header, state: merged.bytes }), signal);
     const next: DateHead = {
       date,
@@ -237,7 +252,15 @@ async function mergeStates(
     i += take;
     const last = i >= todo.length;
     const states = sofar === undefined ? chunk : [sofar, ...chunk];
-    const merged = await merge(states, { finalize: last, ...(signal ? { signal } : {}) });
+    const dictionaries = await dictionariesOf(store, options.songs, states, signal);
+    const merged = await merge(states, {
+      finalize: last,
+      ...(options.trackDictionary === undefined
+        ? {}
+        : { trackDictionary: options.trackDictionary }),
+      ...(dictionaries === undefined ? {} : { dictionaries }),
+      ...(signal ? { signal } : {}),
+    });
     if (last) return merged;
     sofar = merged.bytes;
   }
@@ -245,8 +268,11 @@ async function mergeStates(
 
 /** {@link CommitDateOptions.merge} on this thread, states read bound to `songs` when given. */
 function mergeHere(songs: SongsTable | undefined): NonNullable<CommitDateOptions['merge']> {
-  const read = songs === undefined ? {} : { songs };
-  return async (states, { finalize }) => {
+  return async (states, { finalize, trackDictionary, dictionaries }) => {
+    const read = {
+      ...(songs === undefined ? {} : { songs }),
+      ...(dictionaries === undefined ? {} : { dictionaries }),
+    };
     let merged: KpiState | undefined;
     for (const bytes of states) {
       const state = deserializeKpiState(bytes, read);
@@ -254,6 +280,10 @@ function mergeHere(songs: SongsTable | undefined): NonNullable<CommitDateOptions
       else mergeKpiStateInto(merged, state);
     }
     if (merged === undefined) throw new TypeError('commitDate: a merge without states');
-    return { bytes: serializeKpiState(merged), items: finalize ? finalizeKpis(merged) : [] };
+    const bytes = serializeKpiState(
+      merged,
+      trackDictionary === undefined ? {} : { trackDictionary },
+    );
+    return { bytes, items: finalize ? finalizeKpis(merged) : [] };
   };
 }

@@ -6,7 +6,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { PipelineError } from '@streamkpi/core';
-import { listObjects, readObjectBytes } from '@streamkpi/s3-source';
+import { headObject, listObjects, readObjectBytes } from '@streamkpi/s3-source';
 import { z } from 'zod';
 import { parseOptions } from './internal/options.js';
 import { sendOptions } from './internal/send-options.js';
@@ -53,11 +53,13 @@ export interface ListedStateObject {
 
 /**
  * Durable, content-addressed store of the protocol's S3 state: per-(source
- * object, date) KPI partials, a manifest per captured object, and per-date
+ * object, date) KPI partials, a manifest per captured object, per-date
  * snapshots (the merged state of a set of partials, named by its version and
- * set). Every write is a whole-object PUT of deterministic content, so
- * writing twice is writing once; only retention deletes (package README,
- * "Exactly-once protocol" and "State retention").
+ * set) and the songs track dictionaries that partials and snapshots
+ * reference (named by their content hash). Every write is a whole-object
+ * PUT of deterministic content, so writing twice is writing once; only
+ * retention deletes (package README, "Exactly-once protocol" and "State
+ * retention").
  */
 export interface PartialStore {
   /** Stable id of a source object version: sha256 of bucket, key and ETag. */
@@ -90,6 +92,13 @@ export interface PartialStore {
   deleteObject(key: string, signal?: AbortSignal): Promise<void>;
   /** Every date that has partials, ascending (all pages). */
   listDates(signal?: AbortSignal): Promise<string[]>;
+  /**
+   * Makes the track dictionary `id` (`SongsTable.kpiTrackDictionary()`)
+   * durable: a HEAD, and a PUT only when it is missing; once per store.
+   */
+  putDictionary(id: string, bytes: Uint8Array, signal?: AbortSignal): Promise<void>;
+  /** The stored track dictionary `id`, or undefined when there is none (remembered once found). */
+  getDictionary(id: string, signal?: AbortSignal): Promise<Uint8Array | undefined>;
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -114,6 +123,26 @@ export function createPartialStore(options: PartialStoreOptions): PartialStore {
   const partialKey = (date: string, objectId: string) =>
     `${prefix}partials/${date}/${objectId}.kpis`;
   const manifestKey = (objectId: string) => `${prefix}objects/${objectId}.json`;
+  const dictionaryKey = (id: string) => {
+    if (!/^[0-9a-f]{32}$/.test(id))
+      throw new PipelineError('STATE_CORRUPT', `Bad track dictionary id ${JSON.stringify(id)}`);
+    return `${prefix}dictionaries/${id}.kpid`;
+  };
+  // Content-addressed and never deleted: once durable (or read), always so.
+  const durable = new Map<string, Promise<true>>();
+  const dictionaries = new Map<string, Promise<Uint8Array | undefined>>();
+  /** `memo`'s promise for `id`, made by `make` unless one is there; a failure or miss is forgotten. */
+  const once = <T>(memo: Map<string, Promise<T>>, id: string, make: () => Promise<T>) => {
+    const known = memo.get(id);
+    if (known !== undefined) return known;
+    const made = make();
+    memo.set(id, made);
+    made.then(
+      (v) => v === undefined && memo.delete(id),
+      () => memo.delete(id),
+    );
+    return made;
+  };
   const checkDate = (date: string) => assertKpiDate(date);
   const put = async (key: string, body: Uint8Array, type: string, signal?: AbortSignal) => {
     await client.send(
@@ -228,6 +257,20 @@ export function createPartialStore(options: PartialStoreOptions): PartialStore {
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
       return dates.sort();
+    },
+
+    putDictionary(id, bytes, signal) {
+      const key = dictionaryKey(id);
+      return once(durable, id, async () => {
+        if ((await headObject(client, bucket, key, signal)) === undefined)
+          await put(key, bytes, 'application/octet-stream', signal);
+        return true;
+      }).then(() => {});
+    },
+
+    getDictionary(id, signal) {
+      const key = dictionaryKey(id);
+      return once(dictionaries, id, () => get(key, signal));
     },
 
     async deleteObject(key, signal) {

@@ -111,9 +111,16 @@ describe('run-kpis', () => {
     // The durable partials are HyperLogLog states.
     const [partialKey] = await env.keys('hll/state/partials/');
     const { GetObjectCommand } = await import('@aws-sdk/client-s3');
-    const { deserializeKpiState } = await import('@streamkpi/core');
-    const body = await env.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: partialKey }));
-    assert.equal(deserializeKpiState(await body.Body!.transformToByteArray()).mode, 'hll');
+    const { deserializeKpiState, KpiState } = await import('@streamkpi/core');
+    const get = async (Key: string) =>
+      (
+        await env.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key }))
+      ).Body!.transformToByteArray();
+    const bytes = await get(partialKey!);
+    // It references the run's songs track dictionary, stored next to it.
+    const id = KpiState.referencedDictionaryId(bytes)!;
+    const dictionaries = new Map([[id, await get(`hll/state/dictionaries/${id}.kpid`)]]);
+    assert.equal(deserializeKpiState(bytes, { dictionaries }).mode, 'hll');
   });
 
   it('a stream key with a control character is quarantined under a hashed stand-in, never retried, and the other objects commit', async () => {

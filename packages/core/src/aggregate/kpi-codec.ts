@@ -1,19 +1,47 @@
 /**
- * The binary codec of KPI states (format v1, see kpi-state.ts): canonical
- * serialization, per date for the exactly-once partials, and reading back,
- * optionally bound to a songs table's track dictionary.
+ * The binary codec of KPI states (formats v1 and v2, see kpi-state.ts):
+ * canonical serialization, per date for the exactly-once partials, and
+ * reading back, optionally bound to a songs table's track dictionary.
  */
 import { ByteWriter, crc32 } from './internal/kpi-bytes.js';
 import { compareCodePoints, sortedOrder } from './internal/kpi-compare.js';
 import type { CountMap } from './internal/kpi-count-map.js';
+import { DICTIONARY_ID_BYTES, dictionaryIdBytes } from './internal/kpi-dictionary-file.js';
 import { encodedDictionary } from './internal/kpi-encoded-dictionary.js';
 import { UserIdSet } from './internal/kpi-user-set.js';
 import type { KpiState } from './kpi-state.js';
 import { formatDay } from './zone.js';
 
 export const MAGIC = [0x53, 0x4b, 0x50, 0x49]; // "SKPI"
-/** Current serialized state format version. */
+/** Format version of states that carry their track entries. */
 export const KPI_STATE_FORMAT_VERSION = 1;
+/** Format version of states that reference a stored track dictionary. */
+export const KPI_STATE_REFERENCE_VERSION = 2;
+
+/** Options of {@link serializeKpiState} and {@link serializeKpiStateByDate}. */
+export interface SerializeKpiStateOptions {
+  /**
+   * `'inline'` (default): format v1, the state carries the (id, name) of
+   * every track it uses. `'reference'`: format v2 when the state's tracks
+   * are all its songs table's (states aggregated from the table, and their
+   * merges): the tracks are positions into that table's track dictionary,
+   * named by id (`songs.kpiTrackDictionary()`), which whoever stores the
+   * state stores too; otherwise v1.
+   */
+  readonly trackDictionary?: 'inline' | 'reference';
+}
+
+/**
+ * The id of the stored track dictionary a serialized state references
+ * (format v2), read from its header without decoding it; undefined for a
+ * state that carries its tracks (v1) or bytes that are no KPI state.
+ */
+export function referencedDictionaryId(bytes: Uint8Array): string | undefined {
+  const end = 7 + DICTIONARY_ID_BYTES;
+  if (bytes.length < end || MAGIC.some((b, i) => bytes[i] !== b)) return undefined;
+  if (bytes[4] !== KPI_STATE_REFERENCE_VERSION) return undefined;
+  return Buffer.from(bytes.buffer, bytes.byteOffset + 7, DICTIONARY_ID_BYTES).toString('hex');
+}
 
 /** The entries of `order` marked in `used`, in that order; `renumbered[e]` is set to each one's index among them. */
 function keepUsed(order: Int32Array, used: Uint8Array, renumbered: Int32Array): number[] {
@@ -27,10 +55,14 @@ function keepUsed(order: Int32Array, used: Uint8Array, renumbered: Int32Array): 
 }
 
 /** Serializes `state` to the compact, versioned, canonical binary format (see module docs). */
-export function serializeKpiState(state: KpiState): Uint8Array {
+export function serializeKpiState(
+  state: KpiState,
+  options: SerializeKpiStateOptions = {},
+): Uint8Array {
   return serializeDays(
     state,
     [...state.days.keys()].sort((a, b) => a - b),
+    options.trackDictionary === 'reference',
   );
 }
 
@@ -41,19 +73,25 @@ export function serializeKpiState(state: KpiState): Uint8Array {
  */
 export function serializeKpiStateByDate(
   state: KpiState,
+  options: SerializeKpiStateOptions = {},
 ): { readonly date: string; readonly bytes: Uint8Array }[] {
+  const reference = options.trackDictionary === 'reference';
   return [...state.days.keys()]
     .sort((a, b) => a - b)
-    .map((day) => ({ date: formatDay(day), bytes: serializeDays(state, [day]) }));
+    .map((day) => ({ date: formatDay(day), bytes: serializeDays(state, [day], reference) }));
 }
 
 /** {@link serializeKpiState} of the state made of `days` (ascending) of `state`. */
-function serializeDays(state: KpiState, days: readonly number[]): Uint8Array {
+function serializeDays(state: KpiState, days: readonly number[], reference: boolean): Uint8Array {
+  const origin = state.trackOrigin;
+  // Every entry is the dictionary's: its canonical order and bytes are cached.
+  const bound = origin !== undefined && state.trackCount === origin.size;
   const w = new ByteWriter();
   for (const b of MAGIC) w.u8(b);
-  w.u8(KPI_STATE_FORMAT_VERSION);
+  w.u8(bound && reference ? KPI_STATE_REFERENCE_VERSION : KPI_STATE_FORMAT_VERSION);
   w.u8(state.mode === 'hll' ? 1 : 0);
   w.u8(state.mode === 'hll' ? state.hllPrecision : 0);
+  if (bound && reference) w.bytes(dictionaryIdBytes(origin));
 
   // Mark used dictionary entries, then number them in sorted order.
   const usedGenre = new Uint8Array(state.genres.length);
@@ -85,9 +123,23 @@ function serializeDays(state: KpiState, days: readonly number[]): Uint8Array {
   w.varint(genres.length);
   for (const g of genres) w.string(state.genres[g]!);
   const trackNew = new Int32Array(state.trackCount).fill(-1);
-  const origin = state.trackOrigin;
-  if (origin !== undefined && state.trackCount === origin.size) {
-    // Every entry is the dictionary's: its canonical order and bytes are cached.
+  if (bound && reference) {
+    // Positions of the used entries in the dictionary's canonical order, delta-coded.
+    const { order } = encodedDictionary(origin);
+    const positions: number[] = [];
+    for (let i = 0; i < order.length; i++) {
+      if (usedTrack[order[i]!] === 0) continue;
+      trackNew[order[i]!] = positions.length;
+      positions.push(i);
+    }
+    w.reserve(4 * positions.length + cellBytes);
+    w.varint(positions.length);
+    let prev = -1;
+    for (const pos of positions) {
+      w.varint(pos - prev - 1);
+      prev = pos;
+    }
+  } else if (bound) {
     const { order, start, bytes } = encodedDictionary(origin);
     let used = 0;
     let trackBytes = 0;

@@ -2,11 +2,16 @@
 import { PipelineError } from '../errors.js';
 import { SongsTable } from '../join/songs-table.js';
 import { HyperLogLog } from './hll.js';
-import { ByteReadError, ByteReader, crc32 } from './internal/kpi-bytes.js';
+import { ByteReadError, ByteReader, ByteWriter, crc32 } from './internal/kpi-bytes.js';
 import { CountMap } from './internal/kpi-count-map.js';
+import {
+  DICTIONARY_ID_BYTES,
+  dictionaryId,
+  readDictionaryFile,
+} from './internal/kpi-dictionary-file.js';
 import { compareAt, encodedDictionary, findEncoded } from './internal/kpi-encoded-dictionary.js';
 import { UserIdSet } from './internal/kpi-user-set.js';
-import { KPI_STATE_FORMAT_VERSION, MAGIC } from './kpi-codec.js';
+import { KPI_STATE_FORMAT_VERSION, KPI_STATE_REFERENCE_VERSION, MAGIC } from './kpi-codec.js';
 import { KpiCell, KpiState } from './kpi-state.js';
 
 /**
@@ -58,6 +63,71 @@ function bindTracks(r: ByteReader, state: KpiState, songs: SongsTable, count: nu
   return map;
 }
 
+/** Reads `count` track entries (as v1 writes them) into `state`; the map unless plain numbering. */
+function readTracks(
+  r: ByteReader,
+  state: KpiState,
+  songs: SongsTable | undefined,
+  count: number,
+): Int32Array | undefined {
+  if (songs !== undefined) return bindTracks(r, state, songs, count);
+  for (let i = 0; i < count; i++) {
+    const id = r.string();
+    if (state.internTrack(id, r.string()) !== i) throw corrupt('duplicate track');
+  }
+  return undefined;
+}
+
+/**
+ * Reads the `count` positions (format v2) into dictionary `id`'s canonical
+ * order: the bound table's own entries when it is that dictionary, else the
+ * stored dictionary's entries, read as v1 entries.
+ */
+function referencedTracks(
+  r: ByteReader,
+  state: KpiState,
+  id: string,
+  count: number,
+  options: DeserializeKpiStateOptions,
+): Int32Array | undefined {
+  const positions = new Int32Array(count);
+  let pos = -1;
+  for (let i = 0; i < count; i++) {
+    pos += r.varint() + 1;
+    if (pos > 0x7fffffff) throw corrupt(`bad track position ${pos}`);
+    positions[i] = pos;
+  }
+  const songs = options.songs;
+  const dictionary = songs?.trackDictionary();
+  if (dictionary !== undefined && dictionaryId(dictionary) === id) {
+    const order = encodedDictionary(dictionary).order;
+    state.adoptTracks(dictionary);
+    const map = new Int32Array(count);
+    for (let i = 0; i < count; i++) {
+      if (positions[i]! >= order.length) throw corrupt(`bad track position ${positions[i]}`);
+      map[i] = order[positions[i]!]!;
+    }
+    return map;
+  }
+  const file = options.dictionaries?.get(id);
+  if (file === undefined) {
+    throw new PipelineError(
+      'KPI_STATE_DICTIONARY_MISSING',
+      `KPI state references track dictionary ${id}, which is neither the songs table's nor given`,
+    );
+  }
+  const stored = readDictionaryFile(file, id);
+  const start = stored.start;
+  // The used entries, in canonical order, as a v1 state would carry them.
+  const w = new ByteWriter();
+  for (let i = 0; i < count; i++) {
+    const p = positions[i]!;
+    if (p >= start.length - 1) throw corrupt(`bad track position ${p}`);
+    w.copy(stored.bytes, start[p]!, start[p + 1]!);
+  }
+  return readTracks(new ByteReader(w.finish()), state, songs, count);
+}
+
 function corrupt(detail: string, cause?: unknown): PipelineError {
   return new PipelineError('KPI_STATE_CORRUPT', `Corrupt KPI state: ${detail}`, { cause });
 }
@@ -71,14 +141,24 @@ export interface DeserializeKpiStateOptions {
    * lacks (e.g. a partial written with older songs) are kept as extra entries.
    */
   readonly songs?: SongsTable;
+  /**
+   * Stored track dictionaries (`songs.kpiTrackDictionary().bytes`) by id,
+   * for states of format v2 that reference a dictionary other than that of
+   * `songs` (e.g. written before the songs file changed). A state that
+   * references the dictionary of `songs` needs none.
+   */
+  readonly dictionaries?: ReadonlyMap<string, Uint8Array>;
 }
 
 /**
  * Reads a state written by {@link serializeKpiState}.
  *
  * @throws PipelineError `KPI_STATE_VERSION` for a format version this library
- *   does not know, `KPI_STATE_CORRUPT` for anything else that is wrong
- *   (bad magic, checksum mismatch, truncation, out-of-range values).
+ *   does not know, `KPI_STATE_DICTIONARY_MISSING` for a v2 state whose track
+ *   dictionary is neither that of `songs` nor in `dictionaries` (the message
+ *   names its id), `KPI_STATE_CORRUPT` for anything else that is wrong (bad
+ *   magic, checksum mismatch, truncation, out-of-range values, a stored
+ *   dictionary that is not the one named).
  */
 export function deserializeKpiState(
   bytes: Uint8Array,
@@ -93,10 +173,10 @@ export function deserializeKpiState(
     throw corrupt('not a KPI state (bad magic bytes)');
   }
   const version = bytes[4]!;
-  if (version !== KPI_STATE_FORMAT_VERSION) {
+  if (version !== KPI_STATE_FORMAT_VERSION && version !== KPI_STATE_REFERENCE_VERSION) {
     throw new PipelineError(
       'KPI_STATE_VERSION',
-      `Unsupported KPI state format version ${version} (this library reads version ${KPI_STATE_FORMAT_VERSION})`,
+      `Unsupported KPI state format version ${version} (this library reads versions ${KPI_STATE_FORMAT_VERSION} and ${KPI_STATE_REFERENCE_VERSION})`,
     );
   }
   const bodyLength = bytes.length - 4;
@@ -106,7 +186,7 @@ export function deserializeKpiState(
   );
   if (crc32(bytes.subarray(0, bodyLength)) !== expected) throw corrupt('checksum mismatch');
   try {
-    return readBody(new ByteReader(bytes, bodyLength), songs);
+    return readBody(new ByteReader(bytes, bodyLength), options);
   } catch (error) {
     if (error instanceof ByteReadError || error instanceof RangeError)
       throw corrupt(error.message, error);
@@ -114,10 +194,15 @@ export function deserializeKpiState(
   }
 }
 
-function readBody(r: ByteReader, songs: SongsTable | undefined): KpiState {
-  r.pos = 5;
+function readBody(r: ByteReader, options: DeserializeKpiStateOptions): KpiState {
+  r.pos = 4;
+  const version = r.u8();
   const modeByte = r.u8();
   const precision = r.u8();
+  const id =
+    version === KPI_STATE_REFERENCE_VERSION
+      ? Buffer.from(r.bytes(DICTIONARY_ID_BYTES)).toString('hex')
+      : undefined;
   if (modeByte > 1) throw corrupt(`unknown mode ${modeByte}`);
   if (modeByte === 1 && (precision < 4 || precision > 16))
     throw corrupt(`bad precision ${precision}`);
@@ -128,13 +213,10 @@ function readBody(r: ByteReader, songs: SongsTable | undefined): KpiState {
   }
   const trackCount = r.varint();
   // Serialized track number → the state's entry.
-  const trackMap = songs === undefined ? undefined : bindTracks(r, state, songs, trackCount);
-  if (trackMap === undefined) {
-    for (let i = 0; i < trackCount; i++) {
-      const id = r.string();
-      if (state.internTrack(id, r.string()) !== i) throw corrupt('duplicate track');
-    }
-  }
+  const trackMap =
+    id === undefined
+      ? readTracks(r, state, options.songs, trackCount)
+      : referencedTracks(r, state, id, trackCount, options);
   const dayCount = r.varint();
   for (let d = 0; d < dayCount; d++) {
     const day = r.svarint();

@@ -16,8 +16,14 @@
  * (count; per day: zig-zag day number, cell count; per cell: genre, listens,
  * total ms, users — exact: count + ascending deltas; hll: raw registers —,
  * track count, (track, listens)…), then CRC-32 of everything before it.
- * The encoding is canonical (dictionaries and keys sorted), so equal states
- * serialize to equal bytes.
+ * Format v2 (on request, for a state whose tracks are all its songs table's)
+ * references the table's stored track dictionary: version u8 = 2, the
+ * dictionary id (16 bytes, `SongsTable.kpiTrackDictionary`) after the
+ * precision, and as tracks the count of used entries and their positions
+ * in the dictionary's canonical order (id, then name, by code points),
+ * ascending, each as the gap to the previous minus one. The rest is v1's.
+ * Both are canonical (dictionaries and keys sorted): equal states (and in
+ * v2 the same dictionary) serialize to equal bytes.
  */
 
 import { PipelineError } from '../errors.js';
@@ -25,6 +31,7 @@ import type { TrackDictionary } from '../join/songs-table.js';
 import { type HyperLogLog as Hll, HyperLogLog } from './hll.js';
 import { CountMap } from './internal/kpi-count-map.js';
 import { UserIdSet } from './internal/kpi-user-set.js';
+import { referencedDictionaryId } from './kpi-codec.js';
 
 /** How `unique_listeners` is counted: exactly (default) or with HyperLogLog. */
 export type UniqueListenersMode = 'exact' | 'hll';
@@ -114,6 +121,11 @@ export class KpiState {
    */
   private origin: TrackDictionary | undefined;
 
+  /** Id of the track dictionary serialized state `bytes` references (v2, from its header), else undefined. */
+  static referencedDictionaryId(bytes: Uint8Array): string | undefined {
+    return referencedDictionaryId(bytes);
+  }
+
   /** @internal Use {@link createKpiState}. */
   constructor(mode: UniqueListenersMode, hllPrecision: number) {
     this.mode = mode;
@@ -190,10 +202,7 @@ export class KpiState {
     return true;
   }
 
-  /**
-   * The songs dictionary whose numbering this state's leading track entries
-   * follow (see {@link KpiState.adoptTracks}), if any. @internal
-   */
+  /** The songs dictionary whose numbering the leading track entries follow, if any. @internal */
   get trackOrigin(): TrackDictionary | undefined {
     return this.origin;
   }

@@ -24,6 +24,10 @@ export interface SerializedKpiMerge {
 export interface MergeSerializedKpiStatesOptions {
   /** Read the states bound to this table (merging needs no string work; same result). */
   readonly songs?: SongsTable;
+  /** Stored track dictionaries by id, for v2 states of other tables (see `deserializeKpiState`). */
+  readonly dictionaries?: ReadonlyMap<string, Uint8Array>;
+  /** How the merge is serialized (see `serializeKpiState`); default `'inline'`. */
+  readonly trackDictionary?: 'inline' | 'reference';
   /** Also finalize the merged state into its KPI items. */
   readonly finalize: boolean;
 }
@@ -33,7 +37,8 @@ export interface MergeSerializedKpiStatesOptions {
  * `finalize`, also returns its KPI items.
  *
  * @throws OptionsError for no state at all; PipelineError `KPI_STATE_CORRUPT`,
- *   `KPI_STATE_VERSION` or `KPI_STATE_MODE_MISMATCH` for bad or mixed states.
+ *   `KPI_STATE_VERSION`, `KPI_STATE_DICTIONARY_MISSING` or
+ *   `KPI_STATE_MODE_MISMATCH` for bad, unreadable or mixed states.
  */
 export function mergeSerializedKpiStates(
   states: readonly Uint8Array[],
@@ -42,16 +47,26 @@ export function mergeSerializedKpiStates(
   if (states.length === 0) {
     throw new OptionsError('mergeSerializedKpiStates: expected at least one serialized state');
   }
-  const state = readMerged(states, options.songs);
+  const state = readMerged(states, options.songs, options.dictionaries);
   return {
-    bytes: serializeKpiState(state),
+    bytes: serializeKpiState(
+      state,
+      options.trackDictionary === undefined ? {} : { trackDictionary: options.trackDictionary },
+    ),
     items: options.finalize ? finalizeKpis(state) : [],
   };
 }
 
 /** The merge of serialized states (at least one), read bound to `songs` when given. @internal */
-export function readMerged(states: readonly Uint8Array[], songs: SongsTable | undefined): KpiState {
-  const read = songs === undefined ? {} : { songs };
+export function readMerged(
+  states: readonly Uint8Array[],
+  songs: SongsTable | undefined,
+  dictionaries?: ReadonlyMap<string, Uint8Array>,
+): KpiState {
+  const read = {
+    ...(songs === undefined ? {} : { songs }),
+    ...(dictionaries === undefined ? {} : { dictionaries }),
+  };
   let merged: KpiState | undefined;
   for (const bytes of states) {
     const state = deserializeKpiState(bytes, read);

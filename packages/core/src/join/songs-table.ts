@@ -1,3 +1,4 @@
+import { dictionaryFile } from '../aggregate/internal/kpi-dictionary-file.js';
 import { StringIndex, type StringIndexParts } from './internal/string-index.js';
 // The codec builds tables back; it calls into this module only at run time.
 import { decodeTables, encodeTables } from './table-codec.js';
@@ -230,6 +231,17 @@ export class SongsTable {
   }
 
   #dictionary: TrackDictionary | undefined;
+
+  /**
+   * The stored form of the table's track dictionary, which KPI states of
+   * format v2 reference by `id` (a content hash: a table with the same
+   * tracks has the same id and bytes). Whoever stores such states stores
+   * this once per id; reading them with another table needs these bytes
+   * (`deserializeKpiState`'s `dictionaries`).
+   */
+  kpiTrackDictionary(): { readonly id: string; readonly bytes: Uint8Array } {
+    return dictionaryFile(this.trackDictionary());
+  }
 
   /**
    * The distinct (`track_id`, `track_name`) entries of the table, numbered

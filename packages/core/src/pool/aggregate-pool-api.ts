@@ -58,6 +58,8 @@ export interface PoolAggregateOptions {
   readonly signal?: AbortSignal;
   /** `'state'` (default) or `'partials-by-date'`. */
   readonly result?: PoolResultKind;
+  /** With `'partials-by-date'`: how they are serialized (see `serializeKpiState`). */
+  readonly trackDictionary?: 'inline' | 'reference';
   /**
    * Where rejected rows go, written on this thread in file order while the
    * object is read (a thread holds at most a few batches of them), and all
@@ -65,6 +67,13 @@ export interface PoolAggregateOptions {
    * it, they are returned in `deadLetters` — as many as the object has.
    */
   readonly deadLetter?: DeadLetterSink;
+}
+
+/** Per-call options of {@link AggregatePool.merge}. */
+export interface PoolMergeOptions {
+  readonly signal?: AbortSignal;
+  /** Stored track dictionaries by id, for v2 states of other songs tables (see `deserializeKpiState`). */
+  readonly dictionaries?: ReadonlyMap<string, Uint8Array>;
 }
 
 /** A pool of aggregating worker threads. */
@@ -104,7 +113,7 @@ export interface AggregatePool {
    */
   merge(
     states: readonly Uint8Array[],
-    options?: { readonly signal?: AbortSignal; readonly result?: 'state' },
+    options?: PoolMergeOptions & { readonly result?: 'state' },
   ): Promise<KpiState>;
   /**
    * Same, but the thread also serializes the merged state (and, with
@@ -113,10 +122,11 @@ export interface AggregatePool {
    */
   merge(
     states: readonly Uint8Array[],
-    options: {
-      readonly signal?: AbortSignal;
+    options: PoolMergeOptions & {
       readonly result: 'serialized';
       readonly finalize?: boolean;
+      /** How the merge is serialized (see `serializeKpiState`); default `'inline'`. */
+      readonly trackDictionary?: 'inline' | 'reference';
     },
   ): Promise<SerializedKpiMerge>;
   /** What the pool is busy with: the source id of each call not settled (queued or running), or `merge`. */

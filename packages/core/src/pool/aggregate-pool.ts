@@ -23,6 +23,7 @@ import type {
   PooledAggregate,
   PooledObject,
   PooledPartials,
+  PoolMergeOptions,
   SerializedKpiMerge,
 } from './aggregate-pool-api.js';
 import {
@@ -163,6 +164,9 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
               source,
               input,
               ...(callOptions.result === undefined ? {} : { result: callOptions.result }),
+              ...(callOptions.trackDictionary === undefined
+                ? {}
+                : { trackDictionary: callOptions.trackDictionary }),
               ...(channel === undefined ? {} : { deadLetterPort: channel.port2 }),
             },
             { signal, ...(channel === undefined ? {} : { transferList: [channel.port2] }) },
@@ -217,10 +221,10 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
   }
   async function merge(
     states: readonly Uint8Array[],
-    callOptions: {
-      readonly signal?: AbortSignal;
+    callOptions: PoolMergeOptions & {
       readonly result?: 'state' | 'serialized';
       readonly finalize?: boolean;
+      readonly trackDictionary?: 'inline' | 'reference';
     } = {},
   ): Promise<KpiState | SerializedKpiMerge> {
     if (states.length === 0) {
@@ -241,6 +245,12 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
             ...(callOptions.result === 'serialized'
               ? { result: 'serialized' as const, finalize: callOptions.finalize === true }
               : {}),
+            ...(callOptions.result === 'serialized' && callOptions.trackDictionary !== undefined
+              ? { trackDictionary: callOptions.trackDictionary }
+              : {}),
+            ...(callOptions.dictionaries === undefined
+              ? {}
+              : { dictionaries: callOptions.dictionaries }),
             startPort: channel.port2,
           };
           return (await pool.run(task, {

@@ -101,11 +101,13 @@ async function mergeTask(task: PoolMergeTask): Promise<unknown> {
       // The caller only stores these: no state crosses back, no work is left to it.
       const { bytes, items } = mergeSerializedKpiStates(task.states, {
         songs,
+        ...(task.dictionaries === undefined ? {} : { dictionaries: task.dictionaries }),
+        ...(task.trackDictionary === undefined ? {} : { trackDictionary: task.trackDictionary }),
         finalize: task.finalize === true,
       });
       return moved({ ok: true, kind: 'serialized', bytes, items }, [bytes.buffer as ArrayBuffer]);
     }
-    const merged = readMerged(task.states, songs);
+    const merged = readMerged(task.states, songs, task.dictionaries);
     const transfer = kpiStateToTransfer(merged, songs.trackDictionary());
     return moved({ ok: true, kind: 'merged', state: transfer.value }, transfer.transferList);
   } catch (error) {
@@ -177,7 +179,10 @@ async function aggregateTask(task: PoolTask, openBytes: OpenBytes): Promise<unkn
     if (task.result === 'partials-by-date') {
       // The canonical per-date partials of the exactly-once protocol, made here
       // so that the main thread only stores bytes.
-      const byDate = serializeKpiStateByDate(state);
+      const byDate = serializeKpiStateByDate(
+        state,
+        task.trackDictionary === undefined ? {} : { trackDictionary: task.trackDictionary },
+      );
       const dates = byDate.map((p) => p.date);
       const partials = byDate.map((p) => p.bytes);
       return moved(

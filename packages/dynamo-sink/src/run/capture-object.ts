@@ -27,6 +27,7 @@ import {
 } from '@streamkpi/s3-source';
 import pLimit from 'p-limit';
 import type { z } from 'zod';
+import { storeStateDictionaries } from '../internal/state-dictionaries.js';
 import { assertKpiDate } from '../partial-store.js';
 import type { Connection } from './connect.js';
 import { archiveKeyOf, type RunLayout } from './layout.js';
@@ -156,7 +157,7 @@ export async function captureObject(object: S3ObjectInfo, c: CaptureContext): Pr
         ...(c.listenTimeWindow === undefined ? {} : { listenTimeWindow: c.listenTimeWindow }),
         ...sig,
       });
-      partials = serializeKpiStateByDate(result.state);
+      partials = serializeKpiStateByDate(result.state, { trackDictionary: 'reference' });
       counts = result.counts;
       c.metrics.addStages(own.stages);
       c.metrics.addBytes(own.bytesRead);
@@ -168,6 +169,7 @@ export async function captureObject(object: S3ObjectInfo, c: CaptureContext): Pr
       const pooled = await (pool as NonNullable<typeof pool>).pool.aggregate(source, input, {
         ...sig,
         result: 'partials-by-date',
+        trackDictionary: 'reference',
         deadLetter,
       });
       c.metrics.addStages(pooled.stages);
@@ -201,13 +203,15 @@ export async function captureObject(object: S3ObjectInfo, c: CaptureContext): Pr
     return { status: 'rejected', key: object.key, etag, error: error as Error };
   }
   c.metrics.addCounts(source, counts);
-  // Dead letters and partials are durable before the object counts as
-  // captured (its manifest); they are written side by side.
+  // Dead letters and partials are durable before the object counts as captured (its
+  // manifest), side by side; the partials once the dictionary they reference is.
   const limit = pLimit(STORE_CONCURRENCY);
+  const dictionary = storeStateDictionaries(store, c.connection.songs, partials, signal);
   const stored = await Promise.allSettled([
     deadLetter.close(),
+    dictionary,
     ...partials.map(({ date, bytes }) =>
-      limit(() => store.putPartial(date, objectId, bytes, signal)),
+      limit(() => dictionary.then(() => store.putPartial(date, objectId, bytes, signal))),
     ),
   ]);
   const failed = stored.find((r) => r.status === 'rejected');

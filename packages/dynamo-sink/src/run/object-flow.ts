@@ -128,6 +128,8 @@ export function commitOnce(
     heads: c.heads,
     pending,
     songs: c.songs,
+    // Snapshots reference the stored track dictionary of the run's songs table.
+    trackDictionary: 'reference',
     // Reading, merging, serializing and finalizing states: on the pool's threads when there are any.
     ...(pool === undefined
       ? {}

@@ -25,6 +25,10 @@ export interface PoolMergeTask {
   readonly result?: 'state' | 'serialized';
   /** With `'serialized'`: also finalize the merged state into its KPI items. */
   readonly finalize?: boolean;
+  /** With `'serialized'`: how the merge is serialized (`serializeKpiState`'s option). */
+  readonly trackDictionary?: 'inline' | 'reference';
+  /** Stored track dictionaries by id, for v2 states of other songs tables. */
+  readonly dictionaries?: ReadonlyMap<string, Uint8Array>;
   /** Where the thread posts `{ started: true }` when it takes the task up (then closes it). */
   readonly startPort?: MessagePort;
 }
@@ -48,6 +52,8 @@ export interface PoolTask {
   readonly input: unknown;
   /** Default `'state'`. */
   readonly result?: PoolResultKind;
+  /** With `'partials-by-date'`: how they are serialized (`serializeKpiState`'s option). */
+  readonly trackDictionary?: 'inline' | 'reference';
   /**
    * When given, rejected rows are posted here as they are found
    * ({@link DeadLetterMessage}) instead of being returned with the result.
