@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import {
   aggregateStreamFile,
   deserializeKpiState,
@@ -129,4 +130,43 @@ describe('run-kpis, track dictionary by reference', () => {
       );
     });
   }
+
+  it('a snapshot whose stored dictionary is gone fails its commit with KPI_STATE_DICTIONARY_MISSING, the table unchanged', async () => {
+    const root = 'missing/';
+    const tableName = 'kpis_dict_missing';
+    const first = streamsCsv([
+      { user_id: 1, track_id: 't1', listen_time: '2024-06-25 10:00:00' },
+      { user_id: 2, track_id: 't2', listen_time: '2024-06-25 11:00:00' },
+    ]);
+    await env.put(`${root}songs/songs.csv`, songsCsv());
+    await env.put(`${root}streams/a.csv`, first);
+    assert.equal((await env.run({ prefix: root, tableName, threads: 0 })).ok, true);
+    const before = await tableOf(tableName);
+    const { id } = songsTableFromRows(SONGS).kpiTrackDictionary();
+    await env.s3.send(
+      new DeleteObjectCommand({ Bucket: BUCKET, Key: `${root}state/dictionaries/${id}.kpid` }),
+    );
+    // Other songs: the snapshot of 2024-06-25 references a dictionary that is not the run's.
+    const changed: SongRow[] = [
+      ...SONGS,
+      { track_id: 't5', track_name: 'Five', duration_ms: 120_000, track_genre: 'jazz' },
+    ];
+    await env.put(`${root}songs/songs.csv`, songsCsv(changed));
+    await env.put(
+      `${root}streams/b.csv`,
+      streamsCsv([{ user_id: 3, track_id: 't5', listen_time: '2024-06-25 12:00:00' }]),
+    );
+    const summary = await env.run({ prefix: root, tableName, threads: 0 });
+    assert.equal(summary.ok, false);
+    const causes = (error: unknown): string[] =>
+      error instanceof Error ? [`${error.name} ${error.message}`, ...causes(error.cause)] : [];
+    const messages = summary.failures.flatMap((f) => causes(f.error));
+    assert.ok(
+      messages.some((m) => m.includes('KPI_STATE_DICTIONARY_MISSING') || m.includes(id)),
+      messages.join('\n'),
+    );
+    assert.deepEqual(await tableOf(tableName), before);
+    // The object is not archived: a run once the dictionary is back commits it.
+    assert.deepEqual(await env.keys(`${root}streams/b.csv`), [`${root}streams/b.csv`]);
+  });
 });
