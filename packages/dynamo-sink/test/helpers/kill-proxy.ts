@@ -98,13 +98,13 @@ export async function startKillProxy(options: KillProxyOptions): Promise<KillPro
         handle(req, res);
         return;
       }
-      queue = queue.then(
-        () =>
-          new Promise<void>((resolve) => {
-            res.once('close', () => resolve());
-            handle(req, res);
-          }),
-      );
+      // Heard from the start: a client killed while its request waits here
+      // closes the response before its turn, and the queue must move on.
+      const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
+      queue = queue.then(() => {
+        if (!res.destroyed && !req.socket.destroyed) handle(req, res);
+        return closed;
+      });
     });
     const handle = (req: IncomingMessage, res: ServerResponse): void => {
       const method = req.method ?? '';
