@@ -3,6 +3,7 @@
  * KPI items: the whole of a commit's state work in one call, so that it can
  * run on a worker thread and the caller only stores what comes back.
  */
+import type { SerializeKpiStateOptions } from '../aggregate/kpi-codec.js';
 import { serializeKpiState } from '../aggregate/kpi-codec.js';
 import { deserializeKpiState } from '../aggregate/kpi-decode.js';
 import { mergeKpiStateInto } from '../aggregate/kpi-merge.js';
@@ -27,7 +28,7 @@ export interface MergeSerializedKpiStatesOptions {
   /** Stored track dictionaries by id, for v2 states of other tables (see `deserializeKpiState`). */
   readonly dictionaries?: ReadonlyMap<string, Uint8Array>;
   /** How the merge is serialized (see `serializeKpiState`); default `'inline'`. */
-  readonly trackDictionary?: 'inline' | 'reference';
+  readonly trackDictionary?: SerializeKpiStateOptions['trackDictionary'];
   /** Also finalize the merged state into its KPI items. */
   readonly finalize: boolean;
 }

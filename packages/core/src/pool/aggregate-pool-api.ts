@@ -1,4 +1,5 @@
 /** What `createAggregatePool` returns and its calls answer. */
+import type { SerializeKpiStateOptions } from '../aggregate/kpi-codec.js';
 import type { KpiState } from '../aggregate/kpi-state.js';
 import type { DeadLetterEntry, DeadLetterSink } from '../dead-letter/dead-letter.js';
 import type { SerializedKpiMerge } from '../finalize/merge-serialized.js';
@@ -59,7 +60,7 @@ export interface PoolAggregateOptions {
   /** `'state'` (default) or `'partials-by-date'`. */
   readonly result?: PoolResultKind;
   /** With `'partials-by-date'`: how they are serialized (see `serializeKpiState`). */
-  readonly trackDictionary?: 'inline' | 'reference';
+  readonly trackDictionary?: SerializeKpiStateOptions['trackDictionary'];
   /**
    * Where rejected rows go, written on this thread in file order while the
    * object is read (a thread holds at most a few batches of them), and all
@@ -126,7 +127,7 @@ export interface AggregatePool {
       readonly result: 'serialized';
       readonly finalize?: boolean;
       /** How the merge is serialized (see `serializeKpiState`); default `'inline'`. */
-      readonly trackDictionary?: 'inline' | 'reference';
+      readonly trackDictionary?: SerializeKpiStateOptions['trackDictionary'];
     },
   ): Promise<SerializedKpiMerge>;
   /** What the pool is busy with: the source id of each call not settled (queued or running), or `merge`. */

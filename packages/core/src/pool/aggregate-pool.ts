@@ -11,6 +11,7 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import type { SerializeKpiStateOptions } from '../aggregate/kpi-codec.js';
 import type { KpiState } from '../aggregate/kpi-state.js';
 import { HeaderError, OptionsError, ParseError, PipelineError } from '../errors.js';
 import { parseOptions } from '../internal/options.js';
@@ -224,7 +225,7 @@ export function createAggregatePool(options: AggregatePoolOptions): AggregatePoo
     callOptions: PoolMergeOptions & {
       readonly result?: 'state' | 'serialized';
       readonly finalize?: boolean;
-      readonly trackDictionary?: 'inline' | 'reference';
+      readonly trackDictionary?: SerializeKpiStateOptions['trackDictionary'];
     } = {},
   ): Promise<KpiState | SerializedKpiMerge> {
     if (states.length === 0) {

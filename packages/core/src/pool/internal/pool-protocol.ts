@@ -1,5 +1,6 @@
 /** Messages between {@link createAggregatePool} and its worker threads. */
 import type { MessagePort } from 'node:worker_threads';
+import type { SerializeKpiStateOptions } from '../../aggregate/kpi-codec.js';
 import type { DeadLetterEntry } from '../../dead-letter/dead-letter.js';
 import type { KpiItem } from '../../finalize/kpi-item.js';
 import type { SourceCounts, StageMetrics } from '../../metrics.js';
@@ -26,7 +27,7 @@ export interface PoolMergeTask {
   /** With `'serialized'`: also finalize the merged state into its KPI items. */
   readonly finalize?: boolean;
   /** With `'serialized'`: how the merge is serialized (`serializeKpiState`'s option). */
-  readonly trackDictionary?: 'inline' | 'reference';
+  readonly trackDictionary?: SerializeKpiStateOptions['trackDictionary'];
   /** Stored track dictionaries by id, for v2 states of other songs tables. */
   readonly dictionaries?: ReadonlyMap<string, Uint8Array>;
   /** Where the thread posts `{ started: true }` when it takes the task up (then closes it). */
@@ -53,7 +54,7 @@ export interface PoolTask {
   /** Default `'state'`. */
   readonly result?: PoolResultKind;
   /** With `'partials-by-date'`: how they are serialized (`serializeKpiState`'s option). */
-  readonly trackDictionary?: 'inline' | 'reference';
+  readonly trackDictionary?: SerializeKpiStateOptions['trackDictionary'];
   /**
    * When given, rejected rows are posted here as they are found
    * ({@link DeadLetterMessage}) instead of being returned with the result.
