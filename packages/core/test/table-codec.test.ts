@@ -40,14 +40,55 @@ describe('encodeTables / decodeTables', () => {
       assert.equal(back.trackOf(id), ids.indexOf(id));
   });
 
-  it('refuses bytes of the previous format (an older cache is rebuilt, not misread)', () => {
-    const bytes = Buffer.from(encodeTables(SONGS));
-    const at = bytes.indexOf('streamkpi-tables/2');
+  it('carries the encoded track dictionary, on shared memory, so a table read back does not encode its tracks again', () => {
+    const table = songsTableFromRows(
+      ['b', 'a', 'c'].map((track_id, i) => ({
+        track_id,
+        track_name: `n${i}`,
+        duration_ms: i,
+        track_genre: 'pop',
+      })),
+    );
+    const { songs: back } = decodeTables(encodeTables(table));
+    const encoded = back.trackDictionary().encoded;
+    assert.ok(encoded !== undefined, 'the decoded table holds the encoded entries before any use');
+    for (const a of [encoded.order, encoded.start, encoded.bytes, encoded.index])
+      assert.ok(a.buffer instanceof SharedArrayBuffer);
+    assert.deepEqual([...encoded.order], [...table.trackDictionary().encoded!.order]);
+    assert.deepEqual([...encoded.order], [1, 0, 2]);
+    assert.deepEqual(back.kpiTrackDictionary(), table.kpiTrackDictionary());
+  });
+
+  it('rejects an encoded track dictionary that does not fit the dictionary with TABLES_CORRUPT', () => {
+    const table = songsTableFromRows(
+      ['b', 'a', 'c'].map((track_id, i) => ({
+        track_id,
+        track_name: `n${i}`,
+        duration_ms: i,
+        track_genre: 'pop',
+      })),
+    );
+    const bytes = Buffer.from(encodeTables(table));
+    const at = bytes.indexOf('"dictionary":{"size":3');
     assert.ok(at > 0);
-    bytes.write('streamkpi-tables/1', at);
+    bytes.write('"dictionary":{"size":4', at);
     assert.throws(
       () => decodeTables(bytes),
-      (e: unknown) => e instanceof PipelineError && /streamkpi-tables\/2/.test(e.message),
+      (e: unknown) =>
+        e instanceof PipelineError &&
+        e.code === 'TABLES_CORRUPT' &&
+        /encoded track dictionary/.test(e.message),
+    );
+  });
+
+  it('refuses bytes of the previous format (an older cache is rebuilt, not misread)', () => {
+    const bytes = Buffer.from(encodeTables(SONGS));
+    const at = bytes.indexOf('streamkpi-tables/3');
+    assert.ok(at > 0);
+    bytes.write('streamkpi-tables/2', at);
+    assert.throws(
+      () => decodeTables(bytes),
+      (e: unknown) => e instanceof PipelineError && /streamkpi-tables\/3/.test(e.message),
     );
   });
 

@@ -8,6 +8,7 @@
  * dictionary, behind a JSON header; a table read back lives on shared
  * memory like a worker's copy.
  */
+import { encodedDictionary } from '../aggregate/internal/kpi-encoded-dictionary.js';
 import { PipelineError } from '../errors.js';
 import {
   type SongsTableData,
@@ -20,10 +21,10 @@ import type { SongsTable } from './songs-table.js';
 import { type UsersTable, usersTableFromIds } from './users-table.js';
 
 /** The format's name and version: bumped whenever the bytes change, so old bytes are refused. */
-const MAGIC = 'streamkpi-tables/2';
+const MAGIC = 'streamkpi-tables/3';
 
-type TypedArray = Int32Array | Uint16Array | Float64Array;
-const TYPES = { Int32Array, Uint16Array, Float64Array } as const;
+type TypedArray = Int32Array | Uint16Array | Float64Array | Uint8Array;
+const TYPES = { Int32Array, Uint16Array, Float64Array, Uint8Array } as const;
 type TypeName = keyof typeof TYPES;
 
 /** Where each array sits after the header. */
@@ -59,6 +60,8 @@ function indexWidth(width: unknown): number {
  * {@link decodeTables}.
  */
 export function encodeTables(songs: SongsTable, users?: UsersTable): Uint8Array {
+  // Built here once, the encoded track entries are read back with the table.
+  const encoded = encodedDictionary(songs.trackDictionary());
   const data = songsTableData(songs);
   const named: [string, TypedArray][] = [
     ['pairStart', data.pairStart],
@@ -72,6 +75,10 @@ export function encodeTables(songs: SongsTable, users?: UsersTable): Uint8Array 
     ['pairEntry', data.dictionary.pairEntry],
     ['entryTrack', data.dictionary.entryTrack],
     ['entryPair', data.dictionary.entryPair],
+    ['encodedOrder', encoded.order],
+    ['encodedStart', encoded.start],
+    ['encodedBytes', encoded.bytes],
+    ['encodedIndex', encoded.index],
   ];
   if (users !== undefined) named.push(['userIds', users.ids()]);
   const arrays: ArrayEntry[] = [];
@@ -142,6 +149,22 @@ export function decodeTables(bytes: Uint8Array): { songs: SongsTable; users?: Us
     if (!(a instanceof Type)) corrupt(`array ${name} is missing`);
     return a;
   };
+  const size = header.dictionary.size;
+  const encoded = {
+    order: get('encodedOrder', Int32Array),
+    start: get('encodedStart', Int32Array),
+    bytes: get('encodedBytes', Uint8Array),
+    index: get('encodedIndex', Int32Array),
+  };
+  if (
+    encoded.order.length !== size ||
+    encoded.start.length !== size + 1 ||
+    encoded.start[size] !== encoded.bytes.length ||
+    encoded.index.length < 2 * size ||
+    (encoded.index.length & (encoded.index.length - 1)) !== 0
+  ) {
+    corrupt('the encoded track dictionary does not fit the dictionary');
+  }
   const songs = songsTableFromData({
     genres: header.genres,
     stats: header.stats,
@@ -164,6 +187,7 @@ export function decodeTables(bytes: Uint8Array): { songs: SongsTable; users?: Us
       pairEntry: get('pairEntry', Int32Array),
       entryTrack: get('entryTrack', Int32Array),
       entryPair: get('entryPair', Int32Array),
+      encoded,
     },
   });
   if (!header.hasUsers) return { songs };

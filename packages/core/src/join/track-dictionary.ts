@@ -1,6 +1,22 @@
 /** The track entries of a songs table in the numbering KPI states use. */
 import type { SongsTable } from './songs-table.js';
 
+/**
+ * The dictionary's entries as the KPI state format encodes them, in
+ * canonical order (see `kpi-encoded-dictionary.ts`), on shared memory:
+ * built once per table, then read by every thread and kept with the
+ * table's bytes.
+ */
+export interface EncodedDictionaryParts {
+  /** Entry numbers in canonical order. */
+  readonly order: Int32Array;
+  /** Entry `order[i]` is encoded as `bytes[start[i]..start[i + 1])`. */
+  readonly start: Int32Array;
+  readonly bytes: Uint8Array;
+  /** Open-addressing table of `i + 1` by the hash of entry `i`'s encoding (0 = empty). */
+  readonly index: Int32Array;
+}
+
 /** The arrays of a {@link TrackDictionary} (shared memory). */
 export interface TrackDictionaryParts {
   readonly size: number;
@@ -8,6 +24,8 @@ export interface TrackDictionaryParts {
   readonly entryTrack: Int32Array;
   readonly entryPair: Int32Array;
   readonly conflicts: boolean;
+  /** The encoded entries, when another thread (or the table's bytes) has them already. */
+  readonly encoded?: EncodedDictionaryParts;
 }
 
 /**
@@ -28,6 +46,8 @@ export class TrackDictionary {
   readonly entryPair: Int32Array;
   /** Some id has entries with different names. */
   readonly conflicts: boolean;
+  /** The encoded entries once built or received (set once). @internal */
+  encoded: EncodedDictionaryParts | undefined;
   #ids: string[] | undefined;
   #names: string[] | undefined;
   #next: number[] | undefined;
@@ -41,12 +61,13 @@ export class TrackDictionary {
     this.entryTrack = parts.entryTrack;
     this.entryPair = parts.entryPair;
     this.conflicts = parts.conflicts;
+    this.encoded = parts.encoded;
   }
 
   /** The arrays, e.g. to send to another thread. */
   get parts(): TrackDictionaryParts {
-    const { size, pairEntry, entryTrack, entryPair, conflicts } = this;
-    return { size, pairEntry, entryTrack, entryPair, conflicts };
+    const { size, pairEntry, entryTrack, entryPair, conflicts, encoded } = this;
+    return { size, pairEntry, entryTrack, entryPair, conflicts, ...(encoded ? { encoded } : {}) };
   }
 
   get trackIds(): readonly string[] {

@@ -5,22 +5,14 @@
  * entries (written in the same order) are read back by walking both.
  */
 import type { TrackDictionary } from '../../join/songs-table.js';
+import type { EncodedDictionaryParts } from '../../join/track-dictionary.js';
 import { ByteWriter } from './kpi-bytes.js';
 import { compareCodePoints, sortedOrder } from './kpi-compare.js';
 
-export interface EncodedDictionary {
-  /** Entry numbers in canonical order. */
-  readonly order: Int32Array;
-  /**
-   * The encoded id and name of entry `order[i]` are `bytes[start[i]..start[i + 1])`:
-   * the bytes follow canonical order, so walking `order` reads them in sequence.
-   */
-  readonly start: Int32Array;
-  readonly bytes: Uint8Array;
+/** The encoded entries (see {@link EncodedDictionaryParts}) and a view to compare their bytes. */
+export interface EncodedDictionary extends EncodedDictionaryParts {
   /** A view of `bytes`, to compare them four at a time. */
   readonly view: DataView;
-  /** Open-addressing table of `i + 1` (position in `order`) by {@link hashBytes} of its encoding (0 = empty). */
-  readonly index: Int32Array;
 }
 
 /** FNV-1a over `bytes[from..to)`. */
@@ -130,10 +122,15 @@ export function compareAt(
 
 const encodedDictionaries = new WeakMap<TrackDictionary, EncodedDictionary>();
 
-/** The {@link EncodedDictionary} of `dictionary`, built once. */
-export function encodedDictionary(dictionary: TrackDictionary): EncodedDictionary {
-  let encoded = encodedDictionaries.get(dictionary);
-  if (encoded !== undefined) return encoded;
+/** `a` copied onto shared memory (other threads read it where it lies). */
+function shared<T extends Int32Array | Uint8Array>(a: T, Type: new (b: SharedArrayBuffer) => T): T {
+  const out = new Type(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out;
+}
+
+/** Encodes the entries of `dictionary` in canonical order and indexes them by hash. */
+function encodeEntries(dictionary: TrackDictionary): EncodedDictionaryParts {
   const { trackIds, trackNames } = dictionary;
   const n = trackIds.length;
   const order = sortedOrder(
@@ -143,22 +140,35 @@ export function encodedDictionary(dictionary: TrackDictionary): EncodedDictionar
       compareCodePoints(trackNames[a]!, trackNames[b]!),
   );
   const w = new ByteWriter();
-  const start = new Int32Array(n + 1);
+  const start = new Int32Array(new SharedArrayBuffer(4 * (n + 1)));
   for (let i = 0; i < n; i++) {
     start[i] = w.length;
     w.string(trackIds[order[i]!]!);
     w.string(trackNames[order[i]!]!);
   }
   start[n] = w.length;
-  const bytes = w.finish();
+  const bytes = shared(w.written(), Uint8Array);
   let size = 8;
   while (size < n * 2) size *= 2;
-  const index = new Int32Array(size);
+  const index = new Int32Array(new SharedArrayBuffer(4 * size));
   for (let i = 0; i < n; i++) {
     let h = hashBytes(bytes, start[i]!, start[i + 1]!) & (size - 1);
     while (index[h] !== 0) h = (h + 1) & (size - 1);
     index[h] = i + 1;
   }
+  return { order: shared(order, Int32Array), start, bytes, index };
+}
+
+/**
+ * The {@link EncodedDictionary} of `dictionary`: the encoded entries it
+ * came with (another thread's, or the table's bytes), else built once and
+ * kept on it, so the table's bytes and other threads get them too.
+ */
+export function encodedDictionary(dictionary: TrackDictionary): EncodedDictionary {
+  let encoded = encodedDictionaries.get(dictionary);
+  if (encoded !== undefined) return encoded;
+  dictionary.encoded ??= encodeEntries(dictionary);
+  const { order, start, bytes, index } = dictionary.encoded;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   encoded = { order, start, bytes, view, index };
   encodedDictionaries.set(dictionary, encoded);
