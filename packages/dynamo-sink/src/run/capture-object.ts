@@ -139,6 +139,10 @@ export async function captureObject(object: S3ObjectInfo, c: CaptureContext): Pr
     source,
     ...sig,
   });
+  // The track dictionary the partials will reference is made durable while the
+  // object is read (once per store); a failure here is met again below.
+  const { id: dictionaryId, bytes: dictionaryBytes } = c.connection.songs.kpiTrackDictionary();
+  store.putDictionary(dictionaryId, dictionaryBytes, signal).catch(() => undefined);
   let partials: readonly DatePartial[];
   let counts: SourceCounts;
   try {
