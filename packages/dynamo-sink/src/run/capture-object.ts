@@ -46,6 +46,8 @@ export interface CaptureContext {
   readonly uniqueListeners: 'exact' | 'hll';
   readonly listenTimeWindow: z.input<typeof listenTimeWindowSchema> | undefined;
   readonly signal: AbortSignal | undefined;
+  /** Called once the object is read and aggregated, before its partials are stored. */
+  readonly onRead?: () => void;
 }
 
 /** An object's capture: its partials are durable, its manifest written. */
@@ -181,6 +183,7 @@ export async function captureObject(object: S3ObjectInfo, c: CaptureContext): Pr
       partials = pooled.partials;
       counts = pooled.counts;
     }
+    c.onRead?.();
     // Before any partial is stored: a date that can never be committed quarantines the object.
     for (const p of partials) assertKpiDate(p.date, source.id);
   } catch (error) {

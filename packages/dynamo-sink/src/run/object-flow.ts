@@ -18,7 +18,7 @@ import type { ObjectOutcome } from './outcomes.js';
 export interface ObjectFlow {
   readonly capture: CaptureContext;
   readonly committer: DateCommitter;
-  /** The run's capture slots: held from the claim until the object is captured. */
+  /** The run's capture slots: held from the claim until the object is read, waited on until it is captured. */
   readonly captures: CaptureGate;
   /** This run's claim owner id. */
   readonly owner: string;
@@ -26,16 +26,19 @@ export interface ObjectFlow {
   readonly report: (error: unknown, context: { key?: string; date?: string }) => Promise<void>;
 }
 
-/** Slot → claim → capture → free the slot → commit its dates → archive → release, for one object. */
+/** Slot → claim → capture (the slot goes on once it is read) → commit its dates → archive → release, for one object. */
 export async function runObject(object: S3ObjectInfo, runFlow: ObjectFlow): Promise<ObjectOutcome> {
   // The object's calls (claim renewals too) on a signal of its own: see childSignal.
   const signal = childSignal(runFlow.capture.signal);
-  const flow: ObjectFlow = { ...runFlow, capture: { ...runFlow.capture, signal } };
+  // Claimed only once it can be read: objects waiting for a slot hold no claim.
+  const slot = await runFlow.captures.enter();
+  const flow: ObjectFlow = {
+    ...runFlow,
+    capture: { ...runFlow.capture, signal, onRead: slot.read },
+  };
   const { heads } = flow.capture.connection;
   const claimKey = `${object.bucket}/${object.key}`;
   const { bucket, key } = object;
-  // Claimed only once it can be read: objects waiting for a slot hold no claim.
-  const free = await flow.captures.enter();
   try {
     const claimed = await step(bucket, key, 'claim', () =>
       heads.claim(claimKey, flow.owner, flow.claimTtlMs, signal),
@@ -54,7 +57,7 @@ export async function runObject(object: S3ObjectInfo, runFlow: ObjectFlow): Prom
         captureObject(object, flow.capture),
       );
       // The next object is read while this one's dates commit.
-      free();
+      slot.free();
       if (captured.status === 'rejected') {
         const { key, etag, error } = captured;
         return { key, etag, status: 'rejected', dates: [], archived: false, error };
@@ -65,7 +68,7 @@ export async function runObject(object: S3ObjectInfo, runFlow: ObjectFlow): Prom
       await step(bucket, key, 'claim', () => heads.release(claimKey, flow.owner, signal));
     }
   } finally {
-    free();
+    slot.free();
   }
 }
 
