@@ -81,10 +81,12 @@ export async function loadReferenceData(o: ReferenceDataOptions): Promise<Refere
     const built = await usersTableFromFiles(files, options);
     return { table: built.table, approxBytes: built.table?.stats.approxBytes ?? 0 };
   };
-  const listing: ReferenceListing = {
-    songs: await list(o, o.songsPrefix),
-    users: await list(o, o.usersPrefix),
-  };
+  // Both folders listed at once (a failure of either fails the load).
+  const [songsObjects, usersObjects] = await Promise.all([
+    list(o, o.songsPrefix),
+    list(o, o.usersPrefix),
+  ]);
+  const listing: ReferenceListing = { songs: songsObjects, users: usersObjects };
   let cacheHit = false;
   let both: ReturnType<typeof readBackOrBuild> | undefined;
   // Both tables are read back (or built) together, once, when either is needed.
