@@ -17,9 +17,7 @@ import {
 import {
   checkObjectKey,
   headObject,
-  type ObjectKeyProblem,
   openObject,
-  rejectObject,
   type S3ObjectInfo,
   S3SourceError,
   s3DeadLetter,
@@ -31,6 +29,7 @@ import { storeStateDictionaries } from '../internal/state-dictionaries.js';
 import { assertKpiDate } from '../partial-store.js';
 import type { Connection } from './connect.js';
 import { archiveKeyOf, type RunLayout } from './layout.js';
+import { quarantine, quarantineUnsafeKey } from './quarantine-object.js';
 
 /** Partial PUTs of one object in flight at once. */
 const STORE_CONCURRENCY = 4;
@@ -143,14 +142,17 @@ export async function captureObject(object: S3ObjectInfo, c: CaptureContext): Pr
   });
   // The track dictionary the partials will reference is made durable while the
   // object is read (once per store); a failure here is met again below.
-  const { id: dictionaryId, bytes: dictionaryBytes } = c.connection.songs.kpiTrackDictionary();
-  store.putDictionary(dictionaryId, dictionaryBytes, signal).catch(() => undefined);
+  const storeDictionary = () => {
+    const { id, bytes } = c.connection.songs.kpiTrackDictionary();
+    store.putDictionary(id, bytes, signal).catch(() => undefined);
+  };
   let partials: readonly DatePartial[];
   let counts: SourceCounts;
   try {
     if (opened !== undefined) {
       // Counted into the run only once captured: a failed object's rows count nowhere.
       const own = new RunMetrics();
+      storeDictionary();
       const result = await aggregateStreamFile(opened.body, {
         source,
         songs: c.connection.songs,
@@ -172,12 +174,15 @@ export async function captureObject(object: S3ObjectInfo, c: CaptureContext): Pr
       // A pool thread returns the per-date partial bytes itself (the same
       // bytes as `serializeKpiStateByDate(state)` here).
       const input = { bucket: object.bucket, key: object.key, etag, client: pool?.client ?? {} };
-      const pooled = await (pool as NonNullable<typeof pool>).pool.aggregate(source, input, {
+      const task = (pool as NonNullable<typeof pool>).pool.aggregate(source, input, {
         ...sig,
         result: 'partials-by-date',
         trackDictionary: 'reference',
         deadLetter,
       });
+      // Once the thread has its task: building the dictionary (a cold table) does not delay it.
+      storeDictionary();
+      const pooled = await task;
       c.metrics.addStages(pooled.stages);
       c.metrics.addBytes(pooled.bytesRead);
       partials = pooled.partials;
@@ -264,43 +269,4 @@ async function archivedEtag(key: string, c: CaptureContext): Promise<string | un
   const archiveKey = archiveKeyOf(c.layout, key);
   if (archiveKey === undefined) return undefined;
   return (await headObject(c.s3, c.layout.archiveBucket, archiveKey, c.signal))?.etag || undefined;
-}
-
-/**
- * A key that other keys must not be built from (`..` segments, control
- * characters) can never be processed: it is moved to `rejected/` under a
- * hashed stand-in with a report naming it, so no later run retries it.
- */
-async function quarantineUnsafeKey(
-  object: S3ObjectInfo,
-  problem: ObjectKeyProblem,
-  c: CaptureContext,
-): Promise<Captured> {
-  const error = new S3SourceError('UNSAFE_KEY', `Unsafe stream object key: ${problem.message}`, {
-    bucket: object.bucket,
-    key: object.key,
-  });
-  await quarantine(object, object.etag, error.message, [], c);
-  return { status: 'rejected', key: object.key, etag: object.etag, error };
-}
-
-/** Moves an object that can never be processed to `rejected/` with a report saying why. */
-async function quarantine(
-  object: S3ObjectInfo,
-  etag: string,
-  reason: string,
-  missing: readonly string[],
-  c: CaptureContext,
-): Promise<void> {
-  await rejectObject({
-    client: c.s3,
-    bucket: object.bucket,
-    key: object.key,
-    etag,
-    sourcePrefix: c.layout.streams,
-    rejectedPrefix: c.layout.rejected,
-    missing,
-    reason,
-    ...(c.signal ? { signal: c.signal } : {}),
-  });
 }
