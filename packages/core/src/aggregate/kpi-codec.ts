@@ -7,8 +7,14 @@ import { ByteWriter, crc32 } from './internal/kpi-bytes.js';
 import { compareCodePoints, sortedOrder } from './internal/kpi-compare.js';
 import type { CountMap } from './internal/kpi-count-map.js';
 import { DICTIONARY_ID_BYTES, dictionaryIdBytes } from './internal/kpi-dictionary-file.js';
-import { encodedDictionary } from './internal/kpi-encoded-dictionary.js';
 import { UserIdSet } from './internal/kpi-user-set.js';
+import {
+  keepUsed,
+  type Used,
+  writeDictionaryTracks,
+  writeOwnTracks,
+  writeTrackPositions,
+} from './internal/kpi-write-tracks.js';
 import type { KpiState } from './kpi-state.js';
 import { formatDay } from './zone.js';
 
@@ -41,17 +47,6 @@ export function referencedDictionaryId(bytes: Uint8Array): string | undefined {
   if (bytes.length < end || MAGIC.some((b, i) => bytes[i] !== b)) return undefined;
   if (bytes[4] !== KPI_STATE_REFERENCE_VERSION) return undefined;
   return Buffer.from(bytes.buffer, bytes.byteOffset + 7, DICTIONARY_ID_BYTES).toString('hex');
-}
-
-/** The entries of `order` marked in `used`, in that order; `renumbered[e]` is set to each one's index among them. */
-function keepUsed(order: Int32Array, used: Uint8Array, renumbered: Int32Array): number[] {
-  const kept: number[] = [];
-  for (const e of order) {
-    if (used[e] === 0) continue;
-    renumbered[e] = kept.length;
-    kept.push(e);
-  }
-  return kept;
 }
 
 /** Serializes `state` to the compact, versioned, canonical binary format (see module docs). */
@@ -92,10 +87,23 @@ function serializeDays(state: KpiState, days: readonly number[], reference: bool
   w.u8(state.mode === 'hll' ? 1 : 0);
   w.u8(state.mode === 'hll' ? state.hllPrecision : 0);
   if (bound && reference) w.bytes(dictionaryIdBytes(origin));
+  // Each step is a function of its own: its loops get type feedback (and
+  // optimized code) of their own, instead of one long function being
+  // optimized again each time a later step runs for the first time.
+  const used = markUsed(state, days);
+  const { genres, genreNew } = writeGenres(w, state, used.genre);
+  const trackNew = new Int32Array(state.trackCount).fill(-1);
+  if (bound && reference) writeTrackPositions(w, origin, used, trackNew);
+  else if (bound) writeDictionaryTracks(w, origin, used, trackNew);
+  else writeOwnTracks(w, state, used, trackNew);
+  writeCells(w, state, days, genres, genreNew, trackNew, new Float64Array(used.maxTracks));
+  w.u32(crc32(w.written()));
+  return w.finish();
+}
 
-  // Mark used dictionary entries, then number them in sorted order.
-  const usedGenre = new Uint8Array(state.genres.length);
-  const usedTrack = new Uint8Array(state.trackCount);
+function markUsed(state: KpiState, days: readonly number[]): Used {
+  const genre = new Uint8Array(state.genres.length);
+  const track = new Uint8Array(state.trackCount);
   let maxTracks = 0;
   let cellBytes = 0;
   for (const day of days) {
@@ -104,17 +112,20 @@ function serializeDays(state: KpiState, days: readonly number[], reference: bool
     for (let g = 0; g < cells.length; g++) {
       const cell = cells[g];
       if (cell === undefined) continue;
-      usedGenre[g] = 1;
+      genre[g] = 1;
       const slots = cell.tracks.table;
-      for (let i = 0; i < slots.length; i += 2) if (slots[i] !== 0) usedTrack[slots[i]! - 1] = 1;
+      for (let i = 0; i < slots.length; i += 2) if (slots[i] !== 0) track[slots[i]! - 1] = 1;
       maxTracks = Math.max(maxTracks, cell.tracks.size);
       const users = cell.users;
       cellBytes += 32 + 8 * cell.tracks.size;
       cellBytes += users instanceof UserIdSet ? 4 * users.size : users.registers.length;
     }
   }
-  // Sized for the cells up front (the writer grows once, not by doubling).
-  const scratch = new Float64Array(maxTracks);
+  return { genre, track, maxTracks, cellBytes };
+}
+
+/** Writes the used genres in sorted order; `genreNew[g]` is each one's number among them. */
+function writeGenres(w: ByteWriter, state: KpiState, usedGenre: Uint8Array) {
   const genreOrder = sortedOrder(state.genres.length, (a, b) =>
     compareCodePoints(state.genres[a]!, state.genres[b]!),
   );
@@ -122,64 +133,19 @@ function serializeDays(state: KpiState, days: readonly number[], reference: bool
   const genres = keepUsed(genreOrder, usedGenre, genreNew);
   w.varint(genres.length);
   for (const g of genres) w.string(state.genres[g]!);
-  const trackNew = new Int32Array(state.trackCount).fill(-1);
-  if (bound && reference) {
-    // Positions of the used entries in the dictionary's canonical order, delta-coded.
-    const { order } = encodedDictionary(origin);
-    const positions: number[] = [];
-    for (let i = 0; i < order.length; i++) {
-      if (usedTrack[order[i]!] === 0) continue;
-      trackNew[order[i]!] = positions.length;
-      positions.push(i);
-    }
-    w.reserve(4 * positions.length + cellBytes);
-    w.varint(positions.length);
-    let prev = -1;
-    for (const pos of positions) {
-      w.varint(pos - prev - 1);
-      prev = pos;
-    }
-  } else if (bound) {
-    const { order, start, bytes } = encodedDictionary(origin);
-    let used = 0;
-    let trackBytes = 0;
-    for (let i = 0; i < order.length; i++) {
-      if (usedTrack[order[i]!] === 0) continue;
-      used++;
-      trackBytes += start[i + 1]! - start[i]!;
-    }
-    w.reserve(trackBytes + cellBytes);
-    w.varint(used);
-    // Used entries are copied a run of consecutive ones at a time.
-    let n = 0;
-    let run = -1;
-    for (let i = 0; i < order.length; i++) {
-      const t = order[i]!;
-      if (usedTrack[t] === 0) {
-        if (run >= 0) w.copy(bytes, run, start[i]!);
-        run = -1;
-        continue;
-      }
-      trackNew[t] = n++;
-      if (run < 0) run = start[i]!;
-    }
-    if (run >= 0) w.copy(bytes, run, start[order.length]!);
-  } else {
-    const trackOrder = sortedOrder(
-      state.trackCount,
-      (a, b) =>
-        compareCodePoints(state.trackIds[a]!, state.trackIds[b]!) ||
-        compareCodePoints(state.trackNames[a]!, state.trackNames[b]!),
-    );
-    const tracks = keepUsed(trackOrder, usedTrack, trackNew);
-    w.reserve(cellBytes);
-    w.varint(tracks.length);
-    for (const t of tracks) {
-      w.string(state.trackIds[t]!);
-      w.string(state.trackNames[t]!);
-    }
-  }
+  return { genres, genreNew };
+}
 
+/** Writes the cells of `days`, genres and tracks renumbered. */
+function writeCells(
+  w: ByteWriter,
+  state: KpiState,
+  days: readonly number[],
+  genres: readonly number[],
+  genreNew: Int32Array,
+  trackNew: Int32Array,
+  scratch: Float64Array,
+): void {
   const presentDays = days.filter((day) => state.days.has(day));
   w.varint(presentDays.length);
   for (const day of presentDays) {
@@ -192,22 +158,22 @@ function serializeDays(state: KpiState, days: readonly number[], reference: bool
       w.varint(genreNew[g]!);
       w.varint(cell.listens);
       w.varint(cell.totalMs);
-      if (cell.users instanceof UserIdSet) {
-        const ids = cell.users.sorted();
-        w.varint(ids.length);
-        let prev = 0;
-        for (let i = 0; i < ids.length; i++) {
-          w.varint(ids[i]! - prev);
-          prev = ids[i]!;
-        }
-      } else {
-        w.bytes(cell.users.registers);
-      }
+      if (cell.users instanceof UserIdSet) writeUserIds(w, cell.users);
+      else w.bytes(cell.users.registers);
       writeTrackCounts(w, cell.tracks, trackNew, scratch);
     }
   }
-  w.u32(crc32(w.written()));
-  return w.finish();
+}
+
+/** A cell's distinct user ids, ascending, delta-coded. */
+function writeUserIds(w: ByteWriter, users: UserIdSet): void {
+  const ids = users.sorted();
+  w.varint(ids.length);
+  let prev = 0;
+  for (let i = 0; i < ids.length; i++) {
+    w.varint(ids[i]! - prev);
+    prev = ids[i]!;
+  }
 }
 
 const TWO_32 = 4294967296;
