@@ -78,7 +78,6 @@ export function encodeTables(songs: SongsTable, users?: UsersTable): Uint8Array 
     ['encodedOrder', encoded.order],
     ['encodedStart', encoded.start],
     ['encodedBytes', encoded.bytes],
-    ['encodedIndex', encoded.index],
   ];
   if (users !== undefined) named.push(['userIds', users.ids()]);
   const arrays: ArrayEntry[] = [];
@@ -154,14 +153,11 @@ export function decodeTables(bytes: Uint8Array): { songs: SongsTable; users?: Us
     order: get('encodedOrder', Int32Array),
     start: get('encodedStart', Int32Array),
     bytes: get('encodedBytes', Uint8Array),
-    index: get('encodedIndex', Int32Array),
   };
   if (
     encoded.order.length !== size ||
     encoded.start.length !== size + 1 ||
-    encoded.start[size] !== encoded.bytes.length ||
-    encoded.index.length < 2 * size ||
-    (encoded.index.length & (encoded.index.length - 1)) !== 0
+    encoded.start[size] !== encoded.bytes.length
   ) {
     corrupt('the encoded track dictionary does not fit the dictionary');
   }

@@ -13,8 +13,6 @@ export interface EncodedDictionaryParts {
   /** Entry `order[i]` is encoded as `bytes[start[i]..start[i + 1])`. */
   readonly start: Int32Array;
   readonly bytes: Uint8Array;
-  /** Open-addressing table of `i + 1` by the hash of entry `i`'s encoding (0 = empty). */
-  readonly index: Int32Array;
 }
 
 /** The arrays of a {@link TrackDictionary} (shared memory). */

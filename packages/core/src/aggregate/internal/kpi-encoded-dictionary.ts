@@ -24,7 +24,8 @@ function hashBytes(bytes: Uint8Array, from = 0, to = bytes.length): number {
 
 /** The dictionary entry encoded exactly as `encoded` (id and name, length-prefixed), or -1. */
 export function findEncoded(dictionary: EncodedDictionary, encoded: Uint8Array): number {
-  const { index, start, bytes, order } = dictionary;
+  const { start, bytes, order } = dictionary;
+  const index = hashIndex(dictionary);
   const mask = index.length - 1;
   for (let i = hashBytes(encoded) & mask; ; i = (i + 1) & mask) {
     const slot = index[i]!;
@@ -129,7 +130,7 @@ function shared<T extends Int32Array | Uint8Array>(a: T, Type: new (b: SharedArr
   return out;
 }
 
-/** Encodes the entries of `dictionary` in canonical order and indexes them by hash. */
+/** Encodes the entries of `dictionary` in canonical order. */
 function encodeEntries(dictionary: TrackDictionary): EncodedDictionaryParts {
   const { trackIds, trackNames } = dictionary;
   const n = trackIds.length;
@@ -147,16 +148,31 @@ function encodeEntries(dictionary: TrackDictionary): EncodedDictionaryParts {
     w.string(trackNames[order[i]!]!);
   }
   start[n] = w.length;
-  const bytes = shared(w.written(), Uint8Array);
+  return { order: shared(order, Int32Array), start, bytes: shared(w.written(), Uint8Array) };
+}
+
+const indexes = new WeakMap<EncodedDictionary, Int32Array>();
+
+/**
+ * Open-addressing table of `i + 1` (position in `order`) by {@link hashBytes}
+ * of entry `i`'s encoding (0 = empty), built on first use: only a state of
+ * another songs table is read through it.
+ */
+function hashIndex(dictionary: EncodedDictionary): Int32Array {
+  let index = indexes.get(dictionary);
+  if (index !== undefined) return index;
+  const { start, bytes } = dictionary;
+  const n = start.length - 1;
   let size = 8;
   while (size < n * 2) size *= 2;
-  const index = new Int32Array(new SharedArrayBuffer(4 * size));
+  index = new Int32Array(size);
   for (let i = 0; i < n; i++) {
     let h = hashBytes(bytes, start[i]!, start[i + 1]!) & (size - 1);
     while (index[h] !== 0) h = (h + 1) & (size - 1);
     index[h] = i + 1;
   }
-  return { order: shared(order, Int32Array), start, bytes, index };
+  indexes.set(dictionary, index);
+  return index;
 }
 
 /**
@@ -168,9 +184,9 @@ export function encodedDictionary(dictionary: TrackDictionary): EncodedDictionar
   let encoded = encodedDictionaries.get(dictionary);
   if (encoded !== undefined) return encoded;
   dictionary.encoded ??= encodeEntries(dictionary);
-  const { order, start, bytes, index } = dictionary.encoded;
+  const { order, start, bytes } = dictionary.encoded;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  encoded = { order, start, bytes, view, index };
+  encoded = { order, start, bytes, view };
   encodedDictionaries.set(dictionary, encoded);
   return encoded;
 }
