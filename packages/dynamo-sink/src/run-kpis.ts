@@ -195,7 +195,7 @@ async function run(
     (date, pending) => commitOnce(date, pending, connection, dynamo, o.tableName, signal),
     (error, date) => report(error, { date }),
     // A date's commit waits for the objects being read: those sharing it join the commit.
-    () => captures.settled(),
+    (mark) => captures.settled(mark),
   );
   const flow: ObjectFlow = {
     capture: {

@@ -48,4 +48,22 @@ describe('createCaptureGate', () => {
     (await second).free();
     assert.equal(await settledYet(third), true);
   });
+
+  it('waits, for a mark, only for the captures that had entered when its object was read', async () => {
+    const gate = createCaptureGate(1);
+    const first = await gate.enter();
+    const second = gate.enter();
+    first.read();
+    const next = await second;
+    assert.equal(first.mark, 1, 'read before the second entered');
+    const forFirst = gate.settled(first.mark);
+    first.free();
+    assert.equal(await settledYet(forFirst), true, 'the second entered after the first was read');
+    assert.equal(await settledYet(gate.settled()), false, 'without a mark: every capture so far');
+    next.read();
+    assert.equal(next.mark, 2);
+    assert.equal(await settledYet(gate.settled(next.mark)), false);
+    next.free();
+    assert.equal(await settledYet(gate.settled(next.mark)), true);
+  });
 });

@@ -2,9 +2,10 @@
  * Commit step of a run, as objects are captured: one commit at a time per
  * date; partials that arrive while a date's commit is in flight wait and go
  * into its next commit together (one snapshot and head swap for all). A
- * batch starts once the objects being captured when it was due are
- * captured (`ready`), so objects read side by side that share a date cost
- * that date one commit, not one each; later captures are not waited for.
+ * batch starts once the objects read side by side with its partials'
+ * objects are captured (`ready`, given the partials' largest mark), so
+ * objects read side by side that share a date cost that date one commit,
+ * not one each; objects that started after them are not waited for.
  */
 import type { CommitDateResult, PendingPartial } from '../commit-date.js';
 
@@ -16,14 +17,19 @@ export type CommitBatch = (
 
 interface Waiter {
   readonly partial: PendingPartial;
+  /** Passed to `ready`: which captures this partial's batch waits for. */
+  readonly mark: number | undefined;
   readonly resolve: (result: CommitDateResult) => void;
   readonly reject: (error: unknown) => void;
 }
 
 /** A per-date commit queue and the run's totals per date. */
 export interface DateCommitter {
-  /** Resolves once a commit of `date` that includes `partial` has completed. */
-  add(date: string, partial: PendingPartial): Promise<CommitDateResult>;
+  /**
+   * Resolves once a commit of `date` that includes `partial` has completed;
+   * `mark` is handed to `ready` (e.g. the capture's read mark).
+   */
+  add(date: string, partial: PendingPartial, mark?: number): Promise<CommitDateResult>;
   /** One result per committed date, ascending: last version, items summed over its commits. */
   results(): CommitDateResult[];
   /** Dates whose last commit failed, with its error. */
@@ -38,7 +44,7 @@ export interface DateCommitter {
 export function createDateCommitter(
   commit: CommitBatch,
   onFailure: (error: unknown, date: string) => Promise<void>,
-  ready: () => Promise<void> = async () => {},
+  ready: (mark: number | undefined) => Promise<void> = async () => {},
 ): DateCommitter {
   const queues = new Map<string, Waiter[]>();
   const running = new Set<string>();
@@ -51,7 +57,9 @@ export function createDateCommitter(
       for (;;) {
         if ((queues.get(date)?.length ?? 0) === 0) return;
         // Partials captured meanwhile join this batch.
-        await ready().catch(() => undefined);
+        const marks = (queues.get(date) ?? []).map((w) => w.mark);
+        const mark = marks.includes(undefined) ? undefined : Math.max(...(marks as number[]));
+        await ready(mark).catch(() => undefined);
         const batch = queues.get(date)?.splice(0) ?? [];
         try {
           const result = await commit(
@@ -84,14 +92,14 @@ export function createDateCommitter(
   };
 
   return {
-    add(date, partial) {
+    add(date, partial, mark) {
       return new Promise<CommitDateResult>((resolve, reject) => {
         let queue = queues.get(date);
         if (queue === undefined) {
           queue = [];
           queues.set(date, queue);
         }
-        queue.push({ partial, resolve, reject });
+        queue.push({ partial, mark, resolve, reject });
         if (!running.has(date)) void drain(date);
       });
     },

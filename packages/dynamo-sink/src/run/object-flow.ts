@@ -62,7 +62,7 @@ export async function runObject(object: S3ObjectInfo, runFlow: ObjectFlow): Prom
         const { key, etag, error } = captured;
         return { key, etag, status: 'rejected', dates: [], archived: false, error };
       }
-      return await commitAndArchive(captured, flow);
+      return await commitAndArchive(captured, flow, slot.mark);
     } finally {
       clearInterval(renew);
       await step(bucket, key, 'claim', () => heads.release(claimKey, flow.owner, signal));
@@ -75,6 +75,7 @@ export async function runObject(object: S3ObjectInfo, runFlow: ObjectFlow): Prom
 async function commitAndArchive(
   captured: Extract<Captured, { status: 'processed' | 'skipped' }>,
   flow: ObjectFlow,
+  mark: number,
 ): Promise<ObjectOutcome> {
   const { key, etag, status, dates, objectId } = captured;
   const { layout, s3, signal } = flow.capture;
@@ -85,7 +86,13 @@ async function commitAndArchive(
       dates.map((date) => {
         const held = bytes.get(date);
         const partial = held === undefined ? { objectId } : { objectId, bytes: held };
-        return step(layout.bucket, key, 'commit', () => flow.committer.add(date, partial), date);
+        return step(
+          layout.bucket,
+          key,
+          'commit',
+          () => flow.committer.add(date, partial, mark),
+          date,
+        );
       }),
     );
   } catch (error) {
