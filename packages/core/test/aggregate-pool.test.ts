@@ -18,7 +18,9 @@ import {
   OptionsError,
   PipelineError,
   pickKpiDates,
+  SongsTable,
   serializeKpiState,
+  serializeKpiStateByDate,
   songsTableFromRows,
 } from '../src/index.js';
 import { usersTableFromIds } from '../src/join/users-table.js';
@@ -188,6 +190,32 @@ describe('aggregate-pool', () => {
         assert.deepEqual(p.counts, d.counts);
         assert.deepEqual(byLine(p.deadLetters), byLine(deadLetter.entries));
         assert.equal('state' in p, false);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a table read back from its bytes hands its threads the encoded track entries: v2 partials are byte for byte those of the table it was written from', async () => {
+    const { songs: back } = SongsTable.fromBytes(WIDE_SONGS.toBytes());
+    assert.ok(back.trackDictionary().encoded !== undefined, 'read back with its encoded entries');
+    const pool = createAggregatePool({ songs: back, threads: 1 });
+    try {
+      const { source, d } = await wideDirect(0);
+      const p = await pool.aggregate(
+        source,
+        { path: join(dir, 'w0.csv') },
+        { result: 'partials-by-date', trackDictionary: 'reference' },
+      );
+      const here = serializeKpiStateByDate(d.state, { trackDictionary: 'reference' });
+      assert.equal(p.partials.length, 6);
+      assert.deepEqual(
+        p.partials.map((x) => x.date),
+        here.map((x) => x.date),
+      );
+      for (const [i, { date, bytes }] of p.partials.entries()) {
+        assert.equal(bytes[4], 2, `${date}: format v2`);
+        assert.deepEqual(bytes, here[i]!.bytes, date);
       }
     } finally {
       await pool.close();
