@@ -3,8 +3,7 @@
  * file as the request body answers with the run summary and the KPIs of the
  * uploaded rows. The body is never buffered: the request stream is the byte
  * source of parse → validate → join → aggregate on the pipeline builder, so
- * memory stays bounded by the batch size
- * and the KPI state, whatever the upload size.
+ * memory stays bounded by the batch size and the KPI state.
  */
 import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -290,12 +289,8 @@ export async function createKpiService(options: KpiServiceOptions): Promise<Serv
         });
         return;
       }
-      sendJson(
-        res,
-        404,
-        { error: { code: 'NOT_FOUND', message: `No route ${url.pathname}` } },
-        true,
-      );
+      const notFound = { code: 'NOT_FOUND', message: `No route ${url.pathname}` };
+      sendJson(res, 404, { error: notFound }, true);
     },
   );
   return server;
