@@ -6,6 +6,18 @@ import { decodeTables, encodeTables } from '../src/join/table-codec.js';
 import { usersTableFromIds } from '../src/join/users-table.js';
 import { SONGS } from './helpers/kpi-fixtures.js';
 
+/** A table of three tracks whose ids do not come in canonical order. */
+function threeTracks() {
+  return songsTableFromRows(
+    ['b', 'a', 'c'].map((track_id, i) => ({
+      track_id,
+      track_name: `n${i}`,
+      duration_ms: i,
+      track_genre: 'pop',
+    })),
+  );
+}
+
 describe('encodeTables / decodeTables', () => {
   it('reads back a songs table that answers every lookup as the original does', () => {
     const { songs: back, users } = decodeTables(encodeTables(SONGS));
@@ -41,14 +53,7 @@ describe('encodeTables / decodeTables', () => {
   });
 
   it('carries the encoded track dictionary, on shared memory, so a table read back does not encode its tracks again', () => {
-    const table = songsTableFromRows(
-      ['b', 'a', 'c'].map((track_id, i) => ({
-        track_id,
-        track_name: `n${i}`,
-        duration_ms: i,
-        track_genre: 'pop',
-      })),
-    );
+    const table = threeTracks();
     const { songs: back } = decodeTables(encodeTables(table));
     const encoded = back.trackDictionary().encoded;
     assert.ok(encoded !== undefined, 'the decoded table holds the encoded entries before any use');
@@ -60,14 +65,7 @@ describe('encodeTables / decodeTables', () => {
   });
 
   it('rejects an encoded track dictionary that does not fit the dictionary with TABLES_CORRUPT', () => {
-    const table = songsTableFromRows(
-      ['b', 'a', 'c'].map((track_id, i) => ({
-        track_id,
-        track_name: `n${i}`,
-        duration_ms: i,
-        track_genre: 'pop',
-      })),
-    );
+    const table = threeTracks();
     const bytes = Buffer.from(encodeTables(table));
     const at = bytes.indexOf('"dictionary":{"size":3');
     assert.ok(at > 0);
