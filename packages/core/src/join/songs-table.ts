@@ -1,4 +1,5 @@
 import { dictionaryFile } from '../aggregate/internal/kpi-dictionary-file.js';
+import { sharedCopy } from '../internal/shared-memory.js';
 import { StringIndex, type StringIndexParts } from './internal/string-index.js';
 // The codec builds tables back; it calls into this module only at run time.
 import { decodeTables, encodeTables } from './table-codec.js';
@@ -277,16 +278,11 @@ export class SongsTable {
         pairEntry[p] = e;
       }
     }
-    const shared = (a: Int32Array) => {
-      const out = new Int32Array(new SharedArrayBuffer(4 * size));
-      out.set(a.subarray(0, size));
-      return out;
-    };
     this.#dictionary = new TrackDictionary(this, {
       size,
       pairEntry,
-      entryTrack: shared(entryTrack),
-      entryPair: shared(entryPair),
+      entryTrack: sharedCopy(entryTrack.subarray(0, size)),
+      entryPair: sharedCopy(entryPair.subarray(0, size)),
       conflicts,
     });
     return this.#dictionary;

@@ -4,6 +4,8 @@
  * to the dictionary serializes its tracks by copying bytes, and a partial's
  * entries (written in the same order) are read back by walking both.
  */
+
+import { sharedCopy } from '../../internal/shared-memory.js';
 import type { TrackDictionary } from '../../join/songs-table.js';
 import type { EncodedDictionaryParts } from '../../join/track-dictionary.js';
 import { ByteWriter } from './kpi-bytes.js';
@@ -123,13 +125,6 @@ export function compareAt(
 
 const encodedDictionaries = new WeakMap<TrackDictionary, EncodedDictionary>();
 
-/** `a` copied onto shared memory (other threads read it where it lies). */
-function shared<T extends Int32Array | Uint8Array>(a: T, Type: new (b: SharedArrayBuffer) => T): T {
-  const out = new Type(new SharedArrayBuffer(a.byteLength));
-  out.set(a);
-  return out;
-}
-
 /** Encodes the entries of `dictionary` in canonical order. */
 function encodeEntries(dictionary: TrackDictionary): EncodedDictionaryParts {
   const { trackIds, trackNames } = dictionary;
@@ -148,7 +143,7 @@ function encodeEntries(dictionary: TrackDictionary): EncodedDictionaryParts {
     w.string(trackNames[order[i]!]!);
   }
   start[n] = w.length;
-  return { order: shared(order, Int32Array), start, bytes: shared(w.written(), Uint8Array) };
+  return { order: sharedCopy(order), start, bytes: sharedCopy(w.written()) };
 }
 
 const indexes = new WeakMap<EncodedDictionary, Int32Array>();

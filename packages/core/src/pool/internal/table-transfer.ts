@@ -6,6 +6,7 @@
  * the same bytes, and a thread decodes the strings only if it needs them.
  */
 
+import { sharedCopy } from '../../internal/shared-memory.js';
 import type { StringIndexParts } from '../../join/internal/string-index.js';
 import {
   type SharedSongStrings,
@@ -64,8 +65,5 @@ export function usersTableFromData(ids: Float64Array): UsersTable {
 
 /** A users table's ids on shared memory: every task can carry them without a copy. */
 export function sharedUserIds(table: UsersTable): Float64Array {
-  const ids = table.ids();
-  const shared = new Float64Array(new SharedArrayBuffer(ids.byteLength));
-  shared.set(ids);
-  return shared;
+  return sharedCopy(table.ids());
 }
