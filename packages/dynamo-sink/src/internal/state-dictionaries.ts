@@ -37,6 +37,21 @@ export async function storeStateDictionaries(
 }
 
 /**
+ * Starts making the track dictionary of `songs` durable, before any state
+ * that will reference it exists (e.g. while an object is read), so that
+ * {@link storeStateDictionaries} finds it stored. A failure is not
+ * reported here: that later call meets it again.
+ */
+export function prestoreDictionary(
+  store: PartialStore,
+  songs: SongsTable,
+  signal: AbortSignal | undefined,
+): void {
+  const { id, bytes } = songs.kpiTrackDictionary();
+  store.putDictionary(id, bytes, signal).catch(() => undefined);
+}
+
+/**
  * The stored dictionaries `states` reference other than `songs`' own, by id
  * (none in the common case: no request). One that is not stored is left
  * out: reading the state then fails with `KPI_STATE_DICTIONARY_MISSING`.

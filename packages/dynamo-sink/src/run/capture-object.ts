@@ -25,7 +25,7 @@ import {
 } from '@streamkpi/s3-source';
 import pLimit from 'p-limit';
 import type { z } from 'zod';
-import { storeStateDictionaries } from '../internal/state-dictionaries.js';
+import { prestoreDictionary, storeStateDictionaries } from '../internal/state-dictionaries.js';
 import { assertKpiDate } from '../partial-store.js';
 import type { Connection } from './connect.js';
 import { archiveKeyOf, type RunLayout } from './layout.js';
@@ -140,12 +140,8 @@ export async function captureObject(object: S3ObjectInfo, c: CaptureContext): Pr
     source,
     ...sig,
   });
-  // The track dictionary the partials will reference is made durable while the
-  // object is read (once per store); a failure here is met again below.
-  const storeDictionary = () => {
-    const { id, bytes } = c.connection.songs.kpiTrackDictionary();
-    store.putDictionary(id, bytes, signal).catch(() => undefined);
-  };
+  // The track dictionary the partials will reference is made durable while the object is read.
+  const storeDictionary = () => prestoreDictionary(store, c.connection.songs, signal);
   let partials: readonly DatePartial[];
   let counts: SourceCounts;
   try {
