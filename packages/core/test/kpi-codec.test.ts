@@ -64,6 +64,48 @@ describe('kpi-codec', () => {
     }
   });
 
+  it('writes the track counts of a cell too large for 32-bit sort keys ascending too', async () => {
+    // 70,000 tracks take a 131,072-slot table: track numbers from 2^15 on no
+    // longer fit above a 17-bit slot index in 32 bits, so the cell sorts as doubles.
+    const n = 70_000;
+    const ids = Array.from({ length: n }, (_, i) => `t${String((i * 7919) % n).padStart(6, '0')}`);
+    const songs = ids.map((id) => ({
+      track_id: id,
+      track_name: 'x',
+      duration_ms: 1000,
+      track_genre: 'pop',
+    }));
+    const streams = ids.map((id) => ({
+      user_id: 1,
+      track_id: id,
+      listen_time: '2024-06-25 01:00:00',
+    }));
+    streams.push({ user_id: 1, track_id: ids[5]!, listen_time: '2024-06-25 02:00:00' });
+    const { state } = await runKpis(songs, streams);
+    const bytes = serializeKpiState(state);
+    assert.deepEqual(serializeKpiState(deserializeKpiState(bytes)), bytes);
+    const r = new ByteReader(bytes, bytes.length - 4);
+    r.pos = 7;
+    r.varint();
+    r.skipString();
+    assert.equal(r.varint(), n);
+    let prev = '';
+    for (let i = 0; i < n; i++) {
+      const id = r.string();
+      assert.ok(id > prev);
+      prev = id;
+      r.skipString();
+    }
+    assert.deepEqual([r.varint(), r.svarint(), r.varint(), r.varint()], [1, 19899, 1, 0]);
+    assert.equal(r.varint(), n + 1);
+    r.varint();
+    assert.deepEqual([r.varint(), r.varint()], [1, 1]);
+    assert.equal(r.varint(), n);
+    const twice = ids.slice().sort().indexOf(ids[5]!);
+    for (let t = 0; t < n; t++)
+      assert.deepEqual([r.varint(), r.varint()], [t, t === twice ? 2 : 1]);
+  });
+
   it('an hll state round-trips byte for byte', async () => {
     const { state } = await runKpis(FIXED_SONGS, FIXED_STREAMS, { uniqueListeners: 'hll' });
     const bytes = serializeKpiState(state);

@@ -96,7 +96,16 @@ function serializeDays(state: KpiState, days: readonly number[], reference: bool
   if (bound && reference) writeTrackPositions(w, origin, used, trackNew);
   else if (bound) writeDictionaryTracks(w, origin, used, trackNew);
   else writeOwnTracks(w, state, used, trackNew);
-  writeCells(w, state, days, genres, genreNew, trackNew, new Float64Array(used.maxTracks));
+  writeCells(
+    w,
+    state,
+    days,
+    genres,
+    genreNew,
+    trackNew,
+    new Float64Array(used.maxTracks),
+    new Uint32Array(used.maxTracks),
+  );
   w.u32(crc32(w.written()));
   return w.finish();
 }
@@ -145,6 +154,7 @@ function writeCells(
   genreNew: Int32Array,
   trackNew: Int32Array,
   scratch: Float64Array,
+  keys: Uint32Array,
 ): void {
   const presentDays = days.filter((day) => state.days.has(day));
   w.varint(presentDays.length);
@@ -160,7 +170,7 @@ function writeCells(
       w.varint(cell.totalMs);
       if (cell.users instanceof UserIdSet) writeUserIds(w, cell.users);
       else w.bytes(cell.users.registers);
-      writeTrackCounts(w, cell.tracks, trackNew, scratch);
+      writeTrackCounts(w, cell.tracks, trackNew, scratch, keys);
     }
   }
 }
@@ -180,28 +190,46 @@ const TWO_32 = 4294967296;
 
 /**
  * Writes a cell's (track, count) pairs, tracks renumbered by `trackNew`,
- * ascending by track. Packed as `track × 2^32 + count` (exact while below
- * 2^53) into `scratch`, they sort natively; a count past 2^32 - 1 or a
- * number past 2^21 takes a comparator sort.
+ * ascending by track. Each pair is sorted as one number: the track above
+ * the pair's slot index as a 32-bit integer when both fit (the common
+ * case, and the fastest sort), else `track × 2^32 + count` as a double
+ * (exact below 2^53); a count past 2^32 - 1 or a number past 2^21 takes a
+ * comparator sort.
  */
 function writeTrackCounts(
   w: ByteWriter,
   tracks: CountMap,
   trackNew: Int32Array,
   scratch: Float64Array,
+  keys: Uint32Array,
 ): void {
   const slots = tracks.table;
+  const slotBits = 32 - Math.clz32(slots.length / 2 - 1);
+  const slotMask = 2 ** slotBits - 1;
+  const trackLimit = 2 ** (32 - slotBits);
   let n = 0;
+  let small = true;
   let packed = true;
   for (let i = 0; i < slots.length; i += 2) {
     const k = slots[i]!;
     if (k === 0) continue;
     const t = trackNew[k - 1]!;
     const count = slots[i + 1]!;
+    if (t >= trackLimit) small = false;
     if (count >= TWO_32 || t >= 0x200000) packed = false;
+    keys[n] = (t * 2 ** slotBits + i / 2) >>> 0;
     scratch[n++] = t * TWO_32 + count;
   }
   w.varint(n);
+  if (small) {
+    const sorted = keys.subarray(0, n).sort();
+    for (let i = 0; i < n; i++) {
+      const v = sorted[i]!;
+      w.varint(v >>> slotBits);
+      w.varint(slots[2 * (v & slotMask) + 1]!);
+    }
+    return;
+  }
   if (packed) {
     const sorted = scratch.subarray(0, n).sort();
     for (let i = 0; i < n; i++) {

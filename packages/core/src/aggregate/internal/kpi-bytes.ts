@@ -55,12 +55,20 @@ export class ByteWriter {
 
   varint(v: number): void {
     this.ensure(8);
+    const buf = this.buf;
+    let pos = this.pos;
     let n = v;
-    while (n >= 128) {
-      this.buf[this.pos++] = (n % 128) + 128;
+    // Above 2^31 the bit operators no longer apply: float steps down to it.
+    while (n > 0x7fffffff) {
+      buf[pos++] = (n % 128) + 128;
       n = Math.floor(n / 128);
     }
-    this.buf[this.pos++] = n;
+    while (n >= 128) {
+      buf[pos++] = (n & 127) | 128;
+      n >>>= 7;
+    }
+    buf[pos++] = n;
+    this.pos = pos;
   }
 
   /** Zig-zag signed varint. */

@@ -139,12 +139,16 @@ export class UserIdSet {
     }
   }
 
-  /** The ids, sorted ascending. */
-  sorted(): Float64Array {
-    const out = new Float64Array(this.size);
-    let j = 0;
-    if (this.blocks !== undefined) return sortedBitmapIds(this.blocks, out);
+  /**
+   * The ids, sorted ascending. A hash set of 32-bit ids sorts them as
+   * 32-bit integers (about three times faster than as doubles).
+   */
+  sorted(): Uint32Array | Float64Array {
+    if (this.blocks !== undefined) return sortedBitmapIds(this.blocks, new Float64Array(this.size));
     const keys = this.keys;
+    const out =
+      keys instanceof Uint32Array ? new Uint32Array(this.size) : new Float64Array(this.size);
+    let j = 0;
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
       if (k !== 0) out[j++] = k;

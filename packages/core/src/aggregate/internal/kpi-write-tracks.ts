@@ -37,18 +37,19 @@ export function writeTrackPositions(
   trackNew: Int32Array,
 ): void {
   const { order } = encodedDictionary(origin);
-  const positions: number[] = [];
+  const track = used.track;
+  let count = 0;
   for (let i = 0; i < order.length; i++) {
-    if (used.track[order[i]!] === 0) continue;
-    trackNew[order[i]!] = positions.length;
-    positions.push(i);
+    const t = order[i]!;
+    if (track[t] !== 0) trackNew[t] = count++;
   }
-  w.reserve(4 * positions.length + used.cellBytes);
-  w.varint(positions.length);
+  w.reserve(4 * count + used.cellBytes);
+  w.varint(count);
   let prev = -1;
-  for (const pos of positions) {
-    w.varint(pos - prev - 1);
-    prev = pos;
+  for (let i = 0; i < order.length; i++) {
+    if (track[order[i]!] === 0) continue;
+    w.varint(i - prev - 1);
+    prev = i;
   }
 }
 
