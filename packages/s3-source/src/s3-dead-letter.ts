@@ -93,13 +93,19 @@ export function s3DeadLetter(options: S3DeadLetterOptions): S3DeadLetterSink {
   const removed: string[] = [];
   let closed = false;
 
+  // Entries come in runs of one source: its group is looked up once per run.
+  let lastSource: SourceRef | undefined;
+  let lastGroup: Group | undefined;
   function group(source: SourceRef): Group {
+    if (source === lastSource && lastGroup !== undefined) return lastGroup;
     const id = deadLetterBaseKey(o.prefix, source);
     let g = groups.get(id);
     if (g === undefined) {
       g = { source, lines: [], bytes: 0, parts: 0 };
       groups.set(id, g);
     }
+    lastSource = source;
+    lastGroup = g;
     return g;
   }
   if (o.source !== undefined) group(o.source);
