@@ -139,10 +139,7 @@ export class UserIdSet {
     }
   }
 
-  /**
-   * The ids, sorted ascending. A hash set of 32-bit ids sorts them as
-   * 32-bit integers (about three times faster than as doubles).
-   */
+  /** The ids, sorted ascending (32-bit ids as 32-bit integers: a faster sort). */
   sorted(): Uint32Array | Float64Array {
     if (this.blocks !== undefined) return sortedBitmapIds(this.blocks, new Float64Array(this.size));
     const keys = this.keys;
