@@ -5,10 +5,46 @@ import { ByteReader } from '../src/aggregate/internal/kpi-bytes.js';
 import { serializeKpiState, serializeKpiStateByDate } from '../src/aggregate/kpi-codec.js';
 import { deserializeKpiState } from '../src/aggregate/kpi-decode.js';
 import { kpiStateDates, mergeKpiStates, pickKpiDates } from '../src/aggregate/kpi-merge.js';
-import { createKpiState } from '../src/aggregate/kpi-state.js';
+import { createKpiState, type KpiState } from '../src/aggregate/kpi-state.js';
 import { finalizeKpis, songsTableFromRows } from '../src/index.js';
 import { FIXED_SONGS, FIXED_STREAMS, splitArb } from './helpers/kpi-arbitraries.js';
 import { runKpis } from './helpers/kpi-fixtures.js';
+
+/**
+ * One pop track per id (named as its id), listened to once each by user 1
+ * on 2024-06-25, `again` once more.
+ */
+function onePopListenEach(ids: readonly string[], again?: string) {
+  const songs = ids.map((id) => ({
+    track_id: id,
+    track_name: id,
+    duration_ms: 1000,
+    track_genre: 'pop',
+  }));
+  const streams = ids.map((id) => ({
+    user_id: 1,
+    track_id: id,
+    listen_time: '2024-06-25 01:00:00',
+  }));
+  if (again !== undefined) {
+    streams.push({ user_id: 1, track_id: again, listen_time: '2024-06-25 02:00:00' });
+  }
+  return runKpis(songs, streams);
+}
+
+/**
+ * Serializes a one-genre state (v1), checks that it reads back to the same
+ * bytes, and returns a reader at its track count.
+ */
+function roundTripToTracks(state: KpiState): ByteReader {
+  const bytes = serializeKpiState(state);
+  assert.deepEqual(serializeKpiState(deserializeKpiState(bytes)), bytes);
+  const r = new ByteReader(bytes, bytes.length - 4);
+  r.pos = 7;
+  r.varint();
+  r.skipString();
+  return r;
+}
 
 describe('kpi-codec', () => {
   it('serialize → deserialize round-trips and is canonical', async () => {
@@ -23,32 +59,15 @@ describe('kpi-codec', () => {
   });
 
   it('writes a cell’s track counts ascending by track, counts past 2^32 included', async () => {
-    const ids = ['f', 'c', 'a', 'e', 'b', 'd'];
-    const songs = ids.map((id) => ({
-      track_id: id,
-      track_name: id,
-      duration_ms: 1000,
-      track_genre: 'pop',
-    }));
-    const streams = ids.map((id) => ({
-      user_id: 1,
-      track_id: id,
-      listen_time: '2024-06-25 01:00:00',
-    }));
-    const { state } = await runKpis(songs, streams);
+    const { state } = await onePopListenEach(['f', 'c', 'a', 'e', 'b', 'd']);
     for (const big of [false, true]) {
       if (big) {
         const cell = [...state.days.values()][0]![0]!;
         cell.tracks.add(state.internTrack('c', 'c'), 2 ** 32);
         cell.listens += 2 ** 32;
       }
-      const bytes = serializeKpiState(state);
-      assert.deepEqual(serializeKpiState(deserializeKpiState(bytes)), bytes);
       // One genre, six tracks, one day, one cell, one listener: then the pairs.
-      const r = new ByteReader(bytes, bytes.length - 4);
-      r.pos = 7;
-      r.varint();
-      r.skipString();
+      const r = roundTripToTracks(state);
       assert.equal(r.varint(), 6);
       for (const id of 'abcdef') assert.deepEqual([r.string(), r.string()], [id, id]);
       assert.deepEqual([r.varint(), r.svarint(), r.varint(), r.varint()], [1, 19899, 1, 0]);
@@ -69,25 +88,8 @@ describe('kpi-codec', () => {
     // longer fit above a 17-bit slot index in 32 bits, so the cell sorts as doubles.
     const n = 70_000;
     const ids = Array.from({ length: n }, (_, i) => `t${String((i * 7919) % n).padStart(6, '0')}`);
-    const songs = ids.map((id) => ({
-      track_id: id,
-      track_name: 'x',
-      duration_ms: 1000,
-      track_genre: 'pop',
-    }));
-    const streams = ids.map((id) => ({
-      user_id: 1,
-      track_id: id,
-      listen_time: '2024-06-25 01:00:00',
-    }));
-    streams.push({ user_id: 1, track_id: ids[5]!, listen_time: '2024-06-25 02:00:00' });
-    const { state } = await runKpis(songs, streams);
-    const bytes = serializeKpiState(state);
-    assert.deepEqual(serializeKpiState(deserializeKpiState(bytes)), bytes);
-    const r = new ByteReader(bytes, bytes.length - 4);
-    r.pos = 7;
-    r.varint();
-    r.skipString();
+    const { state } = await onePopListenEach(ids, ids[5]);
+    const r = roundTripToTracks(state);
     assert.equal(r.varint(), n);
     let prev = '';
     for (let i = 0; i < n; i++) {
