@@ -103,8 +103,8 @@ function serializeDays(state: KpiState, days: readonly number[], reference: bool
     genres,
     genreNew,
     trackNew,
-    new Float64Array(used.maxTracks),
     new Uint32Array(used.maxTracks),
+    new Float64Array(used.maxTracks),
   );
   w.u32(crc32(w.written()));
   return w.finish();
@@ -153,8 +153,8 @@ function writeCells(
   genres: readonly number[],
   genreNew: Int32Array,
   trackNew: Int32Array,
-  scratch: Float64Array,
-  keys: Uint32Array,
+  keys32: Uint32Array,
+  keys64: Float64Array,
 ): void {
   const presentDays = days.filter((day) => state.days.has(day));
   w.varint(presentDays.length);
@@ -170,7 +170,7 @@ function writeCells(
       w.varint(cell.totalMs);
       if (cell.users instanceof UserIdSet) writeUserIds(w, cell.users);
       else w.bytes(cell.users.registers);
-      writeTrackCounts(w, cell.tracks, trackNew, scratch, keys);
+      writeTrackCounts(w, cell.tracks, trackNew, state.trackCount, keys32, keys64);
     }
   }
 }
@@ -189,63 +189,45 @@ function writeUserIds(w: ByteWriter, users: UserIdSet): void {
 const TWO_32 = 4294967296;
 
 /**
- * Writes a cell's (track, count) pairs, tracks renumbered by `trackNew`,
- * ascending by track. Each pair is sorted as one number: the track above
- * the pair's slot index as a 32-bit integer when both fit (the common
- * case, and the fastest sort), else `track × 2^32 + count` as a double
- * (exact below 2^53); a count past 2^32 - 1 or a number past 2^21 takes a
- * comparator sort.
+ * Writes a cell's (track, count) pairs, tracks renumbered by `trackNew`
+ * (each below `trackCount`), ascending by track. Each pair sorts as one
+ * number, its track above its slot index (the slot holds its count): a
+ * 32-bit integer when every such number fits (the common case, about three
+ * times faster to sort than doubles), else a double, exact below 2^53;
+ * past that, a comparator sort.
  */
 function writeTrackCounts(
   w: ByteWriter,
   tracks: CountMap,
   trackNew: Int32Array,
-  scratch: Float64Array,
-  keys: Uint32Array,
+  trackCount: number,
+  keys32: Uint32Array,
+  keys64: Float64Array,
 ): void {
   const slots = tracks.table;
-  const slotBits = 32 - Math.clz32(slots.length / 2 - 1);
-  const slotMask = 2 ** slotBits - 1;
-  const trackLimit = 2 ** (32 - slotBits);
+  const scale = 2 ** (32 - Math.clz32(slots.length / 2 - 1));
+  w.varint(tracks.size);
+  if (trackCount * scale > 2 ** 53) {
+    const entries: number[] = [];
+    tracks.forEach((t, count) => {
+      entries.push(trackNew[t]!, count);
+    });
+    for (const p of sortedOrder(tracks.size, (a, b) => entries[2 * a]! - entries[2 * b]!)) {
+      w.varint(entries[2 * p]!);
+      w.varint(entries[2 * p + 1]!);
+    }
+    return;
+  }
+  const keys = trackCount * scale <= TWO_32 ? keys32 : keys64;
   let n = 0;
-  let small = true;
-  let packed = true;
   for (let i = 0; i < slots.length; i += 2) {
     const k = slots[i]!;
-    if (k === 0) continue;
-    const t = trackNew[k - 1]!;
-    const count = slots[i + 1]!;
-    if (t >= trackLimit) small = false;
-    if (count >= TWO_32 || t >= 0x200000) packed = false;
-    keys[n] = (t * 2 ** slotBits + i / 2) >>> 0;
-    scratch[n++] = t * TWO_32 + count;
+    if (k !== 0) keys[n++] = trackNew[k - 1]! * scale + i / 2;
   }
-  w.varint(n);
-  if (small) {
-    const sorted = keys.subarray(0, n).sort();
-    for (let i = 0; i < n; i++) {
-      const v = sorted[i]!;
-      w.varint(v >>> slotBits);
-      w.varint(slots[2 * (v & slotMask) + 1]!);
-    }
-    return;
-  }
-  if (packed) {
-    const sorted = scratch.subarray(0, n).sort();
-    for (let i = 0; i < n; i++) {
-      const v = sorted[i]!;
-      const t = Math.floor(v / TWO_32);
-      w.varint(t);
-      w.varint(v - t * TWO_32);
-    }
-    return;
-  }
-  const entries: number[] = [];
-  tracks.forEach((t, count) => {
-    entries.push(trackNew[t]!, count);
-  });
-  for (const p of sortedOrder(n, (a, b) => entries[2 * a]! - entries[2 * b]!)) {
-    w.varint(entries[2 * p]!);
-    w.varint(entries[2 * p + 1]!);
+  const sorted = keys.subarray(0, n).sort();
+  for (let i = 0; i < n; i++) {
+    const slot = sorted[i]! % scale;
+    w.varint((sorted[i]! - slot) / scale);
+    w.varint(slots[2 * slot + 1]!);
   }
 }
