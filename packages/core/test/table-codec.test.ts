@@ -18,6 +18,15 @@ function threeTracks() {
   );
 }
 
+/** A copy of `bytes` with the header text `from` (which must be there) overwritten by `to`, as long. */
+function rewritten(bytes: Uint8Array, from: string, to: string): Buffer {
+  const copy = Buffer.from(bytes);
+  const at = copy.indexOf(from);
+  assert.ok(at > 0);
+  copy.write(to, at);
+  return copy;
+}
+
 describe('encodeTables / decodeTables', () => {
   it('reads back a songs table that answers every lookup as the original does', () => {
     const { songs: back, users } = decodeTables(encodeTables(SONGS));
@@ -65,11 +74,11 @@ describe('encodeTables / decodeTables', () => {
   });
 
   it('rejects an encoded track dictionary that does not fit the dictionary with TABLES_CORRUPT', () => {
-    const table = threeTracks();
-    const bytes = Buffer.from(encodeTables(table));
-    const at = bytes.indexOf('"dictionary":{"size":3');
-    assert.ok(at > 0);
-    bytes.write('"dictionary":{"size":4', at);
+    const bytes = rewritten(
+      encodeTables(threeTracks()),
+      '"dictionary":{"size":3',
+      '"dictionary":{"size":4',
+    );
     assert.throws(
       () => decodeTables(bytes),
       (e: unknown) =>
@@ -80,10 +89,7 @@ describe('encodeTables / decodeTables', () => {
   });
 
   it('refuses bytes of the previous format (an older cache is rebuilt, not misread)', () => {
-    const bytes = Buffer.from(encodeTables(SONGS));
-    const at = bytes.indexOf('streamkpi-tables/3');
-    assert.ok(at > 0);
-    bytes.write('streamkpi-tables/2', at);
+    const bytes = rewritten(encodeTables(SONGS), 'streamkpi-tables/3', 'streamkpi-tables/2');
     assert.throws(
       () => decodeTables(bytes),
       (e: unknown) => e instanceof PipelineError && /streamkpi-tables\/3/.test(e.message),
