@@ -8,6 +8,7 @@ import {
   type SongsTable,
   serializeKpiState,
 } from '@streamkpi/core';
+import { allSettledOrThrow } from './internal/all-settled.js';
 import { childSignal } from './internal/child-signal.js';
 import { dictionariesOf, storeStateDictionaries } from './internal/state-dictionaries.js';
 import type { PartialStore } from './partial-store.js';
@@ -248,7 +249,7 @@ async function mergeStates(
   let sofar = base?.state;
   for (let i = 0; ; ) {
     const take = MERGE_CHUNK - (sofar === undefined ? 0 : 1);
-    const chunk = await Promise.all(todo.slice(i, i + take).map(bytesOf));
+    const chunk = await allSettledOrThrow(todo.slice(i, i + take).map(bytesOf));
     i += take;
     const last = i >= todo.length;
     const states = sofar === undefined ? chunk : [sofar, ...chunk];

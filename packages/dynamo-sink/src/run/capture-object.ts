@@ -25,6 +25,7 @@ import {
 } from '@streamkpi/s3-source';
 import pLimit from 'p-limit';
 import type { z } from 'zod';
+import { allSettledOrThrow } from '../internal/all-settled.js';
 import { prestoreDictionary, storeStateDictionaries } from '../internal/state-dictionaries.js';
 import { assertKpiDate } from '../partial-store.js';
 import type { Connection } from './connect.js';
@@ -215,15 +216,13 @@ export async function captureObject(object: S3ObjectInfo, c: CaptureContext): Pr
   // manifest), side by side; the partials once the dictionary they reference is.
   const limit = pLimit(STORE_CONCURRENCY);
   const dictionary = storeStateDictionaries(store, c.connection.songs, partials, signal);
-  const stored = await Promise.allSettled([
+  await allSettledOrThrow([
     deadLetter.close(),
     dictionary,
     ...partials.map(({ date, bytes }) =>
       limit(() => dictionary.then(() => store.putPartial(date, objectId, bytes, signal))),
     ),
   ]);
-  const failed = stored.find((r) => r.status === 'rejected');
-  if (failed !== undefined) throw failed.reason;
   const dates = partials.map((p) => p.date);
   await store.putManifest(
     {

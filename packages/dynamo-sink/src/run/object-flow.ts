@@ -5,6 +5,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { archiveObject, type S3ObjectInfo } from '@streamkpi/s3-source';
 import { type CommitDateResult, commitDate, type PendingPartial } from '../commit-date.js';
+import { allSettledOrThrow } from '../internal/all-settled.js';
 import { childSignal } from '../internal/child-signal.js';
 import { putItemsIfNewer } from '../put-item-if-newer.js';
 import type { CaptureGate } from './capture-gate.js';
@@ -82,7 +83,8 @@ async function commitAndArchive(
   const bytes = new Map(captured.partials.map((p) => [p.date, p.bytes]));
   const base = { key, etag, status, dates };
   try {
-    await Promise.all(
+    // Every date settles first: a failed date leaves none of the object's others committing.
+    await allSettledOrThrow(
       dates.map((date) => {
         const held = bytes.get(date);
         const partial = held === undefined ? { objectId } : { objectId, bytes: held };
