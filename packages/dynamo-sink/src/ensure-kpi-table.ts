@@ -23,7 +23,11 @@ export const ensureKpiTableOptionsSchema = z.object({
   tableName: tableNameSchema,
   /** How long to wait for the table to become ACTIVE, in ms. Default 60000. */
   waitTimeoutMs: z.number().int().min(0).max(3_600_000).default(60_000),
-  /** Delay between DescribeTable polls while waiting, in ms. Default 250. */
+  /**
+   * Longest delay between DescribeTable polls while waiting, in ms: the
+   * first poll comes after at most 25 ms, each next delay doubles up to
+   * this one (a table that is ACTIVE at once is seen at once). Default 250.
+   */
   pollIntervalMs: z.number().int().min(1).max(60_000).default(250),
   /** Aborts the creation or the wait. */
   signal: signalSchema.optional(),
@@ -125,6 +129,9 @@ export async function ensureStateTable(
   );
 }
 
+/** Delay before the first DescribeTable poll of a table that is not ACTIVE yet. */
+const FIRST_POLL_MS = 25;
+
 async function ensureTable(
   o: z.output<typeof ensureKpiTableOptionsSchema>,
   key: readonly KeyPart[],
@@ -164,7 +171,7 @@ async function ensureTable(
           (table?.TableStatus === 'DELETING' ? '' : ` after ${waitTimeoutMs} ms`),
       );
     }
-    await sleep(pollIntervalMs, signal);
+    await sleep(Math.min(pollIntervalMs, FIRST_POLL_MS * 2 ** polls), signal);
     polls++;
     table = await describe(client, tableName, signal);
     if (table !== undefined) verifyKeySchema(tableName, table, key);

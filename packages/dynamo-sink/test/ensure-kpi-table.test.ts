@@ -75,7 +75,7 @@ describe('ensureKpiTable', () => {
   });
 
   test('a table that stays CREATING past waitTimeoutMs fails with TABLE_NOT_ACTIVE', async () => {
-    const slow = await startDynalite({ createTableMs: 60_000 });
+    const slow = await startDynalite({ createTableMs: 2_000 });
     try {
       await assert.rejects(
         ensureKpiTable({ client: slow.client(), tableName: 'slow', waitTimeoutMs: 0 }),
@@ -86,8 +86,23 @@ describe('ensureKpiTable', () => {
     }
   });
 
+  test('polls back off from a short first delay: a table ACTIVE soon is seen soon', async () => {
+    // ACTIVE 400 ms after CreateTable: polls after 25, 50, 100, 200 ms… see it
+    // on the fourth or fifth; a fixed 250 ms interval would poll twice.
+    const slow = await startDynalite({ createTableMs: 400 });
+    try {
+      const result = await ensureKpiTable({ client: slow.client(), tableName: 'soon' });
+      assert.equal(result.created, true);
+      assert.ok(result.polls >= 3, `expected at least 3 polls, got ${result.polls}`);
+      const again = await ensureKpiTable({ client: slow.client(), tableName: 'soon' });
+      assert.deepEqual(again, { created: false, polls: 0 });
+    } finally {
+      await slow.close();
+    }
+  });
+
   test('abort stops the wait', async () => {
-    const slow = await startDynalite({ createTableMs: 60_000 });
+    const slow = await startDynalite({ createTableMs: 2_000 });
     const controller = new AbortController();
     try {
       const pending = ensureKpiTable({
